@@ -1,0 +1,132 @@
+// swift-tools-version: 6.1
+// Operator: watches a distributed database cluster the way an SRE would.
+// OperatorCore knows no subject; each subject is a target of its own, linked by the CLI.
+import PackageDescription
+
+let package = Package(
+    name: "Operator",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "operator", targets: ["OperatorCLI"]),
+        .library(name: "OperatorCore", targets: ["OperatorCore"]),
+        .library(name: "PrometheusClient", targets: ["PrometheusClient"]),
+        .library(name: "SubjectTiKV", targets: ["SubjectTiKV"]),
+        .library(name: "SubjectEtcd", targets: ["SubjectEtcd"]),
+        .library(name: "TiKVSimulator", targets: ["TiKVSimulator"]),
+        .library(name: "DeployLocal", targets: ["DeployLocal"]),
+        .library(name: "DiagnosisProviders", targets: ["DiagnosisProviders"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // The core: protocols, registry, tickets and incidents, monitor loop, diagnosis engine.
+        .target(
+            name: "OperatorCore",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // Prometheus HTTP API and text exposition format; reusable by any subject.
+        .target(
+            name: "PrometheusClient",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "SubjectTiKV",
+            dependencies: [
+                "OperatorCore",
+                "PrometheusClient",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "SubjectEtcd",
+            dependencies: [
+                "OperatorCore",
+                "PrometheusClient",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Test and demo harness: serves PD's HTTP API and TiKV status endpoints on loopback.
+        .target(
+            name: "TiKVSimulator",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "DeployLocal",
+            dependencies: [
+                "OperatorCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Model-backed diagnosers (Anthropic Messages API, OpenAI-compatible chat completions).
+        .target(
+            name: "DiagnosisProviders",
+            dependencies: [
+                "OperatorCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "OperatorCLI",
+            dependencies: [
+                "OperatorCore",
+                "PrometheusClient",
+                "SubjectTiKV",
+                "SubjectEtcd",
+                "TiKVSimulator",
+                "DeployLocal",
+                "DiagnosisProviders",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .testTarget(name: "OperatorCoreTests", dependencies: ["OperatorCore"]),
+        .testTarget(name: "PrometheusClientTests", dependencies: ["PrometheusClient"]),
+        .testTarget(
+            name: "SubjectTiKVTests",
+            dependencies: ["SubjectTiKV", "OperatorCore", "PrometheusClient"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "TiKVSimulatorTests",
+            dependencies: ["TiKVSimulator", "SubjectTiKV", "OperatorCore"]
+        ),
+        .testTarget(name: "SubjectEtcdTests", dependencies: ["SubjectEtcd", "OperatorCore", "DeployLocal", "PrometheusClient"]),
+        .testTarget(name: "DeployLocalTests", dependencies: ["DeployLocal", "OperatorCore"]),
+        .testTarget(name: "DiagnosisProvidersTests", dependencies: ["DiagnosisProviders", "OperatorCore"]),
+        // End-to-end: runs the built `operator` binary as a user would.
+        .testTarget(name: "OperatorCLITests", dependencies: ["OperatorCore"]),
+    ]
+)

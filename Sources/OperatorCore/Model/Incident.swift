@@ -1,0 +1,119 @@
+import Foundation
+
+/// Where an incident is: `open` (some member awaits diagnosis) → `diagnosed` → `resolved`.
+public enum IncidentStatus: String, Codable, Sendable, CaseIterable {
+    case open
+    case diagnosed
+    case resolved
+
+    public var isOpen: Bool { self != .resolved }
+}
+
+/// Tickets that share one root cause, grouped by the subject's causal knowledge.
+///
+/// The root entity is the entity of the root ticket: the violation nothing else explains.
+public struct Incident: Sendable, Codable, Equatable, Identifiable {
+    public var id: Int64
+    public var subject: String
+    public var rootEntity: Entity
+    /// Invariant of the root ticket (`store-down` on `store:2`).
+    public var rootInvariant: String
+    public var status: IncidentStatus
+    public var severity: Severity
+    public var title: String
+    public var openedAt: Date
+    public var updatedAt: Date
+    public var resolvedAt: Date?
+    public var ticketIDs: [Int64]
+    public var diagnosis: Diagnosis?
+    public var diagnosisError: String?
+    public var reopenCount: Int
+    /// Set when a later root turned out to explain this incident and absorbed it.
+    public var mergedInto: Int64?
+
+    public init(
+        id: Int64, subject: String, rootEntity: Entity, rootInvariant: String, status: IncidentStatus,
+        severity: Severity, title: String, openedAt: Date, updatedAt: Date, resolvedAt: Date? = nil,
+        ticketIDs: [Int64] = [], diagnosis: Diagnosis? = nil, diagnosisError: String? = nil, reopenCount: Int = 0,
+        mergedInto: Int64? = nil
+    ) {
+        self.id = id
+        self.subject = subject
+        self.rootEntity = rootEntity
+        self.rootInvariant = rootInvariant
+        self.status = status
+        self.severity = severity
+        self.title = title
+        self.openedAt = openedAt
+        self.updatedAt = updatedAt
+        self.resolvedAt = resolvedAt
+        self.ticketIDs = ticketIDs
+        self.diagnosis = diagnosis
+        self.diagnosisError = diagnosisError
+        self.reopenCount = reopenCount
+        self.mergedInto = mergedInto
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, subject
+        case rootEntity = "root_entity"
+        case rootInvariant = "root_invariant"
+        case status, severity, title
+        case openedAt = "opened_at"
+        case updatedAt = "updated_at"
+        case resolvedAt = "resolved_at"
+        case ticketIDs = "ticket_ids"
+        case diagnosis
+        case diagnosisError = "diagnosis_error"
+        case reopenCount = "reopen_count"
+        case mergedInto = "merged_into"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(subject, forKey: .subject)
+        try c.encode(rootEntity, forKey: .rootEntity)
+        try c.encode(rootInvariant, forKey: .rootInvariant)
+        try c.encode(status, forKey: .status)
+        try c.encode(severity, forKey: .severity)
+        try c.encode(title, forKey: .title)
+        try c.encode(openedAt, forKey: .openedAt)
+        try c.encode(updatedAt, forKey: .updatedAt)
+        try c.encode(resolvedAt, forKey: .resolvedAt)
+        try c.encode(ticketIDs, forKey: .ticketIDs)
+        try c.encode(diagnosis, forKey: .diagnosis)
+        try c.encode(diagnosisError, forKey: .diagnosisError)
+        try c.encode(reopenCount, forKey: .reopenCount)
+        try c.encode(mergedInto, forKey: .mergedInto)
+    }
+}
+
+/// One line of a ticket's or incident's history.
+public struct TimelineEvent: Sendable, Codable, Equatable {
+    public enum Kind: String, Codable, Sendable {
+        case opened, reopened, joined, merged, diagnosed, diagnosisFailed = "diagnosis-failed", resolved
+        case manuallyResolved = "manually-resolved"
+    }
+
+    public var at: Date
+    public var kind: Kind
+    public var ticketID: Int64?
+    public var incidentID: Int64?
+    public var detail: String
+
+    public init(at: Date, kind: Kind, ticketID: Int64?, incidentID: Int64?, detail: String) {
+        self.at = at
+        self.kind = kind
+        self.ticketID = ticketID
+        self.incidentID = incidentID
+        self.detail = detail
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case at, kind
+        case ticketID = "ticket_id"
+        case incidentID = "incident_id"
+        case detail
+    }
+}

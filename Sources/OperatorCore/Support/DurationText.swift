@@ -1,0 +1,79 @@
+/// Durations as people and Go programs write them: `500ms`, `1s`, `2m`, `1h30m`, `36m20.480549971s`.
+///
+/// One parser serves CLI flags, `operator.yaml` and wire formats that use Go's `time.Duration.String()`.
+public enum DurationText {
+    public struct ParseError: Error, CustomStringConvertible {
+        public let text: String
+        public var description: String {
+            "invalid duration \"\(text)\": write a number and a unit, such as 500ms, 1s, 2m or 1h30m (units: ns, us, ms, s, m, h)"
+        }
+    }
+
+    /// Parses into seconds. A bare `0` is allowed, as in Go.
+    public static func seconds(_ text: String) throws(ParseError) -> Double {
+        let s = text.trimmingWhitespace()
+        var chars = Substring(s)
+        var sign = 1.0
+        if chars.first == "-" {
+            sign = -1
+            chars.removeFirst()
+        } else if chars.first == "+" {
+            chars.removeFirst()
+        }
+        if chars == "0" { return 0 }
+        guard !chars.isEmpty else { throw ParseError(text: text) }
+        var total = 0.0
+        while !chars.isEmpty {
+            let number = chars.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
+            guard !number.isEmpty, let value = Double(number) else { throw ParseError(text: text) }
+            chars = chars.dropFirst(number.count)
+            let unit = chars.prefix { $0.isLetter || $0 == "µ" || $0 == "μ" }
+            chars = chars.dropFirst(unit.count)
+            let scale: Double
+            switch unit {
+            case "ns": scale = 1e-9
+            case "us", "µs", "μs": scale = 1e-6
+            case "ms": scale = 1e-3
+            case "s": scale = 1
+            case "m": scale = 60
+            case "h": scale = 3600
+            default: throw ParseError(text: text)
+            }
+            total += value * scale
+        }
+        return sign * total
+    }
+
+    public static func duration(_ text: String) throws(ParseError) -> Duration {
+        let s = try seconds(text)
+        return .nanoseconds(Int64((s * 1e9).rounded()))
+    }
+
+    /// Short human spelling: `450ms`, `1.5s`, `2m`, `1h5m`.
+    public static func format(seconds: Double) -> String {
+        if seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
+        if seconds < 60 {
+            let r = (seconds * 10).rounded() / 10
+            return r == r.rounded() ? "\(Int(r))s" : "\(r)s"
+        }
+        let total = Int(seconds.rounded())
+        let h = total / 3600, m = (total % 3600) / 60, s = total % 60
+        var out = ""
+        if h > 0 { out += "\(h)h" }
+        if m > 0 { out += "\(m)m" }
+        if s > 0 && h == 0 { out += "\(s)s" }
+        return out
+    }
+
+    public static func format(_ duration: Duration) -> String {
+        format(seconds: duration.seconds)
+    }
+}
+
+extension Duration {
+    /// Seconds as a floating-point number.
+    public var seconds: Double {
+        let (s, attos) = components
+        return Double(s) + Double(attos) / 1e18
+    }
+}

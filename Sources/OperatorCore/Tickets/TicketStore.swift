@@ -1,0 +1,162 @@
+import Foundation
+
+/// Durable record of tickets, incidents, diagnoses and monitor heartbeats.
+///
+/// `record(_:policy:)` is the heart: one tick's findings applied atomically, so two monitors writing the
+/// same database never duplicate a ticket and a crash mid-tick loses nothing that was committed.
+public protocol TicketStore: Sendable {
+    /// Applies one tick: deduplicates, reopens, auto-resolves, groups into incidents.
+    func record(_ findings: TickFindings, policy: TicketPolicy) async throws -> TickOutcome
+    func recordHeartbeat(_ heartbeat: Heartbeat) async throws
+    func heartbeats(subject: String?, limit: Int) async throws -> [Heartbeat]
+
+    func tickets(_ filter: TicketFilter) async throws -> [Ticket]
+    func ticket(id: Int64) async throws -> Ticket?
+    /// Resolves by hand. If the violation persists, the next tick reopens the ticket.
+    func resolveTicket(id: Int64, at: Date, note: String) async throws -> Ticket
+
+    func incidents(_ filter: IncidentFilter) async throws -> [Incident]
+    func incident(id: Int64) async throws -> Incident?
+    func timeline(incidentID: Int64) async throws -> [TimelineEvent]
+    func timeline(ticketID: Int64) async throws -> [TimelineEvent]
+
+    /// Leases up to `limit` incidents awaiting diagnosis (all of `ids` when given, regardless of status),
+    /// so concurrent runners never diagnose the same one twice.
+    func claimIncidentsForDiagnosis(ids: [Int64]?, limit: Int, lease: Duration, now: Date) async throws -> [Incident]
+    /// Stores a diagnosis with the exact context it was made from; marks the context's tickets diagnosed.
+    func recordDiagnosis(_ diagnosis: Diagnosis, context: DiagnosisContext, incidentID: Int64, at: Date) async throws
+    /// Records why diagnosis failed; tickets stay `created` and the incident is retried after `retryAt`.
+    func recordDiagnosisFailure(_ message: String, incidentID: Int64, at: Date, retryAt: Date) async throws
+    /// The context of the incident's latest diagnosis, for replay.
+    func diagnosisContext(incidentID: Int64) async throws -> DiagnosisContext?
+}
+
+/// What one monitor tick found.
+public struct TickFindings: Sendable {
+    public var subject: String
+    public var at: Date
+    public var violations: [Violation]
+    /// Invariants that gave a verdict this tick. Open tickets of other invariants are left alone:
+    /// "not evaluated" is not "healthy".
+    public var evaluated: Set<String>
+    /// Which violation explains which, from the subject's causal knowledge.
+    public var causalLinks: [CausalLink]
+
+    public init(
+        subject: String, at: Date, violations: [Violation], evaluated: Set<String>, causalLinks: [CausalLink] = []
+    ) {
+        self.subject = subject
+        self.at = at
+        self.violations = violations
+        self.evaluated = evaluated
+        self.causalLinks = causalLinks
+    }
+}
+
+/// How tickets and incidents age.
+public struct TicketPolicy: Sendable, Equatable {
+    /// A ticket resolves after its violation was absent this many consecutive evaluated ticks.
+    public var resolveAfterAbsentTicks: Int
+    /// Invariants whose tickets resolve on the first clean tick (observation failures clear at once).
+    public var resolveImmediately: Set<String>
+    /// A recurrence within this long after an incident resolved reopens it instead of opening a new one.
+    public var incidentReopenWindow: Duration
+
+    public init(
+        resolveAfterAbsentTicks: Int = 3, resolveImmediately: Set<String> = [ObservationFailure.invariantID],
+        incidentReopenWindow: Duration = .seconds(600)
+    ) {
+        self.resolveAfterAbsentTicks = max(1, resolveAfterAbsentTicks)
+        self.resolveImmediately = resolveImmediately
+        self.incidentReopenWindow = incidentReopenWindow
+    }
+}
+
+/// What changed in the store on one tick.
+public struct TickOutcome: Sendable, Equatable {
+    public var opened: [Ticket] = []
+    public var reopened: [Ticket] = []
+    public var updated: [Ticket] = []
+    public var resolved: [Ticket] = []
+    public var incidentsOpened: [Int64] = []
+    public var incidentsResolved: [Int64] = []
+
+    public init() {}
+}
+
+/// One monitor tick, kept so operators can see the loop is alive and how long ticks take.
+public struct Heartbeat: Sendable, Codable, Equatable {
+    public var subject: String
+    public var tick: Int
+    public var startedAt: Date
+    public var durationMs: Int
+    public var violations: Int
+    public var openTickets: Int
+    public var error: String?
+
+    public init(
+        subject: String, tick: Int, startedAt: Date, durationMs: Int, violations: Int, openTickets: Int,
+        error: String?
+    ) {
+        self.subject = subject
+        self.tick = tick
+        self.startedAt = startedAt
+        self.durationMs = durationMs
+        self.violations = violations
+        self.openTickets = openTickets
+        self.error = error
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case subject, tick
+        case startedAt = "started_at"
+        case durationMs = "duration_ms"
+        case violations
+        case openTickets = "open_tickets"
+        case error
+    }
+}
+
+public struct TicketFilter: Sendable {
+    public var statuses: Set<TicketStatus>?
+    public var subject: String?
+    public var incidentID: Int64?
+    public var limit: Int?
+
+    public init(statuses: Set<TicketStatus>? = nil, subject: String? = nil, incidentID: Int64? = nil, limit: Int? = nil)
+    {
+        self.statuses = statuses
+        self.subject = subject
+        self.incidentID = incidentID
+        self.limit = limit
+    }
+
+    public static let all = TicketFilter()
+    public static let open = TicketFilter(statuses: [.created, .diagnosed])
+}
+
+public struct IncidentFilter: Sendable {
+    public var statuses: Set<IncidentStatus>?
+    public var subject: String?
+    public var includeMerged: Bool
+    public var limit: Int?
+
+    public init(statuses: Set<IncidentStatus>? = nil, subject: String? = nil, includeMerged: Bool = false, limit: Int? = nil) {
+        self.statuses = statuses
+        self.subject = subject
+        self.includeMerged = includeMerged
+        self.limit = limit
+    }
+
+    public static let all = IncidentFilter()
+}
+
+/// A ticket or incident id that does not exist.
+public struct NotFoundError: Error, CustomStringConvertible {
+    public let what: String
+    public let id: Int64
+    public let path: String
+    public var description: String {
+        "no \(what) #\(id) in \(path); list them with `operator \(what == "incident" ? "incidents" : "tickets") list`"
+    }
+}

@@ -14,11 +14,13 @@ public struct SubjectRegistration: Sendable {
     public var deployments: [String: DeploymentRecipe]
     /// The backend `operator deploy` uses when `--backend` is not given.
     public var defaultBackend: String?
+    /// Parses the subject's log lines (`operator logs parse`), if it has a parser.
+    public var logParser: (any ClusterLogParser)?
 
     public init(
         name: String, summary: String, endpointsEnvironmentVariable: String? = nil, defaultEndpoints: [String] = [],
         deployments: [String: DeploymentRecipe] = [:], defaultBackend: String? = nil,
-        make: @escaping @Sendable (SubjectConfiguration) throws -> any Subject
+        logParser: (any ClusterLogParser)? = nil, make: @escaping @Sendable (SubjectConfiguration) throws -> any Subject
     ) {
         self.name = name
         self.summary = summary
@@ -26,6 +28,7 @@ public struct SubjectRegistration: Sendable {
         self.defaultEndpoints = defaultEndpoints
         self.deployments = deployments
         self.defaultBackend = defaultBackend
+        self.logParser = logParser
         self.make = make
     }
 }

@@ -1,0 +1,269 @@
+import Foundation
+import GRDB
+
+/// The ticket store on a SQLite file (WAL mode, migrations, busy timeout).
+///
+/// Safe for several processes at once: every change is one IMMEDIATE transaction and the ticket table's
+/// unique key (subject, invariant, entity) makes a duplicate impossible, not just unlikely.
+public final class SQLiteTicketStore: TicketStore {
+    public let path: String
+    private let pool: DatabasePool
+    /// Heartbeat rows kept per subject; a 5 s loop writes 17,280 a day, so older rows are pruned.
+    private let heartbeatRetention: Int
+
+    public struct OpenError: Error, CustomStringConvertible {
+        public let path: String
+        public let reason: String
+        public var description: String {
+            "cannot open ticket database \(path): \(reason); check that the directory exists and is writable, or choose another file with --db or OPERATOR_DB"
+        }
+    }
+
+    public init(path: String, heartbeatRetention: Int = 10_000) throws {
+        self.path = path
+        self.heartbeatRetention = max(1, heartbeatRetention)
+        var config = Configuration()
+        config.label = "operator.tickets"
+        // Another process may hold the write lock for a tick; wait rather than fail.
+        config.busyMode = .timeout(10)
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+            try TicketSchema.migrator.migrate(pool)
+        } catch let error as DatabaseError {
+            throw OpenError(path: path, reason: error.message ?? error.description)
+        } catch {
+            throw OpenError(path: path, reason: String(describing: error))
+        }
+    }
+
+    // MARK: - Ticks
+
+    public func record(_ findings: TickFindings, policy: TicketPolicy) async throws -> TickOutcome {
+        try await pool.write { db in
+            var recorder = TickRecorder(db: db, findings: findings, policy: policy)
+            return try recorder.run()
+        }
+    }
+
+    public func recordHeartbeat(_ heartbeat: Heartbeat) async throws {
+        let retention = heartbeatRetention
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO heartbeat (subject, tick, started_at, duration_ms, violations, open_tickets, error)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    heartbeat.subject, heartbeat.tick, heartbeat.startedAt, heartbeat.durationMs, heartbeat.violations,
+                    heartbeat.openTickets, heartbeat.error,
+                ])
+            try db.execute(
+                sql: """
+                    DELETE FROM heartbeat WHERE subject = ? AND id <= (
+                        SELECT id FROM heartbeat WHERE subject = ? ORDER BY id DESC LIMIT 1 OFFSET ?)
+                    """,
+                arguments: [heartbeat.subject, heartbeat.subject, retention])
+        }
+    }
+
+    public func heartbeats(subject: String?, limit: Int) async throws -> [Heartbeat] {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM heartbeat WHERE (? IS NULL OR subject = ?) ORDER BY id DESC LIMIT ?",
+                arguments: [subject, subject, limit])
+            return rows.map { r in
+                Heartbeat(
+                    subject: r["subject"], tick: r["tick"], startedAt: r["started_at"], durationMs: r["duration_ms"],
+                    violations: r["violations"], openTickets: r["open_tickets"], error: r["error"])
+            }
+        }
+    }
+
+    // MARK: - Tickets
+
+    public func tickets(_ filter: TicketFilter) async throws -> [Ticket] {
+        try await pool.read { db in
+            var clauses: [String] = []
+            var arguments: StatementArguments = []
+            if let statuses = filter.statuses {
+                clauses.append("ticket.status IN (\(statuses.map { _ in "?" }.joined(separator: ",")))")
+                for s in statuses.sorted(by: { $0.rawValue < $1.rawValue }) { arguments += [s.rawValue] }
+            }
+            if let subject = filter.subject {
+                clauses.append("ticket.subject = ?")
+                arguments += [subject]
+            }
+            if let incident = filter.incidentID {
+                clauses.append("ticket.incident_id = ?")
+                arguments += [incident]
+            }
+            var sql = StoredRows.ticketSelect
+            if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
+            sql += " ORDER BY ticket.id"
+            if let limit = filter.limit {
+                sql += " LIMIT ?"
+                arguments += [limit]
+            }
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(StoredRows.ticket)
+        }
+    }
+
+    public func ticket(id: Int64) async throws -> Ticket? {
+        try await pool.read { db in try StoredRows.ticket(id: id, in: db) }
+    }
+
+    public func resolveTicket(id: Int64, at: Date, note: String) async throws -> Ticket {
+        let path = path
+        return try await pool.write { db in
+            guard let ticket = try StoredRows.ticket(id: id, in: db) else {
+                throw NotFoundError(what: "ticket", id: id, path: path)
+            }
+            guard ticket.status != .resolved else { return ticket }
+            try db.execute(
+                sql: "UPDATE ticket SET status = 'resolved', resolved_at = ?, missed_ticks = 0 WHERE id = ?",
+                arguments: [at, id])
+            try StoredRows.insertEvent(
+                db, at: at, kind: .manuallyResolved, ticket: id, incident: ticket.incidentID, detail: note)
+            if let incident = ticket.incidentID { try IncidentStatusRefresher.refresh(incident, in: db, now: at) }
+            return try StoredRows.ticket(id: id, in: db) ?? ticket
+        }
+    }
+
+    // MARK: - Incidents
+
+    public func incidents(_ filter: IncidentFilter) async throws -> [Incident] {
+        try await pool.read { db in
+            var clauses: [String] = []
+            var arguments: StatementArguments = []
+            if let statuses = filter.statuses {
+                clauses.append("status IN (\(statuses.map { _ in "?" }.joined(separator: ",")))")
+                for s in statuses.sorted(by: { $0.rawValue < $1.rawValue }) { arguments += [s.rawValue] }
+            }
+            if let subject = filter.subject {
+                clauses.append("subject = ?")
+                arguments += [subject]
+            }
+            if !filter.includeMerged { clauses.append("merged_into IS NULL") }
+            var sql = "SELECT id FROM incident"
+            if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
+            sql += " ORDER BY id"
+            if let limit = filter.limit {
+                sql += " LIMIT ?"
+                arguments += [limit]
+            }
+            return try Int64.fetchAll(db, sql: sql, arguments: arguments).compactMap {
+                try StoredRows.incident(id: $0, in: db)
+            }
+        }
+    }
+
+    public func incident(id: Int64) async throws -> Incident? {
+        try await pool.read { db in try StoredRows.incident(id: id, in: db) }
+    }
+
+    public func timeline(incidentID: Int64) async throws -> [TimelineEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM event WHERE incident_id = ?
+                        OR ticket_id IN (SELECT id FROM ticket WHERE incident_id = ?)
+                    ORDER BY at, id
+                    """,
+                arguments: [incidentID, incidentID]
+            ).map(StoredRows.event)
+        }
+    }
+
+    public func timeline(ticketID: Int64) async throws -> [TimelineEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM event WHERE ticket_id = ? ORDER BY at, id", arguments: [ticketID])
+                .map(StoredRows.event)
+        }
+    }
+
+    // MARK: - Diagnosis
+
+    public func claimIncidentsForDiagnosis(ids: [Int64]?, limit: Int, lease: Duration, now: Date) async throws
+        -> [Incident]
+    {
+        let until = now.addingTimeInterval(lease.seconds)
+        return try await pool.write { db in
+            let chosen: [Int64]
+            if let ids {
+                chosen = try Int64.fetchAll(
+                    db,
+                    sql: "SELECT id FROM incident WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ","))) AND merged_into IS NULL ORDER BY id",
+                    arguments: StatementArguments(ids))
+            } else {
+                chosen = try Int64.fetchAll(
+                    db,
+                    sql: """
+                        SELECT id FROM incident WHERE status = 'open' AND merged_into IS NULL
+                            AND (claimed_until IS NULL OR claimed_until < ?)
+                            AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+                        ORDER BY id LIMIT ?
+                        """,
+                    arguments: [now, now, limit])
+            }
+            for id in chosen {
+                try db.execute(sql: "UPDATE incident SET claimed_until = ? WHERE id = ?", arguments: [until, id])
+            }
+            return try chosen.compactMap { try StoredRows.incident(id: $0, in: db) }
+        }
+    }
+
+    public func recordDiagnosis(_ diagnosis: Diagnosis, context: DiagnosisContext, incidentID: Int64, at: Date)
+        async throws
+    {
+        let path = path
+        let body = try StoredRows.json(diagnosis)
+        let contextText = try StoredRows.json(context)
+        try await pool.write { db in
+            guard try Int64.fetchOne(db, sql: "SELECT id FROM incident WHERE id = ?", arguments: [incidentID]) != nil
+            else { throw NotFoundError(what: "incident", id: incidentID, path: path) }
+            try db.execute(
+                sql: "INSERT INTO diagnosis (incident_id, at, diagnoser, model, body, context) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [incidentID, at, diagnosis.diagnoser, diagnosis.model, body, contextText])
+            try db.execute(
+                sql: """
+                    UPDATE incident SET diagnosis = ?, diagnosis_error = NULL, diagnosis_attempts = 0, claimed_until = NULL,
+                        next_attempt_at = NULL, updated_at = ? WHERE id = ?
+                    """,
+                arguments: [body, at, incidentID])
+            // Only tickets the diagnosis actually saw count as diagnosed; later joiners keep the incident open.
+            for id in context.tickets.compactMap(\.id) {
+                try db.execute(
+                    sql: "UPDATE ticket SET status = 'diagnosed' WHERE id = ? AND incident_id = ? AND status = 'created'",
+                    arguments: [id, incidentID])
+            }
+            let detail = "\(diagnosis.diagnoser): \(diagnosis.rootCause.category) on \(diagnosis.rootCause.entity)"
+            try StoredRows.insertEvent(db, at: at, kind: .diagnosed, ticket: nil, incident: incidentID, detail: detail)
+            try IncidentStatusRefresher.refresh(incidentID, in: db, now: at)
+        }
+    }
+
+    public func recordDiagnosisFailure(_ message: String, incidentID: Int64, at: Date, retryAt: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE incident SET diagnosis_error = ?, diagnosis_attempts = diagnosis_attempts + 1,
+                        next_attempt_at = ?, claimed_until = NULL, updated_at = ? WHERE id = ?
+                    """,
+                arguments: [message, retryAt, at, incidentID])
+            try StoredRows.insertEvent(db, at: at, kind: .diagnosisFailed, ticket: nil, incident: incidentID, detail: message)
+        }
+    }
+
+    public func diagnosisContext(incidentID: Int64) async throws -> DiagnosisContext? {
+        try await pool.read { db in
+            guard
+                let text = try String.fetchOne(
+                    db, sql: "SELECT context FROM diagnosis WHERE incident_id = ? ORDER BY id DESC LIMIT 1",
+                    arguments: [incidentID])
+            else { return nil }
+            return try StoredRows.decode(DiagnosisContext.self, text, table: "diagnosis", column: "context")
+        }
+    }
+}

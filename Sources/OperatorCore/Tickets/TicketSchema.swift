@@ -1,0 +1,96 @@
+import GRDB
+
+/// The ticket database's schema, as an ordered list of migrations. Never edit a shipped migration:
+/// add one. GRDB records which ran, so an old database upgrades in place.
+enum TicketSchema {
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+
+        m.registerMigration("v1-tickets") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE ticket (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        subject TEXT NOT NULL,
+                        invariant TEXT NOT NULL,
+                        entity TEXT NOT NULL,
+                        severity TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        message TEXT NOT NULL,
+                        first_seen DATETIME NOT NULL,
+                        last_seen DATETIME NOT NULL,
+                        occurrences INTEGER NOT NULL,
+                        -- consecutive evaluated ticks without the violation; resolves at the policy's threshold
+                        missed_ticks INTEGER NOT NULL DEFAULT 0,
+                        resolved_at DATETIME,
+                        snapshot_excerpt TEXT NOT NULL DEFAULT 'null',
+                        reopen_count INTEGER NOT NULL DEFAULT 0,
+                        -- the deduplication key: one row per problem, ever; recurrences reopen it
+                        UNIQUE (subject, invariant, entity)
+                    );
+                    CREATE INDEX ticket_by_status ON ticket (subject, status);
+                    CREATE TABLE heartbeat (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        subject TEXT NOT NULL,
+                        tick INTEGER NOT NULL,
+                        started_at DATETIME NOT NULL,
+                        duration_ms INTEGER NOT NULL,
+                        violations INTEGER NOT NULL,
+                        open_tickets INTEGER NOT NULL,
+                        error TEXT
+                    );
+                    """)
+        }
+
+        m.registerMigration("v2-incidents") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE incident (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        subject TEXT NOT NULL,
+                        root_entity TEXT NOT NULL,
+                        root_invariant TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        severity TEXT NOT NULL,
+                        title TEXT NOT NULL,
+                        opened_at DATETIME NOT NULL,
+                        updated_at DATETIME NOT NULL,
+                        resolved_at DATETIME,
+                        reopen_count INTEGER NOT NULL DEFAULT 0,
+                        merged_into INTEGER REFERENCES incident(id),
+                        diagnosis TEXT,
+                        diagnosis_error TEXT,
+                        diagnosis_attempts INTEGER NOT NULL DEFAULT 0,
+                        -- a runner's lease, so two runners never diagnose the same incident at once
+                        claimed_until DATETIME,
+                        next_attempt_at DATETIME
+                    );
+                    CREATE INDEX incident_by_status ON incident (subject, status);
+                    ALTER TABLE ticket ADD COLUMN incident_id INTEGER REFERENCES incident(id);
+                    CREATE INDEX ticket_by_incident ON ticket (incident_id);
+                    CREATE TABLE event (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        at DATETIME NOT NULL,
+                        kind TEXT NOT NULL,
+                        ticket_id INTEGER REFERENCES ticket(id),
+                        incident_id INTEGER REFERENCES incident(id),
+                        detail TEXT NOT NULL
+                    );
+                    CREATE INDEX event_by_incident ON event (incident_id);
+                    CREATE INDEX event_by_ticket ON event (ticket_id);
+                    -- every diagnosis ever made, with the exact (redacted, bounded) context it was made from
+                    CREATE TABLE diagnosis (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        incident_id INTEGER NOT NULL REFERENCES incident(id),
+                        at DATETIME NOT NULL,
+                        diagnoser TEXT NOT NULL,
+                        model TEXT,
+                        body TEXT NOT NULL,
+                        context TEXT NOT NULL
+                    );
+                    CREATE INDEX diagnosis_by_incident ON diagnosis (incident_id);
+                    """)
+        }
+        return m
+    }
+}

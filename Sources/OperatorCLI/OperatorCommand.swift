@@ -18,6 +18,7 @@ struct OperatorCommand: AsyncParsableCommand {
             MonitorCommand.self,
             TicketsCommand.self,
             IncidentsCommand.self,
+            DiagnoseCommand.self,
         ]
     )
 

@@ -1,0 +1,154 @@
+/// Maps a TiKV/PD log message to its event kind, with the ids some messages carry in their text.
+///
+/// Most messages are constant strings with their data in fields, so an exact lookup decides. The raft-rs
+/// election messages carry the term in the text (`became leader at term 6`), and the legacy raft-rs form
+/// (TiKV ≤ 3.x) also prefixes `[region <region_id>] <peer_id> ` (tikv-interfaces.md §3.2).
+enum TiKVLogCatalogue {
+    struct Match: Equatable {
+        var kind: TiKVLogEventKind
+        var term: String?
+        var regionID: String?
+        var peerID: String?
+    }
+
+    /// Constant messages (tikv-interfaces.md §3.2–§3.5), exactly as TiKV and PD write them.
+    static let exactMessages: [String: TiKVLogEventKind] = [
+        // §3.2 leader election
+        "starting a new election": .electionStarted,
+        "transfer leader": .leaderTransfer,
+        "leader missing longer than abnormal_leader_missing_duration": .leaderMissing,
+        // §3.3 snapshots, leader side
+        "requesting snapshot": .snapshotRequested,
+        "begin to generate a snapshot": .snapshotGenerateStarted,
+        "scan snapshot of one cf": .snapshotScanned,
+        "scan snapshot": .snapshotScanned,
+        "start sending snapshot": .snapshotSendStarted,
+        "sent snapshot": .snapshotSent,
+        "failed to send snap": .snapshotSendFailed,
+        "report snapshot status": .snapshotStatusReported,
+        // §3.3 snapshots, follower side
+        "saving snapshot file": .snapshotFileSaved,
+        "saving all snapshot files": .snapshotReceived,
+        "failed to recv snapshot": .snapshotReceiveFailed,
+        "restored snapshot": .snapshotRestored,
+        "begin to apply snapshot": .snapshotApplyStarted,
+        "begin apply snap data": .snapshotApplyStarted,
+        "apply snapshot with state ok": .snapshotApplied,
+        "apply new data": .snapshotApplied,
+        "snapshot is persisted": .snapshotPersisted,
+        "applying snapshot is aborted": .snapshotApplyFailed,
+        "failed to apply snap!!!": .snapshotApplyFailed,
+        // §3.4 slow operations
+        "slow-query": .slowQuery,
+        "scheduling store_heartbeat timeout, force report store slow score to pd.": .storeSlowScoreForced,
+        "peer is busy on applying logs": .peerBusyApplying,
+        // §3.5 heartbeats and PD connectivity
+        "store heartbeat failed": .storeHeartbeatFailed,
+        "failed to send heartbeat": .regionHeartbeatFailed,
+        "request failed": .pdRequestFailed,
+        "request failed, retry": .pdRequestFailed,
+        "connect failed": .pdConnectFailed,
+        "failed to connect to PD member": .pdConnectFailed,
+        "connect pd failed": .pdConnectFailed,
+        "reconnect failed": .pdReconnectFailed,
+        "PD failed to respond": .pdUnresponsive,
+        "validate PD endpoints failed": .pdEndpointsInvalid,
+        "try reconnect pd": .pdReconnecting,
+        "TSO stream is closed, reconnect to PD": .pdReconnecting,
+        "connecting to PD endpoint": .pdConnecting,
+        "connected to PD member": .pdConnected,
+        "all PD endpoints are consistent": .pdConnected,
+        "update pd client": .pdClientUpdated,
+        "trying to update PD client done": .pdClientUpdated,
+        // §3.5 PD side
+        "start to campaign PD leader": .pdLeaderCampaign,
+        "leader election succeeded, start leader ready process": .pdLeaderElected,
+        "PD leader is ready to serve": .pdLeaderReady,
+        "pd leader has changed, try to re-campaign a pd leader": .pdLeaderChanged,
+        "no longer a leader because lease has expired, PD leader will step down": .pdLeaderSteppedDown,
+        "store has been offline": .storeOffline,
+        "store has been Tombstone": .storeTombstone,
+        "store has been up": .storeUp,
+        "store has changed to serving": .storeServing,
+    ]
+
+    /// Messages whose tail varies between releases (the `...` in the reference sheet).
+    static let prefixMessages: [(String, TiKVLogEventKind)] = [
+        ("leader missing longer than", .leaderMissing),
+        ("heartbeat sender and receiver are stale", .pdReconnecting),
+    ]
+
+    static func match(message: String) -> Match? {
+        if let kind = exactMessages[message] { return Match(kind: kind) }
+        var text = Substring(message)
+        var regionID: String?
+        var peerID: String?
+        // Legacy raft-rs tag: "[region 2] 5 became leader at term 7".
+        if text.hasPrefix("[region ") {
+            guard let (region, peer, rest) = legacyTag(text) else { return nil }
+            regionID = region
+            peerID = peer
+            text = rest
+        }
+        if let m = raftTransition(text) {
+            return Match(kind: m.kind, term: m.term, regionID: regionID, peerID: peerID)
+        }
+        // raft-rs "[commit: 5, term: 2] restored snapshot [index: 5, term: 2]" (legacy: tag first).
+        if text.contains("restored snapshot") {
+            return Match(kind: .snapshotRestored, regionID: regionID, peerID: peerID)
+        }
+        if regionID == nil {
+            for (prefix, kind) in prefixMessages where message.hasPrefix(prefix) { return Match(kind: kind) }
+        }
+        return nil
+    }
+
+    /// `became <role> at term N`, `starting a new election` (raft-rs with slog) and the legacy
+    /// `is starting a new election at term N`.
+    private static func raftTransition(_ text: Substring) -> (kind: TiKVLogEventKind, term: String?)? {
+        if text.hasPrefix("became ") {
+            let rest = text.dropFirst("became ".count)
+            guard let at = rest.range(of: " at term ") else { return nil }
+            let role = rest[..<at.lowerBound]
+            let term = rest[at.upperBound...]
+            guard isDigits(term) else { return nil }
+            let kind: TiKVLogEventKind
+            switch role {
+            case "leader": kind = .becameLeader
+            case "follower": kind = .becameFollower
+            case "candidate": kind = .becameCandidate
+            case "pre-candidate": kind = .becamePreCandidate
+            default: return nil
+            }
+            return (kind, String(term))
+        }
+        if text == "starting a new election" { return (.electionStarted, nil) }
+        for prefix in ["is starting a new election at term ", "starting a new election at term "]
+        where text.hasPrefix(prefix) {
+            let term = text.dropFirst(prefix.count)
+            guard isDigits(term) else { return nil }
+            return (.electionStarted, String(term))
+        }
+        return nil
+    }
+
+    /// Splits `[region 2] 5 rest` into ("2", "5", "rest").
+    private static func legacyTag(_ text: Substring) -> (String, String, Substring)? {
+        let afterRegion = text.dropFirst("[region ".count)
+        guard let close = afterRegion.firstIndex(of: "]") else { return nil }
+        let region = afterRegion[..<close]
+        guard isDigits(region) else { return nil }
+        var rest = afterRegion[afterRegion.index(after: close)...]
+        guard rest.first == " " else { return nil }
+        rest = rest.dropFirst()
+        let peer = rest.prefix { $0.isASCII && $0.isNumber }
+        guard !peer.isEmpty else { return nil }
+        rest = rest.dropFirst(peer.count)
+        guard rest.first == " " else { return nil }
+        return (String(region), String(peer), rest.dropFirst())
+    }
+
+    static func isDigits(_ text: Substring) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+}

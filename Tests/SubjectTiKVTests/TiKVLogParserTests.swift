@@ -212,6 +212,7 @@ import Testing
         let values = [
             "plain", "with space", "quote\"inside", "back\\slash", "a=b", "[bracketed]", "new\nline", "tab\t",
             "nul\u{0}byte", "bell\u{7}", "δ unicode ✓", "emoji 😀", "", " ", "\u{1F}",
+            "quote then combining accent \"\u{301} and backslash \\\u{301}", "e\u{301}=\n\u{301}",
         ]
         for value in values {
             let record = TiKVLogRecordWriter.Record(

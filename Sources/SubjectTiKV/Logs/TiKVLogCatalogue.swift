@@ -79,7 +79,52 @@ enum TiKVLogCatalogue {
     ]
 
     static func match(message: String) -> Match? {
-        if let kind = exactMessages[message] { return Match(kind: kind) }
+        var message = message
+        return message.withUTF8 { match(bytes: $0) }
+    }
+
+    /// Matches the message's (decoded) bytes. Most lines are not events, so this decides on bytes and
+    /// builds a `String` only when a pattern could apply.
+    static func match(bytes: UnsafeBufferPointer<UInt8>) -> Match? {
+        let n = bytes.count
+        if n < exactByLength.count {
+            for (candidate, kind) in exactByLength[n] where candidate.elementsEqual(bytes) { return Match(kind: kind) }
+        }
+        guard patternPrefixes.contains(where: { hasPrefix(bytes, $0) }) || contains(bytes, restoredSnapshot) else {
+            return nil
+        }
+        return matchPatterns(String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// ``exactMessages`` by byte length: a lookup that needs no hashing.
+    private static let exactByLength: [[([UInt8], TiKVLogEventKind)]] = {
+        let longest = exactMessages.keys.map(\.utf8.count).max() ?? 0
+        var table = [[([UInt8], TiKVLogEventKind)]](repeating: [], count: longest + 1)
+        for (message, kind) in exactMessages { table[message.utf8.count].append((Array(message.utf8), kind)) }
+        return table
+    }()
+
+    /// Starts of every message `matchPatterns` can accept.
+    private static let patternPrefixes: [[UInt8]] =
+        ["became ", "[region ", "starting a new election"].map { Array($0.utf8) } + prefixMessages.map { Array($0.0.utf8) }
+    private static let restoredSnapshot = Array("restored snapshot".utf8)
+
+    private static func hasPrefix(_ bytes: UnsafeBufferPointer<UInt8>, _ prefix: [UInt8]) -> Bool {
+        bytes.count >= prefix.count && bytes.prefix(prefix.count).elementsEqual(prefix)
+    }
+
+    private static func contains(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first, bytes.count >= needle.count else { return false }
+        var i = 0
+        let last = bytes.count - needle.count
+        while i <= last {
+            if bytes[i] == first, bytes[i..<(i + needle.count)].elementsEqual(needle) { return true }
+            i += 1
+        }
+        return false
+    }
+
+    private static func matchPatterns(_ message: String) -> Match? {
         var text = Substring(message)
         var regionID: String?
         var peerID: String?
@@ -94,7 +139,7 @@ enum TiKVLogCatalogue {
             return Match(kind: m.kind, term: m.term, regionID: regionID, peerID: peerID)
         }
         // raft-rs "[commit: 5, term: 2] restored snapshot [index: 5, term: 2]" (legacy: tag first).
-        if text.contains("restored snapshot") {
+        if contains(text, "restored snapshot") {
             return Match(kind: .snapshotRestored, regionID: regionID, peerID: peerID)
         }
         if regionID == nil {
@@ -108,7 +153,7 @@ enum TiKVLogCatalogue {
     private static func raftTransition(_ text: Substring) -> (kind: TiKVLogEventKind, term: String?)? {
         if text.hasPrefix("became ") {
             let rest = text.dropFirst("became ".count)
-            guard let at = rest.range(of: " at term ") else { return nil }
+            guard let at = find(rest, " at term ") else { return nil }
             let role = rest[..<at.lowerBound]
             let term = rest[at.upperBound...]
             guard isDigits(term) else { return nil }
@@ -147,6 +192,32 @@ enum TiKVLogCatalogue {
         guard rest.first == " " else { return nil }
         return (String(region), String(peer), rest.dropFirst())
     }
+
+    /// Byte-wise search: Foundation's `contains`/`range(of:)` bridge through NSString and cost more than
+    /// the rest of the parse on lines outside the catalogue.
+    static func find(_ text: Substring, _ needle: StaticString) -> Range<Substring.Index>? {
+        let n = needle.utf8CodeUnitCount
+        let pattern = UnsafeBufferPointer(start: needle.utf8Start, count: n)
+        let utf8 = text.utf8
+        guard n > 0, utf8.count >= n else { return nil }
+        var start = utf8.startIndex
+        let last = utf8.index(utf8.endIndex, offsetBy: -n)
+        while start <= last {
+            if utf8[start] == pattern[0] {
+                var i = utf8.index(after: start)
+                var k = 1
+                while k < n, utf8[i] == pattern[k] {
+                    i = utf8.index(after: i)
+                    k += 1
+                }
+                if k == n { return start..<i }
+            }
+            start = utf8.index(after: start)
+        }
+        return nil
+    }
+
+    static func contains(_ text: Substring, _ needle: StaticString) -> Bool { find(text, needle) != nil }
 
     static func isDigits(_ text: Substring) -> Bool {
         !text.isEmpty && text.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }

@@ -54,10 +54,18 @@ public struct TiKVLogParser: ClusterLogParser {
                 reason: "unknown level \(LogLineText.quoted(line[header.level])); expected TRACE, DEBUG, INFO, WARN, "
                     + "ERROR or FATAL")
         }
-        guard let message = scanner.string(header.message) else {
-            return .unparseable(reason: "the quoted message has an invalid escape sequence")
+        // Most messages need no decoding; a `String` is only built for events.
+        var decodedMessage: String?
+        let match: TiKVLogCatalogue.Match?
+        if header.message.escaped {
+            guard let decoded = scanner.string(header.message) else {
+                return .unparseable(reason: "the quoted message has an invalid escape sequence")
+            }
+            decodedMessage = decoded
+            match = TiKVLogCatalogue.match(message: decoded)
+        } else {
+            match = TiKVLogCatalogue.match(bytes: UnsafeBufferPointer(rebasing: line[header.message.range]))
         }
-        let match = TiKVLogCatalogue.match(message: message)
         if match == nil {
             // Not in the catalogue unless it is a WARN slow log (`[takes=<ms>]`, §3.1/§3.4); either way the
             // fields must be well-formed for the line to count as a log line at all.
@@ -86,6 +94,8 @@ public struct TiKVLogParser: ClusterLogParser {
             return .unparseable(reason: error.reason)
         }
         if badEscape { return .unparseable(reason: "a quoted field has an invalid escape sequence") }
+        let message =
+            decodedMessage ?? String(decoding: UnsafeBufferPointer(rebasing: line[header.message.range]), as: UTF8.self)
         let sourceText = String(decoding: UnsafeBufferPointer(rebasing: line[header.source]), as: UTF8.self)
         return .event(
             Self.makeEvent(
@@ -131,7 +141,7 @@ public struct TiKVLogParser: ClusterLogParser {
             return .unparseable(reason: "JSON log line has no \"message\" string")
         }
         var fields: [String: String] = [:]
-        for (key, value) in object where !["time", "level", "caller", "message"].contains(key) {
+        for (key, value) in object where key != "time" && key != "level" && key != "caller" && key != "message" {
             fields[key] = LogLineText.jsonScalarText(value)
         }
         var match = TiKVLogCatalogue.match(message: message)

@@ -70,8 +70,18 @@ enum TiKVLogRecordWriter {
     /// everything else (including non-ASCII) raw.
     static func appendJSONString(_ text: String, to out: inout String) {
         out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar.value {
+        let utf8 = text.utf8
+        var run = utf8.startIndex
+        var i = run
+        // Copy runs that need no escaping in one piece; multi-byte UTF-8 passes through untouched.
+        while i != utf8.endIndex {
+            let b = utf8[i]
+            guard b < 0x20 || b == 0x22 || b == 0x5C else {
+                i = utf8.index(after: i)
+                continue
+            }
+            out += Substring(utf8[run..<i])
+            switch b {
             case 0x22: out += "\\\""
             case 0x5C: out += "\\\\"
             case 0x0A: out += "\\n"
@@ -79,12 +89,14 @@ enum TiKVLogRecordWriter {
             case 0x09: out += "\\t"
             case 0x08: out += "\\b"
             case 0x0C: out += "\\f"
-            case 0..<0x20:
-                let hex = String(scalar.value, radix: 16)
+            default:
+                let hex = String(b, radix: 16)
                 out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
             }
+            i = utf8.index(after: i)
+            run = i
         }
+        out += Substring(utf8[run..<i])
         out += "\""
     }
 

@@ -245,6 +245,7 @@ import Testing
         #expect(reason("\u{0}\u{1}\u{2}binary").contains("binary"))
         #expect(reason(#"{"level":"info","ts":"2026-11-23T07:06"#).contains("not valid JSON"))
         #expect(reason(#"["not","an","object"]"#).contains("not an etcd log line"))
+        #expect(reason("{\"msg\":" + String(repeating: "[", count: 200_000)).contains("nested"))
         #expect(reason(#"{"ts":"2026-11-23T07:06:24.307Z","msg":"x"}"#).contains("\"level\""))
         #expect(reason(#"{"level":"info","ts":"2026-11-23T07:06:24.307Z"}"#).contains("\"msg\""))
         #expect(reason(#"{"level":"info","ts":"last tuesday","msg":"x"}"#).contains("\"last tuesday\""))

@@ -271,6 +271,8 @@ import Testing
         #expect(reason(#"{"time":"2024/08/07 09:44:59.054 +00:00","level":"LOUD","message":"x"}"#).contains("\"level\""))
         #expect(reason(#"{"time":"2024/08/07 09:44:59.0"#).contains("not valid JSON"))
         #expect(reason(#"{}garbage"#).contains("not valid JSON"))
+        // Nesting is bounded by the JSON parser, not by the stack.
+        #expect(reason("{\"a\":" + String(repeating: "[", count: 200_000)).contains("nested"))
     }
 
     // MARK: - Garbage

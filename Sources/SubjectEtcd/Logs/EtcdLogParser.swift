@@ -49,7 +49,7 @@ public struct EtcdLogParser: ClusterLogParser {
             }
             object = parsed
         } catch {
-            return .unparseable(reason: "starts with '{' but is not valid JSON (truncated line?)")
+            return .unparseable(reason: "starts with '{' but is not valid JSON (truncated line?): " + EtcdLogText.jsonError(error))
         }
         guard let levelText = object["level"] as? String, let level = Self.zapLevel(levelText) else {
             return .unparseable(

@@ -47,6 +47,13 @@ enum LogLineText {
         return ""
     }
 
+    /// JSONSerialization's own explanation ("Unexpected end of file", "Too many nested arrays or
+    /// dictionaries around character 517"), without the NSError wrapping.
+    static func jsonError(_ error: any Error) -> String {
+        let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+        return detail ?? "\(error)"
+    }
+
     /// A JSON value from JSONSerialization as field text: strings verbatim, numbers and booleans as
     /// JSON spells them (integers exactly, even above 2^53), arrays and objects as compact JSON.
     static func jsonScalarText(_ value: Any) -> String {

@@ -125,7 +125,7 @@ public struct TiKVLogParser: ClusterLogParser {
             }
             object = parsed
         } catch {
-            return .unparseable(reason: "starts with '{' but is not valid JSON (truncated line?)")
+            return .unparseable(reason: "starts with '{' but is not valid JSON (truncated line?): " + LogLineText.jsonError(error))
         }
         guard let timeText = object["time"] as? String else {
             return .unparseable(reason: "JSON log line has no \"time\" string")

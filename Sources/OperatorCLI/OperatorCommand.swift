@@ -19,6 +19,7 @@ struct OperatorCommand: AsyncParsableCommand {
             TicketsCommand.self,
             IncidentsCommand.self,
             DiagnoseCommand.self,
+            LogsCommand.self,
         ]
     )
 

@@ -141,14 +141,7 @@ let package = Package(
             path: "Tests/OperatorTestSupport"
         ),
         .testTarget(name: "OperatorCoreTests", dependencies: ["OperatorCore"]),
-        .testTarget(
-            name: "PrometheusClientTests",
-            dependencies: [
-                "PrometheusClient",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
-        ),
+        .testTarget(name: "PrometheusClientTests", dependencies: ["PrometheusClient", "OperatorTestSupport"]),
         .testTarget(
             name: "SubjectTiKVTests",
             dependencies: ["SubjectTiKV", "OperatorCore", "PrometheusClient"],

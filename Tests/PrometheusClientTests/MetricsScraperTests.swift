@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import OperatorTestSupport
 import Testing
 
 @testable import PrometheusClient
@@ -61,7 +62,7 @@ struct MetricsScraperTests {
 
     @Test("a dead exporter is unreachable")
     func dead() async throws {
-        let port = try await closedLocalPort()
+        let port = try closedLocalPort()
         let url = "http://127.0.0.1:\(port)/metrics"
         let error = await #expect(throws: MetricsScrapeError.self) {
             try await MetricsScraper(url: url, timeout: .seconds(2)).scrape()

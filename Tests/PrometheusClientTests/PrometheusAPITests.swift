@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import OperatorTestSupport
 import Testing
 
 @testable import PrometheusClient
@@ -210,7 +211,7 @@ struct PrometheusAPITests {
 
     @Test("a dead server is reported as unreachable, naming the URL")
     func connectionRefused() async throws {
-        let port = try await closedLocalPort()
+        let port = try closedLocalPort()
         let api = PrometheusAPI(baseURL: "http://127.0.0.1:\(port)", timeout: .seconds(2))
         let error = await #expect(throws: PrometheusAPIError.self) { try await api.query("up") }
         guard case .unreachable? = error?.kind else {

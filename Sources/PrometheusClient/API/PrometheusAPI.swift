@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import OperatorHTTP
 import Foundation
 import Logging
 import NIOCore
@@ -17,7 +18,7 @@ public struct PrometheusAPI: Sendable {
 
     public init(
         baseURL: String, timeout: Duration = .seconds(5), maxBodyBytes: Int = 32 << 20,
-        httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "operator.prometheus.api")
+        httpClient: HTTPClient = OperatorHTTPClient.shared, logger: Logger = Logger(label: "operator.prometheus.api")
     ) {
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import OperatorHTTP
 import Foundation
 import Logging
 import NIOCore
@@ -13,7 +14,7 @@ public struct MetricsScraper: Sendable {
 
     /// `url` is the full address of the page (`http://127.0.0.1:20180/metrics`).
     public init(
-        url: String, timeout: Duration = .seconds(3), maxBodyBytes: Int = 64 << 20, httpClient: HTTPClient = .shared,
+        url: String, timeout: Duration = .seconds(3), maxBodyBytes: Int = 64 << 20, httpClient: HTTPClient = OperatorHTTPClient.shared,
         logger: Logger = Logger(label: "operator.prometheus.scrape")
     ) {
         self.url = url

@@ -20,6 +20,7 @@ struct OperatorCommand: AsyncParsableCommand {
             IncidentsCommand.self,
             DiagnoseCommand.self,
             LogsCommand.self,
+            BenchCommand.self,
         ]
     )
 

@@ -3,7 +3,7 @@
 /// Most messages are constant strings with their data in fields, so an exact lookup decides. The raft-rs
 /// election messages carry the term in the text (`became leader at term 6`), and the legacy raft-rs form
 /// (TiKV ≤ 3.x) also prefixes `[region <region_id>] <peer_id> ` (tikv-interfaces.md §3.2).
-enum TiKVLogCatalogue {
+public enum TiKVLogCatalogue {
     struct Match: Equatable {
         var kind: TiKVLogEventKind
         var term: String?
@@ -77,6 +77,14 @@ enum TiKVLogCatalogue {
         ("leader missing longer than", .leaderMissing),
         ("heartbeat sender and receiver are stale", .pdReconnecting),
     ]
+
+    /// The catalogue as fixed strings, one per pattern: what `grep -F -f` needs to find the same lines
+    /// (`operator bench logs` compares the parser with grep on exactly these).
+    public static var fixedStringPatterns: [String] {
+        let raft = ["became leader at term", "became follower at term", "became candidate at term",
+                    "became pre-candidate at term", "restored snapshot"]
+        return (Array(exactMessages.keys) + prefixMessages.map(\.0) + raft).sorted()
+    }
 
     static func match(message: String) -> Match? {
         var message = message

@@ -95,7 +95,7 @@ public enum DeploymentPlan: Sendable {
 public struct ProcessClusterPlan: Sendable, Codable, Equatable {
     public var subject: String
     public var members: [Member]
-    /// Shown when the executable is missing (`apt-get install etcd-server`).
+    /// Shown when the executable is missing (`apt-get install some-server-package`).
     public var installHint: String
 
     public init(subject: String, members: [Member], installHint: String) {
@@ -139,7 +139,7 @@ public struct ComposeClusterPlan: Sendable, Codable, Equatable {
     public var subject: String
     public var composeFile: String
     public var projectName: String
-    /// Compose service running each entity (`store:1` → `tikv0`).
+    /// Compose service running each entity (`store:1` → `db0`).
     public var services: [String: String]
     public var endpoints: [String]
     /// GET these until they answer 2xx to call the stack healthy.

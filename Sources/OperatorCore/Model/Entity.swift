@@ -1,4 +1,4 @@
-/// Names a thing in a watched cluster: `kind:id` (`store:4`, `pd:pd1`, `member:e3`) or the bare `cluster`.
+/// Names a thing in a watched cluster: `kind:id` (`store:4`, `node:n1`, `member:m3`) or the bare `cluster`.
 ///
 /// Entities are the unit of deduplication and of incident roots, so their spelling is canonical:
 /// lower-case kind, id verbatim, one colon.

@@ -27,6 +27,8 @@ public struct Incident: Sendable, Codable, Equatable, Identifiable {
     public var ticketIDs: [Int64]
     public var diagnosis: Diagnosis?
     public var diagnosisError: String?
+    /// Failed diagnosis attempts since the last success (drives retry backoff).
+    public var diagnosisAttempts: Int
     public var reopenCount: Int
     /// Set when a later root turned out to explain this incident and absorbed it.
     public var mergedInto: Int64?
@@ -34,7 +36,8 @@ public struct Incident: Sendable, Codable, Equatable, Identifiable {
     public init(
         id: Int64, subject: String, rootEntity: Entity, rootInvariant: String, status: IncidentStatus,
         severity: Severity, title: String, openedAt: Date, updatedAt: Date, resolvedAt: Date? = nil,
-        ticketIDs: [Int64] = [], diagnosis: Diagnosis? = nil, diagnosisError: String? = nil, reopenCount: Int = 0,
+        ticketIDs: [Int64] = [], diagnosis: Diagnosis? = nil, diagnosisError: String? = nil, diagnosisAttempts: Int = 0,
+        reopenCount: Int = 0,
         mergedInto: Int64? = nil
     ) {
         self.id = id
@@ -50,6 +53,7 @@ public struct Incident: Sendable, Codable, Equatable, Identifiable {
         self.ticketIDs = ticketIDs
         self.diagnosis = diagnosis
         self.diagnosisError = diagnosisError
+        self.diagnosisAttempts = diagnosisAttempts
         self.reopenCount = reopenCount
         self.mergedInto = mergedInto
     }
@@ -65,6 +69,7 @@ public struct Incident: Sendable, Codable, Equatable, Identifiable {
         case ticketIDs = "ticket_ids"
         case diagnosis
         case diagnosisError = "diagnosis_error"
+        case diagnosisAttempts = "diagnosis_attempts"
         case reopenCount = "reopen_count"
         case mergedInto = "merged_into"
     }
@@ -84,6 +89,7 @@ public struct Incident: Sendable, Codable, Equatable, Identifiable {
         try c.encode(ticketIDs, forKey: .ticketIDs)
         try c.encode(diagnosis, forKey: .diagnosis)
         try c.encode(diagnosisError, forKey: .diagnosisError)
+        try c.encode(diagnosisAttempts, forKey: .diagnosisAttempts)
         try c.encode(reopenCount, forKey: .reopenCount)
         try c.encode(mergedInto, forKey: .mergedInto)
     }

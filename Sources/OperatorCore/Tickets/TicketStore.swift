@@ -156,6 +156,13 @@ public struct NotFoundError: Error, CustomStringConvertible {
     public let what: String
     public let id: Int64
     public let path: String
+
+    public init(what: String, id: Int64, path: String) {
+        self.what = what
+        self.id = id
+        self.path = path
+    }
+
     public var description: String {
         "no \(what) #\(id) in \(path); list them with `operator \(what == "incident" ? "incidents" : "tickets") list`"
     }

@@ -1,0 +1,7 @@
+import OperatorCore
+
+/// The subjects linked into this build: one line each. Adding a subject is a target plus a line here.
+enum LinkedSubjects {
+    static let registry = SubjectRegistry([
+    ])
+}

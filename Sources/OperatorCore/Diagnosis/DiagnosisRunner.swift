@@ -1,0 +1,154 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// The agent runner: picks up incidents awaiting diagnosis, builds their context, asks the diagnoser,
+/// validates the answer and stores it with the context. A failure is recorded on the incident (its
+/// tickets stay `created`) and retried later with backoff; nothing is lost.
+public final class DiagnosisRunner<S: Subject>: Service {
+    public struct Configuration: Sendable {
+        /// How often `run()` looks for new work.
+        public var pollInterval: Duration
+        /// Incidents diagnosed at once.
+        public var concurrency: Int
+        /// How long a claim keeps other runners off an incident.
+        public var lease: Duration
+        /// First retry delay after a failure; doubles per attempt up to `maxRetryDelay`.
+        public var retryDelay: Duration
+        public var maxRetryDelay: Duration
+        public var budget: ContextBudget
+
+        public init(
+            pollInterval: Duration = .seconds(1), concurrency: Int = 2, lease: Duration = .seconds(300),
+            retryDelay: Duration = .seconds(15), maxRetryDelay: Duration = .seconds(900),
+            budget: ContextBudget = ContextBudget()
+        ) {
+            self.pollInterval = pollInterval
+            self.concurrency = max(1, concurrency)
+            self.lease = lease
+            self.retryDelay = retryDelay
+            self.maxRetryDelay = maxRetryDelay
+            self.budget = budget
+        }
+    }
+
+    /// What happened to one incident.
+    public struct Outcome: Sendable {
+        public var incidentID: Int64
+        public var diagnosis: Diagnosis?
+        public var error: String?
+        public var context: DiagnosisContext?
+    }
+
+    private let subject: S
+    private let store: any TicketStore
+    private let diagnoser: any Diagnoser
+    private let configuration: Configuration
+    private let logger: Logger
+    private let redactor: Redactor
+    private let latest: LatestSnapshot<S.Snapshot>?
+    private let onOutcome: (@Sendable (Outcome) async -> Void)?
+
+    public init(
+        subject: S, store: any TicketStore, diagnoser: any Diagnoser, configuration: Configuration = Configuration(),
+        logger: Logger = Logger(label: "operator.diagnosis"), redactor: Redactor = .fromEnvironment(),
+        latest: LatestSnapshot<S.Snapshot>? = nil, onOutcome: (@Sendable (Outcome) async -> Void)? = nil
+    ) {
+        self.subject = subject
+        self.store = store
+        self.diagnoser = diagnoser
+        self.configuration = configuration
+        self.logger = logger
+        self.redactor = redactor
+        self.latest = latest
+        self.onOutcome = onOutcome
+    }
+
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            _ = await diagnosePending()
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: self.configuration.pollInterval) }
+            } catch {
+                break
+            }
+        }
+    }
+
+    /// Diagnoses every incident awaiting diagnosis now (up to the concurrency limit per round) and returns.
+    @discardableResult
+    public func diagnosePending(now: Date = Date()) async -> [Outcome] {
+        let claimed: [Incident]
+        do {
+            claimed = try await store.claimIncidentsForDiagnosis(
+                ids: nil, limit: configuration.concurrency, lease: configuration.lease, now: now)
+        } catch {
+            logger.error("cannot claim incidents", metadata: ["error": "\(error)"])
+            return []
+        }
+        return await diagnose(claimed)
+    }
+
+    /// Diagnoses these incidents whatever their status (`operator diagnose --incident N`).
+    public func diagnose(incidentIDs: [Int64], now: Date = Date()) async throws -> [Outcome] {
+        let claimed = try await store.claimIncidentsForDiagnosis(
+            ids: incidentIDs, limit: incidentIDs.count, lease: configuration.lease, now: now)
+        let missing = Set(incidentIDs).subtracting(claimed.map(\.id))
+        if let id = missing.sorted().first {
+            throw NotFoundError(what: "incident", id: id, path: "the ticket database")
+        }
+        return await diagnose(claimed)
+    }
+
+    private func diagnose(_ incidents: [Incident]) async -> [Outcome] {
+        await withTaskGroup(of: Outcome.self) { group in
+            var running = 0
+            var iterator = incidents.makeIterator()
+            var results: [Outcome] = []
+            while running < configuration.concurrency, let next = iterator.next() {
+                group.addTask { await self.diagnoseOne(next) }
+                running += 1
+            }
+            while let done = await group.next() {
+                results.append(done)
+                await onOutcome?(done)
+                if let next = iterator.next() { group.addTask { await self.diagnoseOne(next) } }
+            }
+            return results.sorted { $0.incidentID < $1.incidentID }
+        }
+    }
+
+    private func diagnoseOne(_ incident: Incident) async -> Outcome {
+        let builder = DiagnosisContextBuilder(
+            subject: subject.name, knowledge: subject.knowledge, store: store, redactor: redactor,
+            budget: configuration.budget)
+        var context: DiagnosisContext?
+        do {
+            let built = try await builder.build(for: incident, snapshot: await latest?.value)
+            context = built
+            var diagnosis = try await diagnoser.diagnose(built)
+            diagnosis.diagnoser = diagnoser.name
+            try diagnosis.validate(against: built)
+            try await store.recordDiagnosis(diagnosis, context: built, incidentID: incident.id, at: Date())
+            logger.notice(
+                "incident diagnosed",
+                metadata: [
+                    "incident": "\(incident.id)", "category": "\(diagnosis.rootCause.category)",
+                    "entity": "\(diagnosis.rootCause.entity)", "diagnoser": "\(diagnoser.name)",
+                ])
+            return Outcome(incidentID: incident.id, diagnosis: diagnosis, error: nil, context: built)
+        } catch {
+            let message = redactor.redact("\(diagnoser.name) diagnosis failed: \(String(describing: error))")
+            let attempts = incident.diagnosisAttempts
+            let delay = min(configuration.retryDelay * (1 << min(attempts, 10)), configuration.maxRetryDelay)
+            do {
+                try await store.recordDiagnosisFailure(
+                    message, incidentID: incident.id, at: Date(), retryAt: Date().addingTimeInterval(delay.seconds))
+            } catch {
+                logger.error("cannot record diagnosis failure", metadata: ["error": "\(error)"])
+            }
+            logger.warning("diagnosis failed", metadata: ["incident": "\(incident.id)", "error": "\(message)"])
+            return Outcome(incidentID: incident.id, diagnosis: nil, error: message, context: context)
+        }
+    }
+}

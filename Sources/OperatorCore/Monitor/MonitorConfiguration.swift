@@ -1,0 +1,31 @@
+/// How the monitor loop paces itself and ages tickets.
+public struct MonitorConfiguration: Sendable, Equatable {
+    /// Time between tick starts.
+    public var interval: Duration
+    /// Budget for observing the cluster once; an observation over budget counts as a failure.
+    public var tickTimeout: Duration
+    public var policy: TicketPolicy
+    /// Upper bound of the delay between ticks while the cluster cannot be observed.
+    public var maxBackoff: Duration
+
+    public init(
+        interval: Duration = .seconds(5), tickTimeout: Duration? = nil, policy: TicketPolicy = TicketPolicy(),
+        maxBackoff: Duration = .seconds(60)
+    ) {
+        self.interval = interval
+        // An observation may take longer than a short interval, but never forever.
+        self.tickTimeout = tickTimeout ?? max(interval * 2, .seconds(10))
+        self.policy = policy
+        self.maxBackoff = max(maxBackoff, interval)
+    }
+
+    /// Delay before the next tick: the rest of the interval after a good tick; after failures, the interval
+    /// doubled per consecutive failure up to `maxBackoff`, so a dead cluster is not hammered.
+    public func delay(after tickDuration: Duration, consecutiveFailures: Int) -> Duration {
+        if consecutiveFailures == 0 {
+            return max(.zero, interval - tickDuration)
+        }
+        let factor = 1 << min(consecutiveFailures - 1, 16)
+        return min(interval * factor, maxBackoff)
+    }
+}

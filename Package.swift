@@ -80,6 +80,8 @@ let package = Package(
             name: "DeployLocal",
             dependencies: [
                 "OperatorCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "operator", targets: ["OperatorCLI"]),
         .library(name: "OperatorCore", targets: ["OperatorCore"]),
+        .library(name: "OperatorHTTP", targets: ["OperatorHTTP"]),
         .library(name: "PrometheusClient", targets: ["PrometheusClient"]),
         .library(name: "SubjectTiKV", targets: ["SubjectTiKV"]),
         .library(name: "SubjectEtcd", targets: ["SubjectEtcd"]),
@@ -27,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // The core: protocols, registry, tickets and incidents, monitor loop, diagnosis engine.
@@ -39,10 +41,19 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // The shared HTTP client: a refused connection fails at once (a dead node), not at the deadline.
+        .target(
+            name: "OperatorHTTP",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         // Prometheus HTTP API and text exposition format; reusable by any subject.
         .target(
             name: "PrometheusClient",
             dependencies: [
+                "OperatorHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -51,22 +62,26 @@ let package = Package(
         .target(
             name: "SubjectTiKV",
             dependencies: [
+                "OperatorHTTP",
                 "OperatorCore",
                 "PrometheusClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            exclude: ["Logs/README.md"]
         ),
         .target(
             name: "SubjectEtcd",
             dependencies: [
+                "OperatorHTTP",
                 "OperatorCore",
                 "PrometheusClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            exclude: ["Logs/README.md"]
         ),
         // Test and demo harness: serves PD's HTTP API and TiKV status endpoints on loopback.
         .target(
@@ -89,9 +104,11 @@ let package = Package(
         .target(
             name: "DiagnosisProviders",
             dependencies: [
+                "OperatorHTTP",
                 "OperatorCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -114,8 +131,19 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // Shared by test targets only: loopback HTTP test doubles, temporary files, free ports.
+        .target(
+            name: "OperatorTestSupport",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/OperatorTestSupport"
+        ),
         .testTarget(name: "OperatorCoreTests", dependencies: ["OperatorCore"]),
-        .testTarget(name: "PrometheusClientTests", dependencies: ["PrometheusClient"]),
+        .testTarget(name: "PrometheusClientTests", dependencies: ["PrometheusClient", "OperatorTestSupport"]),
         .testTarget(
             name: "SubjectTiKVTests",
             dependencies: ["SubjectTiKV", "OperatorCore", "PrometheusClient"],
@@ -127,8 +155,11 @@ let package = Package(
         ),
         .testTarget(name: "SubjectEtcdTests", dependencies: ["SubjectEtcd", "OperatorCore", "DeployLocal", "PrometheusClient"]),
         .testTarget(name: "DeployLocalTests", dependencies: ["DeployLocal", "OperatorCore"]),
-        .testTarget(name: "DiagnosisProvidersTests", dependencies: ["DiagnosisProviders", "OperatorCore"]),
+        .testTarget(
+            name: "DiagnosisProvidersTests",
+            dependencies: ["DiagnosisProviders", "OperatorCore", "OperatorTestSupport", .product(name: "Hummingbird", package: "hummingbird")]
+        ),
         // End-to-end: runs the built `operator` binary as a user would.
-        .testTarget(name: "OperatorCLITests", dependencies: ["OperatorCore"]),
+        .testTarget(name: "OperatorCLITests", dependencies: ["OperatorCore", "OperatorTestSupport"]),
     ]
 )

@@ -1,14 +1,46 @@
+import DiagnosisProviders
 import Foundation
 import OperatorCore
 
-/// Chooses the diagnoser once, at the composition root.
+/// Chooses the diagnoser once, at the composition root, from `--diagnoser`, the environment and the
+/// `diagnosis:` section of operator.yaml. Keys come only from the environment, never from files or flags.
 enum DiagnoserFactory {
-    static let names = ["offline"]
+    static let names = ["offline", "anthropic", "openai"]
 
-    static func make<S: Subject>(_ name: String, for subject: S, config: OperatorConfigFile) throws -> any Diagnoser {
+    struct ModelSettings {
+        var model: String?
+        var baseURL: String?
+    }
+
+    static func make<S: Subject>(
+        _ name: String, for subject: S, config: OperatorConfigFile, overrides: ModelSettings = ModelSettings(),
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> any Diagnoser {
+        let section = try config.section("diagnosis")
+        let settings = (section[name.lowercased()]?.objectValue) ?? [:]
+        func setting(_ key: String, env: String) -> String? {
+            environment[env].flatMap { $0.isEmpty ? nil : $0 } ?? settings[key]?.stringValue
+        }
         switch name.lowercased() {
         case "offline":
             return OfflineDiagnoser(rules: subject.knowledge.rules)
+        case "anthropic":
+            guard let key = environment["ANTHROPIC_API_KEY"], !key.isEmpty else {
+                throw CLIFailure(
+                    "the anthropic diagnoser needs ANTHROPIC_API_KEY in the environment; or use --diagnoser offline", exitCode: 2)
+            }
+            return AnthropicDiagnoser(configuration: .init(
+                apiKey: key,
+                model: overrides.model ?? setting("model", env: "ANTHROPIC_MODEL") ?? AnthropicDiagnoser.Configuration.defaultModel,
+                baseURL: overrides.baseURL ?? setting("base_url", env: "ANTHROPIC_BASE_URL") ?? AnthropicDiagnoser.Configuration.defaultBaseURL))
+        case "openai":
+            guard let model = overrides.model ?? setting("model", env: "OPENAI_MODEL") else {
+                throw CLIFailure(
+                    "the openai diagnoser needs a model: --model NAME, OPENAI_MODEL, or diagnosis.openai.model in operator.yaml", exitCode: 2)
+            }
+            return OpenAICompatibleDiagnoser(configuration: .init(
+                baseURL: overrides.baseURL ?? setting("base_url", env: "OPENAI_BASE_URL") ?? OpenAICompatibleDiagnoser.Configuration.defaultBaseURL,
+                model: model, apiKey: environment["OPENAI_API_KEY"]))
         default:
             throw CLIFailure("unknown diagnoser \"\(name)\"; known diagnosers: \(names.joined(separator: ", "))", exitCode: 2)
         }

@@ -1,0 +1,64 @@
+import Foundation
+
+/// A fresh temporary directory, removed by `remove()`.
+public struct TemporaryDirectory: Sendable {
+    public let url: URL
+    public var path: String { url.path }
+
+    public init(prefix: String = "operator-test") throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    public func file(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    public func remove() { try? FileManager.default.removeItem(at: url) }
+}
+
+/// Ports the OS considers free right now (bound to 127.0.0.1:0 and released). Another process could
+/// take one before it is used; callers that start servers on them should retry on a bind error.
+public enum FreePorts {
+    public static func take(_ count: Int) throws -> [Int] {
+        var sockets: [Int32] = []
+        defer { for s in sockets { close(s) } }
+        var ports: [Int] = []
+        for _ in 0..<count {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { throw POSIXError(.EMFILE) }
+            sockets.append(fd)
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = 0
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let ok = withUnsafeMutablePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+            }
+            guard ok else { throw POSIXError(.EADDRINUSE) }
+            ports.append(Int(UInt16(bigEndian: addr.sin_port)))
+        }
+        return ports
+    }
+}
+
+/// Where the package's source tree is, for tests that read fixtures or run the built binary.
+public enum PackagePaths {
+    public static let root: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
+        }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    }()
+
+    /// The directory holding the test bundle, where `swift build` also put the `operator` executable.
+    public static var buildProducts: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    }
+}
+
+/// A port on 127.0.0.1 with nothing listening: bound by the OS, then released.
+public func closedLocalPort() throws -> Int {
+    try FreePorts.take(1)[0]
+}

@@ -68,7 +68,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            exclude: ["Logs/README.md"]
         ),
         .target(
             name: "SubjectEtcd",
@@ -79,7 +80,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            exclude: ["Logs/README.md"]
         ),
         // Test and demo harness: serves PD's HTTP API and TiKV status endpoints on loopback.
         .target(
@@ -143,7 +145,7 @@ let package = Package(
             path: "Tests/OperatorTestSupport"
         ),
         .testTarget(name: "OperatorCoreTests", dependencies: ["OperatorCore"]),
-        .testTarget(name: "PrometheusClientTests", dependencies: ["PrometheusClient"]),
+        .testTarget(name: "PrometheusClientTests", dependencies: ["PrometheusClient", "OperatorTestSupport"]),
         .testTarget(
             name: "SubjectTiKVTests",
             dependencies: ["SubjectTiKV", "OperatorCore", "PrometheusClient"],

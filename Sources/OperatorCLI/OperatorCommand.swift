@@ -18,6 +18,9 @@ struct OperatorCommand: AsyncParsableCommand {
             MonitorCommand.self,
             TicketsCommand.self,
             IncidentsCommand.self,
+            DiagnoseCommand.self,
+            LogsCommand.self,
+            BenchCommand.self,
         ]
     )
 

@@ -52,8 +52,8 @@ struct AnthropicDiagnoserTests {
     @Test func overloadedAndRateLimitedAnswersAreRetriedHonouringRetryAfter() async throws {
         let log = RequestLog()
         let script = ResponseScript([
-            .init(.init(code: 529), body: anthropicError("overloaded_error", "Overloaded")),
-            .init(.tooManyRequests, headers: ["content-type": "application/json", "retry-after": "0"],
+            .init(status: .init(code: 529), body: anthropicError("overloaded_error", "Overloaded")),
+            .init(status: .tooManyRequests, headers: ["retry-after": "0"],
                   body: anthropicError("rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit")),
             .init(body: messagesResponse(input: validAnswer)),
         ])
@@ -67,7 +67,7 @@ struct AnthropicDiagnoserTests {
     @Test func anAuthenticationErrorFailsAtOnceWithoutTheKey() async throws {
         let log = RequestLog()
         let server = try await startDouble(
-            path: "/v1/messages", script: ResponseScript([.init(.unauthorized, body: anthropicError("authentication_error", "invalid x-api-key"))]), log: log)
+            path: "/v1/messages", script: ResponseScript([.init(status: .unauthorized, body: anthropicError("authentication_error", "invalid x-api-key"))]), log: log)
         defer { server.stop() }
         await #expect {
             _ = try await diagnoser(server).diagnose(sampleContext())
@@ -82,7 +82,7 @@ struct AnthropicDiagnoserTests {
         let log = RequestLog()
         let server = try await startDouble(
             path: "/v1/messages",
-            script: ResponseScript([.init(.badGateway, headers: ["content-type": "text/html"], body: "<html><body>502 Bad Gateway</body></html>")]),
+            script: ResponseScript([.init(status: .badGateway, contentType: "text/html", body: "<html><body>502 Bad Gateway</body></html>")]),
             log: log)
         defer { server.stop() }
         await #expect {
@@ -155,7 +155,7 @@ struct AnthropicDiagnoserTests {
             policy: TicketPolicy())
         let server = try await startDouble(
             path: "/v1/messages",
-            script: ResponseScript([.init(.internalServerError, body: anthropicError("api_error", "Internal server error \(Self.key)"))]),
+            script: ResponseScript([.init(status: .internalServerError, body: anthropicError("api_error", "Internal server error \(Self.key)"))]),
             log: RequestLog())
         defer { server.stop() }
         let incident = try #require(try await store.incidents(.all).first)

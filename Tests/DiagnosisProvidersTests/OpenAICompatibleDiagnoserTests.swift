@@ -56,7 +56,7 @@ struct OpenAICompatibleDiagnoserTests {
     @Test func aMissingModelIsTheServersErrorMessage() async throws {
         let server = try await startDouble(
             path: "/v1/chat/completions",
-            script: ResponseScript([.init(.notFound, body: #"{"error":{"message":"model \"qwen2.5:7b\" not found, try pulling it first","type":"api_error"}}"#)]),
+            script: ResponseScript([.init(status: .notFound, body: #"{"error":{"message":"model \"qwen2.5:7b\" not found, try pulling it first","type":"api_error"}}"#)]),
             log: RequestLog())
         defer { server.stop() }
         await #expect {

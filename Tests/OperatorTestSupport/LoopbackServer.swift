@@ -30,6 +30,10 @@ public final class LoopbackServer: Sendable {
     ) async throws -> LoopbackServer {
         let router = Router()
         routes(router)
+        return try await start(port: port, router: router)
+    }
+
+    public static func start(port: Int = 0, router: Router<BasicRequestContext>) async throws -> LoopbackServer {
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "test.loopback")
         logger.logLevel = .warning
@@ -92,16 +96,19 @@ public final class RequestLog: Sendable {
     public func count(path: String) -> Int { all.filter { $0.path == path }.count }
 }
 
-/// A response a test double hands out.
-public struct ScriptedResponse: Sendable {
+/// A fixed response a test double hands out (a Hummingbird `ResponseGenerator`, so routes can return it).
+public struct CannedResponse: ResponseGenerator, Sendable {
     public var status: HTTPResponse.Status
+    public var contentType: String
     public var headers: [String: String]
     public var body: String
+    /// Wait this long before answering (slow servers, timeouts).
     public var delay: Duration
 
-    public init(_ status: HTTPResponse.Status = .ok, headers: [String: String] = ["content-type": "application/json"],
+    public init(status: HTTPResponse.Status = .ok, contentType: String = "application/json", headers: [String: String] = [:],
                 body: String, delay: Duration = .zero) {
         self.status = status
+        self.contentType = contentType
         self.headers = headers
         self.body = body
         self.delay = delay
@@ -109,18 +116,37 @@ public struct ScriptedResponse: Sendable {
 
     public var response: Response {
         var fields = HTTPFields()
+        fields[.contentType] = contentType
         for (k, v) in headers { if let name = HTTPField.Name(k) { fields[name] = v } }
         return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response { response }
 }
 
 /// Hands out scripted responses in order; the last one repeats.
 public final class ResponseScript: Sendable {
-    private let queue: Mutex<[ScriptedResponse]>
+    private let queue: Mutex<[CannedResponse]>
 
-    public init(_ responses: [ScriptedResponse]) { queue = Mutex(responses) }
+    public init(_ responses: [CannedResponse]) { queue = Mutex(responses) }
 
-    public func next() -> ScriptedResponse {
+    public func next() -> CannedResponse {
         queue.withLock { q in q.count > 1 ? q.removeFirst() : q[0] }
+    }
+}
+
+/// Runs `router` on a loopback port for the duration of `body`, stopping it afterwards whether `body`
+/// succeeds or throws.
+public func withLocalHTTPServer<T: Sendable>(
+    _ router: Router<BasicRequestContext>, _ body: @Sendable (_ baseURL: String) async throws -> T
+) async throws -> T {
+    let server = try await LoopbackServer.start(router: router)
+    do {
+        let result = try await body(server.baseURL)
+        await server.stopAndWait()
+        return result
+    } catch {
+        await server.stopAndWait()
+        throw error
     }
 }

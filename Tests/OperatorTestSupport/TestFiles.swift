@@ -57,3 +57,8 @@ public enum PackagePaths {
         URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
     }
 }
+
+/// A port on 127.0.0.1 with nothing listening: bound by the OS, then released.
+public func closedLocalPort() throws -> Int {
+    try FreePorts.take(1)[0]
+}

@@ -40,11 +40,13 @@ struct ClusterOptions: ParsableArguments {
         }
     }
 
-    func resolve(logger: Logger = Logger(label: "operator")) throws -> Resolved {
+    /// `knownSubject` is used when neither the flag nor the environment names one (e.g. the subject an
+    /// incident in the database belongs to).
+    func resolve(logger: Logger = Logger(label: "operator"), knownSubject: String? = nil) throws -> Resolved {
         let env = ProcessInfo.processInfo.environment
         let file = try config.load()
         let fileSubject = try file.string("subject")
-        guard let name = subject ?? env["OPERATOR_SUBJECT"] ?? fileSubject else {
+        guard let name = subject ?? knownSubject ?? env["OPERATOR_SUBJECT"] ?? fileSubject else {
             throw CLIFailure(
                 "choose a subject with --subject (known: \(LinkedSubjects.registry.names.joined(separator: ", ")))",
                 exitCode: 2)

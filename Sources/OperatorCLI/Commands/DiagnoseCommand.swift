@@ -1,0 +1,156 @@
+import ArgumentParser
+import Foundation
+import Logging
+import OperatorCore
+import ServiceLifecycle
+
+struct DiagnoseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diagnose",
+        abstract: "Diagnose incidents: offline rules by default, Claude or an OpenAI-compatible model on request.",
+        discussion: """
+            Without --ticket or --incident, diagnoses every incident awaiting diagnosis. Evidence is gathered from the cluster (give --endpoints as for `monitor`); with --replay, the context stored with the incident's last diagnosis is diagnosed again without touching the cluster, to compare diagnosers or to make an eval fixture (--export-context).
+
+            Observe-only: recommended actions are advice, nothing is executed. A failed model call leaves tickets `created` with the error recorded.
+            """)
+
+    @Option(help: "Diagnose the incident this ticket belongs to.") var ticket: Int64?
+    @Option(help: "Diagnose this incident.") var incident: Int64?
+    @Flag(help: "Diagnose every incident awaiting diagnosis (the default without --ticket/--incident).") var all = false
+    @Flag(help: "Keep running and diagnose incidents as they open, until SIGINT/SIGTERM.") var watch = false
+    @Flag(help: "Diagnose the stored context of the incident's last diagnosis again, without the cluster; prints, stores nothing.")
+    var replay = false
+    @Option(help: ArgumentHelp("With --replay: also write the stored context to this file (an eval scenario).", valueName: "path"))
+    var exportContext: String?
+
+    @Option(help: ArgumentHelp("offline (default), anthropic (needs ANTHROPIC_API_KEY) or openai (any OpenAI-compatible endpoint).", valueName: "name"))
+    var diagnoser: String?
+    @Option(help: ArgumentHelp("Model id for anthropic/openai (default: ANTHROPIC_MODEL/OPENAI_MODEL, operator.yaml, a current Claude Sonnet).", valueName: "id"))
+    var model: String?
+    @Option(help: ArgumentHelp("Model endpoint base URL (default: ANTHROPIC_BASE_URL/OPENAI_BASE_URL, operator.yaml).", valueName: "url"))
+    var baseURL: String?
+    @Option(help: "Incidents diagnosed at once.") var concurrency: Int = 2
+
+    @OptionGroup var cluster: ClusterOptions
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Log level on stderr (trace … critical).") var logLevel: String?
+    @Flag(help: "Print a JSON array of {incident_id, diagnosis, error}.") var json = false
+
+    struct Result: Encodable {
+        var incidentID: Int64
+        var diagnosis: Diagnosis?
+        var error: String?
+
+        enum CodingKeys: String, CodingKey {
+            case incidentID = "incident_id"
+            case diagnosis, error
+        }
+    }
+
+    func validate() throws {
+        if ticket != nil && incident != nil { throw ValidationError("give --ticket or --incident, not both") }
+        if replay && ticket == nil && incident == nil { throw ValidationError("--replay needs --ticket or --incident") }
+        if replay && watch { throw ValidationError("--replay and --watch do not go together") }
+        if exportContext != nil && !replay { throw ValidationError("--export-context goes with --replay") }
+        if concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
+    }
+
+    func run() async throws {
+        try CLILogging.bootstrap(level: logLevel, fallback: watch ? .notice : .warning)
+        let file = try cluster.config.load()
+        let store = try database.openExisting(config: file)
+        let target = try await targetIncident(store)
+        let subjectName = try await subjectName(of: target, store: store)
+        let resolved = try cluster.resolve(logger: Logger(label: "operator"), knownSubject: subjectName)
+        try await diagnose(try resolved.makeSubject(), store: store, target: target, file: resolved.file)
+    }
+
+    private func targetIncident(_ store: SQLiteTicketStore) async throws -> Int64? {
+        if let incident { return incident }
+        guard let ticket else { return nil }
+        guard let t = try await store.ticket(id: ticket) else {
+            throw CLIFailure(NotFoundError(what: "ticket", id: ticket, path: store.path).description)
+        }
+        guard let id = t.incidentID else { throw CLIFailure("ticket #\(ticket) belongs to no incident yet; run the monitor once more") }
+        return id
+    }
+
+    private func subjectName(of incident: Int64?, store: SQLiteTicketStore) async throws -> String? {
+        guard let incident else { return nil }
+        guard let found = try await store.incident(id: incident) else {
+            throw CLIFailure(NotFoundError(what: "incident", id: incident, path: store.path).description)
+        }
+        return found.subject
+    }
+
+    private func diagnose<S: Subject>(_ subject: S, store: SQLiteTicketStore, target: Int64?, file: OperatorConfigFile) async throws {
+        let name = try diagnoser ?? file.section("diagnosis")["diagnoser"]?.stringValue ?? "offline"
+        let engine = try DiagnoserFactory.make(name, for: subject, config: file, overrides: .init(model: model, baseURL: baseURL))
+        let logger = Logger(label: "operator")
+
+        if replay, let target {
+            return try await replayContext(of: target, with: engine, store: store)
+        }
+        let runner = DiagnosisRunner(
+            subject: subject, store: store, diagnoser: engine,
+            configuration: DiagnosisRunner<S>.Configuration(concurrency: concurrency), logger: logger,
+            onOutcome: watch ? { @Sendable outcome in Self.report([outcome], json: false) } : nil)
+        if watch {
+            logger.notice("diagnosing \(subject.name) incidents as they open", metadata: ["diagnoser": "\(engine.name)", "db": "\(store.path)"])
+            var config = ServiceGroupConfiguration(services: [runner], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            config.maximumGracefulShutdownDuration = Duration.seconds(5)
+            return try await ServiceGroup(configuration: config).run()
+        }
+        let outcomes: [DiagnosisRunner<S>.Outcome]
+        if let target {
+            outcomes = try await runner.diagnose(incidentIDs: [target])
+        } else {
+            var collected: [DiagnosisRunner<S>.Outcome] = []
+            // Rounds until nothing is left: each round claims up to `concurrency` incidents.
+            while case let round = await runner.diagnosePending(), !round.isEmpty { collected += round }
+            outcomes = collected
+        }
+        if outcomes.isEmpty && !json { Output.line("No incident awaits diagnosis in \(store.path).") }
+        Self.report(outcomes, json: json)
+        if outcomes.contains(where: { $0.error != nil }) { throw CLIFailure.exit(1) }
+    }
+
+    private func replayContext(of incident: Int64, with engine: any Diagnoser, store: SQLiteTicketStore) async throws {
+        guard let context = try await store.diagnosisContext(incidentID: incident) else {
+            throw CLIFailure("incident #\(incident) has no stored diagnosis context yet; diagnose it once first (operator diagnose --incident \(incident))")
+        }
+        if let exportContext {
+            try JSONEncoder.operatorPrettyEncoder.encode(context).write(to: URL(fileURLWithPath: exportContext))
+            Output.note("context written to \(exportContext)")
+        }
+        do {
+            var diagnosis = try await engine.diagnose(context)
+            diagnosis.diagnoser = engine.name
+            try diagnosis.validate(against: context)
+            Self.report([Result(incidentID: incident, diagnosis: diagnosis, error: nil)], json: json)
+        } catch {
+            Self.report([Result(incidentID: incident, diagnosis: nil, error: Redactor.fromEnvironment().redact("\(error)"))], json: json)
+            throw CLIFailure.exit(1)
+        }
+    }
+
+    static func report<S: Subject>(_ outcomes: [DiagnosisRunner<S>.Outcome], json: Bool) {
+        report(outcomes.map { Result(incidentID: $0.incidentID, diagnosis: $0.diagnosis, error: $0.error) }, json: json)
+    }
+
+    static func report(_ results: [Result], json: Bool) {
+        if json {
+            try? Output.json(results)
+            return
+        }
+        for r in results {
+            Output.line("Incident #\(r.incidentID)")
+            if let d = r.diagnosis {
+                Output.line(DiagnosisRendering.render(d))
+            } else {
+                Output.line("  diagnosis failed: \(r.error ?? "unknown error"); its tickets stay `created` and it will be retried")
+            }
+            Output.line()
+        }
+    }
+}

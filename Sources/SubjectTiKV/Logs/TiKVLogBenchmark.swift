@@ -1,0 +1,58 @@
+import OperatorCore
+
+/// How fast a log parser got through a file.
+public struct LogParseThroughput: Sendable, Equatable, Codable {
+    public var bytes: Int
+    public var lines: Int
+    public var events: Int
+    public var ignored: Int
+    public var unparseable: Int
+    public var elapsedSeconds: Double
+
+    public init(bytes: Int, lines: Int, events: Int, ignored: Int, unparseable: Int, elapsedSeconds: Double) {
+        self.bytes = bytes
+        self.lines = lines
+        self.events = events
+        self.ignored = ignored
+        self.unparseable = unparseable
+        self.elapsedSeconds = elapsedSeconds
+    }
+
+    public var megabytesPerSecond: Double { elapsedSeconds > 0 ? Double(bytes) / 1_048_576 / elapsedSeconds : 0 }
+    public var linesPerSecond: Double { elapsedSeconds > 0 ? Double(lines) / elapsedSeconds : 0 }
+
+    enum CodingKeys: String, CodingKey {
+        case bytes, lines, events, ignored, unparseable
+        case elapsedSeconds = "elapsed_seconds"
+    }
+}
+
+/// Log parsing throughput, for `operator bench`: streams a file through a parser the way
+/// `operator logs parse` does (``LineReader``, constant memory) and times it.
+public enum TiKVLogBenchmark {
+    /// Parses every line of the file at `path` (`-` for standard input) and counts the results.
+    /// Lines longer than `maximumLineBytes` count as unparseable, as in `operator logs parse`.
+    public static func parseFile(
+        atPath path: String, parser: some ClusterLogParser = TiKVLogParser(), maximumLineBytes: Int = 1024 * 1024
+    ) throws(LineReaderError) -> LogParseThroughput {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let reader = try LineReader(path: path, maximumLineBytes: maximumLineBytes)
+        var events = 0, ignored = 0, unparseable = 0
+        while let line = try reader.next() {
+            if line.isTruncated {
+                unparseable += 1
+                continue
+            }
+            switch parser.parse(line: line.text[...]) {
+            case .event: events += 1
+            case .ignored: ignored += 1
+            case .unparseable: unparseable += 1
+            }
+        }
+        let elapsed = clock.now - started
+        return LogParseThroughput(
+            bytes: reader.bytesRead, lines: reader.linesRead, events: events, ignored: ignored,
+            unparseable: unparseable, elapsedSeconds: elapsed.seconds)
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import OperatorTestSupport
+import Synchronization
+
+/// Runs the built `operator` executable, as a user would from a shell.
+struct OperatorBinary {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var json: Any? { try? JSONSerialization.jsonObject(with: Data(stdout.utf8), options: [.fragmentsAllowed]) }
+    }
+
+    static var path: String {
+        let candidate = PackagePaths.buildProducts.appendingPathComponent("operator").path
+        return FileManager.default.isExecutableFile(atPath: candidate)
+            ? candidate : PackagePaths.root.appendingPathComponent(".build/debug/operator").path
+    }
+
+    /// Runs to completion (or kills it after `timeout`).
+    @discardableResult
+    static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
+                    timeout: Duration = .seconds(120)) throws -> Result {
+        let process = try start(arguments, environment: environment, directory: directory)
+        return try process.wait(timeout: timeout)
+    }
+
+    static func start(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws -> Running {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        // Tests never inherit a developer's settings.
+        for key in ["OPERATOR_DB", "OPERATOR_CONFIG", "OPERATOR_SUBJECT", "PD_ENDPOINT", "ETCDCTL_ENDPOINTS", "PROMETHEUS_URL",
+                    "ANTHROPIC_API_KEY", "OPENAI_API_KEY", "OPERATOR_STATE_DIR"] { env[key] = nil }
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        let running = Running(process: p, out: out, err: err)
+        try p.run()
+        return running
+    }
+
+    /// Output collected from a pipe as it arrives.
+    final class Collected: Sendable {
+        private let data = Mutex(Data())
+        func append(_ d: Data) { data.withLock { $0.append(d) } }
+        var text: String { data.withLock { String(decoding: $0, as: UTF8.self) } }
+    }
+
+    final class Running: @unchecked Sendable {
+        let process: Process
+        private let out = Collected()
+        private let err = Collected()
+
+        init(process: Process, out outPipe: Pipe, err errPipe: Pipe) {
+            self.process = process
+            outPipe.fileHandleForReading.readabilityHandler = { [out] h in out.append(h.availableData) }
+            errPipe.fileHandleForReading.readabilityHandler = { [err] h in err.append(h.availableData) }
+        }
+
+        var pid: Int32 { process.processIdentifier }
+        var stderrSoFar: String { err.text }
+        var stdoutSoFar: String { out.text }
+
+        func signal(_ s: Int32) { kill(process.processIdentifier, s) }
+
+        func wait(timeout: Duration) throws -> Result {
+            let deadline = ContinuousClock.now + timeout
+            while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+            usleep(50_000)  // let the readability handlers drain
+            return Result(status: process.terminationStatus, stdout: stdoutSoFar, stderr: stderrSoFar)
+        }
+
+        /// Kills it if still running; for `defer`.
+        func stop() {
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+        }
+    }
+}

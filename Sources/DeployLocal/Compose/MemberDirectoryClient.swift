@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import OperatorCore
+import OperatorHTTP
 
 /// A member as the cluster's directory lists it (for TiKV: a store as PD reports it).
 public struct DirectoryMember: Sendable, Equatable {
@@ -38,7 +39,7 @@ public enum MemberDirectoryClient {
         let data: ByteBuffer
         let status: UInt
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .nanoseconds(Int64(timeout.seconds * 1e9)))
+            let response = try await OperatorHTTPClient.shared.execute(request, timeout: .nanoseconds(Int64(timeout.seconds * 1e9)))
             status = response.status.code
             data = try await response.body.collect(upTo: 16 << 20)
         } catch {

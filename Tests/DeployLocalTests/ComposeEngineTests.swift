@@ -75,6 +75,8 @@ struct ComposeEngineTests {
             // A later CLI process finds the deployment from the state directory alone.
             let loaded = try ComposeDeployment.load(stateDirectory: state, environment: engine.environment)
             #expect(loaded.plan.projectName == project)
+            #expect(loaded.plan.composeFile == StackTestSupport.path("Subjects/etcd/docker-compose.yaml"))
+            #expect(try LocalDeployments.load(stateDirectory: state) is ComposeDeployment)
 
             // restart: docker start, healthy again.
             try await loaded.restart("member:e2")

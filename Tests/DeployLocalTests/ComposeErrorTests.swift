@@ -134,6 +134,13 @@ struct ComposeErrorTests {
         #expect(error == .noDeployment(stateDirectory: state))
     }
 
+    @Test func theFactoryRunsComposePlansWithTheComposeBackend() throws {
+        let deployment = try LocalDeployments.make(plan: .compose(try Self.etcdPlan()), stateDirectory: "/tmp/unused")
+        #expect(deployment is ComposeDeployment)
+        #expect(deployment.backend == "compose")
+        #expect(LocalDeployments.backends.contains("compose"))
+    }
+
     @Test func recipesRefuseSizesTheirFilesDoNotHave() {
         #expect(throws: TiKVComposeRecipeError.fixedSize(requested: 5)) {
             try TiKVComposeRecipe.plan(DeploymentOptions(members: 5, stateDirectory: "/x"))

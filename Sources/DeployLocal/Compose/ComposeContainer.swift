@@ -17,6 +17,20 @@ public struct ComposeContainer: Sendable, Equatable {
     /// `starting`, `healthy`, `unhealthy`; `nil` when the service has no healthcheck.
     public var health: String?
 
+    public init(
+        id: String, name: String, service: String, isOneOff: Bool = false, status: String, exitCode: Int = 0,
+        oomKilled: Bool = false, health: String? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.service = service
+        self.isOneOff = isOneOff
+        self.status = status
+        self.exitCode = exitCode
+        self.oomKilled = oomKilled
+        self.health = health
+    }
+
     public var isRunning: Bool { status == "running" }
 
     /// Healthy as far as Docker can tell: running, and passing its healthcheck when it has one.

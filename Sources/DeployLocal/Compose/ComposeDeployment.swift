@@ -176,62 +176,27 @@ public struct ComposeDeployment: Deployment {
     private func status(
         of plan: ComposeClusterPlan, notes: [String: String], cli: DockerCommands
     ) async throws(ComposeError) -> DeploymentStatus {
-        let containers = try await cli.containers(project: plan.projectName).filter { !$0.isOneOff }
+        let members = try await members(of: plan, notes: notes, cli: cli)
+        return DeploymentStatus(subject: plan.subject, backend: backend, members: members.statuses(), endpoints: plan.endpoints)
+    }
+
+    /// Containers, plus the cluster's member list when the plan has a directory; a directory that does
+    /// not answer is reported on the members, not thrown (the containers are still worth showing).
+    private func members(
+        of plan: ComposeClusterPlan, notes: [String: String], cli: DockerCommands
+    ) async throws(ComposeError) -> ComposeMembers {
+        let containers = try await cli.containers(project: plan.projectName)
         var listed: [DirectoryMember] = []
-        var directoryProblem: String?
+        var problem: String?
         if let directory = plan.memberDirectory {
             do {
                 listed = try await MemberDirectoryClient.list(directory)
             } catch {
-                directoryProblem = error.description
+                problem = error.description
                 logger.warning("member directory unavailable", metadata: ["reason": "\(error)"])
             }
         }
-        var members: [DeploymentStatus.MemberStatus] = []
-        for (key, service) in plan.services.sorted(by: { $0.key < $1.key }) {
-            // A container the cluster lists under its own id is reported once, under that id.
-            if listed.contains(where: { $0.service == service }) { continue }
-            let entity = (try? Entity(parsing: key)) ?? Entity(kind: "service", id: service)
-            let container = containers.first { $0.service == service }
-            var status = Self.memberStatus(entity, container: container, service: service, note: notes[entity.description])
-            if let directoryProblem, plan.memberDirectory != nil, status.state != .stopped {
-                status.detail = [status.detail, directoryProblem].compactMap { $0 }.joined(separator: "; ")
-            }
-            members.append(status)
-        }
-        let healthy = Set(plan.memberDirectory?.healthyStates ?? [])
-        for member in listed {
-            let container = containers.first { $0.service == member.service }
-            var status = Self.memberStatus(
-                member.entity, container: container, service: member.service, note: notes[member.entity.description])
-            status.endpoint = member.address
-            let reported = "cluster reports \(member.state ?? "no state")"
-            status.detail = [status.detail, reported].compactMap { $0 }.joined(separator: "; ")
-            if status.state == .healthy || status.state == .running {
-                status.state = member.state.map(healthy.contains) == true ? .healthy : .unhealthy
-            }
-            members.append(status)
-        }
-        members.sort { $0.entity < $1.entity }
-        return DeploymentStatus(subject: plan.subject, backend: backend, members: members, endpoints: plan.endpoints)
-    }
-
-    static func memberStatus(
-        _ entity: Entity, container: ComposeContainer?, service: String, note: String?
-    ) -> DeploymentStatus.MemberStatus {
-        guard let container else {
-            return .init(entity: entity, state: .stopped, detail: note ?? "service \(service) has no container")
-        }
-        let state: DeploymentStatus.MemberStatus.State
-        switch (container.status, container.health) {
-        case ("running", "healthy"): state = .healthy
-        case ("running", "unhealthy"): state = .unhealthy
-        case ("running", _): state = .running
-        case ("exited", _), ("dead", _), ("created", _): state = .stopped
-        default: state = .unknown
-        }
-        let detail = [container.stateDescription, container.isRunning ? nil : note].compactMap { $0 }.joined(separator: "; ")
-        return .init(entity: entity, state: state, container: container.name, detail: detail)
+        return ComposeMembers(plan: plan, containers: containers, listed: listed, directoryProblem: problem, notes: notes)
     }
 
     // MARK: - down
@@ -312,28 +277,13 @@ public struct ComposeDeployment: Deployment {
     }
 
     /// The compose service running `member`: from the plan's fixed services, else (for the directory's
-    /// kind, e.g. `store:4`) from the address the cluster lists for it.
+    /// kind, e.g. `store:4`) from the address the cluster lists for it. The directory is asked only then.
     private func service(
         of member: Entity, plan: ComposeClusterPlan, cli: DockerCommands
     ) async throws -> (Entity, String) {
         if let service = plan.services[member.description] { return (member, service) }
-        let fixed = plan.services.keys.compactMap { try? Entity(parsing: $0) }
-        guard let directory = plan.memberDirectory, directory.kind == member.kind else {
-            var known = fixed
-            if let directory = plan.memberDirectory, let listed = try? await MemberDirectoryClient.list(directory) {
-                known += listed.map(\.entity)
-            }
-            throw DeploymentError.unknownMember(member, known: known.sorted())
-        }
-        let listed = try await MemberDirectoryClient.list(directory)
-        guard let found = listed.first(where: { $0.entity == member }) else {
-            throw DeploymentError.unknownMember(member, known: (fixed + listed.map(\.entity)).sorted())
-        }
-        let services = Set(try await cli.containers(project: plan.projectName).map(\.service)).union(plan.services.values)
-        guard services.contains(found.service) else {
-            throw ComposeError.addressWithoutService(entity: member, address: found.address, known: services.sorted())
-        }
-        return (member, found.service)
+        let members = try await members(of: plan, notes: [:], cli: cli)
+        return (member, try members.service(of: member))
     }
 
     // MARK: - support

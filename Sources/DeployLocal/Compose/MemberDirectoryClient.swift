@@ -12,6 +12,13 @@ public struct DirectoryMember: Sendable, Equatable {
     /// The host part of `address`: the compose service running the member.
     public var service: String
     public var state: String?
+
+    public init(entity: Entity, address: String, service: String, state: String?) {
+        self.entity = entity
+        self.address = address
+        self.service = service
+        self.state = state
+    }
 }
 
 /// Reads a plan's ``ComposeClusterPlan/MemberDirectory``: one GET, then the paths it names.

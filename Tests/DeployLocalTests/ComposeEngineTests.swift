@@ -84,6 +84,16 @@ struct ComposeEngineTests {
             let restarted = try await deployment.status()
             #expect(restarted.members.allSatisfy { $0.state == .healthy }, "\(restarted.members)")
 
+            // Quorum loss: with e2 and e3 killed, restarting e2 waits for e2 alone (e3 stays down on purpose).
+            try await deployment.kill("member:e2")
+            try await deployment.kill("member:e3")
+            try await deployment.restart("member:e2")
+            #expect(await Self.eventuallyHealthy(try #require(health["member:e2"])))
+            #expect(!(await HealthProbe.check(try #require(health["member:e3"])).isHealthy))
+            try await deployment.restart("member:e3")
+            let recovered = try await deployment.status()
+            #expect(recovered.members.allSatisfy { $0.state == .healthy }, "\(recovered.members)")
+
             // down -v: no containers, no volumes, no state file.
             try await deployment.down(removeState: true)
             let containers = try await StackTestSupport.run(

@@ -103,10 +103,12 @@ public struct ComposeDeployment: Deployment {
     }
 
     /// Polls containers and health URLs until every watched service's container is running and passes its
-    /// healthcheck (if it has one) and every health URL answers 2xx. A container that exits fails the wait
-    /// with its last log lines; services outside the plan that exit 0 (one-shot jobs) count as done.
+    /// healthcheck (if it has one) and, with `probeURLs`, every health URL answers 2xx. A container that
+    /// exits fails the wait with its last log lines; services outside the plan that exit 0 (one-shot jobs)
+    /// count as done.
     private func waitUntilHealthy(
-        services: [String], plan: ComposeClusterPlan, cli: DockerCommands, progress: @escaping @Sendable (String) -> Void
+        services: [String], plan: ComposeClusterPlan, probeURLs: Bool = true, cli: DockerCommands,
+        progress: @escaping @Sendable (String) -> Void
     ) async throws(ComposeError) {
         let clock = ContinuousClock()
         let start = clock.now
@@ -134,7 +136,7 @@ public struct ComposeDeployment: Deployment {
                 }
             }
             let probes = await withTaskGroup(of: HealthProbe.Result.self) { group in
-                for url in plan.healthURLs { group.addTask { await HealthProbe.check(url, timeout: .seconds(2)) } }
+                for url in plan.healthURLs where probeURLs { group.addTask { await HealthProbe.check(url, timeout: .seconds(2)) } }
                 var out: [HealthProbe.Result] = []
                 for await result in group { out.append(result) }
                 return out
@@ -258,7 +260,9 @@ public struct ComposeDeployment: Deployment {
         _ = try StateFile.update(ComposeDeploymentState.self, in: stateDirectory) { s in
             s.notes[entity.description] = nil
         }
-        try await waitUntilHealthy(services: [service], plan: state.plan, cli: cli, progress: { _ in })
+        // The plan's health URLs are the whole stack's (other members may be down on purpose): wait for
+        // this container's own healthcheck only.
+        try await waitUntilHealthy(services: [service], plan: state.plan, probeURLs: false, cli: cli, progress: { _ in })
     }
 
     private func runningContainer(

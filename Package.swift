@@ -95,6 +95,7 @@ let package = Package(
             name: "DeployLocal",
             dependencies: [
                 "OperatorCore",
+                "OperatorHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

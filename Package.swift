@@ -81,7 +81,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            exclude: ["Logs/README.md"]
+            exclude: ["Logs/README.md", "README.md", "operator.sample.yaml"]
         ),
         // Test and demo harness: serves PD's HTTP API and TiKV status endpoints on loopback.
         .target(

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import OperatorHTTP
 
 /// One GET of a health URL: healthy on 2xx, otherwise a one-line reason naming the URL.
 public enum HealthProbe {
@@ -19,7 +20,7 @@ public enum HealthProbe {
         var request = HTTPClientRequest(url: url)
         request.method = .GET
         do {
-            let response = try await ProbeHTTPClient.shared.execute(request, timeout: .nanoseconds(Int64(timeout.seconds * 1e9)))
+            let response = try await OperatorHTTPClient.shared.execute(request, timeout: .nanoseconds(Int64(timeout.seconds * 1e9)))
             let body = try await response.body.collect(upTo: 4096)
             if (200..<300).contains(Int(response.status.code)) { return .healthy }
             let text = String(buffer: body).trimmingCharacters(in: .whitespacesAndNewlines)

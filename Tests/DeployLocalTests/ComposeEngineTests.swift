@@ -7,7 +7,7 @@ import Testing
 
 /// The compose backend against a real Docker engine: the test starts its own dockerd, builds an etcd image
 /// from the Debian binaries (no registry), and drives the 3-member etcd stack (host networking, free ports)
-/// through ``ComposeDeployment``: up, kill, status, restart, down. Where no engine can start, the test is
+/// through ``ComposeDeployment``: up, kill (the monitor then sees `member-down`), status, restart, down. Where no engine can start, the test is
 /// reported as skipped with the reason.
 @Suite("Compose backend on a real Docker engine")
 struct ComposeEngineTests {
@@ -60,6 +60,18 @@ struct ComposeEngineTests {
             #expect(e2.state == .stopped, "\(e2)")
             #expect(e2.detail?.contains("status 137") == true && e2.detail?.contains("chaos kill") == true, "\(e2.detail ?? "")")
             #expect(afterKill.members.filter { $0.entity != "member:e2" }.allSatisfy { $0.state == .healthy })
+
+            // The monitor, watching the stack's endpoints, opens a member-down ticket for e2.
+            let store = try SQLiteTicketStore(path: state + "/tickets.db")
+            let subject = try EtcdSubject(configuration: SubjectConfiguration(endpoints: plan.endpoints))
+            let monitor = MonitorService(subject: subject, store: store)
+            var failures = 0
+            let tick = try #require(await monitor.runTick(number: 1, consecutiveFailures: &failures))
+            #expect(tick.error == nil, "\(tick.error ?? "")")
+            let down = tick.violations.filter { $0.invariant == "member-down" }
+            #expect(down.map(\.entity) == ["member:e2"], "\(tick.violations)")
+            let tickets = try await store.tickets(TicketFilter(subject: "etcd"))
+            #expect(tickets.contains { $0.invariant == "member-down" && $0.entity == "member:e2" && $0.status.isOpen }, "\(tickets)")
             // A second kill is refused with the reason.
             let again = await #expect(throws: DeploymentError.self) { try await deployment.kill("member:e2") }
             guard case .notRunning(let entity, _)? = again else {
@@ -83,6 +95,8 @@ struct ComposeEngineTests {
             #expect(await HealthProbe.check(try #require(health["member:e2"])).isHealthy)
             let restarted = try await deployment.status()
             #expect(restarted.members.allSatisfy { $0.state == .healthy }, "\(restarted.members)")
+            let healed = try #require(await monitor.runTick(number: 2, consecutiveFailures: &failures))
+            #expect(!healed.violations.contains { $0.invariant == "member-down" }, "\(healed.violations)")
 
             // Quorum loss: with e2 and e3 killed, restarting e2 waits for e2 alone (e3 stays down on purpose).
             try await deployment.kill("member:e2")

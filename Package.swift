@@ -81,7 +81,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            exclude: ["Logs/README.md"]
+            exclude: ["Logs/README.md", "README.md", "operator.sample.yaml"]
         ),
         // Test and demo harness: serves PD's HTTP API and TiKV status endpoints on loopback.
         .target(
@@ -95,7 +95,12 @@ let package = Package(
             name: "DeployLocal",
             dependencies: [
                 "OperatorCore",
+                "OperatorHTTP",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                // Reads `compose config` output (compose v1 prints YAML only).
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         // Model-backed diagnosers (Anthropic Messages API, OpenAI-compatible chat completions).
@@ -152,7 +157,13 @@ let package = Package(
             dependencies: ["TiKVSimulator", "SubjectTiKV", "OperatorCore"]
         ),
         .testTarget(name: "SubjectEtcdTests", dependencies: ["SubjectEtcd", "OperatorCore", "DeployLocal", "PrometheusClient"]),
-        .testTarget(name: "DeployLocalTests", dependencies: ["DeployLocal", "OperatorCore"]),
+        // The compose tests run the subjects' compose recipes against the real stacks and read Subjects/ YAML.
+        .testTarget(
+            name: "DeployLocalTests",
+            dependencies: [
+                "DeployLocal", "OperatorCore", "SubjectTiKV", "SubjectEtcd", .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .testTarget(
             name: "DiagnosisProvidersTests",
             dependencies: ["DiagnosisProviders", "OperatorCore", "OperatorTestSupport", .product(name: "Hummingbird", package: "hummingbird")]

@@ -21,6 +21,8 @@ struct OperatorCommand: AsyncParsableCommand {
             DiagnoseCommand.self,
             LogsCommand.self,
             BenchCommand.self,
+            DeployCommand.self,
+            ChaosCommand.self,
         ]
     )
 

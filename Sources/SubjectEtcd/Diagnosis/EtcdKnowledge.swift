@@ -1,0 +1,60 @@
+import Foundation
+import OperatorCore
+
+/// What Operator knows about diagnosing etcd: its failure categories, which violation explains which, the
+/// evidence worth gathering and the offline rules.
+public struct EtcdKnowledge: DiagnosisKnowledge {
+    public let settings: EtcdSettings
+    let observe: @Sendable () async throws -> EtcdSnapshot
+    let metricsSource: any EtcdMetricsSource
+
+    public var taxonomy: [DiagnosisCategory] {
+        [
+            DiagnosisCategory("node-down", "a member process stopped or its host is unreachable"),
+            DiagnosisCategory("quorum-lost", "fewer than a majority of voting members serve: no leader, no writes"),
+            DiagnosisCategory("slow-disk", "WAL fsync or backend commit latency too high for raft's timing"),
+            DiagnosisCategory("leader-churn", "leadership keeps changing: heartbeats time out"),
+            DiagnosisCategory("db-quota", "the backend database is at or near its quota (NOSPACE alarm)"),
+            DiagnosisCategory("network-lag", "slow or partitioned links between members' peer URLs"),
+            DiagnosisCategory("overload", "more proposals than the leader commits: backlog and failures"),
+        ]
+    }
+
+    public var rules: [DiagnosisRule] { EtcdRules.all(settings) }
+
+    public func causalLinks(among violations: [Violation], in snapshot: EtcdSnapshot) -> [CausalLink] {
+        EtcdCausalLinks.links(among: violations, in: snapshot)
+    }
+
+    public func gatherEvidence(for request: EvidenceRequest, snapshot: EtcdSnapshot?) async -> DiagnosisEvidence {
+        var notes: [String] = []
+        var current = snapshot
+        if current == nil {
+            do {
+                current = try await observe()
+            } catch {
+                notes.append("could not observe the cluster for evidence: \(error)")
+            }
+        }
+        guard let s = current else { return DiagnosisEvidence(notes: notes) }
+        for m in s.members {
+            if let e = m.metricsError { notes.append("metrics of \(m.displayName) not read: \(e)") }
+            if let e = m.statusError, m.reachable { notes.append("maintenance/status of \(m.displayName) failed: \(e)") }
+        }
+        if let e = s.metricsError { notes.append("metrics source \(s.metricsSource) failed: \(e)") }
+
+        var metrics: [MetricWindow] = []
+        if let prometheus = metricsSource as? PrometheusMetricsSource {
+            let (windows, failures) = await EtcdMetricWindows.fetch(from: prometheus, members: s.members, window: request.window)
+            metrics = windows
+            notes += failures
+        } else {
+            notes.append("metric history needs a Prometheus server (--prometheus); evidence holds point-in-time values and window aggregates only")
+        }
+        let (events, logNotes) = EtcdLogEvidence.events(files: settings.logFiles, snapshot: s, window: request.window)
+        notes += logNotes
+        return DiagnosisEvidence(
+            signals: EtcdEvidence.signals(from: s, settings: settings), metrics: metrics, topology: EtcdEvidence.topology(of: s),
+            logEvents: events, notes: notes)
+    }
+}

@@ -1,0 +1,112 @@
+import OperatorCore
+
+/// Thresholds and options from the `subjects.etcd` section of operator.yaml. Every key is optional;
+/// unknown keys are errors, so a misspelt threshold never silently falls back to its default.
+public struct EtcdSettings: Sendable, Equatable {
+    /// Span of counter increases and histogram quantiles (leader changes, failed proposals, fsync p99).
+    public var window: Duration = .seconds(300)
+    /// Consecutive observations a reachable member must fail `/health` before it counts as down. An
+    /// election makes survivors answer 503 for about a second (§A), which must not page anyone.
+    public var unhealthyAfter: Int = 3
+    /// Consecutive observations without a leader before `no-leader` fires (elections take ~1.2 s, §A).
+    public var noLeaderAfter: Int = 2
+    /// More leader changes than this within the window is churn.
+    public var leaderChangesMax: Double = 3
+    /// WAL fsync p99 above this is a slow disk (etcd's own guidance: p99 under 10 ms; alerts at 500 ms).
+    public var fsyncP99Seconds: Double = 0.5
+    /// Backend commit p99 above this also points at the disk (used by diagnosis).
+    public var backendCommitP99Seconds: Double = 0.25
+    /// Database size over this share of the backend quota is near the quota.
+    public var dbSizeRatio: Double = 0.8
+    /// The quota when metrics do not report `etcd_server_quota_backend_bytes`.
+    public var quotaBackendBytes: Double?
+    /// More failed proposals than this within the window is a failing cluster.
+    public var proposalsFailedMax: Double = 5
+    /// Pending proposals above this means the leader cannot keep up (used by diagnosis).
+    public var proposalsPendingMax: Double = 100
+    /// Peer round-trip p99 above this is network lag (used by diagnosis).
+    public var peerRoundTripP99Seconds: Double = 0.1
+    /// etcd log files whose recent events are gathered as diagnosis evidence.
+    public var logFiles: [String] = []
+
+    public init() {}
+
+    static let keys: [String: String] = [
+        "window": "duration such as 5m",
+        "unhealthy_after": "number of observations",
+        "no_leader_after": "number of observations",
+        "leader_changes_max": "number",
+        "fsync_p99": "duration such as 500ms",
+        "backend_commit_p99": "duration such as 250ms",
+        "db_size_ratio": "ratio between 0 and 1",
+        "quota_backend_bytes": "number of bytes",
+        "proposals_failed_max": "number",
+        "proposals_pending_max": "number",
+        "peer_rtt_p99": "duration such as 100ms",
+        "log_files": "list of file paths",
+    ]
+
+    /// Reads the settings section; `.null` gives the defaults.
+    public init(_ json: JSONValue) throws(EtcdSettingsError) {
+        if json == .null { return }
+        guard let object = json.objectValue else {
+            throw EtcdSettingsError(key: nil, problem: "the etcd settings must be a mapping of key: value")
+        }
+        if let unknown = object.keys.filter({ Self.keys[$0] == nil }).sorted().first {
+            throw EtcdSettingsError(
+                key: unknown, problem: "unknown setting; known: \(Self.keys.keys.sorted().joined(separator: ", "))")
+        }
+        func duration(_ key: String) throws(EtcdSettingsError) -> Double? {
+            guard let v = object[key] else { return nil }
+            let seconds: Double
+            switch v {
+            case .number(let n): seconds = n
+            case .string(let s):
+                do { seconds = try DurationText.seconds(s) } catch {
+                    throw EtcdSettingsError(key: key, problem: error.description)
+                }
+            default: throw EtcdSettingsError(key: key, problem: "expected a \(Self.keys[key] ?? "duration")")
+            }
+            guard seconds > 0, seconds.isFinite else { throw EtcdSettingsError(key: key, problem: "must be positive") }
+            return seconds
+        }
+        func number(_ key: String, minimum: Double = 0) throws(EtcdSettingsError) -> Double? {
+            guard let v = object[key] else { return nil }
+            guard let n = v.doubleValue, n.isFinite else {
+                throw EtcdSettingsError(key: key, problem: "expected a \(Self.keys[key] ?? "number"), got \(v.jsonText)")
+            }
+            guard n >= minimum else { throw EtcdSettingsError(key: key, problem: "must be at least \(minimum)") }
+            return n
+        }
+        if let s = try duration("window") { window = .milliseconds(Int64(s * 1000)) }
+        if let n = try number("unhealthy_after", minimum: 1) { unhealthyAfter = Int(n) }
+        if let n = try number("no_leader_after", minimum: 1) { noLeaderAfter = Int(n) }
+        if let n = try number("leader_changes_max") { leaderChangesMax = n }
+        if let s = try duration("fsync_p99") { fsyncP99Seconds = s }
+        if let s = try duration("backend_commit_p99") { backendCommitP99Seconds = s }
+        if let n = try number("db_size_ratio") {
+            guard n <= 1 else { throw EtcdSettingsError(key: "db_size_ratio", problem: "must be between 0 and 1") }
+            dbSizeRatio = n
+        }
+        if let n = try number("quota_backend_bytes", minimum: 1) { quotaBackendBytes = n }
+        if let n = try number("proposals_failed_max") { proposalsFailedMax = n }
+        if let n = try number("proposals_pending_max") { proposalsPendingMax = n }
+        if let s = try duration("peer_rtt_p99") { peerRoundTripP99Seconds = s }
+        if let v = object["log_files"] {
+            guard let list = v.arrayValue?.compactMap(\.stringValue), list.count == v.arrayValue?.count else {
+                throw EtcdSettingsError(key: "log_files", problem: "expected a list of file paths")
+            }
+            logFiles = list
+        }
+    }
+}
+
+public struct EtcdSettingsError: Error, CustomStringConvertible, Sendable {
+    public let key: String?
+    public let problem: String
+
+    public var description: String {
+        if let key { return "etcd setting \(key): \(problem) (in the subjects.etcd section of operator.yaml)" }
+        return problem
+    }
+}

@@ -1,0 +1,103 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import OperatorHTTP
+import PrometheusClient
+
+/// Talks to one etcd member's client URL through the v3 JSON gateway and its plain HTTP endpoints.
+///
+/// Every request carries the configured timeout and goes through the shared client, which reports a
+/// refused connection at once: a killed member must read as "refused", not as a timeout.
+public struct EtcdGatewayClient: Sendable {
+    public let timeout: Duration
+    public let maxBodyBytes: Int
+    private let httpClient: HTTPClient
+
+    public init(timeout: Duration = .seconds(3), maxBodyBytes: Int = 4 << 20, httpClient: HTTPClient = OperatorHTTPClient.shared) {
+        self.timeout = timeout
+        self.maxBodyBytes = maxBodyBytes
+        self.httpClient = httpClient
+    }
+
+    /// `POST /v3/cluster/member/list` (served from the member's local view, so it answers under quorum loss).
+    public func memberList(at endpoint: String) async throws(EtcdGatewayError) -> EtcdMemberListResponse {
+        let url = Self.join(endpoint, "/v3/cluster/member/list")
+        let data = try await send(url, post: true)
+        do throws(GatewayJSON.Malformed) { return try EtcdMemberListResponse(json: data) } catch { throw malformed(url, error, data) }
+    }
+
+    /// `POST /v3/maintenance/status` on this member only.
+    public func status(at endpoint: String) async throws(EtcdGatewayError) -> EtcdStatusResponse {
+        let url = Self.join(endpoint, "/v3/maintenance/status")
+        let data = try await send(url, post: true)
+        do throws(GatewayJSON.Malformed) { return try EtcdStatusResponse(json: data) } catch { throw malformed(url, error, data) }
+    }
+
+    /// `GET /health`. A 503 `{"health":"false"}` is an answer (unhealthy), not an error.
+    public func health(at endpoint: String) async throws(EtcdGatewayError) -> EtcdHealthResponse {
+        let url = Self.join(endpoint, "/health")
+        let (status, data) = try await exchange(url, post: false)
+        guard (200..<300).contains(status) || status == 503 else {
+            throw EtcdGatewayError(url: url, kind: .httpStatus(status, BodyPreview.text(String(decoding: data, as: UTF8.self))))
+        }
+        do throws(GatewayJSON.Malformed) { return try EtcdHealthResponse(json: data, httpStatus: status) } catch { throw malformed(url, error, data) }
+    }
+
+    /// `GET /version`.
+    public func version(at endpoint: String) async throws(EtcdGatewayError) -> EtcdVersionResponse {
+        let url = Self.join(endpoint, "/version")
+        let data = try await send(url, post: false)
+        do {
+            return try JSONDecoder().decode(EtcdVersionResponse.self, from: data)
+        } catch {
+            throw EtcdGatewayError(
+                url: url,
+                kind: .malformed(
+                    field: "etcdserver/etcdcluster", problem: "expected two version strings",
+                    preview: BodyPreview.text(String(decoding: data, as: UTF8.self))))
+        }
+    }
+
+    // MARK: - Transport
+
+    /// A 2xx body, or an error carrying etcd's own message for other statuses.
+    private func send(_ url: String, post: Bool) async throws(EtcdGatewayError) -> Data {
+        let (status, data) = try await exchange(url, post: post)
+        guard (200..<300).contains(status) else {
+            let message = EtcdGatewayErrorBody(json: data)?.message ?? BodyPreview.text(String(decoding: data, as: UTF8.self))
+            throw EtcdGatewayError(url: url, kind: .httpStatus(status, message))
+        }
+        return data
+    }
+
+    private func exchange(_ url: String, post: Bool) async throws(EtcdGatewayError) -> (Int, Data) {
+        var request = HTTPClientRequest(url: url)
+        request.method = post ? .POST : .GET
+        if post {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: "{}"))
+        }
+        do {
+            let response = try await httpClient.execute(request, timeout: .nanoseconds(Int64(timeout.seconds * 1e9)))
+            let body = try await response.body.collect(upTo: maxBodyBytes)
+            return (Int(response.status.code), Data(body.readableBytesView))
+        } catch let error as NIOTooManyBytesError {
+            throw EtcdGatewayError(url: url, kind: .httpStatus(200, "body larger than \(maxBodyBytes) bytes (\(error))"))
+        } catch {
+            throw EtcdGatewayError(url: url, kind: .unreachable(HTTPErrorText.describe(error)))
+        }
+    }
+
+    private func malformed(_ url: String, _ error: GatewayJSON.Malformed, _ data: Data) -> EtcdGatewayError {
+        EtcdGatewayError(
+            url: url,
+            kind: .malformed(
+                field: error.field, problem: error.problem, preview: BodyPreview.text(String(decoding: data, as: UTF8.self))))
+    }
+
+    static func join(_ base: String, _ path: String) -> String {
+        var b = base
+        while b.hasSuffix("/") { b.removeLast() }
+        return b + path
+    }
+}

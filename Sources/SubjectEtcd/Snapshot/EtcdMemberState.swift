@@ -1,0 +1,133 @@
+import Foundation
+import OperatorCore
+
+/// What one observation saw of one member.
+public struct EtcdMemberState: Sendable, Codable, Equatable {
+    public var id: EtcdMemberID
+    /// Empty for a member added but never started.
+    public var name: String
+    /// The client URL it was probed on (its first advertised one); nil when it advertises none.
+    public var clientURL: String?
+    public var peerURLs: [String]
+    public var isLearner: Bool
+
+    /// Answered at least one request (status or health).
+    public var reachable: Bool
+    /// Why not, when it did not.
+    public var unreachableReason: String?
+    /// `/health` verdict; nil when the health request itself failed.
+    public var healthy: Bool?
+    /// The health answer or error, in words.
+    public var healthDetail: String?
+    /// Consecutive observations, this one included, in which it was reachable but not healthy.
+    public var consecutiveUnhealthy: Int
+    /// First observation of the current unreachable streak.
+    public var downSince: Date?
+
+    public var status: EtcdMemberStatus?
+    public var statusError: String?
+    public var metrics: EtcdMemberMetrics?
+    public var metricsError: String?
+
+    public init(
+        id: EtcdMemberID, name: String, clientURL: String?, peerURLs: [String] = [], isLearner: Bool = false,
+        reachable: Bool, unreachableReason: String? = nil, healthy: Bool?, healthDetail: String? = nil,
+        consecutiveUnhealthy: Int = 0, downSince: Date? = nil, status: EtcdMemberStatus? = nil,
+        statusError: String? = nil, metrics: EtcdMemberMetrics? = nil, metricsError: String? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.clientURL = clientURL
+        self.peerURLs = peerURLs
+        self.isLearner = isLearner
+        self.reachable = reachable
+        self.unreachableReason = unreachableReason
+        self.healthy = healthy
+        self.healthDetail = healthDetail
+        self.consecutiveUnhealthy = consecutiveUnhealthy
+        self.downSince = downSince
+        self.status = status
+        self.statusError = statusError
+        self.metrics = metrics
+        self.metricsError = metricsError
+    }
+
+    /// `member:<name>`, or `member:<hex id>` for a member that has no name yet.
+    public var entity: Entity { Entity(kind: "member", id: name.isEmpty ? id.hex : name) }
+
+    /// Name for messages: `e3`, or the hex id.
+    public var displayName: String { name.isEmpty ? id.hex : name }
+
+    /// The member says it has no leader: status without a leader or with etcd's "no leader" error, or
+    /// `etcd_server_has_leader 0` (§A "Bonus: quorum loss").
+    public var reportsNoLeader: Bool {
+        if let status {
+            if status.leader == nil || status.errors.contains(where: { $0.contains("no leader") }) { return true }
+        }
+        return metrics?.hasLeader == false
+    }
+
+    /// Reachable and `/health` says true.
+    public var isHealthy: Bool { reachable && healthy == true }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name
+        case clientURL = "client_url"
+        case peerURLs = "peer_urls"
+        case isLearner = "is_learner"
+        case reachable
+        case unreachableReason = "unreachable_reason"
+        case healthy
+        case healthDetail = "health_detail"
+        case consecutiveUnhealthy = "consecutive_unhealthy"
+        case downSince = "down_since"
+        case status
+        case statusError = "status_error"
+        case metrics
+        case metricsError = "metrics_error"
+    }
+}
+
+/// A member's own `maintenance/status`.
+public struct EtcdMemberStatus: Sendable, Codable, Equatable {
+    public var version: String?
+    public var dbSizeBytes: Int64?
+    public var dbSizeInUseBytes: Int64?
+    public var leader: EtcdMemberID?
+    public var raftTerm: UInt64?
+    public var raftIndex: UInt64?
+    public var raftAppliedIndex: UInt64?
+    public var errors: [String]
+
+    public init(
+        version: String? = nil, dbSizeBytes: Int64? = nil, dbSizeInUseBytes: Int64? = nil, leader: EtcdMemberID?,
+        raftTerm: UInt64? = nil, raftIndex: UInt64? = nil, raftAppliedIndex: UInt64? = nil, errors: [String] = []
+    ) {
+        self.version = version
+        self.dbSizeBytes = dbSizeBytes
+        self.dbSizeInUseBytes = dbSizeInUseBytes
+        self.leader = leader
+        self.raftTerm = raftTerm
+        self.raftIndex = raftIndex
+        self.raftAppliedIndex = raftAppliedIndex
+        self.errors = errors
+    }
+
+    init(_ response: EtcdStatusResponse) {
+        self.init(
+            version: response.version, dbSizeBytes: response.dbSize, dbSizeInUseBytes: response.dbSizeInUse,
+            leader: response.leader, raftTerm: response.raftTerm ?? response.header?.raftTerm,
+            raftIndex: response.raftIndex, raftAppliedIndex: response.raftAppliedIndex, errors: response.errors)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version
+        case dbSizeBytes = "db_size_bytes"
+        case dbSizeInUseBytes = "db_size_in_use_bytes"
+        case leader
+        case raftTerm = "raft_term"
+        case raftIndex = "raft_index"
+        case raftAppliedIndex = "raft_applied_index"
+        case errors
+    }
+}

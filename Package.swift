@@ -113,7 +113,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "OperatorCoreTests", dependencies: ["OperatorCore"]),
-        .testTarget(name: "PrometheusClientTests", dependencies: ["PrometheusClient"]),
+        .testTarget(
+            name: "PrometheusClientTests",
+            dependencies: [
+                "PrometheusClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(
             name: "SubjectTiKVTests",
             dependencies: ["SubjectTiKV", "OperatorCore", "PrometheusClient"],

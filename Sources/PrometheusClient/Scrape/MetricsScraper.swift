@@ -1,0 +1,107 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+
+/// Reads one `/metrics` URL (Prometheus text format) with a timeout.
+public struct MetricsScraper: Sendable {
+    public let url: String
+    public let timeout: Duration
+    public let maxBodyBytes: Int
+    private let httpClient: HTTPClient
+    private let logger: Logger
+
+    /// `url` is the full address of the page (`http://127.0.0.1:20180/metrics`).
+    public init(
+        url: String, timeout: Duration = .seconds(3), maxBodyBytes: Int = 64 << 20, httpClient: HTTPClient = .shared,
+        logger: Logger = Logger(label: "operator.prometheus.scrape")
+    ) {
+        self.url = url
+        self.timeout = timeout
+        self.maxBodyBytes = maxBodyBytes
+        self.httpClient = httpClient
+        self.logger = logger
+    }
+
+    /// Scrapes once. Throws ``MetricsScrapeError`` naming the URL when the page cannot be read or is not in
+    /// the text format; lines the parser cannot read are counted in `page.issues`, not thrown.
+    public func scrape() async throws -> MetricsScrape {
+        var request = HTTPClientRequest(url: url)
+        request.method = .GET
+        // Ask for the text format explicitly: some exporters default to protobuf or OpenMetrics.
+        request.headers.add(name: "Accept", value: "text/plain;version=0.0.4;q=1,*/*;q=0.1")
+        let response: HTTPClientResponse
+        let body: ByteBuffer
+        do {
+            response = try await httpClient.execute(request, timeout: .nanoseconds(timeout.nanosecondsClamped))
+            body = try await response.body.collect(upTo: maxBodyBytes)
+        } catch let error as NIOTooManyBytesError {
+            throw MetricsScrapeError(url: url, reason: .bodyTooLarge(limit: maxBodyBytes), underlying: "\(error)")
+        } catch {
+            throw MetricsScrapeError(url: url, reason: .unreachable, underlying: HTTPErrorText.describe(error))
+        }
+        let scrapedAt = Date()
+        guard (200..<300).contains(response.status.code) else {
+            throw MetricsScrapeError(
+                url: url, reason: .httpStatus(Int(response.status.code)), underlying: BodyPreview.text(body))
+        }
+        if BodyPreview.looksLikeHTML(body) {
+            throw MetricsScrapeError(url: url, reason: .notExpositionFormat, underlying: BodyPreview.text(body))
+        }
+        let page = ExpositionParser.parse(body)
+        if page.samples.isEmpty, let first = page.issues.first {
+            throw MetricsScrapeError(url: url, reason: .notExpositionFormat, underlying: first.description)
+        }
+        if !page.issues.isEmpty {
+            logger.debug(
+                "metrics page has unreadable lines",
+                metadata: ["url": "\(url)", "count": "\(page.issues.count)", "first": "\(page.issues[0])"])
+        }
+        return MetricsScrape(url: url, scrapedAt: scrapedAt, page: page)
+    }
+}
+
+/// A metrics page that could not be read.
+public struct MetricsScrapeError: Error, CustomStringConvertible, Sendable {
+    public enum Reason: Sendable, Equatable {
+        /// Connection refused, timeout, DNS failure: nothing answered.
+        case unreachable
+        case httpStatus(Int)
+        /// HTML or other text that is not the Prometheus text format.
+        case notExpositionFormat
+        case bodyTooLarge(limit: Int)
+    }
+
+    public let url: String
+    public let reason: Reason
+    /// The cause in words: the transport error or the start of the body.
+    public let underlying: String
+
+    public init(url: String, reason: Reason, underlying: String) {
+        self.url = url
+        self.reason = reason
+        self.underlying = underlying
+    }
+
+    public var description: String {
+        switch reason {
+        case .unreachable:
+            return "cannot scrape \(url): \(underlying); check that the process is running and the address is reachable from here"
+        case .httpStatus(let code):
+            return "cannot scrape \(url): HTTP \(code)\(underlying.isEmpty ? "" : " (\(underlying))"); check the metrics path"
+        case .notExpositionFormat:
+            return "\(url) did not return the Prometheus text format (\(underlying)); check the URL points at a /metrics endpoint"
+        case .bodyTooLarge(let limit):
+            return "cannot scrape \(url): page larger than \(limit) bytes"
+        }
+    }
+}
+
+extension Duration {
+    /// Nanoseconds, saturating instead of trapping on absurd values from configuration.
+    var nanosecondsClamped: Int64 {
+        let (seconds, attoseconds) = components
+        guard seconds < Int64.max / 1_000_000_000 - 1 else { return Int64.max }
+        return max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

@@ -123,7 +123,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SubjectTiKVTests",
-            dependencies: ["SubjectTiKV", "OperatorCore", "PrometheusClient"],
+            dependencies: [
+                "SubjectTiKV", "OperatorCore", "PrometheusClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             exclude: ["Fixtures"]
         ),
         .testTarget(

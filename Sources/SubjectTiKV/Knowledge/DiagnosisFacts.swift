@@ -45,6 +45,23 @@ struct DiagnosisFacts {
 
     var allStores: [Store] { stores.values.sorted { $0.entity < $1.entity } }
 
+    /// How much a store's symptoms bear on this incident: 1 for the incident's own stores; less for a store
+    /// the incident does not name (0.5), least for one with its own open ticket elsewhere (0.3) — that
+    /// store is a separate problem, a distractor here.
+    func relevance(of store: Entity) -> Double {
+        if incidentStores.contains(store) { return 1 }
+        return context.otherOpenTickets.contains { $0.entity == store } ? 0.3 : 0.5
+    }
+
+    /// Why a store's symptoms count for less here, or `nil` when it belongs to the incident.
+    func relevanceRemark(of store: Entity) -> String? {
+        guard relevance(of: store) < 1 else { return nil }
+        let own = context.otherOpenTickets.filter { $0.entity == store }.map(\.invariant)
+        return own.isEmpty
+            ? "\(store) is not part of this incident's violations"
+            : "\(store) has its own open ticket (\(own.joined(separator: ", "))), a separate problem"
+    }
+
     /// Median of a signal over the other stores that are not down.
     func peerMedian(_ name: String, excluding entity: Entity) -> Double? {
         let values = stores.values.filter { $0.entity != entity && !$0.isDown }.compactMap { $0.number(name) }.sorted()

@@ -47,7 +47,7 @@ public enum TiKVRules {
                     ? "no store state was gathered" : "no store is down: " + states.joined(separator: ", ") + " (expected Disconnected/Down or unreachable)")
         }
         var score = f.rootIs("store-down", on: s.entity) ? 0.95 : 0.85
-        var against: String?
+        var against: String? = f.relevanceRemark(of: s.entity)
         var why = ["PD reports it \(s.state ?? "?")"]
         if let age = s.number("store.heartbeat_age_seconds") { why[0] += " (last heartbeat \(secs(age)) ago)" }
         if s.reachable == false { why.append("its status endpoint does not answer") }
@@ -59,6 +59,7 @@ public enum TiKVRules {
                 ? "\(s.label) status endpoint still answers; PD lost its heartbeats because PD itself lost its leader"
                 : "\(s.label) status endpoint still answers, so the process is alive; PD does not hear from it"
         }
+        score *= f.relevance(of: s.entity)
         return Hypothesis(
             category: TiKVCategory.nodeDown, entity: s.entity, score: score,
             explanation: "\(s.label) is down: " + why.joined(separator: "; ") + ".",
@@ -146,10 +147,13 @@ public enum TiKVRules {
         }
         let supporting = f.evidence(s, ["store.available_ratio", "store.grpc_failures_per_second"])
         if ratio < t.lowSpaceRatio {
+            let relevance = f.relevance(of: s.entity)
             return Hypothesis(
-                category: TiKVCategory.diskFull, entity: s.entity, score: f.rootIs("store-low-space", on: s.entity) ? 0.95 : 0.85,
+                category: TiKVCategory.diskFull, entity: s.entity,
+                score: (f.rootIs("store-low-space", on: s.entity) ? 0.95 : 0.85) * relevance,
                 explanation: "\(s.label) has \(pct(ratio)) of its disk available (below \(pct(t.lowSpaceRatio))); TiKV rejects writes when it runs out.",
                 supporting: supporting,
+                against: f.relevanceRemark(of: s.entity).map { "\(s.label) disk available \(pct(ratio)), but \($0)" },
                 actions: [
                     .init(action: "Free or add disk space on \(s.label)'s data volume (old snapshots, logs, other files) or expand the volume",
                         rationale: "TiKV stops accepting writes when the disk fills", risk: "low"),
@@ -179,6 +183,7 @@ public enum TiKVRules {
             if slow && diskElevated { value = 0.92 } else if slow { value = 0.8 } else if diskElevated { value = 0.65 }
             else if (score ?? 0) >= t.slowScore / 2 { value = 0.35 }
             if value > 0.3, f.rootIs("slow-store", on: s.entity) { value += 0.03 }
+            value *= f.relevance(of: s.entity)
             let why = "\(s.label) slow score \(fmt(score)) (expected < \(fmt(t.slowScore))); append p99 \(secs(s.number("store.append_p99_seconds"))), apply p99 \(secs(s.number("store.apply_p99_seconds"))) vs peers' median \(secs(f.peerMedian("store.append_p99_seconds", excluding: s.entity)))/\(secs(f.peerMedian("store.apply_p99_seconds", excluding: s.entity)))"
             if best == nil || value > best!.score { best = (s, value, why) }
             if value <= 0.35 { lowest.append(why) }
@@ -194,6 +199,7 @@ public enum TiKVRules {
             return Hypothesis(
                 category: TiKVCategory.slowDisk, entity: s.entity, score: best.score,
                 explanation: "\(s.label)'s disk is slow: \(best.why).", supporting: supporting,
+                against: f.relevanceRemark(of: s.entity),
                 actions: [
                     .init(action: "Check the disk behind \(s.label) (iostat -x latency and utilisation, SMART errors, noisy neighbours on shared volumes)",
                         rationale: "append and apply latency are local disk writes", risk: "low"),
@@ -225,6 +231,7 @@ public enum TiKVRules {
                 if downRemark != nil { value -= 0.3 }
                 if f.rootIs("cpu-high", on: s.entity) { value += 0.03 }
             }
+            value *= f.relevance(of: s.entity)
             let why = "\(s.label) QPS \(fmt(s.number("store.qps"))) vs peers' median \(fmt(f.peerMedian("store.qps", excluding: s.entity))) (\(qpsPeers.map { String(format: "%.1f×", $0) } ?? "no comparison")); CPU \(fmt(s.number("store.cpu"))) cores = \(pct(cpuRatio)) of quota"
             if best == nil || value > best!.score { best = (s, value, why) }
         }
@@ -239,6 +246,7 @@ public enum TiKVRules {
             return Hypothesis(
                 category: TiKVCategory.overload, entity: s.entity, score: best.score,
                 explanation: "\(s.label) is overloaded: \(best.why).", supporting: supporting,
+                against: f.relevanceRemark(of: s.entity),
                 actions: [
                     .init(action: "Find the hot regions on \(s.label) (pd-ctl hot write / hot read, or GET /pd/api/v1/hotspot/regions/write) and the workload behind them",
                         rationale: "a surge on one store is usually a hot key range", risk: "low"),
@@ -273,6 +281,7 @@ public enum TiKVRules {
                 if downRemark != nil { value -= 0.4 }
                 if f.rootIs("raft-lag", on: s.entity) { value += 0.03 }
             }
+            value *= f.relevance(of: s.entity)
             let why = "\(s.label) Raft log lag p99 \(fmt(lag)) entries (threshold \(fmt(t.raftLogLagEntries))); commit p99 \(secs(s.number("store.commit_p99_seconds"))) vs peers' median \(secs(f.peerMedian("store.commit_p99_seconds", excluding: s.entity))); local append/apply \(localDiskNormal ? "normal" : "also slow")"
             if best == nil || value > best!.score { best = (s, value, why) }
         }
@@ -287,6 +296,7 @@ public enum TiKVRules {
             return Hypothesis(
                 category: TiKVCategory.networkLag, entity: s.entity, score: best.score,
                 explanation: "the network between \(s.label) and its peers is slow: \(best.why).", supporting: supporting,
+                against: f.relevanceRemark(of: s.entity),
                 actions: [
                     .init(action: "Measure round trips and loss between \(s.label)'s host and the other stores (ping, mtr; NIC error counters)",
                         rationale: "commit latency and Raft lag rise with network delay while local disk latency stays normal", risk: "low"),

@@ -57,7 +57,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            exclude: ["operator.sample.yaml"]
+            exclude: ["README.md", "operator.sample.yaml"]
         ),
         .target(
             name: "SubjectEtcd",

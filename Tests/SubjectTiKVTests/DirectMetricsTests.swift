@@ -59,4 +59,17 @@ struct DirectMetricsTests {
         #expect(m.cpuCores.map { abs($0 - 0.75) < 1e-9 } == true)
         #expect(m.qps.map { abs($0 - 280) < 1e-6 } == true)
     }
+
+    @Test("non-finite values on a page give no value, and the metrics still encode as JSON")
+    func nonFinite() throws {
+        let before = MetricsScrape(url: "u", scrapedAt: Date(timeIntervalSince1970: 0), page: ExpositionParser.parse(
+            "process_cpu_seconds_total NaN\ntikv_store_size_bytes{type=\"capacity\"} +Inf\ntikv_store_size_bytes{type=\"available\"} 5"))
+        let after = MetricsScrape(url: "u", scrapedAt: Date(timeIntervalSince1970: 10), page: before.page)
+        let m = TiKVMetricQueries.directMetrics(previous: before, current: after)
+        #expect(m.cpuCores == nil)
+        #expect(m.capacityBytes == nil)
+        #expect(m.availableBytes == 5)
+        #expect(m.availableRatio == nil)
+        _ = try JSONEncoder().encode(m)
+    }
 }

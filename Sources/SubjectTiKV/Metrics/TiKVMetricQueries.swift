@@ -75,19 +75,20 @@ public enum TiKVMetricQueries {
     static func directMetrics(previous: MetricsScrape, current: MetricsScrape) -> StoreMetrics {
         var m = gauges(current.page)
         let byType = current.rate(of: grpcDuration + "_count", since: previous, matching: [notGC], by: ["type"])
-        for (labels, v) in byType {
+        // Non-finite counters (a "NaN" on the page) give no value, not a NaN that JSON cannot carry.
+        for (labels, v) in byType where v.isFinite {
             guard let type = labels["type"] else { continue }
             m.qpsByType[type] = v
         }
         // As `sum(...) by (instance)` in PromQL: no matching series, no value.
-        m.qps = byType.isEmpty ? nil : byType.values.reduce(0, +)
+        m.qps = byType.isEmpty ? nil : Optional(byType.values.reduce(0, +)).finite
         func p99(_ metric: String, _ matchers: [LabelMatcher] = []) -> Double? {
             current.histogramQuantile(0.99, ofHistogram: metric, since: previous, matching: matchers)[[:]].finite
         }
         m.p99LatencySeconds = p99(grpcDuration, [notGC])
-        m.grpcFailuresPerSecond = current.rate(of: grpcFail, since: previous, matching: [notGC])[[:]]
-        m.cpuCores = current.rate(of: processCPU, since: previous)[[:]]
-        m.raftstoreCPUCores = current.rate(of: threadCPU, since: previous, matching: [raftstoreThreads])[[:]]
+        m.grpcFailuresPerSecond = current.rate(of: grpcFail, since: previous, matching: [notGC])[[:]].finite
+        m.cpuCores = current.rate(of: processCPU, since: previous)[[:]].finite
+        m.raftstoreCPUCores = current.rate(of: threadCPU, since: previous, matching: [raftstoreThreads])[[:]].finite
         m.raftLogLagP99 = p99(logLag)
         m.appendLogP99Seconds = p99(appendLog)
         m.commitLogP99Seconds = p99(commitLog)

@@ -185,7 +185,7 @@ public enum TiKVRules {
             if value > 0.3, f.rootIs("slow-store", on: s.entity) { value += 0.03 }
             value *= f.relevance(of: s.entity)
             let why = "\(s.label) slow score \(fmt(score)) (expected < \(fmt(t.slowScore))); append p99 \(secs(s.number("store.append_p99_seconds"))), apply p99 \(secs(s.number("store.apply_p99_seconds"))) vs peers' median \(secs(f.peerMedian("store.append_p99_seconds", excluding: s.entity)))/\(secs(f.peerMedian("store.apply_p99_seconds", excluding: s.entity)))"
-            if best == nil || value > best!.score { best = (s, value, why) }
+            if value > (best?.score ?? -1) { best = (s, value, why) }
             if value <= 0.35 { lowest.append(why) }
         }
         guard let best else {
@@ -233,7 +233,7 @@ public enum TiKVRules {
             }
             value *= f.relevance(of: s.entity)
             let why = "\(s.label) QPS \(fmt(s.number("store.qps"))) vs peers' median \(fmt(f.peerMedian("store.qps", excluding: s.entity))) (\(qpsPeers.map { String(format: "%.1f×", $0) } ?? "no comparison")); CPU \(fmt(s.number("store.cpu"))) cores = \(pct(cpuRatio)) of quota"
-            if best == nil || value > best!.score { best = (s, value, why) }
+            if value > (best?.score ?? -1) { best = (s, value, why) }
         }
         guard let best else {
             return Hypothesis(
@@ -283,7 +283,7 @@ public enum TiKVRules {
             }
             value *= f.relevance(of: s.entity)
             let why = "\(s.label) Raft log lag p99 \(fmt(lag)) entries (threshold \(fmt(t.raftLogLagEntries))); commit p99 \(secs(s.number("store.commit_p99_seconds"))) vs peers' median \(secs(f.peerMedian("store.commit_p99_seconds", excluding: s.entity))); local append/apply \(localDiskNormal ? "normal" : "also slow")"
-            if best == nil || value > best!.score { best = (s, value, why) }
+            if value > (best?.score ?? -1) { best = (s, value, why) }
         }
         guard let best else {
             return Hypothesis(

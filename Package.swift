@@ -69,7 +69,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            exclude: ["Logs/README.md"]
+            exclude: ["Logs/README.md", "README.md", "operator.sample.yaml"]
         ),
         .target(
             name: "SubjectEtcd",
@@ -149,7 +149,10 @@ let package = Package(
         .testTarget(name: "PrometheusClientTests", dependencies: ["PrometheusClient", "OperatorTestSupport"]),
         .testTarget(
             name: "SubjectTiKVTests",
-            dependencies: ["SubjectTiKV", "OperatorCore", "PrometheusClient"],
+            dependencies: [
+                "SubjectTiKV", "OperatorCore", "PrometheusClient", "OperatorTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             exclude: ["Fixtures"]
         ),
         .testTarget(

@@ -74,6 +74,10 @@ let package = Package(
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // The control client that `operator simulate fault|lift|status` uses.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .target(
@@ -121,7 +125,11 @@ let package = Package(
         ),
         .testTarget(
             name: "TiKVSimulatorTests",
-            dependencies: ["TiKVSimulator", "SubjectTiKV", "OperatorCore"]
+            dependencies: [
+                "TiKVSimulator", "SubjectTiKV", "OperatorCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
         .testTarget(name: "SubjectEtcdTests", dependencies: ["SubjectEtcd", "OperatorCore", "DeployLocal", "PrometheusClient"]),
         .testTarget(name: "DeployLocalTests", dependencies: ["DeployLocal", "OperatorCore"]),

@@ -31,6 +31,11 @@ public enum SimulatedFaultKind: String, CaseIterable, Codable, Sendable, CustomS
         return kind
     }
 
+    /// Checks that `entity` names something this kind of fault can target, without a simulator.
+    public func validate(entity: String) throws(TiKVSimulatorError) {
+        _ = try SimulatedFaultTarget.parse(entity, for: self)
+    }
+
     static var knownList: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }
 

@@ -11,7 +11,7 @@ import Logging
 /// Call `stop()` when done: it closes every port.
 public actor TiKVSimulator {
     public nonisolated let configuration: TiKVSimulatorConfiguration
-    private let logger: Logger
+    private nonisolated let logger: Logger
     private var cluster: SimulatedCluster?
     private var pdListeners: [Int: HTTPListener] = [:]
     private var storeListeners: [Int: HTTPListener] = [:]
@@ -40,14 +40,7 @@ public actor TiKVSimulator {
             if let directory = configuration.logDirectory {
                 logWriter = try SimulatedLogWriter(directory: directory)
             }
-            for index in 0..<configuration.pdMembers {
-                let port = configuration.port == 0 ? 0 : configuration.port + index
-                try await openPDListener(index, port: port, cluster: cluster)
-            }
-            for index in 0..<configuration.stores {
-                let port = configuration.port == 0 ? 0 : configuration.port + configuration.pdMembers + index
-                try await openStoreListener(index, port: port, cluster: cluster)
-            }
+            try await openAllListeners(cluster: cluster)
         } catch {
             await stop()
             throw error
@@ -80,9 +73,7 @@ public actor TiKVSimulator {
         for listener in storeListeners.values { await listener.stop() }
         pdListeners.removeAll()
         storeListeners.removeAll()
-        if let cluster, let logWriter {
-            logWriter.write(cluster.read { model, _ in model.drainLogOutbox() })
-        }
+        if let cluster { logWriter?.flush(from: cluster) }
         logWriter?.close()
         logWriter = nil
         if cluster != nil {
@@ -92,27 +83,78 @@ public actor TiKVSimulator {
         endpoints = nil
     }
 
-    private func openPDListener(_ index: Int, port: Int, cluster: SimulatedCluster) async throws(TiKVSimulatorError) {
-        let router = Router()
-        PDRoutes(cluster: cluster, memberIndex: index).register(on: router)
-        if index == 0 {
-            ControlRoutes(simulator: self).register(on: router)
+    /// What a listener serves: a PD member's client port or a store's status port.
+    private enum ListenerRole: Sendable {
+        case pd(Int)
+        case store(Int)
+    }
+
+    /// Opens every PD and store port at once (a hundred stores bind in parallel, not one by one).
+    private func openAllListeners(cluster: SimulatedCluster) async throws(TiKVSimulatorError) {
+        let roles = (0..<configuration.pdMembers).map { ListenerRole.pd($0) } + (0..<configuration.stores).map { ListenerRole.store($0) }
+        let results = await withTaskGroup(of: (ListenerRole, Result<HTTPListener, TiKVSimulatorError>).self) { group in
+            for role in roles {
+                let port: Int
+                switch role {
+                case .pd(let index): port = configuration.port == 0 ? 0 : configuration.port + index
+                case .store(let index): port = configuration.port == 0 ? 0 : configuration.port + configuration.pdMembers + index
+                }
+                group.addTask { (role, await self.startListener(role, port: port, cluster: cluster)) }
+            }
+            var results: [(ListenerRole, Result<HTTPListener, TiKVSimulatorError>)] = []
+            for await result in group { results.append(result) }
+            return results
         }
-        let listener = try await HTTPListener.start(
-            name: "pd\(index + 1)", host: configuration.host, port: port, router: router, logger: logger)
-        pdListeners[index] = listener
-        pdPorts[index] = listener.port
-        cluster.read { model, _ in model.pd.members[index].clientPort = listener.port }
+        var firstError: TiKVSimulatorError?
+        for (role, result) in results {
+            switch result {
+            case .success(let listener): record(listener, as: role, cluster: cluster)
+            case .failure(let error): firstError = firstError ?? error
+            }
+        }
+        if let firstError { throw firstError }
+    }
+
+    private nonisolated func startListener(_ role: ListenerRole, port: Int, cluster: SimulatedCluster) async -> Result<HTTPListener, TiKVSimulatorError> {
+        let router = Router()
+        let name: String
+        switch role {
+        case .pd(let index):
+            name = "pd\(index + 1)"
+            PDRoutes(cluster: cluster, memberIndex: index).register(on: router)
+            if index == 0 { ControlRoutes(simulator: self).register(on: router) }
+        case .store(let index):
+            name = "tikv\(index + 1)"
+            StoreStatusRoutes(cluster: cluster, storeIndex: index).register(on: router)
+        }
+        do {
+            return .success(try await HTTPListener.start(name: name, host: configuration.host, port: port, router: router, logger: logger))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private func record(_ listener: HTTPListener, as role: ListenerRole, cluster: SimulatedCluster) {
+        switch role {
+        case .pd(let index):
+            pdListeners[index] = listener
+            pdPorts[index] = listener.port
+            cluster.read { model, _ in model.pd.members[index].clientPort = listener.port }
+        case .store(let index):
+            storeListeners[index] = listener
+            storePorts[index] = listener.port
+            cluster.read { model, _ in model.stores[index].statusPort = listener.port }
+        }
+    }
+
+    private func openPDListener(_ index: Int, port: Int, cluster: SimulatedCluster) async throws(TiKVSimulatorError) {
+        let listener = try await startListener(.pd(index), port: port, cluster: cluster).get()
+        record(listener, as: .pd(index), cluster: cluster)
     }
 
     private func openStoreListener(_ index: Int, port: Int, cluster: SimulatedCluster) async throws(TiKVSimulatorError) {
-        let router = Router()
-        StoreStatusRoutes(cluster: cluster, storeIndex: index).register(on: router)
-        let listener = try await HTTPListener.start(
-            name: "tikv\(index + 1)", host: configuration.host, port: port, router: router, logger: logger)
-        storeListeners[index] = listener
-        storePorts[index] = listener.port
-        cluster.read { model, _ in model.stores[index].statusPort = listener.port }
+        let listener = try await startListener(.store(index), port: port, cluster: cluster).get()
+        record(listener, as: .store(index), cluster: cluster)
     }
 
     /// Advances the physics on a wall-clock tick, so counters move and due log lines reach their
@@ -123,8 +165,12 @@ public actor TiKVSimulator {
         physicsTask = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
-                let lines = cluster.read { model, _ in model.drainLogOutbox() }
-                writer?.write(lines)
+                if let writer {
+                    writer.flush(from: cluster)
+                } else {
+                    // No log directory: advance the physics and drop the lines.
+                    _ = cluster.read { model, _ in model.drainLogOutbox() }
+                }
             }
         }
     }
@@ -256,13 +302,18 @@ public actor TiKVSimulator {
         }
         let cluster = try runningCluster()
         cluster.read { model, _ in model.skip(.seconds(seconds)) }
-        logWriter?.write(cluster.read { model, _ in model.drainLogOutbox() })
+        logWriter?.flush(from: cluster)
     }
 
     public func state() throws(TiKVSimulatorError) -> SimulatorStateReport {
         let cluster = try runningCluster()
         let counts = cluster.requests.all
         return cluster.read { model, now in model.stateReport(at: now, requestCounts: counts) }
+    }
+
+    /// PD time now, in seconds since the Unix epoch.
+    func pdClockSeconds() throws(TiKVSimulatorError) -> Double {
+        try runningCluster().read { _, now in now.seconds }
     }
 
     /// How many requests reached `path` (e.g. `/pd/api/v1/regions`) on any PD member.
@@ -272,7 +323,7 @@ public actor TiKVSimulator {
 
     /// Writes due log lines now (the physics loop otherwise does so every tick).
     public func flushLogs() {
-        guard let cluster, let logWriter else { return }
-        logWriter.write(cluster.read { model, _ in model.drainLogOutbox() })
+        guard let cluster else { return }
+        logWriter?.flush(from: cluster)
     }
 }

@@ -12,6 +12,7 @@ public struct TiKVSimulatorConfiguration: Sendable, Equatable {
     /// PD's `max-replicas` (1…5).
     public var maxReplicas: Int = 3
     /// PD seconds per wall second: 20 makes a killed store Disconnected after one wall second.
+    /// 0 freezes PD time: only `advanceClock(bySeconds:)` moves it (deterministic tests).
     public var timeScale: Double = 1
     /// Seeds ids (cluster id, member ids), region sizes and hashes, so runs are reproducible.
     public var seed: UInt64 = 4
@@ -66,7 +67,7 @@ public struct TiKVSimulatorConfiguration: Sendable, Equatable {
         guard (1...1_000).contains(stores) else { throw fail("stores", "must be 1…1000, got \(stores)") }
         guard (1...50_000_000).contains(regions) else { throw fail("regions", "must be 1…50000000, got \(regions)") }
         guard (1...5).contains(maxReplicas) else { throw fail("max replicas", "must be 1…5, got \(maxReplicas)") }
-        guard timeScale > 0, timeScale <= 100_000 else { throw fail("time scale", "must be > 0 and ≤ 100000, got \(timeScale)") }
+        guard timeScale >= 0, timeScale <= 100_000 else { throw fail("time scale", "must be 0…100000 (0 freezes PD time), got \(timeScale)") }
         guard maxStoreDownTime > 20 else {
             throw fail("max-store-down-time", "must exceed the 20 s disconnect timeout, got \(maxStoreDownTime) s")
         }

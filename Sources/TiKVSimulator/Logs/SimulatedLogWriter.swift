@@ -19,13 +19,16 @@ final class SimulatedLogWriter: Sendable {
         (directory as NSString).appendingPathComponent(file.fileName)
     }
 
-    func write(_ lines: [SimulatedLogLine]) {
-        guard !lines.isEmpty else { return }
-        var grouped: [SimulatedLogLine.File: String] = [:]
-        for line in lines {
-            grouped[line.file, default: ""] += line.text + "\n"
-        }
+    /// Takes the cluster's due lines and appends them, under one lock: when this returns, every
+    /// line due so far is in its file, whoever else is flushing.
+    func flush(from cluster: SimulatedCluster) {
         handles.withLock { handles in
+            let lines = cluster.read { model, _ in model.drainLogOutbox() }
+            guard !lines.isEmpty else { return }
+            var grouped: [SimulatedLogLine.File: String] = [:]
+            for line in lines {
+                grouped[line.file, default: ""] += line.text + "\n"
+            }
             for (file, text) in grouped {
                 guard let handle = handles[file] ?? open(file) else { continue }
                 handles[file] = handle

@@ -74,9 +74,12 @@ struct ClusterModel: Sendable {
             releaseDueLogs(upTo: target)
             return
         }
+        // Steps of one PD second, coarser for long jumps: rates are piecewise constant between
+        // events anyway, and a 30-minute jump must stay cheap at 100 stores.
         let total = (target - lastAdvanced).nanoseconds
-        let maxSteps: Int64 = 3_600
+        let maxSteps: Int64 = 300
         let step = max(SimSpan.seconds(1).nanoseconds, total / maxSteps + 1)
+        var cache = CDFCache()
         while lastAdvanced < target {
             let next = min(target, lastAdvanced + SimSpan(nanoseconds: step))
             if let election = pd.electIfDue(at: next) {
@@ -84,8 +87,9 @@ struct ClusterModel: Sendable {
             }
             let summary = summary(at: next)
             let seconds = (next - lastAdvanced).seconds
+            let liveLeaders = liveLeaderCount(summary)
             for index in stores.indices where stores[index].isProcessUp(at: next) {
-                counters[index].integrate(activity(ofStore: index, summary: summary), seconds: seconds)
+                counters[index].integrate(activity(ofStore: index, summary: summary, liveLeaders: liveLeaders), seconds: seconds, cache: &cache)
             }
             lastAdvanced = next
         }
@@ -149,13 +153,18 @@ struct ClusterModel: Sendable {
         return stores[index].availableBytes(at: summary.time, usedBytes: data)
     }
 
+    /// Leaders held by stores whose process runs: the load clients can reach.
+    func liveLeaderCount(_ summary: ClusterSummary) -> Int {
+        stores.indices.filter { stores[$0].isProcessUp(at: summary.time) }.reduce(0) { $0 + summary.leaderCount[$1] }
+    }
+
     /// A store's request rates, latencies and CPU at the summary's instant.
-    func activity(ofStore index: Int, summary: ClusterSummary) -> StoreActivity {
+    func activity(ofStore index: Int, summary: ClusterSummary, liveLeaders: Int? = nil) -> StoreActivity {
         var activity = StoreActivity()
         let time = summary.time
         let store = stores[index]
         guard store.isProcessUp(at: time) else { return activity }
-        let liveLeaders = stores.indices.filter { stores[$0].isProcessUp(at: time) }.reduce(0) { $0 + summary.leaderCount[$1] }
+        let liveLeaders = liveLeaders ?? liveLeaderCount(summary)
         let leaders = summary.leaderCount[index]
         // Clients follow region leaders: a store serves load in proportion to the leaders it holds.
         let share = liveLeaders > 0 ? Double(leaders) / Double(liveLeaders) : 0

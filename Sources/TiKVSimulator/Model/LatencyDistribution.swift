@@ -37,9 +37,15 @@ struct HistogramAccumulator: Sendable {
     }
 
     mutating func observe(_ observations: Double, from distribution: LogNormal) {
+        var cache = CDFCache()
+        observe(observations, from: distribution, cache: &cache)
+    }
+
+    mutating func observe(_ observations: Double, from distribution: LogNormal, cache: inout CDFCache) {
         guard observations > 0 else { return }
+        let shares = cache.cdf(distribution, bounds: bounds)
         for index in bounds.indices {
-            buckets[index] += observations * distribution.cdf(bounds[index])
+            buckets[index] += observations * shares[index]
         }
         sum += observations * distribution.mean
         count += observations
@@ -48,5 +54,26 @@ struct HistogramAccumulator: Sendable {
     /// `start × factor^k` for k in 0..<count, as Rust prometheus' `exponential_buckets`.
     static func exponential(start: Double, factor: Double, count: Int) -> [Double] {
         (0..<count).map { start * pow(factor, Double($0)) }
+    }
+}
+
+/// CDF values at a histogram's bounds, memoised: most stores share most distributions, and one
+/// physics step would otherwise evaluate `erfc` tens of thousands of times at a hundred stores.
+struct CDFCache {
+    private struct Key: Hashable {
+        let median: Double
+        let sigma: Double
+        let firstBound: Double
+        let boundCount: Int
+    }
+
+    private var values: [Key: [Double]] = [:]
+
+    mutating func cdf(_ distribution: LogNormal, bounds: [Double]) -> [Double] {
+        let key = Key(median: distribution.median, sigma: distribution.sigma, firstBound: bounds.first ?? 0, boundCount: bounds.count)
+        if let cached = values[key] { return cached }
+        let computed = bounds.map { distribution.cdf($0) }
+        values[key] = computed
+        return computed
     }
 }

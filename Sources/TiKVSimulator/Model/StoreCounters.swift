@@ -28,11 +28,11 @@ struct StoreCounters: Sendable {
     var snapshotSend: Double = 0
     var snapshotReceive: Double = 0
 
-    mutating func integrate(_ activity: StoreActivity, seconds: Double) {
+    mutating func integrate(_ activity: StoreActivity, seconds: Double, cache: inout CDFCache) {
         guard seconds > 0 else { return }
         for type in GRPCMessageType.allCases {
             let index = type.rawValue
-            grpc[index].observe(activity.grpcQPS[index] * seconds, from: activity.grpcLatency[index])
+            grpc[index].observe(activity.grpcQPS[index] * seconds, from: activity.grpcLatency[index], cache: &cache)
             grpcFail[index] += activity.grpcFailRate[index] * seconds
         }
         let writes = activity.writeQPS * seconds
@@ -53,10 +53,10 @@ struct StoreCounters: Sendable {
             threadCPU[index] += share
         }
         let raftOps = activity.raftOpsPerSecond * seconds
-        appendLog.observe(raftOps, from: activity.appendLatency)
-        commitLog.observe(raftOps, from: activity.commitLatency)
-        applyLog.observe(raftOps, from: activity.applyLatency)
-        logLag.observe(activity.logLagObservationsPerSecond * seconds, from: activity.logLag)
+        appendLog.observe(raftOps, from: activity.appendLatency, cache: &cache)
+        commitLog.observe(raftOps, from: activity.commitLatency, cache: &cache)
+        applyLog.observe(raftOps, from: activity.applyLatency, cache: &cache)
+        logLag.observe(activity.logLagObservationsPerSecond * seconds, from: activity.logLag, cache: &cache)
         heartbeatNoop += activity.regionHeartbeatsPerSecond * seconds
         heartbeatSend += seconds / Physics.storeHeartbeatInterval.seconds
         for (store, rate) in activity.unreachablePerSecond {

@@ -43,26 +43,35 @@ struct StoreTimeline: Sendable {
         return !pastOutages.contains { $0.from <= time && time < $0.to }
     }
 
-    /// PD's `last_heartbeat`: the latest 10 s heartbeat that reached PD by `time`. Heartbeats stop
-    /// when the process dies, arrive late under network-lag, and fail while PD has no leader.
+    /// PD's `last_heartbeat`: the latest heartbeat that reached PD by `time`. Heartbeats come every
+    /// 10 s, stop when the process dies and fail while PD has no leader. Under network-lag each one
+    /// needs a slow round trip before the next tick, so they arrive every 17 s: late, yet inside
+    /// PD's 20 s disconnect limit.
     func lastHeartbeat(at time: SimInstant, pdOutages: [PDOutage]) -> SimInstant {
         var limit = time
         if let down = downSince, down <= time { limit = down }
-        let delay = networkLagSince == nil ? SimSpan.zero : Physics.laggingHeartbeatDelay
-        let interval = Physics.storeHeartbeatInterval.nanoseconds
         var arrival = processStart
-        var guardCount = 0
-        while guardCount < 64 {
-            guardCount += 1
-            let sinceStart = (limit - processStart).nanoseconds - delay.nanoseconds
-            // The registration heartbeat at process start always counts.
-            guard sinceStart >= 0 else { return processStart }
-            let beats = sinceStart / interval
-            arrival = processStart + SimSpan(nanoseconds: beats * interval) + delay
-            guard let outage = pdOutages.last(where: { $0.covers(arrival) }) else { return arrival }
+        for _ in 0..<64 {
+            arrival = latestBeat(atOrBefore: limit)
+            guard let outage = pdOutages.last(where: { $0.covers(arrival) }), outage.start > processStart else { return arrival }
             limit = outage.start - SimSpan(nanoseconds: 1)
         }
         return arrival
+    }
+
+    private func latestBeat(atOrBefore limit: SimInstant) -> SimInstant {
+        // The registration heartbeat at process start always counts.
+        guard limit > processStart else { return processStart }
+        let normal = Physics.storeHeartbeatInterval.nanoseconds
+        func grid(from anchor: SimInstant, every interval: Int64, upTo end: SimInstant) -> SimInstant {
+            anchor + SimSpan(nanoseconds: (end - anchor).nanoseconds / interval * interval)
+        }
+        if let lag = networkLagSince, lag <= limit {
+            let anchor = lag > processStart ? grid(from: processStart, every: normal, upTo: lag) : processStart
+            let lagged = normal + Physics.laggingHeartbeatDelay.nanoseconds
+            return grid(from: anchor, every: lagged, upTo: limit)
+        }
+        return grid(from: processStart, every: normal, upTo: limit)
     }
 
     /// PD's `state_name` rules (tikv-interfaces.md §1.2): Up → Disconnected after 20 s without a

@@ -96,7 +96,31 @@ enum GoFormat {
         if value.isNaN { return "NaN" }
         if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-        return "\(value)"
+        return positional("\(value)")
+    }
+
+    /// Swift's shortest round-tripping digits (`"5e-05"`, `"1.5e+16"`) written without an exponent
+    /// (`"0.00005"`), as Go's `'f'` format and Rust's `Display` do.
+    static func positional(_ shortest: String) -> String {
+        guard let e = shortest.firstIndex(where: { $0 == "e" || $0 == "E" }), let exponent = Int(shortest[shortest.index(after: e)...]) else {
+            return shortest
+        }
+        var mantissa = String(shortest[..<e])
+        let negative = mantissa.hasPrefix("-")
+        if negative { mantissa.removeFirst() }
+        let parts = mantissa.split(separator: ".", omittingEmptySubsequences: false)
+        let integerDigits = String(parts[0])
+        let digits = integerDigits + (parts.count > 1 ? String(parts[1]) : "")
+        let point = integerDigits.count + exponent
+        var text: String
+        if point <= 0 {
+            text = "0." + String(repeating: "0", count: -point) + digits
+        } else if point >= digits.count {
+            text = digits + String(repeating: "0", count: point - digits.count)
+        } else {
+            text = String(digits.prefix(point)) + "." + String(digits.dropFirst(point))
+        }
+        return (negative ? "-" : "") + text
     }
 
     struct CivilTime {

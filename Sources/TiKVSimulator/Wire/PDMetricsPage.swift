@@ -20,6 +20,9 @@ extension ClusterModel {
         page.sample("etcd_server_has_leader", [], pd.leaderIndex == nil ? 0 : 1)
         page.family("pd_server_info", type: "gauge", help: "Indicate the pd server info, and the value is the start timestamp (s).")
         page.sample("pd_server_info", [("hash", ClusterModel.pdGitHash), ("version", configuration.pdVersion)], Double(member.processStart.wholeSeconds))
+        // PD's own CPU: a few percent of a core while it runs.
+        page.family("process_cpu_seconds_total", type: "counter", help: "Total user and system CPU time spent in seconds.")
+        page.sample("process_cpu_seconds_total", [], (max(0, (summary.time - member.processStart).seconds) * (isLeader ? 0.05 : 0.01) * 100).rounded(.down) / 100)
         page.family("process_start_time_seconds", type: "gauge", help: "Start time of the process since unix epoch in seconds.")
         page.sample("process_start_time_seconds", [], Double(member.processStart.wholeSeconds))
         if let since = member.leaderSince {

@@ -136,6 +136,12 @@ extension ClusterModel {
     /// `RegionInfo` as easyjson writes it (`pkg/response/region.go`), generated from the region's
     /// index and its cohort's shared state.
     func regionJSON(_ region: Int, view: CohortView, summary: ClusterSummary) -> GoJSON {
+        var activities: [Int: StoreActivity] = [:]
+        return regionJSON(region, view: view, summary: summary, activities: &activities)
+    }
+
+    /// `activities` memoises each leader store's load across the regions of one response.
+    func regionJSON(_ region: Int, view: CohortView, summary: ClusterSummary, activities: inout [Int: StoreActivity]) -> GoJSON {
         var object = GoObject()
         object.add("id", layout.regionID(region))
         object.add("start_key", layout.startKey(region))
@@ -160,7 +166,8 @@ extension ClusterModel {
         // Flow over the last region heartbeat (~60 s), from the leader store's load.
         let leaderStore = view.leader.storeIndex
         let leaders = max(1, summary.leaderCount[leaderStore])
-        let activity = activity(ofStore: leaderStore, summary: summary)
+        let activity = activities[leaderStore] ?? activity(ofStore: leaderStore, summary: summary)
+        activities[leaderStore] = activity
         let writesPerRegion = activity.writeQPS / Double(leaders) * Physics.regionHeartbeatInterval
         let readsPerRegion = (activity.totalQPS - activity.writeQPS) / Double(leaders) * Physics.regionHeartbeatInterval
         let size = layout.sizeMiB(region)
@@ -179,10 +186,9 @@ extension ClusterModel {
     /// `RegionsInfo` = `{"count": N, "regions": [...]}` with `count` the full count and the list
     /// capped at `regionListLimit`, lowest region ids first.
     func regionsJSON(count: Int, regions: [Int], summary: ClusterSummary) -> GoJSON {
-        .object([
-            ("count", .int(count)),
-            ("regions", .array(regions.map { regionJSON($0, view: summary.views[layout.cohort(ofRegion: $0)], summary: summary) })),
-        ])
+        var activities: [Int: StoreActivity] = [:]
+        let items = regions.map { regionJSON($0, view: summary.views[layout.cohort(ofRegion: $0)], summary: summary, activities: &activities) }
+        return .object([("count", .int(count)), ("regions", .array(items))])
     }
 
     /// Region indices of the cohorts matching `predicate`, lowest first, at most `limit`, and how
@@ -257,7 +263,7 @@ extension ClusterModel {
             ("max-merge-region-size", .int(54)),
             ("max-merge-region-keys", .int(540_000)),
             ("split-merge-interval", .string("1h0m0s")),
-            ("swap-region-split-size", .string("0")),
+            ("swap-region-split-size", .int(1)),
             ("enable-one-way-merge", .string("false")),
             ("enable-cross-table-merge", .string("true")),
             ("patrol-region-interval", .string("10ms")),
@@ -271,6 +277,7 @@ extension ClusterModel {
             ("merge-schedule-limit", .int(8)),
             ("hot-region-schedule-limit", .int(4)),
             ("hot-region-cache-hits-threshold", .int(3)),
+            ("default-store-limit", .object([("add-peer", .double(15)), ("remove-peer", .double(15))])),
             ("store-limit", .object(stores.map {
                 (String($0.id), .object([("add-peer", .double(15)), ("remove-peer", .double(15))]))
             })),

@@ -29,6 +29,8 @@ extension ClusterModel {
         page.sample("tikv_store_size_bytes", [("type", "used")], used.rounded(.down))
         page.sample("tikv_store_size_bytes", [("type", "kv_size")], (used * 0.9).rounded(.down))
         page.sample("tikv_store_size_bytes", [("type", "raft_size")], (used * 0.1).rounded(.down))
+        page.sample("tikv_store_size_bytes", [("type", "snap_size")], 0)
+        page.sample("tikv_store_size_bytes", [("type", "import_size")], 0)
 
         page.family("process_cpu_seconds_total", type: "counter", help: "Total user and system CPU time spent in seconds.")
         page.sample("process_cpu_seconds_total", [], (counters.cpuSeconds * 100).rounded(.down) / 100)

@@ -89,6 +89,10 @@ let package = Package(
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // The control client that `operator simulate fault|lift|status` uses.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .target(
@@ -157,7 +161,11 @@ let package = Package(
         ),
         .testTarget(
             name: "TiKVSimulatorTests",
-            dependencies: ["TiKVSimulator", "SubjectTiKV", "OperatorCore"]
+            dependencies: [
+                "TiKVSimulator", "SubjectTiKV", "OperatorCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
         .testTarget(name: "SubjectEtcdTests", dependencies: ["SubjectEtcd", "OperatorCore", "DeployLocal", "PrometheusClient"]),
         // The compose tests run the subjects' compose recipes against the real stacks and read Subjects/ YAML.

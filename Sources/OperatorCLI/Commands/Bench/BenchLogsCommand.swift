@@ -44,7 +44,7 @@ struct BenchLogsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let directory = try workDirectory ?? Self.temporaryDirectory()
+        let directory = try workDirectory ?? WorkDirectory(prefix: "operator-bench").path
         var path = file ?? (directory as NSString).appendingPathComponent("tikv-bench.log")
         var generated: Double?
         if file == nil {
@@ -108,11 +108,5 @@ struct BenchLogsCommand: AsyncParsableCommand {
         guard p.terminationStatus <= 1, let count = Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
         else { throw CLIFailure("grep failed (exit \(p.terminationStatus)); is grep installed?") }
         return (seconds, count)
-    }
-
-    static func temporaryDirectory() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("operator-bench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir.path
     }
 }

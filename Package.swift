@@ -154,7 +154,13 @@ let package = Package(
             name: "TiKVSimulatorTests",
             dependencies: ["TiKVSimulator", "SubjectTiKV", "OperatorCore"]
         ),
-        .testTarget(name: "SubjectEtcdTests", dependencies: ["SubjectEtcd", "OperatorCore", "DeployLocal", "PrometheusClient"]),
+        .testTarget(
+            name: "SubjectEtcdTests",
+            dependencies: [
+                "SubjectEtcd", "OperatorCore", "DeployLocal", "PrometheusClient", "OperatorTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "DeployLocalTests", dependencies: ["DeployLocal", "OperatorCore"]),
         .testTarget(
             name: "DiagnosisProvidersTests",

@@ -125,11 +125,14 @@ struct InvariantTests {
         #expect(inv.unavailableReason(in: b.snapshot) != nil)
         b.metrics("e1") { $0.walFsyncP99Seconds = .nan }
         b.metrics("e2") { $0.walFsyncP99Seconds = 0.004 }
-        b.metrics("e3") { $0.walFsyncP99Seconds = 1.2 }
+        b.metrics("e3") { $0.walFsyncP99Seconds = 1.2; $0.walFsyncsInWindow = 40 }
         #expect(inv.unavailableReason(in: b.snapshot) == nil)
         let v = inv.evaluate(b.snapshot)
         #expect(v.keys == ["fsync-slow@member:e3"])
         #expect(v[0].message == "WAL fsync p99 on e3 is 1.2s over the last 5m (threshold 500ms)")
+        #expect(v[0].excerpt["fsyncs_in_window"] == .number(40))
+        b.metrics("e3") { $0.walFsyncsInWindow = 3 }
+        #expect(inv.evaluate(b.snapshot).isEmpty, "the slowest of three fsyncs is no p99")
     }
 
     @Test("db-size-near-quota: ratio from metrics or the configured quota; NOSPACE is critical")

@@ -71,6 +71,11 @@ struct EtcdClusterIntegrationTests {
         #expect(followerIncident.rootEntity == Entity(kind: "member", id: follower))
         #expect(followerIncident.rootInvariant == "member-down")
         #expect(try await store.incidents(IncidentFilter(statuses: [.open, .diagnosed])).count == 1)
+        let diagnoser = DiagnosisRunner(
+            subject: subject, store: store, diagnoser: OfflineDiagnoser(rules: subject.knowledge.rules), latest: latest)
+        let followerDiagnosis = try #require(try await diagnoser.diagnose(incidentIDs: [followerIncident.id]).first?.diagnosis)
+        #expect(followerDiagnosis.rootCause.category == "node-down")
+        #expect(followerDiagnosis.rootCause.entity == Entity(kind: "member", id: follower))
 
         // Restart it: the ticket and its incident resolve by themselves.
         try await cluster.deployment.restart(Entity(kind: "member", id: follower))
@@ -117,9 +122,17 @@ struct EtcdClusterIntegrationTests {
         let description = await dump()
         #expect(groupedIncidents.count == 1, "one incident: \(description)")
         #expect(!(try await openKeys().contains("member-down@member:\(survivor)")), "the survivor only lacks a leader")
+        // The victim that led in step 2 does not lead now: its ticket must not say so.
+        for ticket in grouped where ticket.invariant == "member-down" {
+            #expect(!ticket.message.contains("was the leader"), "\(ticket.message)")
+        }
         let groupedIncidentID = try #require(grouped.first?.incidentID)
         let incident = try #require(try await store.incident(id: groupedIncidentID))
         #expect(incident.ticketIDs.count >= 3)
+        let quorumDiagnosis = try #require(try await diagnoser.diagnose(incidentIDs: [incident.id]).first?.diagnosis)
+        #expect(quorumDiagnosis.rootCause.category == "quorum-lost")
+        #expect(quorumDiagnosis.rootCause.entity == .cluster)
+        for victim in victims { #expect(quorumDiagnosis.rootCause.explanation.contains(victim)) }
 
         for victim in victims { try await cluster.deployment.restart(Entity(kind: "member", id: victim)) }
         try await eventually("member-down and quorum-lost resolved", describe: dump) {

@@ -30,8 +30,15 @@ struct InvariantTests {
         #expect(v[0].excerpt["was_leader"] == .bool(true))
 
         b.leaderMoved(from: "e1", to: "e3")
+        b.snapshot.previousLeader?.until = b.snapshot.observedAt
         let after = MemberDownInvariant().evaluate(b.snapshot)
         #expect(after[0].message.contains("it was the leader until term 2; e3 leads now (term 3)"))
+
+        // Leadership that ended before this outage is history, not part of the message.
+        b.snapshot.previousLeader?.until = b.snapshot.observedAt.addingTimeInterval(-600)
+        let stale = MemberDownInvariant().evaluate(b.snapshot)
+        #expect(!stale[0].message.contains("leader"))
+        #expect(stale[0].excerpt["was_leader"] == .bool(false))
     }
 
     @Test("member-down: unhealthy only after N observations, and not when the member only lacks a leader")

@@ -15,8 +15,9 @@ struct KnowledgeTests {
 
     /// Evaluates the snapshot, gathers evidence from it, and runs the offline rules on an incident rooted
     /// on `root` holding every violation: what the diagnosis runner does, minus the store.
-    func diagnose(_ s: EtcdSnapshot, root: ViolationKey) async -> (Diagnosis, DiagnosisContext) {
-        let violations = subject.evaluate(s).violations
+    func diagnose(_ s: EtcdSnapshot, root: ViolationKey, excerptFrom opened: EtcdSnapshot? = nil) async -> (Diagnosis, DiagnosisContext) {
+        // Tickets keep the excerpt of the observation that opened them.
+        let violations = subject.evaluate(opened ?? s).violations
         let tickets = violations.enumerated().map { i, v in
             ContextTicket(
                 id: Int64(i + 1), invariant: v.invariant, entity: v.entity, severity: v.severity, message: v.message,
@@ -50,7 +51,7 @@ struct KnowledgeTests {
     }
 
     @Test("the killed leader: node-down says it led and who leads now")
-    func leaderDown() async {
+    func leaderDown() async throws {
         var b = SnapshotBuilder()
         b.kill("e1")
         b.leaderMoved(from: "e1", to: "e2")
@@ -58,6 +59,18 @@ struct KnowledgeTests {
         #expect(d.rootCause.category == "node-down")
         #expect(d.rootCause.explanation.contains("it was the leader, so the others had to elect a new one (e2 leads now)"))
         #expect(d.evidence.contains { $0.signal == "member.was_leader (member:e1)" && $0.value == "true" })
+
+        // A one-shot diagnosis observes afresh and no longer knows who led; the ticket's excerpt does.
+        let fresh = try #require(Self.forgetLeadership(b.snapshot))
+        let (later, _) = await diagnose(fresh, root: ViolationKey(invariant: "member-down", entity: "member:e1"), excerptFrom: b.snapshot)
+        #expect(later.rootCause.explanation.contains("it was the leader"))
+        #expect(later.evidence.contains { $0.signal == "member.was_leader (member:e1)" && $0.queryOrSource == "ticket #1 excerpt" })
+    }
+
+    static func forgetLeadership(_ s: EtcdSnapshot) -> EtcdSnapshot? {
+        var copy = s
+        copy.previousLeader = nil
+        return copy
     }
 
     @Test("two of three down: quorum-lost on the cluster outranks node-down")

@@ -34,15 +34,19 @@ struct RealEtcdCluster {
 
     /// Synchronous last resort, pass or fail: SIGKILL by pid, reap, remove the directory.
     func cleanup() {
-        if let state = try? StateFile.read(ProcessDeploymentState.self, from: directory.path) {
-            for record in state.members {
-                guard let handle = record.process, DetachedProcess.isRunning(handle) else { continue }
-                kill(handle.pid, SIGKILL)
-                var status: Int32 = 0
-                _ = waitpid(handle.pid, &status, 0)
-            }
-        }
+        Self.killRecorded(in: directory.path)
         directory.remove()
+    }
+
+    /// SIGKILLs and reaps every running process recorded in a deployment state directory.
+    static func killRecorded(in stateDirectory: String) {
+        guard let state = try? StateFile.read(ProcessDeploymentState.self, from: stateDirectory) else { return }
+        for record in state.members {
+            guard let handle = record.process, DetachedProcess.isRunning(handle) else { continue }
+            kill(handle.pid, SIGKILL)
+            var status: Int32 = 0
+            _ = waitpid(handle.pid, &status, 0)
+        }
     }
 
     struct Failure: Error, CustomStringConvertible {

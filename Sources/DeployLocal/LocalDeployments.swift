@@ -4,7 +4,7 @@ import OperatorCore
 /// Turns a subject's ``DeploymentPlan`` into the backend that runs it, and finds the backend of an
 /// existing deployment from its state directory. One case per backend: a new backend adds its case here.
 public enum LocalDeployments {
-    public static let backends = ["process"]
+    public static let backends = [ProcessDeploymentState.backend, ComposeDeploymentState.backend]
 
     /// The backend for a fresh plan (`operator deploy up`).
     public static func make(
@@ -13,8 +13,8 @@ public enum LocalDeployments {
         switch plan {
         case .processes(let processPlan):
             return ProcessDeployment(plan: processPlan, stateDirectory: stateDirectory, logger: logger)
-        case .compose:
-            throw .unsupportedBackend("compose", known: backends)
+        case .compose(let composePlan):
+            return ComposeDeployment(plan: composePlan, stateDirectory: stateDirectory, logger: logger)
         }
     }
 
@@ -27,6 +27,8 @@ public enum LocalDeployments {
         switch backend {
         case ProcessDeploymentState.backend:
             return try ProcessDeployment.load(stateDirectory: absolute, logger: logger)
+        case ComposeDeploymentState.backend:
+            return try ComposeDeployment.load(stateDirectory: absolute, logger: logger)
         default:
             throw .unsupportedBackend(backend, known: backends)
         }

@@ -13,6 +13,8 @@ struct SupportTests {
         defer { holder.close() }
         #expect(!LocalPorts.isFree(base))
         #expect(!LocalPorts.isFree(0) && !LocalPorts.isFree(70000))
+        let single = try #require(LocalPorts.ephemeral())
+        #expect(LocalPorts.isFree(single))
     }
 
     @Test("executables are found in PATH, missing ones are nil")
@@ -68,7 +70,7 @@ struct SupportTests {
         #expect(error == .noDeployment(stateDirectory: state.path))
         try #"{"backend":"cloud"}"#.write(toFile: StateFile.path(in: state.path), atomically: true, encoding: .utf8)
         let other = #expect(throws: DeploymentError.self) { try LocalDeployments.load(stateDirectory: state.path) }
-        #expect(other == .unsupportedBackend("cloud", known: ["process"]))
+        #expect(other == .unsupportedBackend("cloud", known: ["process", "compose"]))
         try "{not json".write(toFile: StateFile.path(in: state.path), atomically: true, encoding: .utf8)
         let garbled = #expect(throws: DeploymentError.self) { try LocalDeployments.load(stateDirectory: state.path) }
         #expect(garbled?.description.contains("cannot read deployment state") == true)

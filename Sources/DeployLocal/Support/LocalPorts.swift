@@ -19,6 +19,14 @@ public enum LocalPorts {
         return true
     }
 
+    /// A port the OS picked as free (bind to port 0), released before returning: for a single port nothing
+    /// listens on, such as a "dead" endpoint in a test.
+    public static func ephemeral() -> Int? {
+        guard let fd = boundSocket(port: 0) else { return nil }
+        defer { close(fd) }
+        return boundPort(fd)
+    }
+
     /// The first port of `count` consecutive free ports, for tests and for deployments given no base port.
     ///
     /// Blocks are picked below the kernel's ephemeral range (`/proc/sys/net/ipv4/ip_local_port_range`),
@@ -84,5 +92,15 @@ public enum LocalPorts {
             return nil
         }
         return fd
+    }
+
+    private static func boundPort(_ fd: Int32) -> Int? {
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let result = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard result == 0 else { return nil }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -25,8 +25,14 @@ struct DeployCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("First port of the block the members listen on (default: the subject's, 2379 for etcd).", valueName: "port"))
         var basePort: Int?
         @OptionGroup var state: StateDirectoryOptions
-        @Option(help: ArgumentHelp("How long to wait for every member's health URL to answer 2xx.", valueName: "duration"))
-        var healthTimeout: String = "60s"
+        @Option(help: ArgumentHelp(
+            "Compose file for the compose backend (default: the subject's stack, e.g. Subjects/tikv/docker-compose.yaml, looked up from the current directory upwards).",
+            valueName: "path"))
+        var composeFile: String?
+        @Option(help: ArgumentHelp(
+            "How long to wait for every member to become healthy (default: 60s; 5m for compose, whose containers start slower).",
+            valueName: "duration"))
+        var healthTimeout: String?
         @Flag(help: "Print the deployment status as JSON when up.") var json = false
 
         func run() async throws {
@@ -53,14 +59,16 @@ struct DeployCommand: AsyncParsableCommand {
             }
             let timeout: Duration
             do {
-                timeout = try DurationText.duration(healthTimeout)
+                timeout = try DurationText.duration(healthTimeout ?? (backendName == "compose" ? "5m" : "60s"))
             } catch {
                 throw CLIFailure("--health-timeout: \(error)", exitCode: 2)
             }
             let directory = state.resolved
             let plan: DeploymentPlan
             do {
-                plan = try recipe.plan(DeploymentOptions(members: members, basePort: basePort, stateDirectory: directory))
+                let extra = composeFile.map { ["compose-file": URL(fileURLWithPath: $0).standardizedFileURL.path] } ?? [:]
+                plan = try recipe.plan(
+                    DeploymentOptions(members: members, basePort: basePort, stateDirectory: directory, extra: extra))
             } catch {
                 throw CLIFailure("\(error)", exitCode: 2)
             }
@@ -68,6 +76,9 @@ struct DeployCommand: AsyncParsableCommand {
             if var process = deployment as? ProcessDeployment {
                 process.healthTimeout = timeout
                 deployment = process
+            } else if var compose = deployment as? ComposeDeployment {
+                compose.healthTimeout = timeout
+                deployment = compose
             }
             Output.note("deploying \(registration.name) (\(backendName) backend) in \(directory)")
             let status: DeploymentStatus
@@ -165,9 +176,12 @@ struct StateDirectoryOptions: ParsableArguments {
 
 enum DeployRendering {
     static func table(_ status: DeploymentStatus) -> String {
-        var table = TextTable("MEMBER", "STATE", "PID", "ENDPOINT", "DETAIL")
+        // Compose members have a container where process members have a PID.
+        let containers = status.members.contains { $0.container != nil }
+        var table = TextTable("MEMBER", "STATE", containers ? "CONTAINER" : "PID", "ENDPOINT", "DETAIL")
         for m in status.members {
-            table.add(m.entity.description, m.state.rawValue, m.pid.map(String.init) ?? "-", m.endpoint ?? "-", m.detail ?? "")
+            let place = containers ? m.container ?? "-" : m.pid.map(String.init) ?? "-"
+            table.add(m.entity.description, m.state.rawValue, place, m.endpoint ?? "-", m.detail ?? "")
         }
         return table.render(maxCell: 120)
     }

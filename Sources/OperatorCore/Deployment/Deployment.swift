@@ -145,10 +145,15 @@ public struct ComposeClusterPlan: Sendable, Codable, Equatable {
     /// GET these until they answer 2xx to call the stack healthy.
     public var healthURLs: [String]
     public var profiles: [String]
+    /// Variables the compose file interpolates (`${CLIENT_PORT}`), set for every compose command.
+    public var environment: [String: String]
+    /// Members whose ids the cluster assigns at run time, so no fixed entry in `services` can name them.
+    public var memberDirectory: MemberDirectory?
 
     public init(
         subject: String, composeFile: String, projectName: String, services: [String: String], endpoints: [String],
-        healthURLs: [String], profiles: [String] = []
+        healthURLs: [String], profiles: [String] = [], environment: [String: String] = [:],
+        memberDirectory: MemberDirectory? = nil
     ) {
         self.subject = subject
         self.composeFile = composeFile
@@ -157,5 +162,53 @@ public struct ComposeClusterPlan: Sendable, Codable, Equatable {
         self.endpoints = endpoints
         self.healthURLs = healthURLs
         self.profiles = profiles
+        self.environment = environment
+        self.memberDirectory = memberDirectory
+    }
+
+    /// Where the running cluster lists the members of one kind: a GET of `urls` (first that answers)
+    /// returns JSON holding an array at `listPath`; in each item, `idPath` is the member's id, `addressPath`
+    /// its `host:port` address, whose host is the compose service running it, and `statePath` the state
+    /// the cluster reports for it. Lets a deployment map `kind:id` to a container when asked, and report
+    /// members as the cluster sees them.
+    public struct MemberDirectory: Sendable, Codable, Equatable {
+        public var kind: String
+        public var urls: [String]
+        public var listPath: [String]
+        public var idPath: [String]
+        public var addressPath: [String]
+        public var statePath: [String]
+        /// States that count as healthy; any other reported state is unhealthy.
+        public var healthyStates: [String]
+
+        public init(
+            kind: String, urls: [String], listPath: [String], idPath: [String], addressPath: [String],
+            statePath: [String], healthyStates: [String]
+        ) {
+            self.kind = kind
+            self.urls = urls
+            self.listPath = listPath
+            self.idPath = idPath
+            self.addressPath = addressPath
+            self.statePath = statePath
+            self.healthyStates = healthyStates
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case kind, urls
+            case listPath = "list_path"
+            case idPath = "id_path"
+            case addressPath = "address_path"
+            case statePath = "state_path"
+            case healthyStates = "healthy_states"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case subject, services, endpoints, profiles, environment
+        case composeFile = "compose_file"
+        case projectName = "project_name"
+        case healthURLs = "health_urls"
+        case memberDirectory = "member_directory"
     }
 }

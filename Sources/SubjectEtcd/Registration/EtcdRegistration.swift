@@ -9,7 +9,7 @@ public enum EtcdRegistration {
         summary: "etcd v3 cluster: members via the JSON gateway, /health and metrics (direct or Prometheus)",
         endpointsEnvironmentVariable: "ETCDCTL_ENDPOINTS",
         defaultEndpoints: ["http://127.0.0.1:2379"],
-        deployments: ["process": EtcdProcessRecipe.recipe],
+        deployments: ["process": EtcdProcessRecipe.recipe, "compose": EtcdComposeRecipe.recipe],
         defaultBackend: "process",
         logParser: EtcdLogParser(),
         make: { configuration in try EtcdSubject(configuration: configuration) })

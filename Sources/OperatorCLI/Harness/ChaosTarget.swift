@@ -1,0 +1,62 @@
+import OperatorCore
+
+/// A cluster the demo, the eval harness and the benchmarks can break and repair on purpose: the embedded
+/// simulator, local processes, a compose stack.
+protocol ChaosTarget: Sendable {
+    /// Registry name of the subject that watches it.
+    var subject: String { get }
+    /// What to give `--endpoints`.
+    var endpoints: [String] { get }
+    /// A Prometheus scraping it, when there is one.
+    var prometheusURL: String? { get }
+    /// Fault kinds `inject` understands.
+    var faultKinds: [String] { get }
+    /// The entity a fault hits when the user names none.
+    func defaultTarget(for kind: String) -> Entity
+    func inject(_ fault: FaultSpec) async throws
+    func lift(_ fault: FaultSpec) async throws
+    /// Stops everything the target started. Safe to call twice.
+    func stop() async
+}
+
+struct FaultSpec: Sendable, Codable, Equatable, CustomStringConvertible {
+    var kind: String
+    var entity: Entity
+
+    var description: String { "\(kind) on \(entity)" }
+}
+
+struct UnsupportedFault: Error, CustomStringConvertible {
+    var kind: String
+    var known: [String]
+    var description: String { "fault kind \"\(kind)\" is not supported here; supported: \(known.joined(separator: ", "))" }
+}
+
+/// A deployment as a chaos target: the only faults it can cause are a hard kill and a restart.
+struct DeploymentChaosTarget: ChaosTarget {
+    var subject: String
+    var deployment: any Deployment
+    var endpoints: [String]
+    var prometheusURL: String? = nil
+    /// Fault kind → what to name it (`member-down`, `store-down`); all are SIGKILL/`docker kill`.
+    var killKind: String
+    var members: [Entity]
+
+    var faultKinds: [String] { [killKind] }
+
+    func defaultTarget(for kind: String) -> Entity { members.last ?? .cluster }
+
+    func inject(_ fault: FaultSpec) async throws {
+        guard fault.kind == killKind else { throw UnsupportedFault(kind: fault.kind, known: faultKinds) }
+        try await deployment.kill(fault.entity)
+    }
+
+    func lift(_ fault: FaultSpec) async throws {
+        guard fault.kind == killKind else { throw UnsupportedFault(kind: fault.kind, known: faultKinds) }
+        try await deployment.restart(fault.entity)
+    }
+
+    func stop() async {
+        try? await deployment.down(removeState: true)
+    }
+}

@@ -105,7 +105,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 // Reads `compose config` output (compose v1 prints YAML only).
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         // Model-backed diagnosers (Anthropic Messages API, OpenAI-compatible chat completions).
         .target(
@@ -167,7 +168,13 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "SubjectEtcdTests", dependencies: ["SubjectEtcd", "OperatorCore", "DeployLocal", "PrometheusClient"]),
+        .testTarget(
+            name: "SubjectEtcdTests",
+            dependencies: [
+                "SubjectEtcd", "OperatorCore", "DeployLocal", "PrometheusClient", "OperatorTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         // The compose tests run the subjects' compose recipes against the real stacks and read Subjects/ YAML.
         .testTarget(
             name: "DeployLocalTests",

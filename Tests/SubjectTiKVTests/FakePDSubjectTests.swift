@@ -12,7 +12,7 @@ struct FakePDSubjectTests {
     static func configuration(_ endpoints: [String], settings: JSONValue = ["direct_scrape_warmup": "200ms"])
         -> SubjectConfiguration
     {
-        SubjectConfiguration(endpoints: endpoints, settings: settings, requestTimeout: .seconds(1))
+        SubjectConfiguration(endpoints: endpoints, settings: settings, requestTimeout: .seconds(20))
     }
 
     @Test("Disconnected store, 7% free store, miss-peer regions and an unhealthy PD member are reported on the right entities")
@@ -107,7 +107,7 @@ struct FakePDSubjectTests {
         let dead = try closedLocalPort()
         let log = RequestLog()
         try await withLocalHTTPServer(try fakePDRouter(stores: [], log: log)) { pdURL in
-            let client = PDClient(endpoints: ["127.0.0.1:\(dead)", pdURL], timeout: .seconds(1))
+            let client = PDClient(endpoints: ["127.0.0.1:\(dead)", pdURL], timeout: .seconds(20))
             let members = try await client.get(PDAPI.members)
             #expect(members.leader?.name == "pd1")
             #expect(client.currentEndpoint == pdURL, "the live endpoint is preferred from now on")
@@ -139,7 +139,7 @@ struct FakePDSubjectTests {
             CannedResponse(status: .badGateway, contentType: "text/html", body: "<html><body>502 Bad Gateway</body></html>")
         }
         try await withLocalHTTPServer(router) { url in
-            let client = PDClient(endpoints: [url], timeout: .seconds(1))
+            let client = PDClient(endpoints: [url], timeout: .seconds(20))
             let stores = await #expect(throws: PDClientError.self) { try await client.get(PDAPI.stores) }
             #expect(stores?.kind == .pdError(code: "PD:cluster:ErrNotBootstrapped", message: "TiKV cluster not bootstrapped, please start TiKV first"))
             #expect(stores?.httpStatus == 500)

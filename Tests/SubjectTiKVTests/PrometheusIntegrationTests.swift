@@ -68,12 +68,16 @@ struct PrometheusIntegrationTests {
                             #expect(a != nil && a == b, "store \(id) \(name): prometheus \(String(describing: a)) direct \(String(describing: b))")
                         }
                         // Rates and quantiles: the same numbers within sampling jitter, and the model's truth.
+                        // Rates get 10 %: rate() extrapolates to the window's edges, and when a loaded machine
+                        // delays scrapes the extrapolation drifts by a few percent. A wrong query (a missing
+                        // sum, a wrong label) is off by a factor, far outside that.
+                        let rateTolerance = 0.10
                         let pairs: [(String, Double?, Double?, Double, Double)] = [
-                            ("qps", pm.qps, dm.qps, model.expectedQPS, 0.05),
-                            ("kv_get qps", pm.qpsByType["kv_get"], dm.qpsByType["kv_get"], model.qpsByType["kv_get"] ?? 0, 0.05),
-                            ("cpu", pm.cpuCores, dm.cpuCores, model.cpuCores, 0.05),
-                            ("raftstore cpu", pm.raftstoreCPUCores, dm.raftstoreCPUCores, model.raftstoreCores, 0.05),
-                            ("failures", pm.grpcFailuresPerSecond, dm.grpcFailuresPerSecond, 0.5, 0.05),
+                            ("qps", pm.qps, dm.qps, model.expectedQPS, rateTolerance),
+                            ("kv_get qps", pm.qpsByType["kv_get"], dm.qpsByType["kv_get"], model.qpsByType["kv_get"] ?? 0, rateTolerance),
+                            ("cpu", pm.cpuCores, dm.cpuCores, model.cpuCores, rateTolerance),
+                            ("raftstore cpu", pm.raftstoreCPUCores, dm.raftstoreCPUCores, model.raftstoreCores, rateTolerance),
+                            ("failures", pm.grpcFailuresPerSecond, dm.grpcFailuresPerSecond, 0.5, rateTolerance),
                             ("p99", pm.p99LatencySeconds, dm.p99LatencySeconds,
                              TiKVPageModel.expectedP99(model.grpcBuckets, bounds: TiKVPageModel.grpcBounds), 0.02),
                             ("log lag p99", pm.raftLogLagP99, dm.raftLogLagP99,

@@ -78,7 +78,8 @@ let package = Package(
                 // The control client that `operator simulate fault|lift|status` uses.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         .target(
             name: "DeployLocal",

@@ -130,6 +130,7 @@ let package = Package(
                 "TiKVSimulator", "SubjectTiKV", "OperatorCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "SubjectEtcdTests", dependencies: ["SubjectEtcd", "OperatorCore", "DeployLocal", "PrometheusClient"]),

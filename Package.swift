@@ -93,7 +93,8 @@ let package = Package(
                 // The control client that `operator simulate fault|lift|status` uses.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         .target(
             name: "DeployLocal",
@@ -166,6 +167,7 @@ let package = Package(
                 "TiKVSimulator", "SubjectTiKV", "OperatorCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

@@ -57,19 +57,25 @@ struct ClusterModel: Sendable {
     // MARK: Time
 
     /// PD time now, with counters and due log lines brought up to it.
+    ///
+    /// Counters grow per wall-clock second, not per PD second: whoever computes a rate from two
+    /// scrapes (Prometheus, the TiKV subject) divides by wall time, so the configured QPS and CPU
+    /// read the same at any time scale. Timeouts, heartbeats and state changes run on PD time.
     mutating func now() -> SimInstant {
         let time = max(clock.now(), lastAdvanced)
-        advance(to: time)
+        advance(to: time, counterSecondsPerPDSecond: configuration.timeScale > 0 ? 1 / configuration.timeScale : 1)
         return time
     }
 
-    /// Jumps PD time forward (tests, `simulate` control); the physics runs through the gap.
+    /// Jumps PD time forward (tests, `simulate` control); the physics runs through the gap, and
+    /// counters grow as if that time had passed at the normal pace.
     mutating func skip(_ span: SimSpan) {
-        clock.skip(span)
         _ = now()
+        clock.skip(span)
+        advance(to: max(clock.now(), lastAdvanced), counterSecondsPerPDSecond: 1)
     }
 
-    mutating func advance(to target: SimInstant) {
+    mutating func advance(to target: SimInstant, counterSecondsPerPDSecond: Double = 1) {
         guard target > lastAdvanced else {
             releaseDueLogs(upTo: target)
             return
@@ -86,7 +92,7 @@ struct ClusterModel: Sendable {
                 recordPDElection(previous: election.previous, elected: election.elected, at: election.at)
             }
             let summary = summary(at: next)
-            let seconds = (next - lastAdvanced).seconds
+            let seconds = (next - lastAdvanced).seconds * counterSecondsPerPDSecond
             let liveLeaders = liveLeaderCount(summary)
             for index in stores.indices where stores[index].isProcessUp(at: next) {
                 counters[index].integrate(activity(ofStore: index, summary: summary, liveLeaders: liveLeaders), seconds: seconds, cache: &cache)

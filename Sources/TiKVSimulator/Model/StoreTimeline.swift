@@ -43,35 +43,54 @@ struct StoreTimeline: Sendable {
         return !pastOutages.contains { $0.from <= time && time < $0.to }
     }
 
-    /// PD's `last_heartbeat`: the latest heartbeat that reached PD by `time`. Heartbeats come every
-    /// 10 s, stop when the process dies and fail while PD has no leader. Under network-lag each one
-    /// needs a slow round trip before the next tick, so they arrive every 17 s: late, yet inside
+    /// PD's `last_heartbeat`: the latest heartbeat that reached PD by `time`. Heartbeats go out every
+    /// 10 s and stop when the process dies. One sent while PD has no leader fails; the store
+    /// reconnects and heartbeats as soon as a leader is elected. Under network-lag each heartbeat
+    /// arrives 7 s late and the next goes out 10 s after that: one every 17 s, late, yet inside
     /// PD's 20 s disconnect limit.
     func lastHeartbeat(at time: SimInstant, pdOutages: [PDOutage]) -> SimInstant {
         var limit = time
         if let down = downSince, down <= time { limit = down }
-        var arrival = processStart
+        var latest = processStart
         for _ in 0..<64 {
-            arrival = latestBeat(atOrBefore: limit)
-            guard let outage = pdOutages.last(where: { $0.covers(arrival) }), outage.start > processStart else { return arrival }
+            let beat = scheduledBeat(atOrBefore: limit)
+            guard beat > processStart, let outage = pdOutages.last(where: { $0.covers(beat) }) else {
+                latest = max(latest, beat)
+                break
+            }
             limit = outage.start - SimSpan(nanoseconds: 1)
         }
-        return arrival
+        // The heartbeat right after reconnecting to a newly elected PD leader.
+        for outage in pdOutages {
+            guard let end = outage.end, end > processStart else { continue }
+            let arrival = end + (isLagging(at: end) ? Physics.laggingHeartbeatDelay : .zero)
+            let cutoff = downSince.map { min($0, time) } ?? time
+            if arrival <= cutoff, !pdOutages.contains(where: { $0.covers(arrival) }) { latest = max(latest, arrival) }
+        }
+        return latest
     }
 
-    private func latestBeat(atOrBefore limit: SimInstant) -> SimInstant {
+    private func isLagging(at time: SimInstant) -> Bool {
+        networkLagSince.map { $0 <= time } ?? false
+    }
+
+    /// The latest heartbeat due to arrive by `limit`, ignoring PD outages.
+    private func scheduledBeat(atOrBefore limit: SimInstant) -> SimInstant {
         // The registration heartbeat at process start always counts.
         guard limit > processStart else { return processStart }
         let normal = Physics.storeHeartbeatInterval.nanoseconds
-        func grid(from anchor: SimInstant, every interval: Int64, upTo end: SimInstant) -> SimInstant {
-            anchor + SimSpan(nanoseconds: (end - anchor).nanoseconds / interval * interval)
+        func grid(upTo end: SimInstant) -> SimInstant {
+            processStart + SimSpan(nanoseconds: max(0, (end - processStart).nanoseconds) / normal * normal)
         }
-        if let lag = networkLagSince, lag <= limit {
-            let anchor = lag > processStart ? grid(from: processStart, every: normal, upTo: lag) : processStart
-            let lagged = normal + Physics.laggingHeartbeatDelay.nanoseconds
-            return grid(from: anchor, every: lagged, upTo: limit)
-        }
-        return grid(from: processStart, every: normal, upTo: limit)
+        guard let lag = networkLagSince else { return grid(upTo: limit) }
+        let lagStart = max(lag, processStart)
+        // The first tick after the lag began, arriving late; then one every 10 s + delay.
+        let sinceStart = (lagStart - processStart).nanoseconds
+        let firstTick = processStart + SimSpan(nanoseconds: (sinceStart + normal - 1) / normal * normal)
+        let firstLagged = firstTick + Physics.laggingHeartbeatDelay
+        guard limit >= firstLagged else { return grid(upTo: min(limit, lagStart)) }
+        let lagged = normal + Physics.laggingHeartbeatDelay.nanoseconds
+        return firstLagged + SimSpan(nanoseconds: (limit - firstLagged).nanoseconds / lagged * lagged)
     }
 
     /// PD's `state_name` rules (tikv-interfaces.md §1.2): Up → Disconnected after 20 s without a

@@ -69,7 +69,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            exclude: ["Logs/README.md"]
+            exclude: ["Logs/README.md", "README.md", "operator.sample.yaml"]
         ),
         .target(
             name: "SubjectEtcd",
@@ -89,6 +89,10 @@ let package = Package(
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // The control client that `operator simulate fault|lift|status` uses.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .target(
@@ -101,7 +105,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 // Reads `compose config` output (compose v1 prints YAML only).
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         // Model-backed diagnosers (Anthropic Messages API, OpenAI-compatible chat completions).
         .target(
@@ -149,14 +154,27 @@ let package = Package(
         .testTarget(name: "PrometheusClientTests", dependencies: ["PrometheusClient", "OperatorTestSupport"]),
         .testTarget(
             name: "SubjectTiKVTests",
-            dependencies: ["SubjectTiKV", "OperatorCore", "PrometheusClient"],
+            dependencies: [
+                "SubjectTiKV", "OperatorCore", "PrometheusClient", "OperatorTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "TiKVSimulatorTests",
-            dependencies: ["TiKVSimulator", "SubjectTiKV", "OperatorCore"]
+            dependencies: [
+                "TiKVSimulator", "SubjectTiKV", "OperatorCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
-        .testTarget(name: "SubjectEtcdTests", dependencies: ["SubjectEtcd", "OperatorCore", "DeployLocal", "PrometheusClient"]),
+        .testTarget(
+            name: "SubjectEtcdTests",
+            dependencies: [
+                "SubjectEtcd", "OperatorCore", "DeployLocal", "PrometheusClient", "OperatorTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         // The compose tests run the subjects' compose recipes against the real stacks and read Subjects/ YAML.
         .testTarget(
             name: "DeployLocalTests",

@@ -1,9 +1,11 @@
 import OperatorCore
 import SubjectEtcd
+import SubjectTiKV
 
 /// The subjects linked into this build: one line each. Adding a subject is a target plus a line here.
 enum LinkedSubjects {
     static let registry = SubjectRegistry([
+        TiKVRegistration.registration,
         EtcdRegistration.registration,
     ])
 }

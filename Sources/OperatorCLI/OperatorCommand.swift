@@ -23,6 +23,8 @@ struct OperatorCommand: AsyncParsableCommand {
             BenchCommand.self,
             DeployCommand.self,
             ChaosCommand.self,
+            SimulateCommand.self,
+            DemoCommand.self,
         ]
     )
 

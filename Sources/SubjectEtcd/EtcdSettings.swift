@@ -14,6 +14,9 @@ public struct EtcdSettings: Sendable, Equatable {
     public var leaderChangesMax: Double = 3
     /// WAL fsync p99 above this is a slow disk (etcd's own guidance: p99 under 10 ms; alerts at 500 ms).
     public var fsyncP99Seconds: Double = 0.5
+    /// Fewer WAL fsyncs than this within the window give no verdict: one slow fsync of three is a p99 of
+    /// noise (seen on this machine while a member caught up after a restart).
+    public var fsyncMinSamples: Double = 10
     /// Backend commit p99 above this also points at the disk (used by diagnosis).
     public var backendCommitP99Seconds: Double = 0.25
     /// Database size over this share of the backend quota is near the quota.
@@ -37,6 +40,7 @@ public struct EtcdSettings: Sendable, Equatable {
         "no_leader_after": "number of observations",
         "leader_changes_max": "number",
         "fsync_p99": "duration such as 500ms",
+        "fsync_min_samples": "number of fsyncs",
         "backend_commit_p99": "duration such as 250ms",
         "db_size_ratio": "ratio between 0 and 1",
         "quota_backend_bytes": "number of bytes",
@@ -83,6 +87,7 @@ public struct EtcdSettings: Sendable, Equatable {
         if let n = try number("no_leader_after", minimum: 1) { noLeaderAfter = Int(n) }
         if let n = try number("leader_changes_max") { leaderChangesMax = n }
         if let s = try duration("fsync_p99") { fsyncP99Seconds = s }
+        if let n = try number("fsync_min_samples") { fsyncMinSamples = n }
         if let s = try duration("backend_commit_p99") { backendCommitP99Seconds = s }
         if let n = try number("db_size_ratio") {
             guard n <= 1 else { throw EtcdSettingsError(key: "db_size_ratio", problem: "must be between 0 and 1") }

@@ -33,7 +33,7 @@ public struct EtcdSubject: Subject {
             NoLeaderInvariant(after: settings.noLeaderAfter),
             QuorumLostInvariant(unhealthyAfter: settings.unhealthyAfter),
             LeaderChurnInvariant(maximum: settings.leaderChangesMax),
-            FsyncSlowInvariant(thresholdSeconds: settings.fsyncP99Seconds),
+            FsyncSlowInvariant(thresholdSeconds: settings.fsyncP99Seconds, minimumSamples: settings.fsyncMinSamples),
             DBSizeNearQuotaInvariant(ratio: settings.dbSizeRatio, fallbackQuotaBytes: settings.quotaBackendBytes),
             ProposalsFailingInvariant(maximum: settings.proposalsFailedMax),
         ]

@@ -8,10 +8,13 @@ struct SupportTests {
     func freePorts() throws {
         let base = try #require(LocalPorts.freeBlock(count: 4))
         for port in base..<(base + 4) { #expect(LocalPorts.isFree(port)) }
+        #expect(base + 4 <= LocalPorts.ephemeralRangeStart(), "below the ports outgoing connections use")
         let holder = try ListeningSocket(port: base)
         defer { holder.close() }
         #expect(!LocalPorts.isFree(base))
         #expect(!LocalPorts.isFree(0) && !LocalPorts.isFree(70000))
+        let single = try #require(LocalPorts.ephemeral())
+        #expect(LocalPorts.isFree(single))
     }
 
     @Test("executables are found in PATH, missing ones are nil")

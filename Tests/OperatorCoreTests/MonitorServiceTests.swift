@@ -111,7 +111,6 @@ struct MonitorServiceTests {
         }
         let report = try #require(reports.all.withLock { $0.first })
         #expect(report.error?.contains("did not finish within 100ms") == true)
-        #expect(report.duration < .seconds(5))
     }
 
     @Test func gracefulShutdownInterruptsAnObservationWithoutRecordingIt() async throws {

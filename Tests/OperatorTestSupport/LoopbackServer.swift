@@ -140,13 +140,21 @@ public final class ResponseScript: Sendable {
 public func withLocalHTTPServer<T: Sendable>(
     _ router: Router<BasicRequestContext>, _ body: @Sendable (_ baseURL: String) async throws -> T
 ) async throws -> T {
-    let server = try await LoopbackServer.start(router: router)
+    try await withLocalHTTPServers([router]) { try await body($0[0]) }
+}
+
+/// Runs several routers, each on its own loopback port, for the duration of `body`.
+public func withLocalHTTPServers<T: Sendable>(
+    _ routers: [Router<BasicRequestContext>], _ body: @Sendable (_ baseURLs: [String]) async throws -> T
+) async throws -> T {
+    var servers: [LoopbackServer] = []
     do {
-        let result = try await body(server.baseURL)
-        await server.stopAndWait()
+        for router in routers { servers.append(try await LoopbackServer.start(router: router)) }
+        let result = try await body(servers.map(\.baseURL))
+        for s in servers { await s.stopAndWait() }
         return result
     } catch {
-        await server.stopAndWait()
+        for s in servers { await s.stopAndWait() }
         throw error
     }
 }

@@ -62,3 +62,10 @@ public enum PackagePaths {
 public func closedLocalPort() throws -> Int {
     try FreePorts.take(1)[0]
 }
+
+/// A test fixture (server, process) could not be set up.
+public struct TestServerError: Error, CustomStringConvertible {
+    public let message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -19,22 +19,27 @@ public enum LocalPorts {
         return true
     }
 
-    /// A port the OS picked as free (bind to port 0), released before returning.
+    /// A port the OS picked as free (bind to port 0), released before returning: for a single port nothing
+    /// listens on, such as a "dead" endpoint in a test.
     public static func ephemeral() -> Int? {
         guard let fd = boundSocket(port: 0) else { return nil }
         defer { close(fd) }
         return boundPort(fd)
     }
 
-    /// The first port of `count` consecutive free ports, found by asking the OS for a free port and
-    /// checking its successors. Used by tests and by deployments given no base port. The ports are free
-    /// when checked; a busy machine can take one before the caller binds it, so callers still check.
-    public static func freeBlock(count: Int, attempts: Int = 50) -> Int? {
+    /// The first port of `count` consecutive free ports, for tests and for deployments given no base port.
+    ///
+    /// Blocks are picked below the kernel's ephemeral range (`/proc/sys/net/ipv4/ip_local_port_range`),
+    /// where outgoing connections — members dialling each other while the block is still being bound —
+    /// never take a port. Each port is checked by binding it, all held until the whole block is known free.
+    /// A busy machine can still take one before the caller binds it, so callers still check.
+    public static func freeBlock(count: Int, attempts: Int = 100) -> Int? {
         guard count > 0 else { return nil }
+        let lowest = 10_000
+        let ceiling = ephemeralRangeStart() - count
+        guard ceiling > lowest else { return nil }
         for _ in 0..<attempts {
-            // Ask the OS for one free port, then probe its neighbours while holding every socket, so the
-            // block cannot be handed out twice by this check.
-            guard let first = ephemeral(), first + count - 1 <= 65535 else { continue }
+            let first = Int.random(in: lowest..<ceiling)
             var held: [Int32] = []
             defer { held.forEach { close($0) } }
             var ok = true
@@ -48,6 +53,18 @@ public enum LocalPorts {
             if ok { return first }
         }
         return nil
+    }
+
+    /// The first port the kernel hands out for outgoing connections (Linux default 32768).
+    static func ephemeralRangeStart() -> Int {
+        #if os(Linux)
+        if let text = try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8),
+            let first = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).first, let port = Int(first)
+        {
+            return port
+        }
+        #endif
+        return 32768
     }
 
     /// A listening socket on 127.0.0.1:`port`, or `nil` when the port is taken.

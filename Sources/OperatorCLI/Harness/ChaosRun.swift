@@ -4,6 +4,38 @@ import OperatorCore
 import ServiceLifecycle
 import Synchronization
 
+/// One step of a chaos cycle, as it happened.
+struct ChaosPhase: Sendable, Encodable {
+    var phase: String
+    var at: Date
+    var offsetSeconds: Double
+    var detail: String
+
+    enum CodingKeys: String, CodingKey {
+        case phase, at
+        case offsetSeconds = "offset_seconds"
+        case detail
+    }
+}
+
+/// What a chaos cycle produced: the timeline, the latencies, the ticket with its diagnosis.
+struct ChaosRunResult: Sendable, Encodable {
+    var subject: String
+    var fault: FaultSpec
+    var timeline: [ChaosPhase]
+    var detectSeconds: Double?
+    var diagnoseSeconds: Double?
+    var ticket: Ticket?
+    var incident: Incident?
+
+    enum CodingKeys: String, CodingKey {
+        case subject, fault, timeline
+        case detectSeconds = "detect_seconds"
+        case diagnoseSeconds = "diagnose_seconds"
+        case ticket, incident
+    }
+}
+
 /// One full cycle on a chaos target: wait for health, inject a fault, watch the monitor see it, open a
 /// ticket and diagnose its incident. The monitor and the diagnosis runner are the production services,
 /// run in-process on a temporary database.
@@ -16,36 +48,6 @@ struct ChaosRun<S: Subject> {
         var databasePath: String
         /// Faults injected after the first one, with their delay after it (distractors, second kills).
         var extraFaults: [(FaultSpec, Duration)] = []
-    }
-
-    struct Phase: Sendable, Encodable {
-        var phase: String
-        var at: Date
-        var offsetSeconds: Double
-        var detail: String
-
-        enum CodingKeys: String, CodingKey {
-            case phase, at
-            case offsetSeconds = "offset_seconds"
-            case detail
-        }
-    }
-
-    struct Result: Sendable, Encodable {
-        var subject: String
-        var fault: FaultSpec
-        var timeline: [Phase]
-        var detectSeconds: Double?
-        var diagnoseSeconds: Double?
-        var ticket: Ticket?
-        var incident: Incident?
-
-        enum CodingKeys: String, CodingKey {
-            case subject, fault, timeline
-            case detectSeconds = "detect_seconds"
-            case diagnoseSeconds = "diagnose_seconds"
-            case ticket, incident
-        }
     }
 
     struct Timeout: Error, CustomStringConvertible {
@@ -66,7 +68,7 @@ struct ChaosRun<S: Subject> {
         case diagnosed(DiagnosisRunner<S>.Outcome)
     }
 
-    func run(fault: FaultSpec, onPhase: @escaping @Sendable (Phase) -> Void) async throws -> Result {
+    func run(fault: FaultSpec, onPhase: @escaping @Sendable (ChaosPhase) -> Void) async throws -> ChaosRunResult {
         let store = try SQLiteTicketStore(path: options.databasePath)
         let (events, sink) = AsyncStream.makeStream(of: Event.self)
         let latest = LatestSnapshot<S.Snapshot>()
@@ -81,10 +83,10 @@ struct ChaosRun<S: Subject> {
         let group = ServiceGroup(services: [monitor, runner], logger: logger)
 
         let start = Date()
-        let recorded = Mutex<[Phase]>([])
+        let recorded = Mutex<[ChaosPhase]>([])
         let note: @Sendable (String, String) -> Void = { phase, detail in
             let now = Date()
-            let p = Phase(phase: phase, at: now, offsetSeconds: now.timeIntervalSince(start), detail: detail)
+            let p = ChaosPhase(phase: phase, at: now, offsetSeconds: now.timeIntervalSince(start), detail: detail)
             recorded.withLock { $0.append(p) }
             onPhase(p)
         }
@@ -110,20 +112,26 @@ struct ChaosRun<S: Subject> {
     private func drive(
         fault: FaultSpec, events: AsyncStream<Event>, store: SQLiteTicketStore, note: @escaping @Sendable (String, String) -> Void,
         started: Date
-    ) async throws -> Result {
+    ) async throws -> ChaosRunResult {
         var iterator = events.makeAsyncIterator()
-        // 1. Healthy: a tick that observed the cluster and found nothing wrong.
+        // 1. Healthy: two consecutive ticks that observed the cluster and found nothing wrong. Two, so the
+        //    loop is in its steady cadence (a first tick may run long while metric rates warm up) and the
+        //    fault lands right after a tick: detection then measures a full interval, not a lucky one.
         let healthyDeadline = ContinuousClock.now + options.healthyTimeout
         var lastProblem = "no tick yet"
+        var healthyInARow = 0
         while true {
             guard let event = try await next(&iterator, until: healthyDeadline, waitingFor: "healthy tick (last: \(lastProblem))")
             else { continue }
             guard case .tick(let report) = event else { continue }
             if report.error == nil && report.violations.isEmpty {
-                let evaluated = "\(report.tick) tick(s), \(report.skipped.count) invariant(s) without data"
-                note("healthy", "every invariant holds (\(evaluated))")
+                healthyInARow += 1
+                guard healthyInARow >= 2 else { continue }
+                let skipped = report.skipped.isEmpty ? "" : "; \(report.skipped.count) without data: \(report.skipped.keys.sorted().joined(separator: ", "))"
+                note("healthy", "every invariant holds on \(healthyInARow) consecutive ticks\(skipped)")
                 break
             }
+            healthyInARow = 0
             lastProblem = report.error ?? report.violations.map { "\($0.invariant) on \($0.entity)" }.joined(separator: ", ")
         }
 
@@ -176,7 +184,7 @@ struct ChaosRun<S: Subject> {
                 note("diagnosed", "\(d.rootCause.category) on \(d.rootCause.entity) (confidence \(Int((d.confidence * 100).rounded()))%) by \(d.diagnoser)")
                 note("explanation", d.rootCause.explanation)
                 let incident = try await store.incident(id: outcome.incidentID)
-                return Result(
+                return ChaosRunResult(
                     subject: subject.name, fault: fault, timeline: [],
                     detectSeconds: ticketSeenAt.map { $0.timeIntervalSince(injectedAt) },
                     diagnoseSeconds: ticketSeenAt.map { diagnosedAt.timeIntervalSince($0) },

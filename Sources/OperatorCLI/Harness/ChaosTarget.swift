@@ -44,7 +44,7 @@ struct DeploymentChaosTarget: ChaosTarget {
 
     var faultKinds: [String] { [killKind] }
 
-    func defaultTarget(for kind: String) -> Entity { members.last ?? .cluster }
+    func defaultTarget(for kind: String) -> Entity { members.isEmpty ? .cluster : members[members.count / 2] }
 
     func inject(_ fault: FaultSpec) async throws {
         guard fault.kind == killKind else { throw UnsupportedFault(kind: fault.kind, known: faultKinds) }

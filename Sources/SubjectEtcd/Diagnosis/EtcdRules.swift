@@ -44,7 +44,10 @@ enum EtcdRules {
         }
         let root = c.incident.rootEntity
         let entity = down.first { $0.entity == root }?.entity ?? down[0].entity ?? root
-        let wasLeader = c.signal(named: "member.was_leader", on: entity)?.value == .bool(true)
+        // The ticket's excerpt recorded leadership when the member went down; a later observation (a
+        // one-shot `operator diagnose`) may no longer know who led before.
+        let recorded = c.tickets.contains { $0.invariant == "member-down" && $0.entity == entity && $0.excerpt["was_leader"] == .bool(true) }
+        let wasLeader = recorded || c.signal(named: "member.was_leader", on: entity)?.value == .bool(true)
         let quorumLost = (number(c, "cluster.quorum") ?? 0) > Double(c.signal(named: "cluster.serving_members", on: .cluster)?.value.arrayValue?.count ?? Int.max)
         var explanation = "\(name(entity)) stopped answering on its client URL"
         if down.count > 1 { explanation += " (also down: \(down.compactMap(\.entity).filter { $0 != entity }.map(name).joined(separator: ", ")))" }
@@ -53,7 +56,16 @@ enum EtcdRules {
             if let now = c.signal(named: "cluster.leader", on: .cluster)?.text { explanation += " (\(now) leads now)" }
         }
         var supporting = down.map { $0.asEvidence(note: "refused or timed out") }
-        if let leader = c.signal(named: "member.was_leader", on: entity), wasLeader { supporting.append(leader.asEvidence()) }
+        if wasLeader {
+            if let leader = c.signal(named: "member.was_leader", on: entity), leader.value == .bool(true) {
+                supporting.append(leader.asEvidence())
+            } else if let ticket = c.tickets.first(where: { $0.invariant == "member-down" && $0.entity == entity }) {
+                supporting.append(
+                    Diagnosis.Evidence(
+                        signal: "member.was_leader (\(entity))", queryOrSource: "ticket #\(ticket.id.map(String.init) ?? "?") excerpt",
+                        value: "true", note: "recorded when the member went down"))
+            }
+        }
         if let current = c.signal(named: "cluster.leader", on: .cluster) { supporting.append(current.asEvidence()) }
         return Hypothesis(
             category: "node-down", entity: entity, score: quorumLost ? 0.85 : 0.9, explanation: explanation,
@@ -135,12 +147,14 @@ enum EtcdRules {
     }
 
     static func leaderChurn(_ c: DiagnosisContext, _ settings: EtcdSettings) -> Hypothesis {
-        let changes = number(c, "cluster.leader_changes") ?? 0
+        let signal = c.signal(named: "cluster.leader_changes", on: .cluster)
+        let changes = signal?.number ?? 0
         let window = DurationText.format(settings.window)
         guard changes > settings.leaderChangesMax else {
             return Hypothesis(
                 category: "leader-churn", entity: .cluster, score: 0.1, explanation: "leadership keeps moving between members",
-                against: "\(Int(changes)) leader change(s) in \(window), at most \(Int(settings.leaderChangesMax)) expected")
+                against:
+                    "\(Int(changes)) leader change(s) in \(window) (\(signal?.source ?? "not gathered")), at most \(Int(settings.leaderChangesMax)) expected")
         }
         var supporting: [Diagnosis.Evidence] = []
         if let s = c.signal(named: "cluster.leader_changes", on: .cluster) { supporting.append(s.asEvidence()) }

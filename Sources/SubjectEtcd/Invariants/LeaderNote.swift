@@ -6,7 +6,7 @@ enum LeaderNote {
         if let leader = s.leader, leader.id == member.id {
             return "it is the leader the other members still follow\(leader.term.map { " (term \($0))" } ?? "")"
         }
-        if let previous = s.previousLeader, previous.id == member.id {
+        if let previous = s.previousLeader, ledUntilItFailed(member, previous) {
             var text = "it was the leader\(previous.term.map { " until term \($0)" } ?? "")"
             if let now = s.leader {
                 text += "; \(now.name ?? now.id.hex) leads now\(now.term.map { " (term \($0))" } ?? "")"
@@ -19,7 +19,17 @@ enum LeaderNote {
     }
 
     static func wasLeader(_ member: EtcdMemberState, in s: EtcdSnapshot) -> Bool {
-        s.leader?.id == member.id || s.previousLeader?.id == member.id
+        if s.leader?.id == member.id { return true }
+        guard let previous = s.previousLeader else { return false }
+        return ledUntilItFailed(member, previous)
+    }
+
+    /// The previous leader lost leadership when (or after) this member went down, not in some earlier
+    /// episode: a member killed today is not "the leader" because it led an hour ago.
+    private static func ledUntilItFailed(_ member: EtcdMemberState, _ previous: EtcdLeaderView) -> Bool {
+        guard previous.id == member.id else { return false }
+        guard let down = member.downSince, let until = previous.until else { return true }
+        return until >= down
     }
 }
 

@@ -16,6 +16,8 @@ public struct EtcdMemberMetrics: Sendable, Codable, Equatable {
     public var slowAppliesInWindow: Double?
     public var heartbeatSendFailuresInWindow: Double?
     public var walFsyncP99Seconds: Double?
+    /// WAL fsyncs within the window: a p99 of a handful of fsyncs says little.
+    public var walFsyncsInWindow: Double?
     public var backendCommitP99Seconds: Double?
     /// By peer hex id.
     public var peerRoundTripP99Seconds: [String: Double]
@@ -27,7 +29,7 @@ public struct EtcdMemberMetrics: Sendable, Codable, Equatable {
         proposalsCommittedTotal: Double? = nil, proposalsAppliedTotal: Double? = nil, dbTotalSizeBytes: Double? = nil,
         quotaBackendBytes: Double? = nil, windowSeconds: Double? = nil, leaderChangesInWindow: Double? = nil,
         proposalsFailedInWindow: Double? = nil, slowAppliesInWindow: Double? = nil,
-        heartbeatSendFailuresInWindow: Double? = nil, walFsyncP99Seconds: Double? = nil,
+        heartbeatSendFailuresInWindow: Double? = nil, walFsyncP99Seconds: Double? = nil, walFsyncsInWindow: Double? = nil,
         backendCommitP99Seconds: Double? = nil, peerRoundTripP99Seconds: [String: Double] = [:],
         activePeers: [String: Double] = [:]
     ) {
@@ -44,6 +46,7 @@ public struct EtcdMemberMetrics: Sendable, Codable, Equatable {
         self.slowAppliesInWindow = slowAppliesInWindow
         self.heartbeatSendFailuresInWindow = heartbeatSendFailuresInWindow
         self.walFsyncP99Seconds = walFsyncP99Seconds
+        self.walFsyncsInWindow = walFsyncsInWindow
         self.backendCommitP99Seconds = backendCommitP99Seconds
         self.peerRoundTripP99Seconds = peerRoundTripP99Seconds
         self.activePeers = activePeers
@@ -68,6 +71,7 @@ public struct EtcdMemberMetrics: Sendable, Codable, Equatable {
         case slowAppliesInWindow = "slow_applies_in_window"
         case heartbeatSendFailuresInWindow = "heartbeat_send_failures_in_window"
         case walFsyncP99Seconds = "wal_fsync_p99_seconds"
+        case walFsyncsInWindow = "wal_fsyncs_in_window"
         case backendCommitP99Seconds = "backend_commit_p99_seconds"
         case peerRoundTripP99Seconds = "peer_round_trip_p99_seconds"
         case activePeers = "active_peers"
@@ -92,6 +96,7 @@ public struct EtcdMemberMetrics: Sendable, Codable, Equatable {
         try put(slowAppliesInWindow, .slowAppliesInWindow)
         try put(heartbeatSendFailuresInWindow, .heartbeatSendFailuresInWindow)
         try put(walFsyncP99Seconds, .walFsyncP99Seconds)
+        try put(walFsyncsInWindow, .walFsyncsInWindow)
         try put(backendCommitP99Seconds, .backendCommitP99Seconds)
         try c.encode(peerRoundTripP99Seconds.filter { $0.value.isFinite }, forKey: .peerRoundTripP99Seconds)
         try c.encode(activePeers, forKey: .activePeers)

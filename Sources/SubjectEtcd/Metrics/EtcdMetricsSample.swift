@@ -17,6 +17,7 @@ struct EtcdMetricsSample: Sendable {
     var dbTotalSize: Double?
     var quotaBackendBytes: Double?
     var walFsync: [HistogramBucket]
+    var walFsyncCount: Double?
     var backendCommit: [HistogramBucket]
     /// By peer hex id (`To` label).
     var peerRoundTrip: [String: [HistogramBucket]]
@@ -38,6 +39,7 @@ struct EtcdMetricsSample: Sendable {
         dbTotalSize = page.value(N.dbTotalSize)
         quotaBackendBytes = page.value(N.quotaBackendBytes)
         walFsync = page.buckets(ofHistogram: N.walFsync)[[:]] ?? []
+        walFsyncCount = page.value(N.walFsync + "_count")
         backendCommit = page.buckets(ofHistogram: N.backendCommit)[[:]] ?? []
         var rtt: [String: [HistogramBucket]] = [:]
         for (labels, buckets) in page.buckets(ofHistogram: N.peerRoundTrip, by: ["To"]) {

@@ -16,7 +16,7 @@ public struct PrometheusMetricsSource: EtcdMetricsSource {
     /// What each query fills in.
     enum Field: CaseIterable {
         case hasLeader, isLeader, proposalsPending, proposalsCommitted, proposalsApplied, dbSize, quota
-        case leaderChanges, proposalsFailed, slowApplies, heartbeatFailures, walFsync, backendCommit
+        case leaderChanges, proposalsFailed, slowApplies, heartbeatFailures, walFsync, walFsyncCount, backendCommit
         case peerRoundTrip, activePeers
 
         func query(window w: String) -> String {
@@ -34,6 +34,7 @@ public struct PrometheusMetricsSource: EtcdMetricsSource {
             case .slowApplies: return "increase(\(N.slowApply)[\(w)])"
             case .heartbeatFailures: return "increase(\(N.heartbeatSendFailures)[\(w)])"
             case .walFsync: return "histogram_quantile(0.99, sum by (instance, le) (rate(\(N.walFsync)_bucket[\(w)])))"
+            case .walFsyncCount: return "increase(\(N.walFsync)_count[\(w)])"
             case .backendCommit:
                 return "histogram_quantile(0.99, sum by (instance, le) (rate(\(N.backendCommit)_bucket[\(w)])))"
             case .peerRoundTrip:
@@ -112,6 +113,7 @@ public struct PrometheusMetricsSource: EtcdMetricsSource {
         case .slowApplies: m.slowAppliesInWindow = v
         case .heartbeatFailures: m.heartbeatSendFailuresInWindow = v
         case .walFsync: m.walFsyncP99Seconds = v
+        case .walFsyncCount: m.walFsyncsInWindow = v
         case .backendCommit: m.backendCommitP99Seconds = v
         case .peerRoundTrip:
             if let to = sample.metric["To"] { m.peerRoundTripP99Seconds[to.lowercased()] = v }

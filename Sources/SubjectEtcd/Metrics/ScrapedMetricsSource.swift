@@ -98,6 +98,7 @@ public final class ScrapedMetricsSource: EtcdMetricsSource {
             slowAppliesInWindow: EtcdMetricsWindow.increase(window, \.slowApply),
             heartbeatSendFailuresInWindow: EtcdMetricsWindow.increase(window, \.heartbeatSendFailures),
             walFsyncP99Seconds: EtcdMetricsWindow.quantile(0.99, window, \.walFsync),
+            walFsyncsInWindow: EtcdMetricsWindow.increase(window, \.walFsyncCount),
             backendCommitP99Seconds: EtcdMetricsWindow.quantile(0.99, window, \.backendCommit),
             peerRoundTripP99Seconds: rtt, activePeers: last.activePeers)
     }

@@ -45,7 +45,8 @@ actor EtcdObservationMemory {
             if let current = currentLeader, current.id == reported.id {
                 reported.since = current.since
             } else {
-                if let current = currentLeader {
+                if var current = currentLeader {
+                    current.until = now
                     previousLeader = current
                     leaderChanges.append(now)
                 } else if let previous = previousLeader, previous.id != reported.id {
@@ -56,7 +57,8 @@ actor EtcdObservationMemory {
             currentLeader = reported
         } else {
             leaderlessStreak += 1
-            if let current = currentLeader {
+            if var current = currentLeader {
+                current.until = now
                 previousLeader = current
                 currentLeader = nil
             }

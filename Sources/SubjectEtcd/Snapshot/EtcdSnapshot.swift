@@ -126,15 +126,18 @@ public struct EtcdLeaderView: Sendable, Codable, Equatable {
     public var term: UInt64?
     /// Whether the leader itself answered this observation.
     public var reachable: Bool
-    /// When Operator first saw this member lead (or last saw it, for a previous leader).
+    /// When Operator first saw this member lead.
     public var since: Date?
+    /// For a previous leader: when Operator saw it stop leading.
+    public var until: Date?
 
-    public init(id: EtcdMemberID, name: String?, term: UInt64?, reachable: Bool, since: Date? = nil) {
+    public init(id: EtcdMemberID, name: String?, term: UInt64?, reachable: Bool, since: Date? = nil, until: Date? = nil) {
         self.id = id
         self.name = name
         self.term = term
         self.reachable = reachable
         self.since = since
+        self.until = until
     }
 }
 

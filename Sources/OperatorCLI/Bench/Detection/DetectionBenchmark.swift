@@ -115,7 +115,7 @@ final class DetectionBenchmark: Service {
         guard AlertingStack.executables() != nil else {
             throw Failure(description: "prometheus or alertmanager is not installed; \(AlertingStack.installHint)")
         }
-        let directory = try options.workDirectory ?? BenchLogsCommand.temporaryDirectory()
+        let directory = try options.workDirectory ?? WorkDirectory(prefix: "operator-bench-detection").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         cleanup.withLock {
             $0.directory = directory

@@ -29,10 +29,10 @@ struct BenchDiagnosisCommand: AsyncParsableCommand {
         guard iterations >= 1 else { throw CLIFailure("--iterations must be at least 1, got \(iterations)", exitCode: 2) }
         let builds = buildIterations ?? max(10, iterations / 10)
         guard builds >= 1 else { throw CLIFailure("--build-iterations must be at least 1, got \(builds)", exitCode: 2) }
-        let directory = try BenchLogsCommand.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try WorkDirectory(prefix: "operator-bench-diagnosis")
+        defer { directory.remove() }
         let benchmark = DiagnosisBenchmark(
-            iterations: iterations, buildIterations: builds, directory: directory, logger: Logger(label: "operator.bench"))
+            iterations: iterations, buildIterations: builds, directory: directory.path, logger: Logger(label: "operator.bench"))
         return try await benchmark.run()
     }
 }

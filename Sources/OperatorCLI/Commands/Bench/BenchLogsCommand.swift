@@ -27,6 +27,10 @@ struct BenchLogsCommand: AsyncParsableCommand {
         var grepMatches: Int
         var generatorSeconds: Double?
         var ratio: Double
+        /// Resident memory before parsing and its peak while parsing: streaming keeps the difference flat
+        /// whatever the file size.
+        var residentBytesBefore: Int
+        var residentBytesPeak: Int
 
         enum CodingKeys: String, CodingKey {
             case bytes, lines, parser
@@ -34,11 +38,13 @@ struct BenchLogsCommand: AsyncParsableCommand {
             case grepMatches = "grep_matches"
             case generatorSeconds = "generator_seconds"
             case ratio
+            case residentBytesBefore = "resident_bytes_before"
+            case residentBytesPeak = "resident_bytes_peak"
         }
     }
 
     func run() async throws {
-        let directory = try workDirectory ?? Self.temporaryDirectory()
+        let directory = try workDirectory ?? WorkDirectory(prefix: "operator-bench").path
         // A temporary directory of our own goes too, unless it holds the file the user asked to keep.
         defer { if workDirectory == nil && !(keep && file == nil) { try? FileManager.default.removeItem(atPath: directory) } }
         var path = file ?? (directory as NSString).appendingPathComponent("tikv-bench.log")
@@ -57,14 +63,17 @@ struct BenchLogsCommand: AsyncParsableCommand {
         path = (path as NSString).standardizingPath
 
         if !json { Output.note("parsing with the TiKV log parser …") }
-        let parsed = try TiKVLogBenchmark.parseFile(atPath: path)
+        let before = ProcessMemory.residentBytes() ?? 0
+        let filePath = path
+        let (parsed, peak) = try await ProcessMemory.peak { try TiKVLogBenchmark.parseFile(atPath: filePath) }
         if !json { Output.note("grep -c -F with the same \(TiKVLogCatalogue.fixedStringPatterns.count) patterns …") }
         let (grepSeconds, matches) = try Self.grep(path, patterns: TiKVLogCatalogue.fixedStringPatterns, directory: directory)
 
         let mb = Double(parsed.bytes) / 1_048_576
         let result = Result(
             bytes: parsed.bytes, lines: parsed.lines, parser: parsed, grepSeconds: grepSeconds, grepMatches: matches,
-            generatorSeconds: generated, ratio: grepSeconds > 0 ? parsed.megabytesPerSecond / (mb / grepSeconds) : 0)
+            generatorSeconds: generated, ratio: grepSeconds > 0 ? parsed.megabytesPerSecond / (mb / grepSeconds) : 0,
+            residentBytesBefore: before, residentBytesPeak: peak)
         if json { return try Output.json(result) }
         let table = BenchTable(
             title: "Log parser throughput (\(BenchFormat.number(mb, digits: 0)) MiB, \(parsed.lines) lines)",
@@ -76,7 +85,8 @@ struct BenchLogsCommand: AsyncParsableCommand {
                 ["grep -c -F -f patterns", BenchFormat.number(grepSeconds, digits: 2), BenchFormat.number(mb / grepSeconds),
                  BenchFormat.number(Double(parsed.lines) / grepSeconds, digits: 0), "\(matches) lines", "1.00x"],
             ],
-            notes: ["same file, same run; the parser decodes time, level, fields and event kind of every line, grep only matches; MB = MiB", generated.map { "generated in \(BenchFormat.number($0, digits: 1)) s" } ?? "existing file"])
+            notes: ["same file, same run; the parser decodes time, level, fields and event kind of every line, grep only matches; MB = MiB",
+                    "memory while parsing (streaming): resident \(BenchFormat.number(Double(before) / 1_048_576)) MiB before, peak \(BenchFormat.number(Double(peak) / 1_048_576)) MiB (+\(BenchFormat.number(Double(max(0, peak - before)) / 1_048_576)) MiB) for a \(BenchFormat.number(mb, digits: 0)) MiB file", generated.map { "generated in \(BenchFormat.number($0, digits: 1)) s" } ?? "existing file"])
         Output.line(table.render(markdown: markdown))
     }
 
@@ -100,11 +110,5 @@ struct BenchLogsCommand: AsyncParsableCommand {
         guard p.terminationStatus <= 1, let count = Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
         else { throw CLIFailure("grep failed (exit \(p.terminationStatus)); is grep installed?") }
         return (seconds, count)
-    }
-
-    static func temporaryDirectory() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("operator-bench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir.path
     }
 }

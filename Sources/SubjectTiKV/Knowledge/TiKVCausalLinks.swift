@@ -1,0 +1,73 @@
+import OperatorCore
+
+/// Which TiKV violation explains which. The core takes the first link naming an effect, so links are
+/// emitted most specific first: a cause on the same store before a cause elsewhere.
+enum TiKVCausalLinks {
+    static func links(among violations: [Violation], in snapshot: TiKVSnapshot) -> [CausalLink] {
+        let keys = violations.map(\.key)
+        func on(_ invariant: String) -> [ViolationKey] { keys.filter { $0.invariant == invariant }.sorted() }
+        let storeDown = on("store-down")
+        let slowStore = on("slow-store")
+        let cpuHigh = on("cpu-high")
+        let raftLag = on("raft-lag")
+        let pdUnhealthy = on("pd-unhealthy")
+        var links: [CausalLink] = []
+        func link(_ cause: ViolationKey, _ effect: ViolationKey, _ reason: String) {
+            guard cause != effect else { return }
+            links.append(CausalLink(cause: cause, effect: effect, reason: reason))
+        }
+
+        // 1. Same-store causes of a store's symptoms.
+        for cause in slowStore {
+            for effect in keys where effect.entity == cause.entity && ["latency-high", "raft-lag"].contains(effect.invariant) {
+                link(cause, effect, "a slow disk on \(cause.entity) slows its requests and Raft log")
+            }
+        }
+        for cause in cpuHigh {
+            for effect in keys where effect.entity == cause.entity && effect.invariant == "latency-high" {
+                link(cause, effect, "\(cause.entity) is CPU-saturated, so its requests queue")
+            }
+        }
+        for cause in raftLag {
+            for effect in keys where effect.entity == cause.entity && effect.invariant == "latency-high" {
+                link(cause, effect, "writes on \(cause.entity) wait for lagging Raft followers")
+            }
+        }
+
+        // 2. A PD outage makes live stores look disconnected (their heartbeats have nowhere to go).
+        let pdRoot = pdUnhealthy.first { key in
+            guard let name = key.entity.id, key.entity.kind == "pd" else { return false }
+            return snapshot.pd.leader == name || snapshot.pd.previousLeader == name || snapshot.pd.leader == nil
+        }
+        if let pdRoot {
+            for effect in storeDown {
+                if let store = snapshot.store(for: effect.entity), store.statusReachable == true {
+                    link(pdRoot, effect, "\(effect.entity) still answers; PD lost its heartbeats while \(pdRoot.entity) was down")
+                }
+            }
+        }
+
+        // 3. A down store explains what its absence does to the rest of the cluster.
+        for cause in storeDown where !links.contains(where: { $0.effect == cause }) {
+            for effect in keys where effect.entity == .cluster && ["replication-degraded", "leader-imbalance"].contains(effect.invariant) {
+                link(cause, effect, "regions that had a replica or leader on \(cause.entity) lost it")
+            }
+            for effect in keys where effect.entity != cause.entity && effect.entity.kind == "store"
+                && ["latency-high", "raft-lag", "cpu-high"].contains(effect.invariant)
+            {
+                link(cause, effect, "\(effect.entity) took over the load and leaders of \(cause.entity)")
+            }
+        }
+
+        // 4. The PD leader going down explains the rest of PD's and the cluster's trouble.
+        if let pdRoot {
+            for effect in pdUnhealthy where effect != pdRoot {
+                link(pdRoot, effect, "\(pdRoot.entity) was the PD leader; the rest follows from losing it")
+            }
+            for effect in keys where effect.entity == .cluster && ["replication-degraded", "leader-imbalance"].contains(effect.invariant) {
+                link(pdRoot, effect, "PD cannot schedule replicas or leaders without a healthy leader")
+            }
+        }
+        return links
+    }
+}

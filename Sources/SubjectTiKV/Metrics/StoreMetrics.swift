@@ -1,0 +1,75 @@
+/// What a store's metrics say, from Prometheus or from scraping its status server directly. Both paths fill
+/// this same struct; a value is `nil` when its series is missing or undefined (no traffic in the window).
+public struct StoreMetrics: Sendable, Hashable, Codable {
+    /// gRPC messages per second, all types but `kv_gc`.
+    public var qps: Double?
+    public var qpsByType: [String: Double] = [:]
+    /// p99 of `tikv_grpc_msg_duration_seconds` over the window, all types but `kv_gc`.
+    public var p99LatencySeconds: Double?
+    public var grpcFailuresPerSecond: Double?
+    /// `tikv_store_size_bytes{type=capacity|available|used}`.
+    public var capacityBytes: Double?
+    public var availableBytes: Double?
+    public var usedBytes: Double?
+    /// Cores used by the process (rate of `process_cpu_seconds_total`).
+    public var cpuCores: Double?
+    /// `tikv_server_cpu_cores_quota`: the cores TiKV may use.
+    public var cpuQuotaCores: Double?
+    /// Cores used by raftstore threads.
+    public var raftstoreCPUCores: Double?
+    /// p99 of `tikv_raftstore_log_lag` (entries a follower is behind its leader).
+    public var raftLogLagP99: Double?
+    public var appendLogP99Seconds: Double?
+    public var commitLogP99Seconds: Double?
+    public var applyLogP99Seconds: Double?
+    /// `tikv_raftstore_region_count{type=leader|region}`.
+    public var leaderCount: Double?
+    public var regionCount: Double?
+    /// max of `tikv_raftstore_slow_score` over its types (1 healthy … 100).
+    public var slowScore: Double?
+    /// Seconds the rates and quantiles cover.
+    public var windowSeconds: Double?
+
+    public init() {}
+
+    /// Share of the CPU quota in use (`TiKV_cpu_quota` alert: > 0.8).
+    public var cpuQuotaRatio: Double? {
+        guard let used = cpuCores, let quota = cpuQuotaCores, quota > 0 else { return nil }
+        return used / quota
+    }
+
+    /// `available / capacity`, or `nil` without both (or with a zero capacity).
+    public var availableRatio: Double? {
+        guard let a = availableBytes, let c = capacityBytes, c > 0 else { return nil }
+        return a / c
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case qps
+        case qpsByType = "qps_by_type"
+        case p99LatencySeconds = "p99_latency_seconds"
+        case grpcFailuresPerSecond = "grpc_failures_per_second"
+        case capacityBytes = "capacity_bytes"
+        case availableBytes = "available_bytes"
+        case usedBytes = "used_bytes"
+        case cpuCores = "cpu_cores"
+        case cpuQuotaCores = "cpu_quota_cores"
+        case raftstoreCPUCores = "raftstore_cpu_cores"
+        case raftLogLagP99 = "raft_log_lag_p99"
+        case appendLogP99Seconds = "append_log_p99_seconds"
+        case commitLogP99Seconds = "commit_log_p99_seconds"
+        case applyLogP99Seconds = "apply_log_p99_seconds"
+        case leaderCount = "leader_count"
+        case regionCount = "region_count"
+        case slowScore = "slow_score"
+        case windowSeconds = "window_seconds"
+    }
+}
+
+extension Optional where Wrapped == Double {
+    /// `nil` for NaN and infinities: PromQL's "undefined" (no observations) is not a number to compare.
+    var finite: Double? {
+        guard let v = self, v.isFinite else { return nil }
+        return v
+    }
+}

@@ -1,0 +1,114 @@
+import PrometheusClient
+
+/// The TiKV metrics the subject reads, with the official dashboards' PromQL (tikv-interfaces.md §2.1,
+/// `tikv_summary.json` / `tikv_details.json`, cluster selectors removed) and the same computation over two
+/// direct scrapes. Keeping both here keeps the two paths reading the same series.
+public enum TiKVMetricQueries {
+    static let grpcDuration = "tikv_grpc_msg_duration_seconds"
+    static let grpcFail = "tikv_grpc_msg_fail_total"
+    static let storeSize = "tikv_store_size_bytes"
+    static let processCPU = "process_cpu_seconds_total"
+    static let threadCPU = "tikv_thread_cpu_seconds_total"
+    static let logLag = "tikv_raftstore_log_lag"
+    static let appendLog = "tikv_raftstore_append_log_duration_seconds"
+    static let commitLog = "tikv_raftstore_commit_log_duration_seconds"
+    static let applyLog = "tikv_raftstore_apply_log_duration_seconds"
+    static let regionCount = "tikv_raftstore_region_count"
+    static let slowScore = "tikv_raftstore_slow_score"
+    static let cpuQuota = "tikv_server_cpu_cores_quota"
+
+    /// `type!="kv_gc"`: GC traffic is excluded from QPS and latency, as on the dashboards.
+    static let notGC = LabelMatcher.notEqual("type", "kv_gc")
+    /// `name=~"(raftstore|rs)_.*"`: raftstore threads (`tikv_thread_cpu_seconds_total` names).
+    static let raftstoreThreads = LabelMatcher.hasPrefix("name", anyOf: ["raftstore_", "rs_"])
+
+    /// One PromQL query and how its result fills ``StoreMetrics``.
+    struct Query: Sendable {
+        let promql: String
+        let apply: @Sendable (inout StoreMetrics, _ labels: LabelSet, _ value: Double) -> Void
+    }
+
+    /// The per-tick queries, each grouped `by (instance, …)`; `window` is a PromQL duration like `1m`.
+    static func prometheusQueries(window: String) -> [Query] {
+        func quantile(_ metric: String, _ filter: String = "") -> String {
+            "histogram_quantile(0.99, sum(rate(\(metric)_bucket\(filter)[\(window)])) by (le, instance))"
+        }
+        return [
+            Query(promql: "sum(rate(\(grpcDuration)_count{type!=\"kv_gc\"}[\(window)])) by (instance, type)") { m, labels, v in
+                guard v.isFinite, let type = labels["type"] else { return }
+                m.qpsByType[type] = v
+                m.qps = (m.qps ?? 0) + v
+            },
+            Query(promql: quantile(grpcDuration, "{type!=\"kv_gc\"}")) { m, _, v in m.p99LatencySeconds = Optional(v).finite },
+            Query(promql: "sum(rate(\(grpcFail){type!=\"kv_gc\"}[\(window)])) by (instance)") { m, _, v in
+                m.grpcFailuresPerSecond = Optional(v).finite
+            },
+            Query(promql: "sum(\(storeSize){type=~\"capacity|available|used\"}) by (instance, type)") { m, labels, v in
+                switch labels["type"] {
+                case "capacity": m.capacityBytes = Optional(v).finite
+                case "available": m.availableBytes = Optional(v).finite
+                case "used": m.usedBytes = Optional(v).finite
+                default: break
+                }
+            },
+            Query(promql: "sum(rate(\(processCPU)[\(window)])) by (instance)") { m, _, v in m.cpuCores = Optional(v).finite },
+            Query(promql: "sum(rate(\(threadCPU){name=~\"(raftstore|rs)_.*\"}[\(window)])) by (instance)") { m, _, v in
+                m.raftstoreCPUCores = Optional(v).finite
+            },
+            Query(promql: quantile(logLag)) { m, _, v in m.raftLogLagP99 = Optional(v).finite },
+            Query(promql: quantile(appendLog)) { m, _, v in m.appendLogP99Seconds = Optional(v).finite },
+            Query(promql: quantile(commitLog)) { m, _, v in m.commitLogP99Seconds = Optional(v).finite },
+            Query(promql: quantile(applyLog)) { m, _, v in m.applyLogP99Seconds = Optional(v).finite },
+            Query(promql: "sum(\(regionCount){type=~\"leader|region\"}) by (instance, type)") { m, labels, v in
+                switch labels["type"] {
+                case "leader": m.leaderCount = Optional(v).finite
+                case "region": m.regionCount = Optional(v).finite
+                default: break
+                }
+            },
+            Query(promql: "max(\(slowScore)) by (instance)") { m, _, v in m.slowScore = Optional(v).finite },
+            Query(promql: "max(\(cpuQuota)) by (instance)") { m, _, v in m.cpuQuotaCores = Optional(v).finite },
+        ]
+    }
+
+    /// The same numbers from two scrapes of one store's `/metrics` (`previous` older than `current`).
+    static func directMetrics(previous: MetricsScrape, current: MetricsScrape) -> StoreMetrics {
+        var m = gauges(current.page)
+        let byType = current.rate(of: grpcDuration + "_count", since: previous, matching: [notGC], by: ["type"])
+        // Non-finite counters (a "NaN" on the page) give no value, not a NaN that JSON cannot carry.
+        for (labels, v) in byType where v.isFinite {
+            guard let type = labels["type"] else { continue }
+            m.qpsByType[type] = v
+        }
+        // As `sum(...) by (instance)` in PromQL: no matching series, no value.
+        m.qps = byType.isEmpty ? nil : Optional(byType.values.reduce(0, +)).finite
+        func p99(_ metric: String, _ matchers: [LabelMatcher] = []) -> Double? {
+            current.histogramQuantile(0.99, ofHistogram: metric, since: previous, matching: matchers)[[:]].finite
+        }
+        m.p99LatencySeconds = p99(grpcDuration, [notGC])
+        m.grpcFailuresPerSecond = current.rate(of: grpcFail, since: previous, matching: [notGC])[[:]].finite
+        m.cpuCores = current.rate(of: processCPU, since: previous)[[:]].finite
+        m.raftstoreCPUCores = current.rate(of: threadCPU, since: previous, matching: [raftstoreThreads])[[:]].finite
+        m.raftLogLagP99 = p99(logLag)
+        m.appendLogP99Seconds = p99(appendLog)
+        m.commitLogP99Seconds = p99(commitLog)
+        m.applyLogP99Seconds = p99(applyLog)
+        m.windowSeconds = current.seconds(since: previous)
+        return m
+    }
+
+    /// Gauges need only one scrape.
+    static func gauges(_ page: MetricsPage) -> StoreMetrics {
+        var m = StoreMetrics()
+        let sizes = page.sum(storeSize, by: ["type"])
+        m.capacityBytes = sizes[["type": "capacity"]].finite
+        m.availableBytes = sizes[["type": "available"]].finite
+        m.usedBytes = sizes[["type": "used"]].finite
+        let regions = page.sum(regionCount, by: ["type"])
+        m.leaderCount = regions[["type": "leader"]].finite
+        m.regionCount = regions[["type": "region"]].finite
+        m.slowScore = page.max(slowScore)[[:]].finite
+        m.cpuQuotaCores = page.max(cpuQuota)[[:]].finite
+        return m
+    }
+}

@@ -1,0 +1,131 @@
+import AsyncHTTPClient
+import OperatorHTTP
+import Foundation
+import Logging
+import NIOCore
+import PrometheusClient
+import Synchronization
+
+/// Reads PD's HTTP API from one of several PD members, with a timeout on every request.
+///
+/// Failover: a request goes first to the member that answered last; on a transport error or a 5xx it moves
+/// on to the next. Any member can serve every read (followers forward to the leader, tikv-interfaces.md
+/// §1.0), and HTTP redirects are followed by AsyncHTTPClient. Client URLs learned from `/members` join the
+/// list, so losing the one configured member does not blind the client.
+public final class PDClient: Sendable {
+    public let timeout: Duration
+    public let maxBodyBytes: Int
+    private let httpClient: HTTPClient
+    private let logger: Logger
+    private let state: Mutex<State>
+
+    private struct State {
+        var endpoints: [String]
+        var preferred = 0
+    }
+
+    /// `endpoints` are PD client URLs; a missing scheme means `http://` (`pd1:2379` as TiKV's flags write it).
+    public init(
+        endpoints: [String], timeout: Duration = .seconds(3), maxBodyBytes: Int = 64 << 20,
+        httpClient: HTTPClient = OperatorHTTPClient.shared, logger: Logger = Logger(label: "operator.tikv.pd")
+    ) {
+        var unique: [String] = []
+        for e in endpoints.map(Self.normalize) where !e.isEmpty && !unique.contains(e) { unique.append(e) }
+        self.timeout = timeout
+        self.maxBodyBytes = maxBodyBytes
+        self.httpClient = httpClient
+        self.logger = logger
+        self.state = Mutex(State(endpoints: unique))
+    }
+
+    /// Endpoints in the order the next request will try them.
+    public var endpoints: [String] {
+        state.withLock { s in
+            guard !s.endpoints.isEmpty else { return [] }
+            return (0..<s.endpoints.count).map { s.endpoints[(s.preferred + $0) % s.endpoints.count] }
+        }
+    }
+
+    /// The endpoint that answered last.
+    public var currentEndpoint: String? { endpoints.first }
+
+    /// Adds client URLs PD advertised (`/members`), after the configured ones.
+    public func learn(clientURLs: [String]) {
+        state.withLock { s in
+            for url in clientURLs.map(Self.normalize) where !url.isEmpty && !s.endpoints.contains(url) {
+                s.endpoints.append(url)
+            }
+        }
+    }
+
+    /// GETs one route, trying PD members in turn. Throws the last ``PDClientError``, listing earlier attempts.
+    public func get<T>(_ endpoint: PDEndpoint<T>) async throws(PDClientError) -> T {
+        let order = endpoints
+        guard !order.isEmpty else {
+            throw PDClientError(
+                endpoint: endpoint.path, url: "(none)", httpStatus: nil,
+                kind: .unreachable("no PD endpoints configured; pass --endpoints or set PD_ENDPOINT"))
+        }
+        var failures: [PDClientError] = []
+        for base in order {
+            do {
+                let value = try await get(endpoint, from: base)
+                state.withLock { s in s.preferred = s.endpoints.firstIndex(of: base) ?? s.preferred }
+                return value
+            } catch {
+                guard error.worthTryingAnotherEndpoint else {
+                    var e = error
+                    e.otherAttempts = failures.map { "\($0.url): \($0.cause)" }
+                    throw e
+                }
+                logger.debug("PD endpoint failed, trying the next", metadata: ["error": "\(error)"])
+                failures.append(error)
+            }
+        }
+        var last = failures.removeLast()
+        last.otherAttempts = failures.map { "\($0.url): \($0.cause)" }
+        throw last
+    }
+
+    /// GETs one route from one PD member, without failover.
+    public func get<T>(_ endpoint: PDEndpoint<T>, from base: String) async throws(PDClientError) -> T {
+        let url = Self.normalize(base) + endpoint.path
+        var request = HTTPClientRequest(url: url)
+        request.method = .GET
+        request.headers.add(name: "Accept", value: "application/json")
+        let status: Int
+        let body: ByteBuffer
+        do {
+            let response = try await httpClient.execute(request, timeout: .nanoseconds(timeout.nanosecondsSaturated))
+            status = Int(response.status.code)
+            body = try await response.body.collect(upTo: maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw PDClientError(
+                endpoint: endpoint.path, url: url, httpStatus: nil,
+                kind: .malformed(field: "<root>", reason: "response larger than \(maxBodyBytes) bytes"))
+        } catch {
+            throw PDClientError(
+                endpoint: endpoint.path, url: url, httpStatus: nil, kind: .unreachable(HTTPErrorText.describe(error)))
+        }
+        return try PDResponseDecoder.decode(
+            T.self, status: status, body: Data(body.readableBytesView), endpoint: endpoint.path, url: url)
+    }
+
+    static func normalize(_ endpoint: String) -> String {
+        var s = endpoint.trimmingCharacters(in: .whitespaces)
+        guard !s.isEmpty else { return "" }
+        if !s.contains("://") { s = "http://" + s }
+        while s.hasSuffix("/") { s.removeLast() }
+        return s
+    }
+}
+
+extension Duration {
+    var nanosecondsSaturated: Int64 {
+        let (seconds, attoseconds) = components
+        guard seconds < Int64.max / 1_000_000_000 - 1 else { return Int64.max }
+        return max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+
+    var secondsDouble: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import Logging
+import OperatorCore
+import PrometheusClient
+
+/// Takes one observation of the cluster. Every tick costs the same whatever the number of regions: PD
+/// counts regions itself (`/regions/count`, `pd_regions_status`), and `/pd/api/v1/regions` is never read.
+public struct TiKVObserver: Sendable {
+    public let pd: PDClient
+    let configuredEndpoints: [String]
+    let metricsSource: any StoreMetricsSource
+    let pdMetrics: PDLeaderMetricsReader
+    let memory = ObservationMemory()
+    let logger: Logger
+
+    public func observe() async throws -> TiKVSnapshot {
+        async let membersResult = attempt { () async throws(PDClientError) in try await pd.get(PDAPI.members) }
+        async let healthResult = attempt { () async throws(PDClientError) in try await pd.get(PDAPI.health) }
+        async let storesResult = attempt { () async throws(PDClientError) in try await pd.get(PDAPI.stores) }
+        async let countResult = attempt { () async throws(PDClientError) in try await pd.get(PDAPI.regionsCount) }
+        async let scheduleResult = attempt { () async throws(PDClientError) in try await pd.get(PDAPI.scheduleConfig) }
+        async let replicateResult = attempt { () async throws(PDClientError) in
+            try await pd.get(PDAPI.replicationConfig)
+        }
+        let (members, health, stores) = await (membersResult, healthResult, storesResult)
+        let observedAt = Date()
+
+        if case .failure(let m) = members, case .failure(let h) = health, case .failure(let s) = stores {
+            throw TiKVObservationError(
+                endpoints: configuredEndpoints, failures: [m.description, h.description, s.description])
+        }
+
+        var snapshot = TiKVSnapshot(observedAt: observedAt, pdEndpoint: pd.currentEndpoint)
+        snapshot.metricsSource = metricsSource.name
+
+        // PD membership and health.
+        var leaderClientURLs: [String] = []
+        switch members {
+        case .success(let m):
+            pd.learn(clientURLs: m.members.flatMap { $0.clientURLs ?? [] })
+            snapshot.clusterID = m.header?.clusterID.map { String($0.value) }
+            snapshot.pd.leader = m.leader?.name
+            leaderClientURLs = m.leader?.clientURLs ?? []
+            snapshot.pd.members = m.members.map { member in
+                PDMemberView(
+                    name: member.name ?? "?", memberID: member.memberID.map { String($0.value) } ?? "",
+                    clientURLs: member.clientURLs ?? [], healthy: nil,
+                    isLeader: member.name != nil && member.name == m.leader?.name)
+            }
+        case .failure(let e):
+            snapshot.pd.membersError = e.description
+        }
+        switch health {
+        case .success(let entries):
+            for entry in entries {
+                if let i = snapshot.pd.members.firstIndex(where: { $0.name == entry.name }) {
+                    snapshot.pd.members[i].healthy = entry.health
+                } else {
+                    snapshot.pd.members.append(
+                        PDMemberView(
+                            name: entry.name, memberID: String(entry.memberID.value), clientURLs: entry.clientURLs,
+                            healthy: entry.health, isLeader: false))
+                }
+            }
+        case .failure(let e):
+            snapshot.pd.healthError = e.description
+        }
+        let membersKnown = if case .success = members { true } else { false }
+        snapshot.pd.previousLeader = await memory.recordLeader(snapshot.pd.leader, known: membersKnown)
+
+        // Stores as PD sees them.
+        switch stores {
+        case .success(let s):
+            snapshot.stores = s.stores.filter { $0.store.state != .tombstone }.map { Self.view($0, at: observedAt) }
+        case .failure(let e):
+            snapshot.storesError = e.description
+        }
+
+        // Store metrics and the PD leader's region counts, concurrently.
+        let targets = snapshot.stores.compactMap { s -> StoreMetricsTarget? in
+            guard !s.isTiFlash, let address = s.statusAddress, !address.isEmpty else { return nil }
+            return StoreMetricsTarget(storeID: s.id, statusAddress: address)
+        }
+        let configured = configuredEndpoints
+        async let reading = metricsSource.read(targets)
+        async let leaderPage = attemptAny { try await pdMetrics.read(leaderClientURLs: leaderClientURLs, configured: configured) }
+        let (metrics, pdPage) = await (reading, leaderPage)
+        apply(metrics, to: &snapshot)
+
+        let total: Int?
+        switch await countResult {
+        case .success(let c): total = c.count
+        case .failure(let e):
+            total = nil
+            snapshot.notes.append("region count unavailable: \(e)")
+        }
+        switch pdPage {
+        case .success(let page):
+            let byType = page.page.sum("pd_regions_status", by: ["type"])
+            if byType.isEmpty {
+                snapshot.regionsError = "\(page.url) has no pd_regions_status series"
+            } else {
+                var counts: [String: Int] = [:]
+                for check in PDRegionCheck.allCases {
+                    if let v = byType[["type": check.metricType]], v.isFinite { counts[check.rawValue] = Int(v) }
+                }
+                snapshot.regions = RegionHealth(total: total, counts: counts, source: page.url)
+            }
+        case .failure(let e):
+            snapshot.regionsError = "\(e)"
+        }
+
+        switch await scheduleResult {
+        case .success(let c): snapshot.maxStoreDownTimeSeconds = c.maxStoreDownTime?.seconds
+        case .failure(let e): snapshot.notes.append("schedule config unavailable: \(e)")
+        }
+        switch await replicateResult {
+        case .success(let c): snapshot.maxReplicas = c.maxReplicas
+        case .failure(let e): snapshot.notes.append("replication config unavailable: \(e)")
+        }
+        snapshot.pdEndpoint = pd.currentEndpoint
+        return snapshot
+    }
+
+    private func apply(_ reading: StoreMetricsReading, to snapshot: inout TiKVSnapshot) {
+        snapshot.metricsError = reading.sourceError
+        snapshot.notes += reading.notes
+        for i in snapshot.stores.indices {
+            let id = snapshot.stores[i].id
+            snapshot.stores[i].metrics = reading.metrics[id]
+            snapshot.stores[i].metricsError = reading.errors[id] ?? (reading.sourceError.map { "metrics source: \($0)" })
+            snapshot.stores[i].statusReachable = reading.statusReachable[id]
+            snapshot.stores[i].statusError = reading.statusErrors[id]
+            if !snapshot.stores[i].isTiFlash, (snapshot.stores[i].statusAddress ?? "").isEmpty {
+                snapshot.stores[i].metricsError =
+                    "PD reports no status_address for store \(id) (start TiKV with --advertise-status-addr)"
+            }
+        }
+    }
+
+    static func view(_ info: PDStoreInfo, at now: Date) -> StoreView {
+        var v = StoreView(id: info.store.id, stateName: info.store.effectiveStateName, nodeState: info.store.nodeState.name)
+        v.address = info.store.address
+        v.statusAddress = info.store.statusAddress
+        v.isTiFlash = info.store.isTiFlash
+        v.labels = info.store.labelMap
+        v.version = info.store.version
+        v.capacityBytes = info.status.capacity?.bytes
+        v.availableBytes = info.status.available?.bytes
+        v.leaderCount = info.status.leaderCount ?? (info.store.isTiFlash ? nil : 0)
+        v.regionCount = info.status.regionCount ?? 0
+        v.leaderWeight = info.status.leaderWeight
+        v.pdSlowScore = info.status.slowScore.map { Double($0.value) }
+        let heartbeat = info.status.lastHeartbeatTS?.date ?? info.store.lastHeartbeatDate
+        v.lastHeartbeat = heartbeat
+        v.heartbeatAgeSeconds = heartbeat.map { max(0, now.timeIntervalSince($0)) }
+        v.uptimeSeconds = info.status.uptime?.seconds
+        return v
+    }
+}
+
+private func attempt<T: Sendable>(_ body: () async throws(PDClientError) -> T) async -> Result<T, PDClientError> {
+    do { return .success(try await body()) } catch { return .failure(error) }
+}
+
+private func attemptAny<T: Sendable>(_ body: () async throws -> T) async -> Result<T, any Error> {
+    do { return .success(try await body()) } catch { return .failure(error) }
+}
+
+/// The subject could not see the cluster at all: neither `/members`, `/health` nor `/stores` answered.
+public struct TiKVObservationError: Error, CustomStringConvertible {
+    public let endpoints: [String]
+    public let failures: [String]
+    public var description: String {
+        "cannot observe the TiKV cluster through PD (\(endpoints.joined(separator: ", "))): "
+            + failures.joined(separator: "; ")
+    }
+}

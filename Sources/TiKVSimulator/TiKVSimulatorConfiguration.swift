@@ -1,0 +1,85 @@
+/// How big the simulated cluster is and how its clock runs.
+///
+/// Defaults give a small cluster like `tikv/tikv`'s docker-compose (3 PD + 3 TiKV) with PD's own
+/// defaults for replicas and timeouts (tikv-interfaces.md §1.2, §1.5).
+public struct TiKVSimulatorConfiguration: Sendable, Equatable {
+    /// PD members, each listening on its own port and serving the PD HTTP API.
+    public var pdMembers: Int = 3
+    /// TiKV stores, each with its own status port (`/status`, `/metrics`).
+    public var stores: Int = 3
+    /// Regions in the cluster. Regions are never materialised, so this scales to millions.
+    public var regions: Int = 30
+    /// PD's `max-replicas` (1…5).
+    public var maxReplicas: Int = 3
+    /// PD seconds per wall second: 20 makes a killed store Disconnected after one wall second.
+    /// 0 freezes PD time: only `advanceClock(bySeconds:)` moves it (deterministic tests).
+    public var timeScale: Double = 1
+    /// Seeds ids (cluster id, member ids), region sizes and hashes, so runs are reproducible.
+    public var seed: UInt64 = 4
+    /// PD's `max-store-down-time` in PD seconds (default 30m): a silent store turns Down after it.
+    public var maxStoreDownTime: Double = 1_800
+    /// TiKV's `max-peer-down-duration` in PD seconds (default 10m): peers become down-peers after it.
+    public var maxPeerDownDuration: Double = 600
+    /// Background client load in requests per second over the whole cluster (0 = idle).
+    public var qps: Double = 0
+    /// Where each store writes its TiKV-format log (`tikv-<id>.log`) and each PD member its own
+    /// (`pd-<name>.log`); nil writes no logs.
+    public var logDirectory: String?
+    /// The first port to listen on: PD members take `port, port+1, …`, stores the ones after.
+    /// 0 lets the OS choose a free port for every listener.
+    public var port: Int = 0
+    /// Interface to listen on. Loopback only: the simulator is a test and demo harness.
+    public var host: String = "127.0.0.1"
+    /// Each store's disk capacity in bytes; nil sizes disks so data fills about a third of them.
+    public var storeCapacityBytes: Double?
+    /// Most regions a list endpoint (`/regions`, `/regions/check/…`) returns; `count` is always
+    /// the full count. Real PD returns every region, which at a million regions is gigabytes.
+    public var regionListLimit: Int = 1_000
+    /// TiKV version reported by stores (`version` has no `v`, as in PD's `/stores`).
+    public var tikvVersion: String = "8.5.0"
+    /// PD version reported by `/version` and `/status`.
+    public var pdVersion: String = "v8.5.0"
+    /// Wall-clock period of the physics loop (counters, scheduled log lines).
+    public var tickInterval: Duration = .milliseconds(100)
+
+    public init() {}
+
+    public init(
+        pdMembers: Int = 3, stores: Int = 3, regions: Int = 30, maxReplicas: Int = 3,
+        timeScale: Double = 1, seed: UInt64 = 4, qps: Double = 0, port: Int = 0, logDirectory: String? = nil
+    ) {
+        self.pdMembers = pdMembers
+        self.stores = stores
+        self.regions = regions
+        self.maxReplicas = maxReplicas
+        self.timeScale = timeScale
+        self.seed = seed
+        self.qps = qps
+        self.port = port
+        self.logDirectory = logDirectory
+    }
+
+    func validate() throws(TiKVSimulatorError) {
+        func fail(_ field: String, _ reason: String) -> TiKVSimulatorError {
+            .invalidConfiguration(field: field, reason: reason)
+        }
+        guard (1...15).contains(pdMembers) else { throw fail("pd members", "must be 1…15, got \(pdMembers)") }
+        guard (1...1_000).contains(stores) else { throw fail("stores", "must be 1…1000, got \(stores)") }
+        guard (1...50_000_000).contains(regions) else { throw fail("regions", "must be 1…50000000, got \(regions)") }
+        guard (1...5).contains(maxReplicas) else { throw fail("max replicas", "must be 1…5, got \(maxReplicas)") }
+        guard timeScale >= 0, timeScale <= 100_000 else { throw fail("time scale", "must be 0…100000 (0 freezes PD time), got \(timeScale)") }
+        guard maxStoreDownTime > 20 else {
+            throw fail("max-store-down-time", "must exceed the 20 s disconnect timeout, got \(maxStoreDownTime) s")
+        }
+        guard maxPeerDownDuration > 0 else { throw fail("max-peer-down-duration", "must be > 0 s") }
+        guard qps >= 0, qps.isFinite else { throw fail("qps", "must be ≥ 0, got \(qps)") }
+        guard port == 0 || (1...65_535).contains(port + pdMembers + stores - 1) else {
+            throw fail("port", "\(port) leaves no room for \(pdMembers + stores) consecutive ports")
+        }
+        guard host == "127.0.0.1" || host == "::1" || host == "localhost" else {
+            throw fail("host", "must be a loopback address (127.0.0.1, ::1, localhost), got \(host)")
+        }
+        guard regionListLimit > 0 else { throw fail("region list limit", "must be > 0") }
+        if let capacity = storeCapacityBytes, capacity <= 0 { throw fail("store capacity", "must be > 0 bytes") }
+    }
+}

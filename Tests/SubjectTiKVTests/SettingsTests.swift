@@ -1,0 +1,85 @@
+import OperatorCore
+import Testing
+
+@testable import SubjectTiKV
+
+@Suite("subjects.tikv settings")
+struct SettingsTests {
+    @Test("absent section: defaults")
+    func defaults() throws {
+        let s = try TiKVSettings(settings: .null)
+        #expect(s.thresholds == TiKVThresholds())
+        #expect(s.thresholds.lowSpaceRatio == 0.2)
+        #expect(s.thresholds.slowScore == 80)
+        #expect(s.thresholds.raftLogLagEntries == 5000)
+        #expect(s.collection.prometheusRateWindow == "1m")
+        let empty = try TiKVSettings(settings: [:])
+        #expect(empty.thresholds == s.thresholds)
+    }
+
+    @Test("given values override defaults; others keep theirs")
+    func overrides() throws {
+        let s = try TiKVSettings(settings: [
+            "low_space_ratio": 0.1, "latency_p99_seconds": 0.5, "replication_degraded_min_regions": 100,
+            "prometheus_rate_window": "30s", "probe_status_endpoints": false,
+        ])
+        #expect(s.thresholds.lowSpaceRatio == 0.1)
+        #expect(s.thresholds.latencyP99Seconds == 0.5)
+        #expect(s.thresholds.replicationDegradedMinRegions == 100)
+        #expect(s.thresholds.slowScore == 80)
+        #expect(s.collection.prometheusRateWindow == "30s")
+        #expect(s.collection.probeStatusEndpoints == false)
+        let subject = try TiKVSubject(configuration: SubjectConfiguration(endpoints: ["http://127.0.0.1:1"], settings: ["low_space_ratio": 0.1]))
+        let lowSpace = subject.invariants.first { $0.id == "store-low-space" } as? StoreLowSpaceInvariant
+        #expect(lowSpace?.lowSpaceRatio == 0.1)
+    }
+
+    @Test("typos, wrong types and out-of-range values are errors naming the key")
+    func errors() {
+        let typo = #expect(throws: TiKVSettingsError.self) { try TiKVSettings(settings: ["low_space": 0.1]) }
+        #expect(typo?.description.contains("unknown setting \"low_space\"") == true)
+        #expect(typo?.description.contains("low_space_ratio") == true)
+        let type = #expect(throws: TiKVSettingsError.self) { try TiKVSettings(settings: ["slow_score": "high"]) }
+        #expect(type?.description.contains("slow_score") == true)
+        let range = #expect(throws: TiKVSettingsError.self) { try TiKVSettings(settings: ["low_space_ratio": 1.5]) }
+        #expect(range?.description.contains("low_space_ratio must be greater than 0 and at most 1") == true)
+        let window = #expect(throws: TiKVSettingsError.self) { try TiKVSettings(settings: ["prometheus_rate_window": "1.5m"]) }
+        #expect(window?.description.contains("prometheus_rate_window") == true)
+        #expect(throws: TiKVSettingsError.self) { try TiKVSettings(settings: "not a mapping") }
+        #expect(throws: TiKVSettingsError.self) {
+            try TiKVSubject(configuration: SubjectConfiguration(endpoints: [], settings: ["cpu_quota_ratio": -1]))
+        }
+    }
+
+    @Test("the sample configuration holds exactly the defaults")
+    func sampleMatchesDefaults() throws {
+        let url = Fixtures.directory.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/SubjectTiKV/operator.sample.yaml")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        var values: [String: JSONValue] = [:]
+        for line in text.split(separator: "\n") where line.hasPrefix("    ") && !line.contains("#") {
+            let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2 else { continue }
+            if let n = Double(parts[1]) { values[parts[0]] = .number(n) } else if parts[1] == "true" || parts[1] == "false" {
+                values[parts[0]] = .bool(parts[1] == "true")
+            } else { values[parts[0]] = .string(parts[1]) }
+        }
+        #expect(Set(values.keys) == Set(TiKVSettings.knownKeys))
+        let parsed = try TiKVSettings(settings: .object(values))
+        #expect(parsed == TiKVSettings())
+    }
+
+    @Test("registration: name, environment variable, default endpoint; building does no I/O")
+    func registration() throws {
+        let r = TiKVRegistration.registration
+        #expect(r.name == "tikv")
+        #expect(r.endpointsEnvironmentVariable == "PD_ENDPOINT")
+        #expect(r.defaultEndpoints == ["http://127.0.0.1:2379"])
+        #expect(r.deployments.keys.sorted() == ["compose"])
+        #expect(r.defaultBackend == "compose")
+        #expect(r.logParser is TiKVLogParser)
+        let subject = try r.make(SubjectConfiguration(endpoints: r.defaultEndpoints))
+        #expect(subject.name == "tikv")
+        #expect(subject.invariantDescriptions.count == 9)
+    }
+}

@@ -1,0 +1,99 @@
+import OperatorTestSupport
+import Foundation
+import Hummingbird
+import Synchronization
+
+/// Paths a fake server was asked for, in order.
+final class RequestLog: Sendable {
+    private let paths = Mutex<[String]>([])
+
+    func record(_ path: String) { paths.withLock { $0.append(path) } }
+    var all: [String] { paths.withLock { $0 } }
+    func count(_ path: String) -> Int { all.filter { $0 == path }.count }
+}
+
+struct RecordingMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let log: RequestLog
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        log.record(request.uri.path)
+        return try await next(request, context)
+    }
+}
+
+/// A store as the fake PD reports it. JSON follows PD's Go encoding (tikv-interfaces.md §1.2): no `state`
+/// key for Up (0 is omitted), `node_state` 1 for Serving, byte sizes as `%.4g` + binary unit strings.
+struct FakeStore: Sendable {
+    var id: UInt64
+    var stateName = "Up"
+    var statusAddress: String
+    var capacity = "100GiB"
+    var available = "60GiB"
+    var leaderCount = 10
+    var regionCount = 30
+    var slowScore = 1
+    var lastHeartbeatAgo: Double = 3
+
+    var json: String {
+        let now = Date().timeIntervalSince1970
+        let heartbeat = now - lastHeartbeatAgo
+        return """
+            {"store":{"id":\(id),"address":"127.0.0.1:2016\(id)","version":"8.5.0","peer_address":"127.0.0.1:2016\(id)",\
+            "status_address":"\(statusAddress)","git_hash":"a5f6b2c3","start_timestamp":\(Int(now) - 3600),"deploy_path":"/",\
+            "last_heartbeat":\(Int64(heartbeat * 1e9)),"node_state":1,"state_name":"\(stateName)"},\
+            "status":{"capacity":"\(capacity)","available":"\(available)","used_size":"20GiB",\
+            "leader_count":\(leaderCount),"leader_weight":1,"leader_score":\(leaderCount),"leader_size":\(leaderCount),\
+            "region_count":\(regionCount),"region_weight":1,"region_score":\(regionCount),"region_size":\(regionCount),\
+            "slow_score":\(slowScore),"start_ts":"2024-12-25T03:05:03Z","last_heartbeat_ts":"\(Self.rfc3339(heartbeat))",\
+            "uptime":"1h0m0.5s"}}
+            """
+    }
+
+    static func rfc3339(_ seconds: Double) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.string(from: Date(timeIntervalSince1970: seconds))
+    }
+}
+
+/// Serves PD's HTTP API from fixtures and the given stores, and PD's own `/metrics`.
+func fakePDRouter(
+    stores: [FakeStore], log: RequestLog, members: String? = nil, health: String? = nil, pdMetrics: String? = nil
+) throws -> Router<BasicRequestContext> {
+    let members = try members ?? Fixtures.text("pd/members.json")
+    let health = try health ?? Fixtures.text("pd/health.json")
+    let pdMetrics = try pdMetrics ?? Fixtures.text("pd/metrics.txt")
+    let schedule = try Fixtures.text("pd/config_schedule.json")
+    let replicate = try Fixtures.text("pd/config_replicate.json")
+    let count = try Fixtures.text("pd/regions_count.json")
+    let missPeer = try Fixtures.text("pd/regions_check_miss-peer.json")
+    let storesJSON = "{\"count\":\(stores.count),\"stores\":[" + stores.map(\.json).joined(separator: ",") + "]}"
+
+    let router = Router()
+    router.middlewares.add(RecordingMiddleware(log: log))
+    router.get("/pd/api/v1/members") { _, _ in CannedResponse(body: members) }
+    router.get("/pd/api/v1/health") { _, _ in CannedResponse(body: health) }
+    router.get("/pd/api/v1/stores") { _, _ in CannedResponse(body: storesJSON) }
+    router.get("/pd/api/v1/regions/count") { _, _ in CannedResponse(body: count) }
+    router.get("/pd/api/v1/regions/check/miss-peer") { _, _ in CannedResponse(body: missPeer) }
+    router.get("/pd/api/v1/config/schedule") { _, _ in CannedResponse(body: schedule) }
+    router.get("/pd/api/v1/config/replicate") { _, _ in CannedResponse(body: replicate) }
+    // Real shape, so a client calling it would get an answer: the tests assert it is never asked for.
+    router.get("/pd/api/v1/regions") { _, _ in CannedResponse(body: missPeer) }
+    router.get("/metrics") { _, _ in
+        CannedResponse(contentType: "text/plain; version=0.0.4; charset=utf-8", body: pdMetrics)
+    }
+    return router
+}
+
+/// A TiKV status server: `/status` 200 with an empty body, `/metrics` in the text format.
+func fakeTiKVStatusRouter(metrics: @escaping @Sendable () -> String, log: RequestLog? = nil) -> Router<BasicRequestContext> {
+    let router = Router()
+    if let log { router.middlewares.add(RecordingMiddleware(log: log)) }
+    router.get("/status") { _, _ in CannedResponse(contentType: "text/plain", body: "") }
+    router.get("/metrics") { _, _ in CannedResponse(contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics()) }
+    return router
+}

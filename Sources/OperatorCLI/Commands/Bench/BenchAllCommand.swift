@@ -14,6 +14,8 @@ struct BenchAllCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Kills for the detection benchmark.", valueName: "n")) var kills: Int = 10
     @Option(help: ArgumentHelp("Size of the generated TiKV log for the log benchmark.", valueName: "size")) var logSize: String = "1GiB"
     @Option(help: ArgumentHelp("Diagnoses timed per incident.", valueName: "n")) var iterations: Int = 2000
+    @Option(help: ArgumentHelp("Stores of the large simulated cluster for tick cost.", valueName: "n")) var stores = 100
+    @Option(help: ArgumentHelp("Regions of the large simulated cluster for tick cost.", valueName: "n")) var regions = 1_000_000
     @Option(help: "Skip these parts (detection, tick-cost, logs, diagnosis); repeatable.") var skip: [String] = []
 
     static let parts = ["detection", "tick-cost", "logs", "diagnosis"]
@@ -64,7 +66,10 @@ struct BenchAllCommand: AsyncParsableCommand {
             let report = try await BenchDiagnosisCommand.measure(iterations: iterations, buildIterations: nil)
             Output.line(report.table.render(markdown: true))
         case "tick-cost":
-            throw CLIFailure("the TiKV subject and simulator are not linked into this build yet, so tick cost cannot be measured")
+            var options = TickCostBenchmark.Options()
+            options.sizes = [.init(stores: 3, regions: 10), .init(stores: stores, regions: regions)]
+            let report = try await BenchTickCostCommand.measure(options: options, quiet: false)
+            Output.line(report.table.render(markdown: true))
         default:
             throw CLIFailure("unknown part \(part)", exitCode: 2)
         }

@@ -45,6 +45,8 @@ struct BenchLogsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let directory = try workDirectory ?? WorkDirectory(prefix: "operator-bench").path
+        // A temporary directory of our own goes too, unless it holds the file the user asked to keep.
+        defer { if workDirectory == nil && !(keep && file == nil) { try? FileManager.default.removeItem(atPath: directory) } }
         var path = file ?? (directory as NSString).appendingPathComponent("tikv-bench.log")
         var generated: Double?
         if file == nil {

@@ -15,6 +15,8 @@ public enum DeploymentError: Error, CustomStringConvertible, Equatable {
     case startFailed(Entity, reason: String)
     case unsupportedBackend(String, known: [String])
     case stateDirectory(path: String, reason: String)
+    /// The wait was cancelled (Ctrl-C); what was started is stopped by the caller's cleanup.
+    case interrupted(while: String)
 
     public var description: String {
         switch self {
@@ -42,6 +44,8 @@ public enum DeploymentError: Error, CustomStringConvertible, Equatable {
             return "deployment backend \"\(backend)\" is not available here; known backends: \(known.joined(separator: ", "))"
         case .stateDirectory(let path, let reason):
             return "cannot use state directory \(path): \(reason)"
+        case .interrupted(let activity):
+            return "interrupted while \(activity)"
         }
     }
 }

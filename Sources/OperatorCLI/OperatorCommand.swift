@@ -25,6 +25,7 @@ struct OperatorCommand: AsyncParsableCommand {
             ChaosCommand.self,
             SimulateCommand.self,
             DemoCommand.self,
+            EvalCommand.self,
         ]
     )
 

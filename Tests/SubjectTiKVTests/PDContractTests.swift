@@ -151,6 +151,17 @@ struct PDContractTests {
         #expect(single.store.id == 2)
     }
 
+    @Test("Heartbeat age: seconds since PD's last_heartbeat_ts, unknown (not 0) when PD's clock runs ahead of ours")
+    func heartbeatAge() throws {
+        let single = try decode(PDStoreInfo.self, "store")
+        let heartbeat = try #require(single.status.lastHeartbeatTS?.date ?? single.store.lastHeartbeatDate)
+        let later = TiKVObserver.view(single, at: heartbeat.addingTimeInterval(42))
+        #expect(abs((later.heartbeatAgeSeconds ?? -1) - 42) < 0.001)
+        let skewed = TiKVObserver.view(single, at: heartbeat.addingTimeInterval(-30))
+        #expect(skewed.heartbeatAgeSeconds == nil)
+        #expect(skewed.lastHeartbeat == heartbeat)
+    }
+
     @Test("regions: uint64 ids, omitted voter role, learner role, leader without id, count-only endpoint")
     func regions() throws {
         let count = try decode(PDRegionsCount.self, "regions_count")

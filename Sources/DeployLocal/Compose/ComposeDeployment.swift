@@ -116,6 +116,7 @@ public struct ComposeDeployment: Deployment {
         var lastLine = ""
         var lastLineAt = start
         while true {
+            if Task.isCancelled { throw .interrupted(while: "waiting for \(services.joined(separator: ", ")) to become healthy") }
             let containers = try await cli.containers(project: plan.projectName).filter { !$0.isOneOff }
             var pending: [String] = []
             var firstPending: ComposeContainer?

@@ -21,6 +21,8 @@ public enum ComposeError: Error, CustomStringConvertible, Equatable {
     /// A container exited while `up` or `restart` waited for health.
     case containerExited(service: String, container: String, how: String, logExcerpt: String)
     case unhealthy(waited: String, pending: [String], logExcerpt: String)
+    /// The wait was cancelled (Ctrl-C).
+    case interrupted(while: String)
     /// The cluster's member directory (e.g. the list of stores) did not answer or made no sense.
     case memberDirectory(url: String, reason: String)
     /// The member directory names an address whose host is no service of the compose file.
@@ -60,6 +62,8 @@ public enum ComposeError: Error, CustomStringConvertible, Equatable {
             return "the stack did not become healthy within \(waited): \(pending.joined(separator: "; "))"
                 + (excerpt.isEmpty ? "" : "\n\(excerpt)")
                 + "\nthe containers are left running for a look (`docker logs`); `operator deploy down` removes them"
+        case .interrupted(let activity):
+            return "interrupted while \(activity)"
         case .memberDirectory(let url, let reason):
             return "cannot list members from \(url): \(reason)"
         case .addressWithoutService(let entity, let address, let known):

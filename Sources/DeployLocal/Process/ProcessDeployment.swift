@@ -167,6 +167,7 @@ public struct ProcessDeployment: Deployment {
         var pending = members
         var lastError: [Entity: String] = [:]
         while !pending.isEmpty {
+            if Task.isCancelled { throw .interrupted(while: "waiting for \(pending.map(\.entity.description).joined(separator: ", ")) to become healthy") }
             for member in pending {
                 guard let handle = state.record(for: member.entity)?.process, DetachedProcess.isRunning(handle) else {
                     let how = state.record(for: member.entity)?.process.flatMap(DetachedProcess.exitDescription) ?? "exited"

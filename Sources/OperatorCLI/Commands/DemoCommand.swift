@@ -44,9 +44,28 @@ struct DemoCommand: AsyncParsableCommand {
         let backendName = backend ?? (subject == "tikv" ? "simulator" : nil)
         let quiet = json
         let work = try WorkDirectory(prefix: "operator-demo")
-        let options = self
 
-        let result = try await Interruptible.run(logger: logger) {
+        let result: ChaosRunResult
+        do {
+            result = try await cycle(work: work, interval: every, timeout: budget, backend: backendName, quiet: quiet, logger: logger)
+        } catch let failure as CLIFailure where failure.exitCode == 130 {
+            work.remove()  // interrupted on purpose: leave nothing behind
+            throw failure
+        } catch {
+            // Keep what explains the failure: the simulator's logs, a member's log, the database.
+            Output.note("kept the demo's logs and database in \(work.path)")
+            throw error
+        }
+        work.remove()
+        if json { return try Output.json(result) }
+        DemoPrinter.summary(result, keptDatabase: db)
+    }
+
+    private func cycle(
+        work: WorkDirectory, interval every: Duration, timeout budget: Duration, backend backendName: String?, quiet: Bool, logger: Logger
+    ) async throws -> ChaosRunResult {
+        let options = self
+        return try await Interruptible.run(logger: logger) {
             let printer = DemoPrinter(quiet: quiet)
             printer.header(options: options, backend: backendName)
             let target = try await options.startTarget(backend: backendName, directory: work.path, logger: logger, printer: printer)
@@ -59,9 +78,6 @@ struct DemoCommand: AsyncParsableCommand {
                 throw error
             }
         }
-        if db == nil { work.remove() }
-        if json { return try Output.json(result) }
-        DemoPrinter.summary(result, keptDatabase: db)
     }
 
     private func startTarget(backend: String?, directory: String, logger: Logger, printer: DemoPrinter) async throws -> any ChaosTarget {

@@ -46,8 +46,18 @@ struct ChaosRun<S: Subject> {
         var detectTimeout: Duration = .seconds(90)
         var diagnoseTimeout: Duration = .seconds(90)
         var databasePath: String
-        /// Faults injected after the first one, with their delay after it (distractors, second kills).
-        var extraFaults: [(FaultSpec, Duration)] = []
+        /// After the first diagnosis, keep running this long after the last fault (and the last
+        /// diagnosis) so later tickets join the incident and its final diagnosis is the one returned.
+        var settle: Duration = .zero
+        /// Track only tickets on the primary fault's entity (the eval harness); the demo falls back to the
+        /// first ticket opened, for faults named by alias (`pd:leader`).
+        var strictEntity = false
+    }
+
+    /// A fault and when to inject it, counted from the moment the cluster is healthy.
+    struct ScheduledFault: Sendable {
+        var fault: FaultSpec
+        var after: Duration
     }
 
     struct Timeout: Error, CustomStringConvertible {
@@ -69,6 +79,13 @@ struct ChaosRun<S: Subject> {
     }
 
     func run(fault: FaultSpec, onPhase: @escaping @Sendable (ChaosPhase) -> Void) async throws -> ChaosRunResult {
+        try await run(primary: fault, schedule: [ScheduledFault(fault: fault, after: .zero)], onPhase: onPhase)
+    }
+
+    /// Injects every fault of `schedule` at its time; tracks the ticket and incident of `primary`.
+    func run(primary fault: FaultSpec, schedule: [ScheduledFault], onPhase: @escaping @Sendable (ChaosPhase) -> Void) async throws
+        -> ChaosRunResult
+    {
         let store = try SQLiteTicketStore(path: options.databasePath)
         let (events, sink) = AsyncStream.makeStream(of: Event.self)
         let latest = LatestSnapshot<S.Snapshot>()
@@ -95,10 +112,12 @@ struct ChaosRun<S: Subject> {
             tasks.addTask { try await group.run() }
             defer { sink.finish() }
             do {
-                let result = try await drive(fault: fault, events: events, store: store, note: note, started: start)
+                let result = try await drive(
+                    fault: fault, schedule: schedule, events: events, store: store, note: note, started: start)
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
                 var r = result
+                r.fault = fault
                 r.timeline = recorded.withLock { $0 }
                 return r
             } catch {
@@ -110,8 +129,8 @@ struct ChaosRun<S: Subject> {
     }
 
     private func drive(
-        fault: FaultSpec, events: AsyncStream<Event>, store: SQLiteTicketStore, note: @escaping @Sendable (String, String) -> Void,
-        started: Date
+        fault: FaultSpec, schedule: [ScheduledFault], events: AsyncStream<Event>, store: SQLiteTicketStore,
+        note: @escaping @Sendable (String, String) -> Void, started: Date
     ) async throws -> ChaosRunResult {
         var iterator = events.makeAsyncIterator()
         // 1. Healthy: two consecutive ticks that observed the cluster and found nothing wrong. Two, so the
@@ -135,41 +154,61 @@ struct ChaosRun<S: Subject> {
             lastProblem = report.error ?? report.violations.map { "\($0.invariant) on \($0.entity)" }.joined(separator: ", ")
         }
 
-        // 2. Fault.
-        try await target.inject(fault)
-        let injectedAt = Date()
-        note("fault injected", fault.description)
-        var pendingExtras = options.extraFaults.map { ($0.0, injectedAt.addingTimeInterval($0.1.seconds)) }
+        // 2. Faults, each at its time; then violation, ticket, diagnosis of the primary's incident.
+        let healthyAt = Date()
+        var pending = schedule.sorted { $0.after < $1.after }.map { ($0.fault, healthyAt.addingTimeInterval($0.after.seconds)) }
+        var injectedAt: Date?
+        var lastInjection = healthyAt
+        func injectDue() async throws {
+            while let (next, due) = pending.first, due <= Date() {
+                pending.removeFirst()
+                try await target.inject(next)
+                lastInjection = Date()
+                if next == fault { injectedAt = lastInjection }
+                note("fault injected", next.description)
+            }
+        }
+        try await injectDue()
 
-        // 3. Violation, ticket, diagnosis.
         var sawViolation = false
         var ticket: Ticket?
         var ticketSeenAt: Date?
-        let detectDeadline = ContinuousClock.now + options.detectTimeout
+        var firstDiagnosisAt: Date?
+        var lastDiagnosis: Date?
+        let detectDeadline = ContinuousClock.now + options.detectTimeout + (schedule.map(\.after).max() ?? .zero)
         var diagnoseDeadline: ContinuousClock.Instant?
         while true {
-            for (extra, due) in pendingExtras where due <= Date() {
-                try await target.inject(extra)
-                note("fault injected", extra.description)
-            }
-            pendingExtras.removeAll { $0.1 <= Date() }
+            try await injectDue()
             let deadline = diagnoseDeadline ?? detectDeadline
             let waiting = ticket == nil ? "ticket after \(fault)" : "diagnosis of incident #\(ticket?.incidentID ?? 0)"
             guard let event = try await next(&iterator, until: deadline, waitingFor: waiting) else { continue }
             switch event {
             case .tick(let report):
-                if !sawViolation, let v = report.violations.first(where: { $0.entity == fault.entity }) ?? report.violations.first {
+                guard injectedAt != nil else { continue }
+                if !sawViolation, let v = report.violations.first(where: { $0.entity == fault.entity })
+                    ?? (options.strictEntity ? nil : report.violations.first)
+                {
                     sawViolation = true
                     note("violation seen", "\(v.invariant) on \(v.entity): \(v.message)")
                 }
                 if ticket == nil, let outcome = report.outcome {
                     let opened = outcome.opened + outcome.reopened
-                    if let t = opened.first(where: { $0.entity == fault.entity }) ?? opened.first {
+                    if let t = opened.first(where: { $0.entity == fault.entity }) ?? (options.strictEntity ? nil : opened.first) {
                         ticket = t
                         ticketSeenAt = Date()
                         note("ticket created", "ticket #\(t.id) \(t.invariant) on \(t.entity), incident #\(t.incidentID.map(String.init) ?? "?")")
-                        diagnoseDeadline = ContinuousClock.now + options.diagnoseTimeout
+                        diagnoseDeadline = ContinuousClock.now + options.diagnoseTimeout + options.settle
                     }
+                }
+                // Settled: every fault is in, the settle time has passed since the last change, and the
+                // incident has nothing left to diagnose.
+                if let t = ticket, let last = lastDiagnosis, pending.isEmpty,
+                    Date().timeIntervalSince(max(last, lastInjection)) >= options.settle.seconds,
+                    let current = try await store.ticket(id: t.id), let incidentID = current.incidentID,
+                    let incident = try await store.incident(id: incidentID), incident.status != .open
+                {
+                    return try await finish(ticket: t, incident: incident, store: store, injectedAt: injectedAt,
+                                            ticketSeenAt: ticketSeenAt, diagnosedAt: firstDiagnosisAt)
                 }
             case .diagnosed(let outcome):
                 guard let t = ticket, let current = try await store.ticket(id: t.id), outcome.incidentID == current.incidentID else {
@@ -180,17 +219,29 @@ struct ChaosRun<S: Subject> {
                     continue  // the runner retries; the deadline bounds the wait
                 }
                 guard let d = outcome.diagnosis else { continue }
-                let diagnosedAt = Date()
+                let now = Date()
+                if firstDiagnosisAt == nil { firstDiagnosisAt = now }
+                lastDiagnosis = now
                 note("diagnosed", "\(d.rootCause.category) on \(d.rootCause.entity) (confidence \(Int((d.confidence * 100).rounded()))%) by \(d.diagnoser)")
                 note("explanation", d.rootCause.explanation)
-                let incident = try await store.incident(id: outcome.incidentID)
-                return ChaosRunResult(
-                    subject: subject.name, fault: fault, timeline: [],
-                    detectSeconds: ticketSeenAt.map { $0.timeIntervalSince(injectedAt) },
-                    diagnoseSeconds: ticketSeenAt.map { diagnosedAt.timeIntervalSince($0) },
-                    ticket: try await store.ticket(id: t.id), incident: incident)
+                if options.settle == .zero, let incident = try await store.incident(id: outcome.incidentID) {
+                    return try await finish(ticket: t, incident: incident, store: store, injectedAt: injectedAt,
+                                            ticketSeenAt: ticketSeenAt, diagnosedAt: firstDiagnosisAt)
+                }
             }
         }
+    }
+
+    private func finish(
+        ticket: Ticket, incident: Incident, store: SQLiteTicketStore, injectedAt: Date?, ticketSeenAt: Date?, diagnosedAt: Date?
+    ) async throws -> ChaosRunResult {
+        var detect: Double?
+        if let seen = ticketSeenAt, let injected = injectedAt { detect = seen.timeIntervalSince(injected) }
+        var diagnose: Double?
+        if let seen = ticketSeenAt, let diagnosed = diagnosedAt { diagnose = diagnosed.timeIntervalSince(seen) }
+        return ChaosRunResult(
+            subject: subject.name, fault: FaultSpec(kind: "", entity: ticket.entity), timeline: [], detectSeconds: detect,
+            diagnoseSeconds: diagnose, ticket: try await store.ticket(id: ticket.id), incident: incident)
     }
 
     /// The next event; throws once `deadline` has passed. The monitor ticks every interval, so events

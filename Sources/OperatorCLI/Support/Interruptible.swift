@@ -12,7 +12,10 @@ enum Interruptible {
                 let value = try await cancelWhenGracefulShutdown { try await body() }
                 outcome.withLock { $0 = .success(value) }
             } catch {
-                outcome.withLock { $0 = .failure(error) }
+                // Whatever the work threw while stopping for a signal (a cancelled wait, a refused
+                // connection to a member it was stopping) is the interruption, not a failure of its own.
+                let interrupted = Task.isShuttingDownGracefully && !(error is CLIFailure)
+                outcome.withLock { $0 = .failure(interrupted ? CancellationError() : error) }
             }
         }
         var config = ServiceGroupConfiguration(

@@ -153,7 +153,9 @@ public struct TiKVObserver: Sendable {
         v.pdSlowScore = info.status.slowScore.map { Double($0.value) }
         let heartbeat = info.status.lastHeartbeatTS?.date ?? info.store.lastHeartbeatDate
         v.lastHeartbeat = heartbeat
-        v.heartbeatAgeSeconds = heartbeat.map { max(0, now.timeIntervalSince($0)) }
+        // A heartbeat stamped in our future means PD's clock runs ahead of this machine's (or a
+        // simulator runs time faster): its age is unknown, and "0 ms ago" beside Disconnected would mislead.
+        v.heartbeatAgeSeconds = heartbeat.flatMap { now.timeIntervalSince($0) >= -1 ? max(0, now.timeIntervalSince($0)) : nil }
         v.uptimeSeconds = info.status.uptime?.seconds
         return v
     }

@@ -33,7 +33,7 @@ public struct EtcdLogParser: ClusterLogParser {
         if let result = parseCapnslog(text) { return result }
         if Self.isGRPCLogLine(text) { return .ignored }
         var bytes = text
-        let note = bytes.withUTF8 { EtcdLogText.binaryNote($0) }
+        let note = bytes.withUTF8 { LogText.binaryNote($0) }
         return .unparseable(
             reason: "not an etcd log line: expected a zap JSON object ('{') or a capnslog line "
                 + "(\"YYYY-MM-DD HH:MM:SS.ffffff L | package: message\")" + note)
@@ -49,7 +49,7 @@ public struct EtcdLogParser: ClusterLogParser {
             }
             object = parsed
         } catch {
-            return .unparseable(reason: "starts with '{' but is not valid JSON (truncated line?): " + EtcdLogText.jsonError(error))
+            return .unparseable(reason: "starts with '{' but is not valid JSON (truncated line?): " + LogText.jsonError(error))
         }
         guard let levelText = object["level"] as? String, let level = Self.zapLevel(levelText) else {
             return .unparseable(
@@ -62,7 +62,7 @@ public struct EtcdLogParser: ClusterLogParser {
         switch object["ts"] {
         case let ts as String:
             guard let date = Timestamp.parse(ts) else {
-                return .unparseable(reason: "\"ts\" \(EtcdLogText.quoted(ts)) is not an RFC 3339 time")
+                return .unparseable(reason: "\"ts\" \(LogText.quoted(ts)) is not an RFC 3339 time")
             }
             time = date
         case let ts as NSNumber:
@@ -73,7 +73,7 @@ public struct EtcdLogParser: ClusterLogParser {
         }
         var fields: [String: String] = [:]
         for (key, value) in object where key != "level" && key != "ts" && key != "msg" && key != "caller" {
-            fields[key] = EtcdLogText.jsonScalarText(value)
+            fields[key] = LogText.jsonScalarText(value)
         }
         guard let match = EtcdLogCatalogue.match(message: message, fields: fields) else { return .ignored }
         return .event(
@@ -104,7 +104,7 @@ public struct EtcdLogParser: ClusterLogParser {
             guard parts.count == 3, parts[0].utf8.count == 10, parts[0].contains("-") else { return nil }
             guard let local = Timestamp.parse("\(parts[0]) \(parts[1])Z") else {
                 return .unparseable(
-                    reason: "capnslog time \(EtcdLogText.quoted("\(parts[0]) \(parts[1])")) is not "
+                    reason: "capnslog time \(LogText.quoted("\(parts[0]) \(parts[1])")) is not "
                         + "YYYY-MM-DD HH:MM:SS.ffffff")
             }
             time = local.addingTimeInterval(-Double(capnslogUTCOffsetSeconds))
@@ -117,7 +117,7 @@ public struct EtcdLogParser: ClusterLogParser {
         }
         guard let level = Self.capnslogLevel(u[0]) else {
             return .unparseable(
-                reason: "unknown capnslog level \(EtcdLogText.quoted(String(rest.prefix(1)))); expected one of "
+                reason: "unknown capnslog level \(LogText.quoted(String(rest.prefix(1)))); expected one of "
                     + "T D I N W E C")
         }
         let body = rest.dropFirst(4)
@@ -175,7 +175,7 @@ public struct EtcdLogParser: ClusterLogParser {
             }
         }
         if let took = match.took, let ms = EtcdLogText.milliseconds(took) {
-            fields["duration_ms"] = EtcdLogText.format(milliseconds: ms)
+            fields["duration_ms"] = LogText.format(milliseconds: ms)
         }
         return LogEvent(
             time: time, level: level, kind: match.kind.rawValue, entity: entity, message: message, fields: fields,

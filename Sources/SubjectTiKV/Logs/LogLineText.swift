@@ -1,82 +1,8 @@
 import Foundation
 import OperatorCore
 
-/// Small text helpers for turning untrusted log bytes into reasons and field values.
+/// TiKV's duration spellings in log fields (the shared text helpers are OperatorCore's `LogText`).
 enum LogLineText {
-    /// How much of a bad token a reason quotes.
-    static let quoteLimit = 40
-
-    /// A short quoted excerpt for an error reason (control bytes escaped, long text cut).
-    static func quoted(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> String {
-        quoted(String(decoding: UnsafeBufferPointer(rebasing: bytes), as: UTF8.self))
-    }
-
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        var count = 0
-        for scalar in text.unicodeScalars {
-            if count == quoteLimit {
-                out += "…"
-                break
-            }
-            count += 1
-            switch scalar.value {
-            case 0x22: out += "\\\""
-            case 0x5C: out += "\\\\"
-            case 0..<0x20, 0x7F..<0xA0: out += "\\u{\(String(scalar.value, radix: 16))}"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
-
-    /// ` (the line contains binary data)` when it holds NUL bytes, other C0 controls than tab, or bytes
-    /// that were not UTF-8 (decoded as U+FFFD): a hint that the input is not a log file at all.
-    static func binaryNote(_ line: UnsafeBufferPointer<UInt8>) -> String {
-        var i = 0
-        let n = line.count
-        while i < n {
-            let c = line[i]
-            if c < 0x20, c != 0x09 { return " (the line contains binary data)" }
-            // U+FFFD as UTF-8: EF BF BD.
-            if c == 0xEF, i + 2 < n, line[i + 1] == 0xBF, line[i + 2] == 0xBD {
-                return " (the line contains bytes that are not UTF-8)"
-            }
-            i += 1
-        }
-        return ""
-    }
-
-    /// JSONSerialization's own explanation ("Unexpected end of file", "Too many nested arrays or
-    /// dictionaries around character 517"), without the NSError wrapping.
-    static func jsonError(_ error: any Error) -> String {
-        let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
-        return detail ?? "\(error)"
-    }
-
-    /// A JSON value from JSONSerialization as field text: strings verbatim, numbers and booleans as
-    /// JSON spells them (integers exactly, even above 2^53), arrays and objects as compact JSON.
-    static func jsonScalarText(_ value: Any) -> String {
-        switch value {
-        case let s as String: return s
-        case is NSNull: return "null"
-        case let n as NSNumber:
-            if isBoolean(n) { return n.boolValue ? "true" : "false" }
-            return n.stringValue
-        default:
-            guard JSONSerialization.isValidJSONObject(value),
-                let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])
-            else { return String(describing: value) }
-            return String(decoding: data, as: UTF8.self)
-        }
-    }
-
-    private static func isBoolean(_ n: NSNumber) -> Bool {
-        // JSONSerialization gives JSON true/false as the boolean subclass (`__NSCFBoolean`, type "c");
-        // integers 0 and 1 are plain NSNumbers.
-        type(of: n) != NSNumber.self && String(cString: n.objCType) == "c"
-    }
-
     /// Milliseconds from TiKV's duration spellings: a bare integer is already milliseconds (`takes`,
     /// `LogCost`, §3.1); otherwise Rust's `Duration` debug form (`137.340853ms`, `1.5s`, `12µs`).
     static func milliseconds(_ text: String) -> Double? {
@@ -85,15 +11,5 @@ enum LogLineText {
         }
         guard let seconds = try? DurationText.seconds(text), seconds.isFinite, seconds >= 0 else { return nil }
         return seconds * 1000
-    }
-
-    /// `1234`, `137.341`: at most three decimals, no trailing zeros.
-    static func format(milliseconds ms: Double) -> String {
-        let rounded = (ms * 1000).rounded() / 1000
-        if rounded == rounded.rounded(), abs(rounded) < 1e15 { return String(Int64(rounded)) }
-        var text = String(format: "%.3f", rounded)
-        while text.hasSuffix("0") { text.removeLast() }
-        if text.hasSuffix(".") { text.removeLast() }
-        return text
     }
 }

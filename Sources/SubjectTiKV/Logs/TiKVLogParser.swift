@@ -30,7 +30,7 @@ public struct TiKVLogParser: ClusterLogParser {
         default:
             return .unparseable(
                 reason: "not a TiKV/PD log line: expected '[' (unified format) or '{' (JSON format) at column 1"
-                    + LogLineText.binaryNote(line))
+                    + LogText.binaryNote(line))
         }
     }
 
@@ -42,16 +42,16 @@ public struct TiKVLogParser: ClusterLogParser {
         do {
             header = try scanner.header()
         } catch {
-            return .unparseable(reason: error.reason + LogLineText.binaryNote(line))
+            return .unparseable(reason: error.reason + LogText.binaryNote(line))
         }
         guard let time = TiKVLogTime.parse(line[header.time]) else {
             return .unparseable(
-                reason: "timestamp \(LogLineText.quoted(line[header.time])) is not "
+                reason: "timestamp \(LogText.quoted(line[header.time])) is not "
                     + TiKVLogTime.expectedFormat)
         }
         guard let level = Self.level(line[header.level]) else {
             return .unparseable(
-                reason: "unknown level \(LogLineText.quoted(line[header.level])); expected TRACE, DEBUG, INFO, WARN, "
+                reason: "unknown level \(LogText.quoted(line[header.level])); expected TRACE, DEBUG, INFO, WARN, "
                     + "ERROR or FATAL")
         }
         // Most messages need no decoding; a `String` is only built for events.
@@ -125,14 +125,14 @@ public struct TiKVLogParser: ClusterLogParser {
             }
             object = parsed
         } catch {
-            return .unparseable(reason: "starts with '{' but is not valid JSON (truncated line?): " + LogLineText.jsonError(error))
+            return .unparseable(reason: "starts with '{' but is not valid JSON (truncated line?): " + LogText.jsonError(error))
         }
         guard let timeText = object["time"] as? String else {
             return .unparseable(reason: "JSON log line has no \"time\" string")
         }
         guard let time = TiKVLogTime.parse(timeText) else {
             return .unparseable(
-                reason: "\"time\" \(LogLineText.quoted(timeText)) is not \(TiKVLogTime.expectedFormat)")
+                reason: "\"time\" \(LogText.quoted(timeText)) is not \(TiKVLogTime.expectedFormat)")
         }
         guard let levelText = object["level"] as? String, let level = Self.level(levelText) else {
             return .unparseable(reason: "JSON log line has no \"level\" among TRACE, DEBUG, INFO, WARN, ERROR, FATAL")
@@ -142,7 +142,7 @@ public struct TiKVLogParser: ClusterLogParser {
         }
         var fields: [String: String] = [:]
         for (key, value) in object where key != "time" && key != "level" && key != "caller" && key != "message" {
-            fields[key] = LogLineText.jsonScalarText(value)
+            fields[key] = LogText.jsonScalarText(value)
         }
         var match = TiKVLogCatalogue.match(message: message)
         if match == nil, level == "warn", fields["takes"] != nil { match = .init(kind: .slowOperation) }
@@ -175,7 +175,7 @@ public struct TiKVLogParser: ClusterLogParser {
         if let term { fields["term"] = term }
         for key in ["takes", "duration", "time_takes", "total_lifetime", "spend"] {
             if let text = original[key], let ms = LogLineText.milliseconds(text) {
-                fields["duration_ms"] = LogLineText.format(milliseconds: ms)
+                fields["duration_ms"] = LogText.format(milliseconds: ms)
                 break
             }
         }

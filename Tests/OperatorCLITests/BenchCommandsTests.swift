@@ -33,6 +33,27 @@ struct BenchCommandsTests {
         #expect(left.isEmpty, "the generated log and pattern file are removed: \(left)")
     }
 
+    @Test func tickCostMeasuresThreeSizesAndNeverListsRegions() throws {
+        let r = try OperatorBinary.run(
+            ["bench", "tick-cost", "--stores", "6", "--regions", "50000", "--ticks", "3", "--warmup", "2", "--json"],
+            timeout: .seconds(240))
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(r.json as? [String: Any], "stdout: \(r.stdout)")
+        let sizes = try #require(json["sizes"] as? [[String: Any]])
+        #expect(sizes.map { "\($0["stores"] ?? "-")/\($0["regions"] ?? "-")" } == ["3/10", "3/50000", "6/50000"])
+        for size in sizes {
+            #expect(size["ticks"] as? Int == 3)
+            #expect(size["region_list_requests_per_tick"] as? Double == 0, "a tick never lists every region")
+            #expect((size["rss_peak_bytes"] as? Int ?? 0) >= (size["rss_before_bytes"] as? Int ?? .max))
+            let tick = try #require(size["tick"] as? [String: Any])
+            #expect((tick["p50_seconds"] as? Double ?? 0) > 0)
+            #expect(size["tick_errors"] as? [String] == [], "every tick observed the simulated cluster")
+        }
+        // The same PD requests per tick whatever the region count: counts and checks, never a listing.
+        let requests = sizes.map { $0["requests_per_tick"] as? [String: Double] ?? [:] }
+        #expect(!requests[0].isEmpty && requests[0] == requests[1] && requests[1] == requests[2])
+    }
+
     @Test func diagnosisTimesEveryIncidentAndDiagnosesItAsExpected() throws {
         let r = try OperatorBinary.run(["bench", "diagnosis", "--iterations", "40", "--build-iterations", "5", "--json"])
         #expect(r.status == 0, "\(r.stderr)")

@@ -16,8 +16,17 @@ struct TickCostBenchmark {
         var label: String { "\(stores) stores, \(BenchFormat.grouped(regions)) regions" }
     }
 
+    /// The small cluster, the small cluster's stores with the large one's regions, and the large cluster:
+    /// what regions cost and what stores cost show apart.
+    static func sizes(small: ClusterSize, large: ClusterSize) -> [ClusterSize] {
+        let middle = ClusterSize(stores: small.stores, regions: large.regions)
+        return [small, middle, large].reduce(into: []) { list, size in
+            if !list.contains(where: { $0.stores == size.stores && $0.regions == size.regions }) { list.append(size) }
+        }
+    }
+
     struct Options: Sendable {
-        var sizes = [ClusterSize(stores: 3, regions: 10), ClusterSize(stores: 100, regions: 1_000_000)]
+        var sizes = TickCostBenchmark.sizes(small: ClusterSize(stores: 3, regions: 10), large: ClusterSize(stores: 100, regions: 1_000_000))
         var ticks = 30
         var warmupTicks = 5
         var interval: Duration = .seconds(1)

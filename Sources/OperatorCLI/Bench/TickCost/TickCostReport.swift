@@ -87,10 +87,14 @@ struct TickCostReport: Encodable, Sendable {
              BenchFormat.byteCount(r.rssBeforeBytes), BenchFormat.byteCount(r.rssPeakBytes), BenchFormat.number(r.pdRequestsPerTick),
              BenchFormat.number(r.regionListRequestsPerTick), "\(r.violationsLastTick)"]
         }
-        if sizes.count > 1, let small = sizes.first, let large = sizes.last {
-            rows.append(
-                ["ratio largest / smallest", "", BenchFormat.ratio(large.tick.p50, small.tick.p50), BenchFormat.ratio(large.tick.p99, small.tick.p99),
-                 BenchFormat.ratio(large.tick.max, small.tick.max), "", BenchFormat.ratio(ratioRSSPeak, 1), "", "", ""])
+        if let small = sizes.first {
+            for other in sizes.dropFirst() {
+                let rss = BenchFormat.ratioValue(Double(other.rssPeakBytes), Double(small.rssPeakBytes))
+                rows.append(
+                    ["ratio \(other.size.label) / \(small.size.label)", "", BenchFormat.ratio(other.tick.p50, small.tick.p50),
+                     BenchFormat.ratio(other.tick.p99, small.tick.p99), BenchFormat.ratio(other.tick.max, small.tick.max), "",
+                     BenchFormat.ratio(rss, 1), "", "", ""])
+            }
         }
         let paths = Set(sizes.flatMap { $0.requestsPerTick.keys }).sorted()
         let perPath = paths.map { p in

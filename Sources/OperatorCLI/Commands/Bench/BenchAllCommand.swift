@@ -67,7 +67,7 @@ struct BenchAllCommand: AsyncParsableCommand {
             Output.line(report.table.render(markdown: true))
         case "tick-cost":
             var options = TickCostBenchmark.Options()
-            options.sizes = [.init(stores: 3, regions: 10), .init(stores: stores, regions: regions)]
+            options.sizes = TickCostBenchmark.sizes(small: .init(stores: 3, regions: 10), large: .init(stores: stores, regions: regions))
             let report = try await BenchTickCostCommand.measure(options: options, quiet: false)
             Output.line(report.table.render(markdown: true))
         default:

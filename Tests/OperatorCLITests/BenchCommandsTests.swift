@@ -6,10 +6,10 @@ import Testing
 /// never compared with thresholds: only shapes and relations that must hold whatever the machine.
 @Suite("operator bench logs / diagnosis")
 struct BenchCommandsTests {
-    @Test func logsPrintsThroughputNextToGrep() throws {
+    @Test func logsPrintsThroughputNextToGrep() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let r = try OperatorBinary.run(["bench", "logs", "--size", "2MiB", "--work-directory", dir.path, "--json"])
+        let r = try await OperatorBinary.run(["bench", "logs", "--size", "2MiB", "--work-directory", dir.path, "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         let json = try #require(r.json as? [String: Any], "stdout: \(r.stdout)")
         let bytes = try #require(json["bytes"] as? Int)
@@ -33,8 +33,8 @@ struct BenchCommandsTests {
         #expect(left.isEmpty, "the generated log and pattern file are removed: \(left)")
     }
 
-    @Test func tickCostMeasuresThreeSizesAndNeverListsRegions() throws {
-        let r = try OperatorBinary.run(
+    @Test func tickCostMeasuresThreeSizesAndNeverListsRegions() async throws {
+        let r = try await OperatorBinary.run(
             ["bench", "tick-cost", "--stores", "6", "--regions", "50000", "--ticks", "3", "--warmup", "2", "--json"],
             timeout: .seconds(240))
         #expect(r.status == 0, "\(r.stderr)")
@@ -54,8 +54,8 @@ struct BenchCommandsTests {
         #expect(!requests[0].isEmpty && requests[0] == requests[1] && requests[1] == requests[2])
     }
 
-    @Test func diagnosisTimesEveryIncidentAndDiagnosesItAsExpected() throws {
-        let r = try OperatorBinary.run(["bench", "diagnosis", "--iterations", "40", "--build-iterations", "5", "--json"])
+    @Test func diagnosisTimesEveryIncidentAndDiagnosesItAsExpected() async throws {
+        let r = try await OperatorBinary.run(["bench", "diagnosis", "--iterations", "40", "--build-iterations", "5", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         let json = try #require(r.json as? [String: Any], "stdout: \(r.stdout)")
         #expect(json["iterations"] as? Int == 40)
@@ -85,22 +85,22 @@ struct BenchCommandsTests {
         try expectOrdered(overall, "overall")
     }
 
-    @Test func diagnosisAsATable() throws {
-        let r = try OperatorBinary.run(["bench", "diagnosis", "--iterations", "5", "--markdown"])
+    @Test func diagnosisAsATable() async throws {
+        let r = try await OperatorBinary.run(["bench", "diagnosis", "--iterations", "5", "--markdown"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("### Offline diagnosis latency per incident"))
         #expect(r.stdout.contains("| incident | root ticket |"))
         #expect(r.stdout.contains("quorum-lost on cluster"))
     }
 
-    @Test func badSizesAndCountsAreUsageErrors() throws {
-        let zero = try OperatorBinary.run(["bench", "diagnosis", "--iterations", "0"])
+    @Test func badSizesAndCountsAreUsageErrors() async throws {
+        let zero = try await OperatorBinary.run(["bench", "diagnosis", "--iterations", "0"])
         #expect(zero.status == 2)
         #expect(zero.stderr.contains("--iterations"))
-        let kills = try OperatorBinary.run(["bench", "detection", "--kills", "0"])
+        let kills = try await OperatorBinary.run(["bench", "detection", "--kills", "0"])
         #expect(kills.status == 2)
         #expect(kills.stderr.contains("--kills"))
-        let skip = try OperatorBinary.run(["bench", "all", "--skip", "everything"])
+        let skip = try await OperatorBinary.run(["bench", "all", "--skip", "everything"])
         #expect(skip.status == 2)
         #expect(skip.stderr.contains("detection, tick-cost, logs, diagnosis"))
     }

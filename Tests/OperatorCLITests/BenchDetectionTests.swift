@@ -27,14 +27,14 @@ struct BenchDetectionTests {
         return true
     }
 
-    @Test func twoKillsAreTimedOnBothSystems() throws {
+    @Test func twoKillsAreTimedOnBothSystems() async throws {
         if Self.skipReason() { return }
         let dir = try TemporaryDirectory(prefix: "operator-bench-detection-test")
         defer {
             Self.killLeftovers(in: dir.path)
             dir.remove()
         }
-        let r = try OperatorBinary.run(
+        let r = try await OperatorBinary.run(
             ["bench", "detection", "--kills", "2", "--work-directory", dir.path, "--json"], timeout: .seconds(400))
         #expect(r.status == 0, "\(r.stderr)")
         let json = try #require(r.json as? [String: Any], "stdout: \(r.stdout)\nstderr: \(r.stderr)")
@@ -85,7 +85,7 @@ struct BenchDetectionTests {
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/etcd/e1.data"), "etcd data is removed without --keep")
     }
 
-    @Test func ctrlCStopsEverythingItStarted() throws {
+    @Test func ctrlCStopsEverythingItStarted() async throws {
         if Self.skipReason() { return }
         let dir = try TemporaryDirectory(prefix: "operator-bench-detection-test")
         defer {
@@ -99,12 +99,12 @@ struct BenchDetectionTests {
         while !running.stderrSoFar.contains("waiting for Operator's first healthy tick") && running.process.isRunning
             && ContinuousClock.now < deadline
         {
-            usleep(100_000)
+            try await Task.sleep(for: .milliseconds(100))
         }
         #expect(running.stderrSoFar.contains("waiting for Operator's first healthy tick"), "\(running.stderrSoFar)")
         #expect(!Self.processes(mentioning: dir.path).isEmpty, "etcd and Prometheus run before the interrupt")
         running.signal(SIGINT)
-        let r = try running.wait(timeout: .seconds(60))
+        let r = try await running.wait(timeout: .seconds(60))
         #expect(r.status == 130, "\(r.stderr)")
         #expect(r.stderr.contains("interrupted"))
         #expect(Self.processes(mentioning: dir.path).isEmpty, "everything the benchmark started is stopped")

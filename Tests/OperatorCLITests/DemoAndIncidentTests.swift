@@ -11,11 +11,11 @@ struct DemoAndIncidentTests {
     static func array(_ any: Any?) -> [[String: Any]] { any as? [[String: Any]] ?? [] }
 
     @Test("demo --json: one object with the phases in order; the kept incident replays to the same root cause")
-    func demoJSONAndReplay() throws {
+    func demoJSONAndReplay() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let db = dir.file("demo.db")
-        let r = try OperatorBinary.run(["demo", "--json", "--db", db], timeout: .seconds(180))
+        let r = try await OperatorBinary.run(["demo", "--json", "--db", db], timeout: .seconds(180))
         #expect(r.status == 0, "\(r.stderr)")
         let result = Self.object(r.json)
         #expect(result["subject"] as? String == "tikv")
@@ -40,18 +40,18 @@ struct DemoAndIncidentTests {
         #expect(Self.array(diagnosis["alternatives"]).contains { ($0["rejected_because"] as? String)?.isEmpty == false })
 
         // The kept database: one incident rooted at the killed store, holding its store-down ticket.
-        let incidents = Self.array(try OperatorBinary.run(["incidents", "list", "--db", db, "--json"]).json)
+        let incidents = Self.array(try await OperatorBinary.run(["incidents", "list", "--db", db, "--json"]).json)
         #expect(incidents.count == 1)
         let incident = try #require(incidents.first)
         #expect(incident["root_entity"] as? String == "store:2")
         let id = try #require(incident["id"] as? Int)
-        let tickets = Self.array(try OperatorBinary.run(["tickets", "list", "--db", db, "--json"]).json)
+        let tickets = Self.array(try await OperatorBinary.run(["tickets", "list", "--db", db, "--json"]).json)
         #expect(tickets.contains { $0["invariant"] as? String == "store-down" && $0["entity"] as? String == "store:2"
             && $0["incident_id"] as? Int == id })
 
         // Replay: the stored context, diagnosed again without the cluster (long gone), same root cause.
         let context = dir.file("context.json")
-        let replay = try OperatorBinary.run(
+        let replay = try await OperatorBinary.run(
             ["diagnose", "--incident", "\(id)", "--replay", "--db", db, "--json", "--export-context", context])
         #expect(replay.status == 0, "\(replay.stderr)")
         let replayed = Self.object(Self.object(Self.array(replay.json).first)["diagnosis"])
@@ -72,18 +72,18 @@ struct DemoAndIncidentTests {
             replay: context.json
             expect: { category: disk-full, entity: "store:2" }
             """.write(toFile: wrong + "/wrong.yaml", atomically: true, encoding: .utf8)
-        let eval = try OperatorBinary.run(["eval", dir.file("replayed.yaml"), "--json"])
+        let eval = try await OperatorBinary.run(["eval", dir.file("replayed.yaml"), "--json"])
         #expect(eval.status == 0, "\(eval.stderr)")
         #expect(Self.object(eval.json)["accuracy"] as? Double == 1)
-        let graded = try OperatorBinary.run(["eval", wrong, "--json"])
+        let graded = try await OperatorBinary.run(["eval", wrong, "--json"])
         #expect(Self.object(graded.json)["accuracy"] as? Double == 0, "a wrong expectation is graded wrong")
         #expect(Self.object(Self.array(Self.object(graded.json)["results"]).first)["correct"] as? Bool == false)
     }
 
     @Test("eval runs simulator scenarios from YAML: table fields in JSON, faults graded on category and entity")
-    func evalOnTheSimulator() throws {
+    func evalOnTheSimulator() async throws {
         let scenarios = PackagePaths.root.appendingPathComponent("Tests/Scenarios").path
-        let r = try OperatorBinary.run(["eval", scenarios, "--filter", "hot-write", "--json"], timeout: .seconds(300))
+        let r = try await OperatorBinary.run(["eval", scenarios, "--filter", "hot-write", "--json"], timeout: .seconds(300))
         #expect(r.status == 0, "\(r.stderr)")
         let report = Self.object(r.json)
         let results = Self.array(report["results"])
@@ -100,17 +100,17 @@ struct DemoAndIncidentTests {
     }
 
     @Test("eval rejects a scenario file that names no fault or an unknown subject, naming the file")
-    func evalRejectsBadScenarios() throws {
+    func evalRejectsBadScenarios() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         try "name: x\nsubject: tikv-sim\nexpect: { category: node-down, entity: \"store:1\" }\n"
             .write(toFile: dir.file("nofault.yaml"), atomically: true, encoding: .utf8)
-        let r = try OperatorBinary.run(["eval", dir.file("nofault.yaml")])
+        let r = try await OperatorBinary.run(["eval", dir.file("nofault.yaml")])
         #expect(r.status == 2)
         #expect(r.stderr.contains("nofault.yaml") && r.stderr.contains("fault"))
         try "subject: cassandra\nfaults: [{ kind: store-down, target: \"store:1\" }]\nexpect: { category: node-down, entity: \"store:1\" }\n"
             .write(toFile: dir.file("subject.yaml"), atomically: true, encoding: .utf8)
-        let s = try OperatorBinary.run(["eval", dir.file("subject.yaml")])
+        let s = try await OperatorBinary.run(["eval", dir.file("subject.yaml")])
         #expect(s.status == 2)
         #expect(s.stderr.contains("cassandra") && s.stderr.contains("tikv-sim"))
     }
@@ -118,12 +118,12 @@ struct DemoAndIncidentTests {
     /// Issue 9's acceptance on the simulator, through the CLI: one store killed → one open incident
     /// rooted at it with its `store-down` and the cluster's `replication-degraded`; lifting resolves it.
     @Test("A killed store makes one incident with store-down and replication-degraded; lifting the fault resolves it")
-    func killedStoreIsOneIncident() throws {
+    func killedStoreIsOneIncident() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let simulator = try OperatorBinary.start(["simulate", "run", "--port", "0", "--time-scale", "20", "--qps", "100", "--json"])
         defer { simulator.stop() }
-        let endpoints = try Self.waitForJSON(simulator)
+        let endpoints = try await Self.waitForJSON(simulator)
         let control = try #require(endpoints["control_url"] as? String)
         let pd = (endpoints["pd_urls"] as? [String] ?? []).joined(separator: ",")
         let port = try #require(URL(string: control)?.port)
@@ -132,42 +132,69 @@ struct DemoAndIncidentTests {
             ["monitor", "--subject", "tikv", "--endpoints", pd, "--interval", "500ms", "--db", db, "--diagnose", "offline"])
         defer { monitor.stop() }
 
-        func incidents() throws -> [[String: Any]] {
-            Self.array(try OperatorBinary.run(["incidents", "list", "--db", db, "--json"]).json)
+        func incidents() async throws -> [[String: Any]] {
+            Self.array(try await OperatorBinary.run(["incidents", "list", "--db", db, "--json"]).json)
         }
-        func tickets() throws -> [[String: Any]] {
-            Self.array(try OperatorBinary.run(["tickets", "list", "--db", db, "--json"]).json)
+        func tickets() async throws -> [[String: Any]] {
+            Self.array(try await OperatorBinary.run(["tickets", "list", "--db", db, "--json"]).json)
         }
         // Healthy first: the monitor has ticked and opened nothing.
-        try Self.eventually("the monitor's database", timeout: .seconds(30)) {
-            try OperatorBinary.run(["tickets", "list", "--db", db, "--json"]).status == 0
+        try await Self.eventually("the monitor's database", timeout: .seconds(30)) {
+            try await OperatorBinary.run(["tickets", "list", "--db", db, "--json"]).status == 0
         }
-        try Self.sleep(.seconds(2))
-        let early = try tickets()
+        try await Task.sleep(for: .seconds(2))
+        let early = try await tickets()
         #expect(early.isEmpty, "a healthy simulated cluster opens no ticket: \(early)")
 
-        let fault = try OperatorBinary.run(["simulate", "fault", "store-down", "store:2", "--port", "\(port)"])
+        let fault = try await OperatorBinary.run(["simulate", "fault", "store-down", "store:2", "--port", "\(port)"])
         #expect(fault.status == 0, "\(fault.stderr)")
-        try Self.eventually("store-down and replication-degraded in one incident", timeout: .seconds(60)) {
-            let open = try tickets().filter { $0["status"] as? String != "resolved" }
+        try await Self.eventually("store-down and replication-degraded in one incident", timeout: .seconds(60)) {
+            let open = try await tickets().filter { $0["status"] as? String != "resolved" }
             return open.contains { $0["invariant"] as? String == "store-down" }
                 && open.contains { $0["invariant"] as? String == "replication-degraded" }
         }
-        let open = try incidents().filter { $0["status"] as? String != "resolved" }
+        let open = try await incidents().filter { $0["status"] as? String != "resolved" }
         #expect(open.count == 1, "one incident, not one per symptom: \(open.map { $0["title"] ?? "" })")
         let incident = try #require(open.first)
         #expect(incident["root_entity"] as? String == "store:2")
         #expect(incident["root_invariant"] as? String == "store-down")
-        let members = try tickets().filter { $0["incident_id"] as? Int == incident["id"] as? Int }
+        let members = try await tickets().filter { $0["incident_id"] as? Int == incident["id"] as? Int }
         #expect(members.contains { $0["invariant"] as? String == "store-down" && $0["entity"] as? String == "store:2" })
         #expect(members.contains { $0["invariant"] as? String == "replication-degraded" && $0["entity"] as? String == "cluster" })
 
-        let lift = try OperatorBinary.run(["simulate", "lift", "store-down", "store:2", "--port", "\(port)"])
+        let lift = try await OperatorBinary.run(["simulate", "lift", "store-down", "store:2", "--port", "\(port)"])
         #expect(lift.status == 0, "\(lift.stderr)")
-        try Self.eventually("the incident resolved after the lift", timeout: .seconds(90)) {
-            try incidents().first { $0["id"] as? Int == incident["id"] as? Int }?["status"] as? String == "resolved"
+        try await Self.eventually("the incident resolved after the lift", timeout: .seconds(90)) {
+            try await incidents().first { $0["id"] as? Int == incident["id"] as? Int }?["status"] as? String == "resolved"
         }
-        #expect(try tickets().allSatisfy { $0["status"] as? String == "resolved" })
+        #expect(try await tickets().allSatisfy { $0["status"] as? String == "resolved" })
+    }
+
+    @Test("operator check --json against `operator simulate`: healthy (0), a fault on the right entity (1), healthy after the lift")
+    func checkAgainstTheSimulator() async throws {
+        let simulator = try OperatorBinary.start(["simulate", "run", "--port", "0", "--time-scale", "20", "--json"])
+        defer { simulator.stop() }
+        let endpoints = try await Self.waitForJSON(simulator)
+        let pd = (endpoints["pd_urls"] as? [String] ?? []).joined(separator: ",")
+        let port = try #require(URL(string: endpoints["control_url"] as? String ?? "")?.port)
+        func check() async throws -> (Int32, Set<String>) {
+            let r = try await OperatorBinary.run(["check", "--subject", "tikv", "--endpoints", pd, "--json"])
+            let found = Self.array(Self.object(r.json)["violations"]).map { "\($0["invariant"] ?? "") \($0["entity"] ?? "")" }
+            return (r.status, Set(found))
+        }
+        try await Self.eventually("a healthy check", timeout: .seconds(30)) { try await check().0 == 0 }
+        let healthy = try await check()
+        #expect(healthy.0 == 0 && healthy.1.isEmpty, "\(healthy.1)")
+        #expect(Self.object(try await OperatorBinary.run(["check", "--subject", "tikv", "--endpoints", pd, "--json"]).json)["healthy"] as? Bool == true)
+
+        #expect(try await OperatorBinary.run(["simulate", "fault", "disk-full", "store:1", "--port", "\(port)"]).status == 0)
+        try await Self.eventually("store-low-space on store:1", timeout: .seconds(30)) { try await check().1.contains("store-low-space store:1") }
+        let faulty = try await check()
+        #expect(faulty.0 == 1)
+        #expect(!faulty.1.contains { $0.hasSuffix("store:2") || $0.hasSuffix("store:3") }, "only store 1 is at fault: \(faulty.1)")
+
+        #expect(try await OperatorBinary.run(["simulate", "lift", "disk-full", "store:1", "--port", "\(port)"]).status == 0)
+        try await Self.eventually("healthy after the lift", timeout: .seconds(30)) { try await check().0 == 0 }
     }
 
     @Test("SIGTERM stops the monitor promptly, exit 0, with the database intact and its heartbeats written")
@@ -179,18 +206,18 @@ struct DemoAndIncidentTests {
         let monitor = try OperatorBinary.start(
             ["monitor", "--subject", "tikv", "--endpoints", "http://127.0.0.1:\(closedLocalPort())", "--interval", "200ms", "--db", db])
         defer { monitor.stop() }
-        try Self.eventually("an observation-failed ticket", timeout: .seconds(30)) {
-            Self.array(try OperatorBinary.run(["tickets", "list", "--db", db, "--json"]).json)
+        try await Self.eventually("an observation-failed ticket", timeout: .seconds(30)) {
+            Self.array(try await OperatorBinary.run(["tickets", "list", "--db", db, "--json"]).json)
                 .contains { $0["invariant"] as? String == "observation-failed" }
         }
         monitor.signal(SIGTERM)
         // The acceptance bound: stopped within 2 s (wait kills it after that, which fails the status check).
-        let r = try monitor.wait(timeout: .seconds(2))
+        let r = try await monitor.wait(timeout: .seconds(2))
         #expect(r.status == 0, "exit \(r.status): \(r.stderr.suffix(500))")
         let store = try SQLiteTicketStore(path: db)
         let tickets = try await store.tickets(TicketFilter())
         #expect(tickets.count == 1 && tickets.first?.invariant == "observation-failed")
-        let check = try OperatorBinary.run(["tickets", "list", "--db", db, "--json"])
+        let check = try await OperatorBinary.run(["tickets", "list", "--db", db, "--json"])
         #expect(check.status == 0)
         if let sqlite = Self.which("sqlite3") {
             let p = Process()
@@ -206,7 +233,7 @@ struct DemoAndIncidentTests {
     }
 
     @Test("Ctrl-C during the etcd demo exits 130 and leaves no etcd running and no state behind")
-    func ctrlCStopsTheEtcdDemo() throws {
+    func ctrlCStopsTheEtcdDemo() async throws {
         if BenchDetectionTests.skipReason() { return }
         let dir = try TemporaryDirectory(prefix: "operator-demo-test")
         defer {
@@ -216,13 +243,13 @@ struct DemoAndIncidentTests {
         // TMPDIR puts the demo's working directory (data dirs, logs, database) where this test can look.
         let demo = try OperatorBinary.start(["demo", "--subject", "etcd"], environment: ["TMPDIR": dir.path])
         defer { demo.stop() }
-        try Self.eventually("the etcd cluster healthy under the monitor", timeout: .seconds(120)) {
+        try await Self.eventually("the etcd cluster healthy under the monitor", timeout: .seconds(120)) {
             demo.stdoutSoFar.contains("every invariant holds") || !demo.process.isRunning
         }
         #expect(demo.process.isRunning, "\(demo.stderrSoFar)")
         #expect(!BenchDetectionTests.processes(mentioning: dir.path).isEmpty, "etcd members run before the interrupt")
         demo.signal(SIGINT)
-        let r = try demo.wait(timeout: .seconds(60))
+        let r = try await demo.wait(timeout: .seconds(60))
         #expect(r.status == 130, "\(r.stderr)")
         #expect(r.stderr.contains("interrupted"))
         #expect(BenchDetectionTests.processes(mentioning: dir.path).isEmpty, "every member the demo started is stopped")
@@ -232,7 +259,7 @@ struct DemoAndIncidentTests {
 
     // MARK: helpers
 
-    static func waitForJSON(_ running: OperatorBinary.Running) throws -> [String: Any] {
+    static func waitForJSON(_ running: OperatorBinary.Running) async throws -> [String: Any] {
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             let text = running.stdoutSoFar
@@ -240,22 +267,21 @@ struct DemoAndIncidentTests {
                 return object(try JSONSerialization.jsonObject(with: Data(text[..<end.upperBound].utf8)))
             }
             guard running.process.isRunning else { break }
-            usleep(50_000)
+            try await Task.sleep(for: .milliseconds(50))
         }
         throw TestServerError(message: "the simulator printed no endpoints: \(running.stderrSoFar.suffix(500))")
     }
 
-    static func eventually(_ what: String, timeout: Duration, _ condition: () throws -> Bool) throws {
+    static func eventually(_ what: String, timeout: Duration, _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if (try? condition()) == true { return }
-            usleep(250_000)
+            if (try? await condition()) == true { return }
+            try await Task.sleep(for: .milliseconds(250))
         }
-        if try condition() { return }
+        if try await condition() { return }
         throw TestServerError(message: "timed out after \(timeout) waiting for \(what)")
     }
 
-    static func sleep(_ d: Duration) throws { usleep(UInt32(d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000)) }
 
     static func which(_ name: String) -> String? {
         ["/usr/bin/", "/usr/local/bin/", "/bin/"].map { $0 + name }.first { FileManager.default.isExecutableFile(atPath: $0) }

@@ -20,9 +20,9 @@ struct OperatorBinary {
     /// Runs to completion (or kills it after `timeout`).
     @discardableResult
     static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
-                    timeout: Duration = .seconds(120)) throws -> Result {
+                    timeout: Duration = .seconds(120)) async throws -> Result {
         let process = try start(arguments, environment: environment, directory: directory)
-        return try process.wait(timeout: timeout)
+        return try await process.wait(timeout: timeout)
     }
 
     static func start(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws -> Running {
@@ -68,14 +68,16 @@ struct OperatorBinary {
 
         func signal(_ s: Int32) { kill(process.processIdentifier, s) }
 
-        func wait(timeout: Duration) throws -> Result {
+        /// Waits without blocking a thread: every suite shares one test process, and a test that parks
+        /// a cooperative thread for minutes starves the async tests running beside it.
+        func wait(timeout: Duration) async throws -> Result {
             let deadline = ContinuousClock.now + timeout
-            while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
+            while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
             }
-            usleep(50_000)  // let the readability handlers drain
+            try await Task.sleep(for: .milliseconds(50))  // let the readability handlers drain
             return Result(status: process.terminationStatus, stdout: stdoutSoFar, stderr: stderrSoFar)
         }
 

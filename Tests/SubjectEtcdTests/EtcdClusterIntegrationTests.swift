@@ -28,7 +28,7 @@ struct EtcdClusterIntegrationTests {
         let database = try TemporaryDirectory(prefix: "operator-etcd-db")
         defer { database.remove() }
         let store = try SQLiteTicketStore(path: database.file("tickets.db"))
-        let subject = try EtcdSubject(configuration: SubjectConfiguration(endpoints: cluster.endpoints, requestTimeout: .seconds(2)))
+        let subject = try EtcdSubject(configuration: SubjectConfiguration(endpoints: cluster.endpoints, requestTimeout: .seconds(5)))
         let latest = LatestSnapshot<EtcdSnapshot>()
         let ticks = TickCounter()
         let monitor = MonitorService(

@@ -36,7 +36,7 @@ struct GatewayClientTests {
     func postsEmptyObject() async throws {
         let log = RequestLog()
         try await withLocalHTTPServer(fakeMember(log: log)) { url in
-            let client = EtcdGatewayClient(timeout: .seconds(2))
+            let client = EtcdGatewayClient(timeout: .seconds(20))
             let list = try await client.memberList(at: url + "/")
             #expect(list.members.count == 3)
             let entry = try #require(log.all.first { $0.path == "/v3/cluster/member/list" })
@@ -62,7 +62,7 @@ struct GatewayClientTests {
             memberList: #"{"members":[{"ID":"not-a-number","name":"e1"}]}"#,
             status: CannedResponse(status: .serviceUnavailable, body: GatewayFixtures.leaderChanged))
         try await withLocalHTTPServer(router) { url in
-            let client = EtcdGatewayClient(timeout: .seconds(2))
+            let client = EtcdGatewayClient(timeout: .seconds(20))
             let bad = await #expect(throws: EtcdGatewayError.self) { try await client.memberList(at: url) }
             #expect(bad?.description.contains("\(url)/v3/cluster/member/list") == true)
             #expect(bad?.description.contains("field members[0].ID") == true)

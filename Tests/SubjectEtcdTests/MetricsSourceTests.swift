@@ -73,7 +73,7 @@ struct MetricsSourceTests {
         let router = Router()
         router.get("/metrics") { _, _ in script.next() }
         try await withLocalHTTPServer(router) { url in
-            let source = ScrapedMetricsSource(timeout: .seconds(2))
+            let source = ScrapedMetricsSource(timeout: .seconds(20))
             let target = EtcdMetricsTarget(id: EtcdMemberID(hex: GatewayFixtures.e1)!, clientURL: url)
 
             let first = try #require(await source.read([target], window: .seconds(300)).members[target.id])
@@ -108,7 +108,7 @@ struct MetricsSourceTests {
         try await withLocalHTTPServer(router) { url in
             let notEtcd = EtcdMetricsTarget(id: EtcdMemberID(1), clientURL: url)
             let dead = EtcdMetricsTarget(id: EtcdMemberID(2), clientURL: "http://127.0.0.1:\(port)")
-            let reading = await ScrapedMetricsSource(timeout: .seconds(2)).read([notEtcd, dead], window: .seconds(60))
+            let reading = await ScrapedMetricsSource(timeout: .seconds(20)).read([notEtcd, dead], window: .seconds(60))
             #expect(reading.members.isEmpty)
             #expect(reading.errors[notEtcd.id]?.contains("\(url)/metrics has no etcd_server_*") == true)
             #expect(reading.errors[dead.id]?.contains("127.0.0.1:\(port)/metrics: connection refused") == true)
@@ -141,7 +141,7 @@ struct MetricsSourceTests {
             }
         }
         try await withLocalHTTPServer(router) { url in
-            let source = PrometheusMetricsSource(baseURL: url, timeout: .seconds(2))
+            let source = PrometheusMetricsSource(baseURL: url, timeout: .seconds(20))
             let e1 = EtcdMetricsTarget(id: EtcdMemberID(1), clientURL: "http://127.0.0.1:2379")
             let e3 = EtcdMetricsTarget(id: EtcdMemberID(3), clientURL: "http://127.0.0.1:32379")
             let reading = await source.read([e1, e3], window: .seconds(300))

@@ -34,7 +34,7 @@ struct ObservationTests {
         try await withLocalHTTPServer(router) { url in
             selfURL.withLock { $0 = url }
             let subject = try EtcdSubject(
-                configuration: SubjectConfiguration(endpoints: ["http://127.0.0.1:\(deadPort)", url], requestTimeout: .seconds(2)))
+                configuration: SubjectConfiguration(endpoints: ["http://127.0.0.1:\(deadPort)", url], requestTimeout: .seconds(20)))
             let s = try await subject.observe()
             #expect(s.answeredBy == url)
             #expect(s.endpointErrors.count == 1, "the dead endpoint was tried first")

@@ -52,7 +52,7 @@ struct PrometheusIntegrationTests {
         let url = "http://127.0.0.1:\(port)"
 
         // The first series appear only after discovery's 5 s throttle (§B): wait for series, not /-/ready.
-        let api = PrometheusAPI(baseURL: url, timeout: .seconds(2))
+        let api = PrometheusAPI(baseURL: url, timeout: .seconds(20))
         try await eventually("etcd_server_has_leader for 3 instances", within: .seconds(90)) {
             (try? await api.queryVector("etcd_server_has_leader").count) == 3
         }
@@ -63,7 +63,7 @@ struct PrometheusIntegrationTests {
         }
 
         let subject = try EtcdSubject(
-            configuration: SubjectConfiguration(endpoints: cluster.endpoints, prometheusURL: url, requestTimeout: .seconds(2)))
+            configuration: SubjectConfiguration(endpoints: cluster.endpoints, prometheusURL: url, requestTimeout: .seconds(10)))
         let s = try await subject.observe()
         #expect(s.metricsSource == "prometheus \(url)")
         for m in s.members {

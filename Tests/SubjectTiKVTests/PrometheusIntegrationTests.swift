@@ -33,7 +33,7 @@ struct PrometheusIntegrationTests {
             }
             try await withLocalHTTPServer(try fakePDRouter(stores: stores, log: RequestLog())) { pdURL in
                 try await PrometheusServer.with(scraping: addresses) { promURL in
-                    let api = PrometheusAPI(baseURL: promURL, timeout: .seconds(3))
+                    let api = PrometheusAPI(baseURL: promURL, timeout: .seconds(20))
                     // Every store has at least 6 samples in the last 10 s, so a [5s] rate is fully covered.
                     try await PrometheusServer.waitForSeries(
                         api, "count_over_time(process_cpu_seconds_total[10s]) >= 6", count: models.count)
@@ -41,10 +41,10 @@ struct PrometheusIntegrationTests {
                     let viaPrometheus = try TiKVSubject(
                         configuration: SubjectConfiguration(
                             endpoints: [pdURL], prometheusURL: promURL,
-                            settings: ["prometheus_rate_window": "5s"], requestTimeout: .seconds(3)))
+                            settings: ["prometheus_rate_window": "5s"], requestTimeout: .seconds(10)))
                     let direct = try TiKVSubject(
                         configuration: SubjectConfiguration(
-                            endpoints: [pdURL], settings: ["direct_scrape_warmup": "2s"], requestTimeout: .seconds(3)))
+                            endpoints: [pdURL], settings: ["direct_scrape_warmup": "2s"], requestTimeout: .seconds(10)))
                     let p = try await viaPrometheus.observe()
                     let d = try await direct.observe()
                     #expect(p.metricsSource == "prometheus")

@@ -2,107 +2,109 @@ import Foundation
 import OperatorTestSupport
 import Testing
 
-/// `operator bench logs` and `operator bench diagnosis` run and print well-formed results. Numbers are
-/// never compared with thresholds: only shapes and relations that must hold whatever the machine.
-@Suite("operator bench logs / diagnosis")
-struct BenchCommandsTests {
-    @Test func logsPrintsThroughputNextToGrep() async throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let r = try await OperatorBinary.run(["bench", "logs", "--size", "2MiB", "--work-directory", dir.path, "--json"])
-        #expect(r.status == 0, "\(r.stderr)")
-        let json = try #require(r.json as? [String: Any], "stdout: \(r.stdout)")
-        let bytes = try #require(json["bytes"] as? Int)
-        let lines = try #require(json["lines"] as? Int)
-        #expect(bytes >= 2 * 1_048_576)
-        #expect(lines > 0)
-        let parser = try #require(json["parser"] as? [String: Any])
-        #expect(parser["bytes"] as? Int == bytes)
-        #expect(parser["lines"] as? Int == lines)
-        let events = try #require(parser["events"] as? Int)
-        let ignored = try #require(parser["ignored"] as? Int)
-        let unparseable = try #require(parser["unparseable"] as? Int)
-        #expect(events + ignored + unparseable == lines, "every line is counted once")
-        #expect(unparseable == 0, "the generator writes only TiKV log lines")
-        #expect((parser["elapsed_seconds"] as? Double ?? 0) > 0)
-        let matches = try #require(json["grep_matches"] as? Int)
-        #expect((0...lines).contains(matches))
-        #expect((json["grep_seconds"] as? Double ?? 0) > 0)
-        #expect((json["ratio"] as? Double ?? 0) > 0)
-        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path)
-        #expect(left.isEmpty, "the generated log and pattern file are removed: \(left)")
-    }
-
-    @Test func tickCostMeasuresThreeSizesAndNeverListsRegions() async throws {
-        let r = try await OperatorBinary.run(
-            ["bench", "tick-cost", "--stores", "6", "--regions", "50000", "--ticks", "3", "--warmup", "2", "--json"],
-            timeout: .seconds(240))
-        #expect(r.status == 0, "\(r.stderr)")
-        let json = try #require(r.json as? [String: Any], "stdout: \(r.stdout)")
-        let sizes = try #require(json["sizes"] as? [[String: Any]])
-        #expect(sizes.map { "\($0["stores"] ?? "-")/\($0["regions"] ?? "-")" } == ["3/10", "3/50000", "6/50000"])
-        for size in sizes {
-            #expect(size["ticks"] as? Int == 3)
-            #expect(size["region_list_requests_per_tick"] as? Double == 0, "a tick never lists every region")
-            #expect((size["rss_peak_bytes"] as? Int ?? 0) >= (size["rss_before_bytes"] as? Int ?? .max))
-            let tick = try #require(size["tick"] as? [String: Any])
-            #expect((tick["p50_seconds"] as? Double ?? 0) > 0)
-            #expect(size["tick_errors"] as? [String] == [], "every tick observed the simulated cluster")
+extension EndToEnd {
+    /// `operator bench logs` and `operator bench diagnosis` run and print well-formed results. Numbers are
+    /// never compared with thresholds: only shapes and relations that must hold whatever the machine.
+    @Suite("operator bench logs / diagnosis")
+    struct BenchCommandsTests {
+        @Test func logsPrintsThroughputNextToGrep() async throws {
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            let r = try await OperatorBinary.run(["bench", "logs", "--size", "2MiB", "--work-directory", dir.path, "--json"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let json = try #require(r.json as? [String: Any], "stdout: \(r.stdout)")
+            let bytes = try #require(json["bytes"] as? Int)
+            let lines = try #require(json["lines"] as? Int)
+            #expect(bytes >= 2 * 1_048_576)
+            #expect(lines > 0)
+            let parser = try #require(json["parser"] as? [String: Any])
+            #expect(parser["bytes"] as? Int == bytes)
+            #expect(parser["lines"] as? Int == lines)
+            let events = try #require(parser["events"] as? Int)
+            let ignored = try #require(parser["ignored"] as? Int)
+            let unparseable = try #require(parser["unparseable"] as? Int)
+            #expect(events + ignored + unparseable == lines, "every line is counted once")
+            #expect(unparseable == 0, "the generator writes only TiKV log lines")
+            #expect((parser["elapsed_seconds"] as? Double ?? 0) > 0)
+            let matches = try #require(json["grep_matches"] as? Int)
+            #expect((0...lines).contains(matches))
+            #expect((json["grep_seconds"] as? Double ?? 0) > 0)
+            #expect((json["ratio"] as? Double ?? 0) > 0)
+            let left = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+            #expect(left.isEmpty, "the generated log and pattern file are removed: \(left)")
         }
-        // The same PD requests per tick whatever the region count: counts and checks, never a listing.
-        let requests = sizes.map { $0["requests_per_tick"] as? [String: Double] ?? [:] }
-        #expect(!requests[0].isEmpty && requests[0] == requests[1] && requests[1] == requests[2])
-    }
 
-    @Test func diagnosisTimesEveryIncidentAndDiagnosesItAsExpected() async throws {
-        let r = try await OperatorBinary.run(["bench", "diagnosis", "--iterations", "40", "--build-iterations", "5", "--json"])
-        #expect(r.status == 0, "\(r.stderr)")
-        let json = try #require(r.json as? [String: Any], "stdout: \(r.stdout)")
-        #expect(json["iterations"] as? Int == 40)
-        #expect(json["build_iterations"] as? Int == 5)
-        let incidents = try #require(json["incidents"] as? [[String: Any]])
-        let scenarios = Set(incidents.compactMap { $0["scenario"] as? String })
-        #expect(scenarios.count == 5, "one or more incidents per scenario: \(scenarios)")
-        for incident in incidents {
-            let name = incident["scenario"] as? String ?? "?"
-            #expect((incident["context_tokens"] as? Int ?? 0) > 0, "\(name)")
-            #expect(incident["context_tokens"] as? Int == (incident["context_bytes"] as? Int ?? 0) / 4, "\(name): tokens are bytes / 4")
-            #expect((incident["tickets"] as? Int ?? 0) >= 1, "\(name)")
-            #expect(incident["valid"] as? Bool == true, "\(name): the diagnosis passes validation")
-            #expect(incident["matches_expected"] as? Bool == true,
-                    "\(name): diagnosed \(incident["diagnosed"] ?? "?"), expected \(incident["expected"] ?? "?")")
-            let diagnose = try #require(incident["diagnose"] as? [String: Any])
-            let build = try #require(incident["build"] as? [String: Any])
-            #expect(diagnose["count"] as? Int == 40, "\(name)")
-            #expect(build["count"] as? Int == 5, "\(name)")
-            try expectOrdered(diagnose, "\(name) diagnose")
-            try expectOrdered(build, "\(name) build")
+        @Test func tickCostMeasuresThreeSizesAndNeverListsRegions() async throws {
+            let r = try await OperatorBinary.run(
+                ["bench", "tick-cost", "--stores", "6", "--regions", "50000", "--ticks", "3", "--warmup", "2", "--json"],
+                timeout: .seconds(240))
+            #expect(r.status == 0, "\(r.stderr)")
+            let json = try #require(r.json as? [String: Any], "stdout: \(r.stdout)")
+            let sizes = try #require(json["sizes"] as? [[String: Any]])
+            #expect(sizes.map { "\($0["stores"] ?? "-")/\($0["regions"] ?? "-")" } == ["3/10", "3/50000", "6/50000"])
+            for size in sizes {
+                #expect(size["ticks"] as? Int == 3)
+                #expect(size["region_list_requests_per_tick"] as? Double == 0, "a tick never lists every region")
+                #expect((size["rss_peak_bytes"] as? Int ?? 0) >= (size["rss_before_bytes"] as? Int ?? .max))
+                let tick = try #require(size["tick"] as? [String: Any])
+                #expect((tick["p50_seconds"] as? Double ?? 0) > 0)
+                #expect(size["tick_errors"] as? [String] == [], "every tick observed the simulated cluster")
+            }
+            // The same PD requests per tick whatever the region count: counts and checks, never a listing.
+            let requests = sizes.map { $0["requests_per_tick"] as? [String: Double] ?? [:] }
+            #expect(!requests[0].isEmpty && requests[0] == requests[1] && requests[1] == requests[2])
         }
-        let killed = incidents.filter { ($0["scenario"] as? String)?.contains("killed") == true }
-        #expect(killed.allSatisfy { ($0["log_events"] as? Int ?? 0) > 0 }, "the kill scenarios carry parsed etcd log events")
-        let overall = try #require(json["overall"] as? [String: Any])
-        #expect(overall["count"] as? Int == 40 * incidents.count)
-        try expectOrdered(overall, "overall")
-    }
 
-    @Test func diagnosisAsATable() async throws {
-        let r = try await OperatorBinary.run(["bench", "diagnosis", "--iterations", "5", "--markdown"])
-        #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains("### Offline diagnosis latency per incident"))
-        #expect(r.stdout.contains("| incident | root ticket |"))
-        #expect(r.stdout.contains("quorum-lost on cluster"))
-    }
+        @Test func diagnosisTimesEveryIncidentAndDiagnosesItAsExpected() async throws {
+            let r = try await OperatorBinary.run(["bench", "diagnosis", "--iterations", "40", "--build-iterations", "5", "--json"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let json = try #require(r.json as? [String: Any], "stdout: \(r.stdout)")
+            #expect(json["iterations"] as? Int == 40)
+            #expect(json["build_iterations"] as? Int == 5)
+            let incidents = try #require(json["incidents"] as? [[String: Any]])
+            let scenarios = Set(incidents.compactMap { $0["scenario"] as? String })
+            #expect(scenarios.count == 5, "one or more incidents per scenario: \(scenarios)")
+            for incident in incidents {
+                let name = incident["scenario"] as? String ?? "?"
+                #expect((incident["context_tokens"] as? Int ?? 0) > 0, "\(name)")
+                #expect(incident["context_tokens"] as? Int == (incident["context_bytes"] as? Int ?? 0) / 4, "\(name): tokens are bytes / 4")
+                #expect((incident["tickets"] as? Int ?? 0) >= 1, "\(name)")
+                #expect(incident["valid"] as? Bool == true, "\(name): the diagnosis passes validation")
+                #expect(incident["matches_expected"] as? Bool == true,
+                        "\(name): diagnosed \(incident["diagnosed"] ?? "?"), expected \(incident["expected"] ?? "?")")
+                let diagnose = try #require(incident["diagnose"] as? [String: Any])
+                let build = try #require(incident["build"] as? [String: Any])
+                #expect(diagnose["count"] as? Int == 40, "\(name)")
+                #expect(build["count"] as? Int == 5, "\(name)")
+                try expectOrdered(diagnose, "\(name) diagnose")
+                try expectOrdered(build, "\(name) build")
+            }
+            let killed = incidents.filter { ($0["scenario"] as? String)?.contains("killed") == true }
+            #expect(killed.allSatisfy { ($0["log_events"] as? Int ?? 0) > 0 }, "the kill scenarios carry parsed etcd log events")
+            let overall = try #require(json["overall"] as? [String: Any])
+            #expect(overall["count"] as? Int == 40 * incidents.count)
+            try expectOrdered(overall, "overall")
+        }
 
-    @Test func badSizesAndCountsAreUsageErrors() async throws {
-        let zero = try await OperatorBinary.run(["bench", "diagnosis", "--iterations", "0"])
-        #expect(zero.status == 2)
-        #expect(zero.stderr.contains("--iterations"))
-        let kills = try await OperatorBinary.run(["bench", "detection", "--kills", "0"])
-        #expect(kills.status == 2)
-        #expect(kills.stderr.contains("--kills"))
-        let skip = try await OperatorBinary.run(["bench", "all", "--skip", "everything"])
-        #expect(skip.status == 2)
-        #expect(skip.stderr.contains("detection, tick-cost, logs, diagnosis"))
+        @Test func diagnosisAsATable() async throws {
+            let r = try await OperatorBinary.run(["bench", "diagnosis", "--iterations", "5", "--markdown"])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout.contains("### Offline diagnosis latency per incident"))
+            #expect(r.stdout.contains("| incident | root ticket |"))
+            #expect(r.stdout.contains("quorum-lost on cluster"))
+        }
+
+        @Test func badSizesAndCountsAreUsageErrors() async throws {
+            let zero = try await OperatorBinary.run(["bench", "diagnosis", "--iterations", "0"])
+            #expect(zero.status == 2)
+            #expect(zero.stderr.contains("--iterations"))
+            let kills = try await OperatorBinary.run(["bench", "detection", "--kills", "0"])
+            #expect(kills.status == 2)
+            #expect(kills.stderr.contains("--kills"))
+            let skip = try await OperatorBinary.run(["bench", "all", "--skip", "everything"])
+            #expect(skip.status == 2)
+            #expect(skip.stderr.contains("detection, tick-cost, logs, diagnosis"))
+        }
     }
 }
 

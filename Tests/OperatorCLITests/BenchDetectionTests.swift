@@ -12,14 +12,16 @@ extension EndToEnd {
 
         /// Nil when everything is installed, else what is missing.
         static var missing: String? {
-            let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin") + ":/usr/sbin:/sbin"
-            let dirs = path.split(separator: ":").map(String.init)
-            let absent = programs.filter { names in
-                !names.contains { name in dirs.contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(name)") } }
-            }
+            let absent = programs.filter { names in !names.contains { installed($0) != nil } }
             guard !absent.isEmpty else { return nil }
             return absent.map { $0.joined(separator: " or ") }.joined(separator: ", ")
                 + " not installed (apt-get install -y etcd-server prometheus prometheus-alertmanager)"
+        }
+
+        /// Where `name` is installed: PATH, then the sbin directories Debian puts daemons in.
+        static func installed(_ name: String) -> String? {
+            let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin") + ":/usr/sbin:/sbin"
+            return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
         }
 
         static func skipReason() -> Bool {

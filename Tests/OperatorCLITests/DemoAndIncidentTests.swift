@@ -220,7 +220,7 @@ extension EndToEnd {
             #expect(tickets.count == 1 && tickets.first?.invariant == "observation-failed")
             let check = try await OperatorBinary.run(["tickets", "list", "--db", db, "--json"])
             #expect(check.status == 0)
-            if let sqlite = Self.which("sqlite3") {
+            if let sqlite = BenchDetectionTests.installed("sqlite3") {
                 let p = Process()
                 p.executableURL = URL(fileURLWithPath: sqlite)
                 p.arguments = [db, "PRAGMA integrity_check; SELECT count(*) > 0 FROM heartbeat;"]
@@ -282,11 +282,6 @@ extension EndToEnd {
             }
             if try await condition() { return }
             throw TestServerError(message: "timed out after \(timeout) waiting for \(what)")
-        }
-
-
-        static func which(_ name: String) -> String? {
-            ["/usr/bin/", "/usr/local/bin/", "/bin/"].map { $0 + name }.first { FileManager.default.isExecutableFile(atPath: $0) }
         }
     }
 }

@@ -155,7 +155,7 @@ public struct TiKVObserver: Sendable {
         v.lastHeartbeat = heartbeat
         // A heartbeat stamped in our future means PD's clock runs ahead of this machine's (or a
         // simulator runs time faster): its age is unknown, and "0 ms ago" beside Disconnected would mislead.
-        v.heartbeatAgeSeconds = heartbeat.flatMap { now.timeIntervalSince($0) >= -1 ? max(0, now.timeIntervalSince($0)) : nil }
+        v.heartbeatAgeSeconds = heartbeat.map { now.timeIntervalSince($0) }.flatMap { $0 >= -1 ? max(0, $0) : nil }
         v.uptimeSeconds = info.status.uptime?.seconds
         return v
     }

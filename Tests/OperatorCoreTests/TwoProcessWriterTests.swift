@@ -46,6 +46,8 @@ struct TwoProcessWriterTests {
         defer { if child.isRunning { kill(child.processIdentifier, SIGKILL) } }
 
         try await Self.writeAll(into: db.path, seed: 0)
+        // Wait without parking a cooperative thread: the other suites in this process need it.
+        while child.isRunning { try await Task.sleep(for: .milliseconds(20)) }
         child.waitUntilExit()
         #expect(child.terminationStatus == 0, "the child writer failed")
 

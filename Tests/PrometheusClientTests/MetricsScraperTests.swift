@@ -36,7 +36,7 @@ struct MetricsScraperTests {
     @Test("a page is parsed; a broken line is counted, not fatal")
     func scrapes() async throws {
         try await withLocalHTTPServer(exporter()) { url in
-            let scrape = try await MetricsScraper(url: url + "/metrics").scrape()
+            let scrape = try await MetricsScraper(url: url + "/metrics", timeout: .seconds(20)).scrape()
             #expect(scrape.url == url + "/metrics")
             #expect(scrape.page.value("tikv_store_size_bytes", ["type": "available"]) == 7_516_192_768)
             #expect(scrape.page.value("tikv_raftstore_region_count", ["type": "leader"]) == 17)
@@ -52,7 +52,7 @@ struct MetricsScraperTests {
                 ("/fail", .httpStatus(500)), ("/nope", .httpStatus(404)),
             ] {
                 let error = await #expect(throws: MetricsScrapeError.self) {
-                    try await MetricsScraper(url: url + path).scrape()
+                    try await MetricsScraper(url: url + path, timeout: .seconds(20)).scrape()
                 }
                 #expect(error?.reason == expected, "\(path)")
                 #expect(error?.description.contains(url + path) == true, "\(path)")

@@ -50,7 +50,7 @@ struct GatewayClientTests {
     func unhealthyIsAnAnswer() async throws {
         let router = fakeMember(health: CannedResponse(status: .serviceUnavailable, contentType: "text/plain", body: GatewayFixtures.unhealthy))
         try await withLocalHTTPServer(router) { url in
-            let health = try await EtcdGatewayClient().health(at: url)
+            let health = try await EtcdGatewayClient(timeout: .seconds(20)).health(at: url)
             #expect(!health.healthy)
             #expect(health.httpStatus == 503)
         }

@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "TiKVSimulator", targets: ["TiKVSimulator"]),
         .library(name: "DeployLocal", targets: ["DeployLocal"]),
         .library(name: "DiagnosisProviders", targets: ["DiagnosisProviders"]),
+        .library(name: "OperatorConfiguration", targets: ["OperatorConfiguration"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -121,10 +122,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // operator.yaml and the checks every setting passes (ranges, URLs), whichever source it came from.
+        .target(
+            name: "OperatorConfiguration",
+            dependencies: ["OperatorCore", .product(name: "Yams", package: "Yams")]
+        ),
         .executableTarget(
             name: "OperatorCLI",
             dependencies: [
                 "OperatorCore",
+                "OperatorConfiguration",
+                "OperatorHTTP",
                 "PrometheusClient",
                 "SubjectTiKV",
                 "SubjectEtcd",
@@ -151,7 +159,17 @@ let package = Package(
             ],
             path: "Tests/OperatorTestSupport"
         ),
-        .testTarget(name: "OperatorCoreTests", dependencies: ["OperatorCore"]),
+        .testTarget(
+            name: "OperatorCoreTests", dependencies: ["OperatorCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "OperatorConfigurationTests", dependencies: ["OperatorConfiguration", "OperatorCore"]),
+        .testTarget(
+            name: "OperatorHTTPTests",
+            dependencies: [
+                "OperatorHTTP", "PrometheusClient", "OperatorTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "PrometheusClientTests", dependencies: ["PrometheusClient", "OperatorTestSupport"]),
         .testTarget(
             name: "SubjectTiKVTests",
@@ -189,6 +207,11 @@ let package = Package(
             dependencies: ["DiagnosisProviders", "OperatorCore", "OperatorTestSupport", .product(name: "Hummingbird", package: "hummingbird")]
         ),
         // End-to-end: runs the built `operator` binary as a user would.
-        .testTarget(name: "OperatorCLITests", dependencies: ["OperatorCore", "OperatorTestSupport"]),
+        .testTarget(
+            name: "OperatorCLITests",
+            dependencies: [
+                "OperatorCore", "OperatorTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]),
     ]
 )

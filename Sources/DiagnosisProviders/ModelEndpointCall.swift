@@ -64,6 +64,7 @@ struct ModelEndpointCall: Sendable {
             for (name, value) in headers { request.headers.add(name: name, value: value) }
             request.body = .bytes(ByteBuffer(bytes: payload))
             var retryAfter: Duration?
+            HTTPCredentials.apply(to: &request)
             do {
                 let response = try await OperatorHTTPClient.shared.execute(request, timeout: .nanoseconds(Int64(policy.timeout.seconds * 1e9)))
                 let bytes = try await response.body.collect(upTo: 8 << 20)

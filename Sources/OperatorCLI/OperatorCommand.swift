@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import OperatorConfiguration
+import OperatorCore
 
 @main
 struct OperatorCommand: AsyncParsableCommand {
@@ -30,7 +32,7 @@ struct OperatorCommand: AsyncParsableCommand {
     )
 
     /// Runs the command and maps failures to exit codes: 0 success, 1 failure (or violations found),
-    /// 2 bad usage or an unobservable cluster.
+    /// 2 bad usage, a bad setting, a database that cannot be opened, or an unobservable cluster.
     static func main() async {
         do {
             var command = try parseAsRoot()
@@ -42,11 +44,19 @@ struct OperatorCommand: AsyncParsableCommand {
         } catch let failure as CLIFailure {
             if !failure.message.isEmpty { Output.error(failure.message) }
             Foundation.exit(failure.exitCode)
+        } catch let error as ConfigurationError {
+            // A setting from a flag, the environment or operator.yaml that cannot be used: bad usage.
+            Output.error(error.message)
+            Foundation.exit(2)
+        } catch let error as SQLiteTicketStore.OpenError {
+            // Exit 1 means "violations found" to `check`; a database that cannot be opened is not that.
+            Output.error(error.description)
+            Foundation.exit(2)
         } catch {
             let code = exitCode(for: error)
             let message = fullMessage(for: error)
             if code == .success {
-                if !message.isEmpty { print(message) }
+                if !message.isEmpty { Output.line(message) }
                 Foundation.exit(0)
             }
             if !message.isEmpty { Output.error(message) }

@@ -70,7 +70,7 @@ extension EndToEnd {
 
         @Test func aMissingDatabaseIsAnErrorNotAnEmptyList() async throws {
             let r = try await OperatorBinary.run(["tickets", "list", "--db", "/nonexistent/dir/operator.db"])
-            #expect(r.status == 1)
+            #expect(r.status == 2)
             #expect(r.stderr.contains("/nonexistent/dir/operator.db"))
         }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OperatorConfiguration
 import Logging
 import OperatorCore
 import TiKVSimulator
@@ -127,7 +128,7 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     static func duration(_ text: String, flag: String) throws -> Duration {
-        do { return try DurationText.duration(text) } catch { throw CLIFailure("\(flag): \(error)", exitCode: 2) }
+        try SettingLimits.harnessDuration(flag).parse(text, from: .flag(flag))
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DeployLocal
 import Foundation
+import OperatorConfiguration
 import OperatorCore
 
 struct DeployCommand: AsyncParsableCommand {
@@ -57,12 +58,8 @@ struct DeployCommand: AsyncParsableCommand {
                         : "subject \(registration.name) has no \"\(backend ?? "")\" deployment; backends: \(known.joined(separator: ", "))",
                     exitCode: 2)
             }
-            let timeout: Duration
-            do {
-                timeout = try DurationText.duration(healthTimeout ?? (backendName == "compose" ? "5m" : "60s"))
-            } catch {
-                throw CLIFailure("--health-timeout: \(error)", exitCode: 2)
-            }
+            let timeout = try SettingLimits.harnessDuration("--health-timeout").parse(
+                healthTimeout ?? (backendName == "compose" ? "5m" : "60s"), from: .flag("--health-timeout"))
             let directory = state.resolved
             let plan: DeploymentPlan
             do {
@@ -128,12 +125,7 @@ struct DeployCommand: AsyncParsableCommand {
 
         func run() async throws {
             try CLILogging.bootstrap(level: nil, fallback: .warning)
-            let grace: Duration
-            do {
-                grace = try DurationText.duration(self.grace)
-            } catch {
-                throw CLIFailure("--grace: \(error)", exitCode: 2)
-            }
+            let grace = try SettingLimits.harnessDuration("--grace", minimum: .zero).parse(self.grace, from: .flag("--grace"))
             var deployment = try state.load()
             if var process = deployment as? ProcessDeployment {
                 process.stopGracePeriod = grace

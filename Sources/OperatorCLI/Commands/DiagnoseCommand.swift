@@ -1,4 +1,5 @@
 import ArgumentParser
+import OperatorConfiguration
 import Foundation
 import Logging
 import OperatorCore

@@ -206,6 +206,7 @@ struct LogEventPrinter {
     func print(_ event: LogEvent, line: Int) {
         if json {
             Swift.print(encode(LogEventLine(line: line, event: event)))
+            Output.stopIfStdoutClosed()
             return
         }
         let time = event.time.map(Timestamp.format) ?? "-"
@@ -215,6 +216,7 @@ struct LogEventPrinter {
         details.append("\"\(message)\"")
         Swift.print(
             row(time, event.level, event.kind, event.entity?.description ?? "-", details.joined(separator: " ")))
+        Output.stopIfStdoutClosed()
     }
 
     func print(_ summary: LogParseSummary) {

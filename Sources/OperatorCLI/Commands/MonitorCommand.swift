@@ -1,4 +1,5 @@
 import ArgumentParser
+import OperatorConfiguration
 import Foundation
 import Logging
 import OperatorCore
@@ -38,27 +39,26 @@ struct MonitorCommand: AsyncParsableCommand {
         let logger = Logger(label: "operator")
         let resolved = try cluster.resolve(logger: logger)
         let file = resolved.file
-        let intervalText = try interval ?? file.string("interval") ?? "5s"
-        let timeoutText = try tickTimeout ?? file.string("tick_timeout")
-        let configuration: MonitorConfiguration
-        do {
-            let every = try DurationText.duration(intervalText)
-            guard every > .zero else { throw CLIFailure("--interval must be positive, got \(intervalText)", exitCode: 2) }
-            configuration = MonitorConfiguration(
-                interval: every, tickTimeout: try timeoutText.map { try DurationText.duration($0) },
-                policy: TicketPolicy(resolveAfterAbsentTicks: try resolveAfter ?? file.int("resolve_after") ?? 3))
-        } catch let error as DurationText.ParseError {
-            throw CLIFailure("--interval/--tick-timeout: \(error)", exitCode: 2)
-        }
-        if let port = try metricsPort ?? file.int("metrics_port"), !(1...65535).contains(port) {
-            throw CLIFailure("--metrics-port must be 1…65535, got \(port)", exitCode: 2)
-        }
+        // Flags win over operator.yaml; both are held to the same ranges (SettingLimits).
+        let every = try interval.map { try SettingLimits.interval.parse($0, from: .flag("--interval")) }
+            ?? file.duration(SettingLimits.interval) ?? .seconds(5)
+        let tickBudget = try tickTimeout.map { try SettingLimits.tickTimeout.parse($0, from: .flag("--tick-timeout")) }
+            ?? file.duration(SettingLimits.tickTimeout)
+        let absentTicks = try resolveAfter.map { try SettingLimits.resolveAfter.check($0, from: .flag("--resolve-after")) }
+            ?? file.integer(SettingLimits.resolveAfter) ?? 3
+        let port = try metricsPort.map { try SettingLimits.metricsPort.check($0, from: .flag("--metrics-port")) }
+            ?? file.integer(SettingLimits.metricsPort)
+        let configuration = MonitorConfiguration(
+            interval: every, tickTimeout: tickBudget, policy: TicketPolicy(resolveAfterAbsentTicks: absentTicks))
         let store = try database.open(config: file)
-        try await monitor(try resolved.makeSubject(), store: store, configuration: configuration, file: file, logger: logger)
+        try await monitor(
+            try resolved.makeSubject(), store: store, configuration: configuration, file: file, metricsPort: port,
+            endpoints: resolved.configuration.endpoints, logger: logger)
     }
 
     private func monitor<S: Subject>(
-        _ subject: S, store: SQLiteTicketStore, configuration: MonitorConfiguration, file: OperatorConfigFile, logger: Logger
+        _ subject: S, store: SQLiteTicketStore, configuration: MonitorConfiguration, file: OperatorConfigFile, metricsPort: Int?,
+        endpoints: [String], logger: Logger
     ) async throws {
         let latest = LatestSnapshot<S.Snapshot>()
         var services: [any Service] = [
@@ -69,14 +69,15 @@ struct MonitorCommand: AsyncParsableCommand {
             let diagnoser = try DiagnoserFactory.make(diagnoserName, for: subject, config: file)
             services.append(DiagnosisRunner(subject: subject, store: store, diagnoser: diagnoser, logger: logger, latest: latest))
         }
-        if let port = try metricsPort ?? file.int("metrics_port") {
+        if let port = metricsPort {
             services.append(MetricsEndpoint.service(port: port, logger: logger))
             logger.notice("serving operator metrics", metadata: ["url": "http://127.0.0.1:\(port)/metrics"])
         }
         logger.notice(
             "watching \(subject.name)",
             metadata: [
-                "endpoints": "\(cluster.endpoints ?? "default")", "db": "\(store.path)",
+                // The resolved URLs: userinfo was removed where they entered.
+                "endpoints": "\(endpoints.joined(separator: ","))", "db": "\(store.path)",
                 "interval": "\(DurationText.format(configuration.interval))",
                 "diagnoser": "\(diagnoserName ?? "none")",
             ])

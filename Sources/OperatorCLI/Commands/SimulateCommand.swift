@@ -152,7 +152,7 @@ struct SimulateCommand: AsyncParsableCommand {
     }
 
     static func write(_ text: String) {
-        FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+        Output.text(text.hasSuffix("\n") ? text : text + "\n")
     }
 
     static func jsonText(_ value: some Encodable) -> String {

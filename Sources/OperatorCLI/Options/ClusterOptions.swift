@@ -1,7 +1,9 @@
 import ArgumentParser
+import OperatorConfiguration
 import Foundation
 import Logging
 import OperatorCore
+import OperatorHTTP
 
 /// Which cluster to talk to: `--subject`, `--endpoints`, `--prometheus`, with their fallbacks.
 struct ClusterOptions: ParsableArguments {
@@ -57,31 +59,34 @@ struct ClusterOptions: ParsableArguments {
         } catch {
             throw CLIFailure(error.description, exitCode: 2)
         }
-        let rawEndpoints: [String] =
+        // Every URL is checked and loses its userinfo here, where it enters the program; the credentials
+        // go to the HTTP layer alone (see `EndpointURL`, `HTTPCredentials`).
+        let endpointURLs: [EndpointURL] =
             if let endpoints {
-                Self.splitList(endpoints)
+                try Self.parseURLs(Self.splitList(endpoints), from: .flag("--endpoints"))
             } else if let variable = registration.endpointsEnvironmentVariable, let value = env[variable], !value.isEmpty {
-                Self.splitList(value)
-            } else if let fromFile = try file.list("endpoints") {
+                try Self.parseURLs(Self.splitList(value), from: .environment(variable))
+            } else if let fromFile = try file.endpointURLs("endpoints") {
                 fromFile
             } else {
-                registration.defaultEndpoints
+                try Self.parseURLs(registration.defaultEndpoints, from: .flag("--endpoints"))
             }
-        let endpoints = try rawEndpoints.map { try Self.normalizeURL($0, flag: "--endpoints") }
-        guard !endpoints.isEmpty else {
+        guard !endpointURLs.isEmpty else {
             throw CLIFailure("no endpoints for \(registration.name); pass --endpoints URL[,URL...]", exitCode: 2)
         }
-        let filePrometheus = try file.string("prometheus")
-        let prometheusText = prometheus ?? env["PROMETHEUS_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? filePrometheus
-        let prometheusURL = try prometheusText.map { try Self.normalizeURL($0, flag: "--prometheus") }
-        let timeout: Duration
-        do {
-            timeout = try DurationText.duration(requestTimeout)
-        } catch {
-            throw CLIFailure("--request-timeout: \(error)", exitCode: 2)
-        }
+        let prometheusURL: EndpointURL? =
+            if let prometheus {
+                try EndpointURL.parse(prometheus, from: .flag("--prometheus"))
+            } else if let value = env["PROMETHEUS_URL"], !value.isEmpty {
+                try EndpointURL.parse(value, from: .environment("PROMETHEUS_URL"))
+            } else {
+                try file.endpointURL("prometheus")
+            }
+        for url in endpointURLs + [prometheusURL].compactMap({ $0 }) { Self.registerCredentials(of: url) }
+        let endpoints = endpointURLs.map(\.url)
+        let timeout = try SettingLimits.requestTimeout.parse(requestTimeout, from: .flag("--request-timeout"))
         let configuration = SubjectConfiguration(
-            endpoints: endpoints, prometheusURL: prometheusURL, settings: try file.subjectSettings(registration.name),
+            endpoints: endpoints, prometheusURL: prometheusURL?.url, settings: try file.subjectSettings(registration.name),
             requestTimeout: timeout, logger: logger)
         return Resolved(registration: registration, configuration: configuration, file: file)
     }
@@ -90,14 +95,15 @@ struct ClusterOptions: ParsableArguments {
         text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
-    /// Accepts `host:port` (adds http://) or a full http(s) URL; rejects anything else by name.
-    static func normalizeURL(_ text: String, flag: String) throws -> String {
-        let withScheme = text.contains("://") ? text : "http://\(text)"
-        guard let url = URL(string: withScheme), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-            let host = url.host, !host.isEmpty
-        else {
-            throw CLIFailure("\(flag): \"\(text)\" is not an http(s) URL or host:port", exitCode: 2)
-        }
-        return withScheme.hasSuffix("/") ? String(withScheme.dropLast()) : withScheme
+    static func parseURLs(_ texts: [String], from source: SettingSource) throws(ConfigurationError) -> [EndpointURL] {
+        var urls: [EndpointURL] = []
+        for text in texts { urls.append(try EndpointURL.parse(text, from: source)) }
+        return urls
+    }
+
+    /// Hands a URL's `user:password` to the HTTP layer, the only place it is kept.
+    static func registerCredentials(of url: EndpointURL) {
+        guard let credentials = url.credentials else { return }
+        HTTPCredentials.shared.register(url: url.url, username: credentials.username, password: credentials.password)
     }
 }

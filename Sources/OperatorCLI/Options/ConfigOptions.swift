@@ -1,4 +1,5 @@
 import ArgumentParser
+import OperatorConfiguration
 
 /// `--config`, shared by every command that reads settings.
 struct ConfigOptions: ParsableArguments {

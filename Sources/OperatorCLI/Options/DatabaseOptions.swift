@@ -1,4 +1,5 @@
 import ArgumentParser
+import OperatorConfiguration
 import Foundation
 import OperatorCore
 
@@ -17,7 +18,8 @@ struct DatabaseOptions: ParsableArguments {
         return try config.string("db") ?? "operator.db"
     }
 
-    /// Opens (creating and migrating if needed) the database.
+    /// Opens (creating and migrating if needed) the database. A file that cannot be opened (not SQLite,
+    /// written by a newer operator) throws `SQLiteTicketStore.OpenError`, which exits 2.
     func open(config: OperatorConfigFile) throws -> SQLiteTicketStore {
         try SQLiteTicketStore(path: try resolvedPath(config: config))
     }
@@ -27,7 +29,8 @@ struct DatabaseOptions: ParsableArguments {
         let path = try resolvedPath(config: config)
         guard FileManager.default.fileExists(atPath: path) else {
             throw CLIFailure(
-                "no ticket database at \(path); run `operator monitor` first, or point --db / OPERATOR_DB at an existing file")
+                "no ticket database at \(path); run `operator monitor` first, or point --db / OPERATOR_DB at an existing file",
+                exitCode: 2)
         }
         return try SQLiteTicketStore(path: path)
     }

@@ -1,5 +1,6 @@
 import DiagnosisProviders
 import Foundation
+import OperatorConfiguration
 import OperatorCore
 
 /// Chooses the diagnoser once, at the composition root, from `--diagnoser`, the environment and the
@@ -21,6 +22,18 @@ enum DiagnoserFactory {
         func setting(_ key: String, env: String) -> String? {
             environment[env].flatMap { $0.isEmpty ? nil : $0 } ?? settings[key]?.stringValue
         }
+        /// The model endpoint, checked like every URL; its userinfo goes to the HTTP layer only.
+        func baseURL(env: String, fallback: String) throws -> String {
+            let (text, source): (String, SettingSource) =
+                if let flag = overrides.baseURL { (flag, .flag("--base-url")) }
+                else if let value = environment[env], !value.isEmpty { (value, .environment(env)) }
+                else if let value = settings["base_url"]?.stringValue {
+                    (value, .file(path: config.path ?? "operator.yaml", key: "diagnosis.\(name.lowercased()).base_url"))
+                } else { (fallback, .flag("--base-url")) }
+            let url = try EndpointURL.parse(text, from: source)
+            ClusterOptions.registerCredentials(of: url)
+            return url.url
+        }
         switch name.lowercased() {
         case "offline":
             return OfflineDiagnoser(rules: subject.knowledge.rules)
@@ -32,14 +45,14 @@ enum DiagnoserFactory {
             return AnthropicDiagnoser(configuration: .init(
                 apiKey: key,
                 model: overrides.model ?? setting("model", env: "ANTHROPIC_MODEL") ?? AnthropicDiagnoser.Configuration.defaultModel,
-                baseURL: overrides.baseURL ?? setting("base_url", env: "ANTHROPIC_BASE_URL") ?? AnthropicDiagnoser.Configuration.defaultBaseURL))
+                baseURL: try baseURL(env: "ANTHROPIC_BASE_URL", fallback: AnthropicDiagnoser.Configuration.defaultBaseURL)))
         case "openai":
             guard let model = overrides.model ?? setting("model", env: "OPENAI_MODEL") else {
                 throw CLIFailure(
                     "the openai diagnoser needs a model: --model NAME, OPENAI_MODEL, or diagnosis.openai.model in operator.yaml", exitCode: 2)
             }
             return OpenAICompatibleDiagnoser(configuration: .init(
-                baseURL: overrides.baseURL ?? setting("base_url", env: "OPENAI_BASE_URL") ?? OpenAICompatibleDiagnoser.Configuration.defaultBaseURL,
+                baseURL: try baseURL(env: "OPENAI_BASE_URL", fallback: OpenAICompatibleDiagnoser.Configuration.defaultBaseURL),
                 model: model, apiKey: environment["OPENAI_API_KEY"]))
         default:
             throw CLIFailure("unknown diagnoser \"\(name)\"; known diagnosers: \(names.joined(separator: ", "))", exitCode: 2)

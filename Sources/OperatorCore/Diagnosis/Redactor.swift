@@ -31,7 +31,32 @@ public struct Redactor: Sendable {
         for pattern in Self.patterns {
             out = pattern.replace(in: out)
         }
-        return out
+        return Self.redactUserinfo(out)
+    }
+
+    /// Replaces the `user:password@` of every `scheme://user:password@host` in `text` with the mask.
+    ///
+    /// URLs that enter the program lose their userinfo at the door; this is the net for text that
+    /// arrives from elsewhere (cluster logs, error messages quoting a URL).
+    public static func redactUserinfo(_ text: String) -> String {
+        guard text.contains("@"), text.contains("://") else { return text }
+        var result = ""
+        result.reserveCapacity(text.utf8.count)
+        var rest = Substring(text)
+        while let separator = rest.range(of: "://") {
+            result += rest[..<separator.upperBound]
+            rest = rest[separator.upperBound...]
+            // The authority ends at the first character that cannot be in it; userinfo is all before its last '@'.
+            let authorityEnd = rest.firstIndex { c in
+                c == "/" || c == "?" || c == "#" || c.isWhitespace || c == "\"" || c == "'" || c == "<" || c == ">" || c == ","
+            } ?? rest.endIndex
+            if let at = rest[..<authorityEnd].lastIndex(of: "@"), at > rest.startIndex {
+                result += mask + "@"
+                rest = rest[rest.index(after: at)...]
+            }
+        }
+        result += rest
+        return result
     }
 
     public func redact(_ value: JSONValue) -> JSONValue {

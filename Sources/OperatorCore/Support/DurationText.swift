@@ -2,10 +2,22 @@
 ///
 /// One parser serves CLI flags, `operator.yaml` and wire formats that use Go's `time.Duration.String()`.
 public enum DurationText {
+    /// The longest duration a `Duration` built from nanoseconds can hold, as in Go: about 292 years.
+    public static let maximumSeconds = Double(Int64.max) / 1e9
+
     public struct ParseError: Error, CustomStringConvertible {
         public let text: String
+        public var outOfRange = false
+
+        public init(text: String, outOfRange: Bool = false) {
+            self.text = text
+            self.outOfRange = outOfRange
+        }
+
         public var description: String {
-            "invalid duration \"\(text)\": write a number and a unit, such as 500ms, 1s, 2m or 1h30m (units: ns, us, ms, s, m, h)"
+            outOfRange
+                ? "duration \"\(text)\" is too long: the longest is 2562047h (about 292 years)"
+                : "invalid duration \"\(text)\": write a number and a unit, such as 500ms, 1s, 2m or 1h30m (units: ns, us, ms, s, m, h)"
         }
     }
 
@@ -40,17 +52,24 @@ public enum DurationText {
             default: throw ParseError(text: text)
             }
             total += value * scale
+            // Checked as it grows, so no later conversion can overflow or see infinity.
+            guard total.isFinite, total <= maximumSeconds else { throw ParseError(text: text, outOfRange: true) }
         }
         return sign * total
     }
 
     public static func duration(_ text: String) throws(ParseError) -> Duration {
         let s = try seconds(text)
-        return .nanoseconds(Int64((s * 1e9).rounded()))
+        let nanoseconds = (s * 1e9).rounded()
+        // 2^63 itself is not representable; Int64(exactly:) refuses it rather than trapping.
+        guard let whole = Int64(exactly: nanoseconds) else { throw ParseError(text: text, outOfRange: true) }
+        return .nanoseconds(whole)
     }
 
     /// Short human spelling: `450ms`, `1.5s`, `2m`, `1h5m`.
     public static func format(seconds: Double) -> String {
+        // Beyond what a Duration holds (or not a number at all): print it plainly rather than trap.
+        guard seconds.isFinite, abs(seconds) <= maximumSeconds else { return "\(seconds)s" }
         if seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
         if seconds < 60 {
             let r = (seconds * 10).rounded() / 10

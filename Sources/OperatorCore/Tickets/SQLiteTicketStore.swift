@@ -14,8 +14,10 @@ public final class SQLiteTicketStore: TicketStore {
     public struct OpenError: Error, CustomStringConvertible {
         public let path: String
         public let reason: String
+        public var advice =
+            "check that the directory exists and is writable and the file is an operator database, or choose another file with --db or OPERATOR_DB"
         public var description: String {
-            "cannot open ticket database \(path): \(reason); check that the directory exists and is writable, or choose another file with --db or OPERATOR_DB"
+            "cannot open ticket database \(path): \(reason); \(advice)"
         }
     }
 
@@ -28,7 +30,19 @@ public final class SQLiteTicketStore: TicketStore {
         config.busyMode = .timeout(10)
         do {
             pool = try DatabasePool(path: path, configuration: config)
+            // A newer operator's database is refused before anything is written to it: its data may
+            // mean things this binary's code would misread or overwrite.
+            let unknown = try pool.read { db in try TicketSchema.unknownMigrations(db) }
+            if !unknown.isEmpty {
+                var error = OpenError(
+                    path: path,
+                    reason: "its schema is newer than this operator's: it has migrations \(unknown.joined(separator: ", ")), this operator knows up to \(TicketSchema.latest)")
+                error.advice = "use the newer operator that wrote it, or choose another file with --db or OPERATOR_DB"
+                throw error
+            }
             try TicketSchema.migrator.migrate(pool)
+        } catch let error as OpenError {
+            throw error
         } catch let error as DatabaseError {
             throw OpenError(path: path, reason: error.message ?? error.description)
         } catch {

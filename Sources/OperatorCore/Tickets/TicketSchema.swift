@@ -3,6 +3,15 @@ import GRDB
 /// The ticket database's schema, as an ordered list of migrations. Never edit a shipped migration:
 /// add one. GRDB records which ran, so an old database upgrades in place.
 enum TicketSchema {
+    /// The newest migration this binary knows.
+    static var latest: String { migrator.migrations.last ?? "none" }
+
+    /// Migrations recorded in `db` that this binary does not know (a newer operator applied them), sorted.
+    static func unknownMigrations(_ db: Database) throws -> [String] {
+        let known = Set(migrator.migrations)
+        return try migrator.appliedIdentifiers(db).filter { !known.contains($0) }.sorted()
+    }
+
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
 

@@ -104,6 +104,7 @@ public struct PrometheusAPI: Sendable {
 
         let response: HTTPClientResponse
         let body: ByteBuffer
+        HTTPCredentials.apply(to: &request)
         do {
             response = try await httpClient.execute(request, timeout: .nanoseconds(timeout.nanosecondsClamped))
             body = try await response.body.collect(upTo: maxBodyBytes)

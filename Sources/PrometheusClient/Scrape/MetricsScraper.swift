@@ -33,6 +33,7 @@ public struct MetricsScraper: Sendable {
         request.headers.add(name: "Accept", value: "text/plain;version=0.0.4;q=1,*/*;q=0.1")
         let response: HTTPClientResponse
         let body: ByteBuffer
+        HTTPCredentials.apply(to: &request)
         do {
             response = try await httpClient.execute(request, timeout: .nanoseconds(timeout.nanosecondsClamped))
             body = try await response.body.collect(upTo: maxBodyBytes)

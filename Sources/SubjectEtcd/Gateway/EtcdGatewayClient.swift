@@ -77,6 +77,7 @@ public struct EtcdGatewayClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: "{}"))
         }
+        HTTPCredentials.apply(to: &request)
         do {
             let response = try await httpClient.execute(request, timeout: .nanoseconds(Int64(timeout.seconds * 1e9)))
             let body = try await response.body.collect(upTo: maxBodyBytes)

@@ -95,6 +95,7 @@ public final class PDClient: Sendable {
         request.headers.add(name: "Accept", value: "application/json")
         let status: Int
         let body: ByteBuffer
+        HTTPCredentials.apply(to: &request)
         do {
             let response = try await httpClient.execute(request, timeout: .nanoseconds(timeout.nanosecondsSaturated))
             status = Int(response.status.code)

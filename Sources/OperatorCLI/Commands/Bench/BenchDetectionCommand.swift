@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OperatorConfiguration
 import Logging
 import OperatorCore
 import ServiceLifecycle
@@ -36,12 +37,7 @@ struct BenchDetectionCommand: AsyncParsableCommand {
         guard kills >= 1 else { throw CLIFailure("--kills must be at least 1, got \(kills)", exitCode: 2) }
         var options = DetectionBenchmark.Options()
         options.kills = kills
-        do {
-            options.killTimeout = try DurationText.duration(killTimeout)
-        } catch {
-            throw CLIFailure("--kill-timeout: \(error)", exitCode: 2)
-        }
-        guard options.killTimeout > .zero else { throw CLIFailure("--kill-timeout must be positive", exitCode: 2) }
+        options.killTimeout = try SettingLimits.harnessDuration("--kill-timeout").parse(killTimeout, from: .flag("--kill-timeout"))
         options.workDirectory = workDirectory
         options.keep = keep
         return options

@@ -1,0 +1,77 @@
+import Foundation
+import OperatorCore
+
+/// The valid range of every numeric and duration setting, in one place, so a flag, an environment
+/// variable and operator.yaml are held to the same bounds and fail with the same words.
+public enum SettingLimits {
+    /// Time between monitor ticks.
+    public static let interval = DurationSetting(name: "interval", range: .milliseconds(100)...(.seconds(24 * 3600)))
+    /// Budget for one observation.
+    public static let tickTimeout = DurationSetting(name: "tick_timeout", range: .milliseconds(100)...(.seconds(24 * 3600)))
+    /// Budget for one request to the cluster.
+    public static let requestTimeout = DurationSetting(name: "request_timeout", range: .milliseconds(10)...(.seconds(3600)))
+    /// Consecutive clean ticks before a ticket resolves.
+    public static let resolveAfter = IntegerSetting(name: "resolve_after", range: 1...10_000)
+    /// Port of the operator's own /metrics endpoint.
+    public static let metricsPort = IntegerSetting(name: "metrics_port", range: 1...65535)
+    /// Durations of harness commands (demo, eval, deploy waits, benchmarks): at most a week.
+    public static func harnessDuration(_ name: String, minimum: Duration = .milliseconds(1)) -> DurationSetting {
+        DurationSetting(name: name, range: minimum...(.seconds(7 * 24 * 3600)))
+    }
+}
+
+/// A duration setting and the range it must lie in.
+public struct DurationSetting: Sendable {
+    public let name: String
+    public let range: ClosedRange<Duration>
+
+    public init(name: String, range: ClosedRange<Duration>) {
+        self.name = name
+        self.range = range
+    }
+
+    /// Parses `text` (e.g. `5s`) from `source` and checks the range.
+    public func parse(_ text: String, from source: SettingSource) throws(ConfigurationError) -> Duration {
+        let outOfRange = ConfigurationError(
+            "\(source.description): \(text) is out of range for \(name); allowed \(DurationText.format(range.lowerBound))…\(DurationText.format(range.upperBound))"
+        )
+        let value: Duration
+        do {
+            value = try DurationText.duration(text)
+        } catch let error as DurationText.ParseError {
+            throw error.outOfRange ? outOfRange : ConfigurationError("\(source.description): \(error)")
+        } catch {
+            throw ConfigurationError("\(source.description): \(error)")
+        }
+        guard range.contains(value) else { throw outOfRange }
+        return value
+    }
+}
+
+/// A whole-number setting and the range it must lie in.
+public struct IntegerSetting: Sendable {
+    public let name: String
+    public let range: ClosedRange<Int>
+
+    public init(name: String, range: ClosedRange<Int>) {
+        self.name = name
+        self.range = range
+    }
+
+    public func check(_ value: Int, from source: SettingSource) throws(ConfigurationError) -> Int {
+        guard range.contains(value) else {
+            throw ConfigurationError(
+                "\(source.description): \(value) is out of range for \(name); allowed \(range.lowerBound)…\(range.upperBound)")
+        }
+        return value
+    }
+
+    /// Parses decimal text (an environment variable) and checks the range.
+    public func parse(_ text: String, from source: SettingSource) throws(ConfigurationError) -> Int {
+        guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
+            throw ConfigurationError(
+                "\(source.description): \"\(text)\" is not a whole number; \(name) must be \(range.lowerBound)…\(range.upperBound)")
+        }
+        return try check(value, from: source)
+    }
+}

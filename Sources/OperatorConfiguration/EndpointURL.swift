@@ -8,6 +8,11 @@ public struct EndpointURL: Sendable, Equatable {
     public struct Credentials: Sendable, Equatable {
         public var username: String
         public var password: String
+
+        public init(username: String, password: String) {
+            self.username = username
+            self.password = password
+        }
     }
 
     /// `scheme://host[:port][/path]`, without userinfo and without a trailing slash.

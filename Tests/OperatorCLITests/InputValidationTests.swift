@@ -64,7 +64,7 @@ extension EndToEnd {
             let path = dir.file("operator.db")
             do { _ = try SQLiteTicketStore(path: path) }
             let queue = try DatabaseQueue(path: path)
-            try queue.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v42-tomorrow')") }
+            try await queue.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v42-tomorrow')") }
             try queue.close()
             let before = FileManager.default.contents(atPath: path)
             for arguments in [["tickets", "list", "--db", path],

@@ -18,7 +18,7 @@ enum GuardedDoubles {
     static func etcd(authorization: String, log: RequestLog) async throws -> LoopbackServer {
         let base = Mutex("")
         let server = try await LoopbackServer.start { router in
-            func answer(_ request: Request, _ body: @escaping @Sendable () -> String) -> CannedResponse {
+            @Sendable func answer(_ request: Request, _ body: @escaping @Sendable () -> String) -> CannedResponse {
                 log.record(request, body: "")
                 guard request.headers[.authorization] == authorization else {
                     return CannedResponse(status: .unauthorized, contentType: "text/plain", body: "Unauthorized\n")
@@ -104,7 +104,7 @@ extension EndToEnd {
             for path in ["/v3/cluster/member/list", "/v3/maintenance/status", "/health", "/metrics"] {
                 #expect(paths.contains(path), "never asked \(path): \(paths)")
             }
-            let unauthorized = log.all.filter { $0.headers["Authorization"] != GuardedDoubles.basic("etcd-user-q7", "hunter2") }
+            let unauthorized = log.all.filter { $0.headers["authorization"] != GuardedDoubles.basic("etcd-user-q7", "hunter2") }
             #expect(unauthorized.isEmpty, "requests without the credentials: \(unauthorized.map(\.path))")
         }
 
@@ -140,7 +140,7 @@ extension EndToEnd {
             defer { monitor.stop() }
             // Hang guard only: the first tick fails at once, its incident is diagnosed right after.
             let deadline = ContinuousClock.now + .seconds(90)
-            while !modelLog.all.contains(where: { $0.headers["Authorization"] == modelAuthorization }), monitor.process.isRunning,
+            while !modelLog.all.contains(where: { $0.headers["authorization"] == modelAuthorization }), monitor.process.isRunning,
                 ContinuousClock.now < deadline
             {
                 try await Task.sleep(for: .milliseconds(100))
@@ -150,7 +150,7 @@ extension EndToEnd {
             monitor.signal(SIGTERM)
             let r = try await monitor.wait(timeout: .seconds(20))
             #expect(!modelLog.all.isEmpty, "the model was never asked; monitor stderr: \(r.stderr.suffix(800))")
-            #expect(modelLog.all.allSatisfy { $0.headers["Authorization"] == modelAuthorization }, "the model double saw requests without its credentials")
+            #expect(modelLog.all.allSatisfy { $0.headers["authorization"] == modelAuthorization }, "the model double saw requests without its credentials")
             for entry in modelLog.all {
                 #expect(Self.leaks(in: entry.body).isEmpty, "the prompt carries a secret")
             }

@@ -8,7 +8,11 @@ struct ConfigFileLimitsTests {
 
     static func parse(_ text: String) async -> Outcome? {
         await finishing(within: .seconds(60)) {
-            do { return .success(try OperatorConfigFile.parse(text, path: "operator.yaml")) } catch { return .failure(error) }
+            do throws(ConfigurationError) {
+                return .success(try OperatorConfigFile.parse(text, path: "operator.yaml"))
+            } catch {
+                return .failure(error)
+            }
         }
     }
 
@@ -99,13 +103,13 @@ struct ConfigFileLimitsTests {
     @Test("Not UTF-8, not a mapping, an unknown key: each is named")
     func otherBadDocuments() throws {
         #expect(throws: ConfigurationError.self) { try OperatorConfigFile.parse(Data([0xFF, 0xFE, 0x00, 0x80]), path: "x.yaml") }
-        do {
+        do throws(ConfigurationError) {
             _ = try OperatorConfigFile.parse("- a\n- b\n", path: "x.yaml")
             Issue.record("a list was accepted")
         } catch {
             #expect(error.message.contains("must be a mapping"))
         }
-        do {
+        do throws(ConfigurationError) {
             _ = try OperatorConfigFile.parse("intervall: 5s\n", path: "x.yaml")
             Issue.record("a typo was accepted")
         } catch {

@@ -5,7 +5,7 @@ import Testing
 @Suite("Setting ranges: flags, environment and operator.yaml held to the same bounds")
 struct SettingRangeTests {
     static func fileError(_ yaml: String) -> String? {
-        do {
+        do throws(ConfigurationError) {
             _ = try OperatorConfigFile.parse(yaml, path: "op.yaml")
             return nil
         } catch {
@@ -42,13 +42,13 @@ struct SettingRangeTests {
     @Test("Flags use the same checks, naming the flag")
     func flagValuesAreChecked() throws {
         #expect(throws: ConfigurationError.self) { try SettingLimits.requestTimeout.parse("0s", from: .flag("--request-timeout")) }
-        do {
+        do throws(ConfigurationError) {
             _ = try SettingLimits.requestTimeout.parse("999999999999h", from: .flag("--request-timeout"))
             Issue.record("accepted")
         } catch {
             #expect(error.message.hasPrefix("--request-timeout: 999999999999h is out of range"), "\(error.message)")
         }
-        do {
+        do throws(ConfigurationError) {
             _ = try SettingLimits.resolveAfter.check(0, from: .flag("--resolve-after"))
             Issue.record("accepted")
         } catch {
@@ -64,7 +64,7 @@ struct EndpointURLTests {
     @Test("Ports outside 1…65535 are refused, naming where the URL came from")
     func badPorts() throws {
         for text in ["http://127.0.0.1:99999", "127.0.0.1:0", "http://h:", "http://h:12a", "http://h:999999999999999999999"] {
-            do {
+            do throws(ConfigurationError) {
                 _ = try EndpointURL.parse(text, from: .environment("PD_ENDPOINT"))
                 Issue.record("accepted \(text)")
             } catch {
@@ -89,7 +89,7 @@ struct EndpointURLTests {
         #expect(parsed.credentials == .init(username: "admin", password: "hunter2"))
         let encoded = try EndpointURL.parse("http://a%40b:p%3Aw@pd0:2379", from: .flag("--endpoints"))
         #expect(encoded.credentials == .init(username: "a@b", password: "p:w"))
-        do {
+        do throws(ConfigurationError) {
             _ = try EndpointURL.parse("http://admin:hunter2@pd0:99999", from: .flag("--endpoints"))
             Issue.record("accepted")
         } catch {

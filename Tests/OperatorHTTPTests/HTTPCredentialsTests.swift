@@ -14,7 +14,7 @@ struct HTTPCredentialsTests {
     /// of PD, etcd or Prometheus would; everything else gets 401.
     static func guardedServer(log: RequestLog) async throws -> LoopbackServer {
         try await LoopbackServer.start { router in
-            func guarded(_ request: Request, _ body: String) -> CannedResponse {
+            @Sendable func guarded(_ request: Request, _ body: String) -> CannedResponse {
                 log.record(request, body: "")
                 guard request.headers[.authorization] == expected else {
                     return CannedResponse(status: .unauthorized, contentType: "text/plain", body: "Unauthorized\n")
@@ -45,11 +45,11 @@ struct HTTPCredentialsTests {
 
         var request = HTTPClientRequest(url: "http://pd0:2379/pd/api/v1/stores")
         table.apply(to: &request)
-        #expect(request.headers["Authorization"] == [pd])
+        #expect(request.headers["authorization"] == [pd])
         var keyed = HTTPClientRequest(url: "http://pd0:2379/v1/chat/completions")
         keyed.headers.add(name: "Authorization", value: "Bearer model-key")
         table.apply(to: &keyed)
-        #expect(keyed.headers["Authorization"] == ["Bearer model-key"], "a request that authorizes itself keeps its header")
+        #expect(keyed.headers["authorization"] == ["Bearer model-key"], "a request that authorizes itself keeps its header")
     }
 
     @Test("The Prometheus API client and the metrics scraper send the registered credentials; without them the server refuses")
@@ -59,14 +59,14 @@ struct HTTPCredentialsTests {
         defer { server.stop() }
         let unregistered = PrometheusAPI(baseURL: server.baseURL, timeout: .seconds(20))
         await #expect(throws: (any Error).self) { try await unregistered.query("up") }
-        #expect(log.all.last?.headers["Authorization"] == nil)
+        #expect(log.all.last?.headers["authorization"] == nil)
 
         HTTPCredentials.shared.register(url: server.baseURL, username: "ops-user-x9", password: "hunter2")
         let samples = try await PrometheusAPI(baseURL: server.baseURL, timeout: .seconds(20)).queryVector("up")
         #expect(samples.count == 1)
         let scrape = try await MetricsScraper(url: server.baseURL + "/metrics", timeout: .seconds(20)).scrape()
         #expect(!scrape.page.samples.isEmpty)
-        let sent = log.all.suffix(2).map { $0.headers["Authorization"] }
+        let sent = log.all.suffix(2).map { $0.headers["authorization"] }
         #expect(sent == [Self.expected, Self.expected])
     }
 }

@@ -29,17 +29,25 @@ public final class SQLiteTicketStore: TicketStore {
         // Another process may hold the write lock for a tick; wait rather than fail.
         config.busyMode = .timeout(10)
         do {
-            pool = try DatabasePool(path: path, configuration: config)
-            // A newer operator's database is refused before anything is written to it: its data may
-            // mean things this binary's code would misread or overwrite.
-            let unknown = try pool.read { db in try TicketSchema.unknownMigrations(db) }
-            if !unknown.isEmpty {
-                var error = OpenError(
-                    path: path,
-                    reason: "its schema is newer than this operator's: it has migrations \(unknown.joined(separator: ", ")), this operator knows up to \(TicketSchema.latest)")
-                error.advice = "use the newer operator that wrote it, or choose another file with --db or OPERATOR_DB"
-                throw error
+            // A newer operator's database is refused before anything is written to it (opening a pool
+            // writes: it sets WAL mode and primes the WAL), so the check reads through a read-only connection.
+            if FileManager.default.fileExists(atPath: path) {
+                var readOnly = Configuration()
+                readOnly.readonly = true
+                readOnly.label = "operator.tickets.schema-check"
+                readOnly.busyMode = .timeout(10)
+                let unknown = try DatabaseQueue(path: path, configuration: readOnly).read { db in
+                    try TicketSchema.unknownMigrations(db)
+                }
+                if !unknown.isEmpty {
+                    var error = OpenError(
+                        path: path,
+                        reason: "its schema is newer than this operator's: it has migrations \(unknown.joined(separator: ", ")), this operator knows up to \(TicketSchema.latest)")
+                    error.advice = "use the newer operator that wrote it, or choose another file with --db or OPERATOR_DB"
+                    throw error
+                }
             }
+            pool = try DatabasePool(path: path, configuration: config)
             try TicketSchema.migrator.migrate(pool)
         } catch let error as OpenError {
             throw error

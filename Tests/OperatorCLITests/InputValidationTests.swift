@@ -26,6 +26,8 @@ extension EndToEnd {
                 (["check", "--subject", "etcd"], ["ETCDCTL_ENDPOINTS": "http://127.0.0.1:99999"], ["ETCDCTL_ENDPOINTS", "127.0.0.1:99999"]),
                 (["check", "--subject", "etcd", "--endpoints", dead], ["PROMETHEUS_URL": "http://prom:70000"], ["PROMETHEUS_URL", "prom:70000"]),
                 (["demo", "--interval", "999999999999h"], [:], ["--interval", "999999999999h"]),
+                (["simulate", "fault", "store-down", "store:2", "--port", "99999"], [:], ["--port", "99999", "1…65535"]),
+                (["simulate", "--pd", "0", "--port", "0"], [:], ["pd members must be 1…15, got 0"]),
             ]
             for c in cases {
                 let r = try await OperatorBinary.run(c.arguments, environment: c.environment, directory: dir.path)

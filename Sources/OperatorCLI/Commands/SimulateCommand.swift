@@ -77,7 +77,13 @@ struct SimulateCommand: AsyncParsableCommand {
             }
             let group = ServiceGroup(configuration: .init(
                 services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-            try await group.run()
+            do {
+                try await group.run()
+            } catch let error as TiKVSimulatorError {
+                // A flag value the simulator refuses is bad usage (exit 2), like every other bad setting.
+                if case .invalidConfiguration = error { throw CLIFailure(error.description, exitCode: 2) }
+                throw error
+            }
         }
     }
 
@@ -95,6 +101,8 @@ struct SimulateCommand: AsyncParsableCommand {
 
         @Option(help: "Port of the running simulator (its first PD member's port).")
         var port = 2379
+
+        func validate() throws { try SimulateCommand.checkPort(port) }
 
         func run() async throws {
             let (kind, entity) = try SimulateCommand.parse(kind: kind, entity: entity)
@@ -116,6 +124,8 @@ struct SimulateCommand: AsyncParsableCommand {
         @Option(help: "Port of the running simulator (its first PD member's port).")
         var port = 2379
 
+        func validate() throws { try SimulateCommand.checkPort(port) }
+
         func run() async throws {
             let (kind, entity) = try SimulateCommand.parse(kind: kind, entity: entity)
             let fault = try await TiKVSimulatorControlClient(port: port).lift(kind, entity: entity)
@@ -129,6 +139,8 @@ struct SimulateCommand: AsyncParsableCommand {
 
         @Option(help: "Port of the running simulator (its first PD member's port).")
         var port = 2379
+
+        func validate() throws { try SimulateCommand.checkPort(port) }
 
         @Flag(help: "Print JSON instead of text.")
         var json = false
@@ -168,6 +180,11 @@ struct SimulateCommand: AsyncParsableCommand {
         lines.append("Control: \(endpoints.controlURL)\(SimulatorControl.pathPrefix)/state")
         if let directory = endpoints.logDirectory { lines.append("Logs: \(directory)") }
         return lines.joined(separator: "\n")
+    }
+
+    /// A port out of range is a usage error, not a trap deep in the HTTP client.
+    static func checkPort(_ port: Int) throws {
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be 1…65535, got \(port)") }
     }
 
     static func describe(_ state: SimulatorStateReport) -> String {

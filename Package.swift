@@ -174,7 +174,7 @@ let package = Package(
         .testTarget(
             name: "SubjectTiKVTests",
             dependencies: [
-                "SubjectTiKV", "OperatorCore", "PrometheusClient", "OperatorTestSupport",
+                "SubjectTiKV", "OperatorCore", "OperatorHTTP", "PrometheusClient", "OperatorTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             exclude: ["Fixtures"]

@@ -12,6 +12,8 @@ public enum SettingLimits {
     public static let requestTimeout = DurationSetting(name: "request_timeout", range: .milliseconds(10)...(.seconds(3600)))
     /// Consecutive clean ticks before a ticket resolves.
     public static let resolveAfter = IntegerSetting(name: "resolve_after", range: 1...10_000)
+    /// Incidents diagnosed at once (`diagnose --concurrency`): each holds a model request open.
+    public static let diagnosisConcurrency = IntegerSetting(name: "concurrency", range: 1...64)
     /// Port of the operator's own /metrics endpoint.
     public static let metricsPort = IntegerSetting(name: "metrics_port", range: 1...65535)
     /// Durations of harness commands (demo, eval, deploy waits, benchmarks): at most a week.
@@ -59,11 +61,16 @@ public struct IntegerSetting: Sendable {
     }
 
     public func check(_ value: Int, from source: SettingSource) throws(ConfigurationError) -> Int {
-        guard range.contains(value) else {
-            throw ConfigurationError(
-                "\(source.description): \(value) is out of range for \(name); allowed \(range.lowerBound)…\(range.upperBound)")
-        }
+        if let problem = problem(with: value, from: source) { throw problem }
         return value
+    }
+
+    /// The error `check` would throw, for callers that report it their own way (ArgumentParser's `validate`).
+    public func problem(with value: Int, from source: SettingSource) -> ConfigurationError? {
+        range.contains(value)
+            ? nil
+            : ConfigurationError(
+                "\(source.description): \(value) is out of range for \(name); allowed \(range.lowerBound)…\(range.upperBound)")
     }
 
     /// Parses decimal text (an environment variable) and checks the range.

@@ -28,6 +28,7 @@ extension EndToEnd {
                 (["demo", "--interval", "999999999999h"], [:], ["--interval", "999999999999h"]),
                 (["simulate", "fault", "store-down", "store:2", "--port", "99999"], [:], ["--port", "99999", "1…65535"]),
                 (["simulate", "--pd", "0", "--port", "0"], [:], ["pd members must be 1…15, got 0"]),
+                (["diagnose", "--concurrency", "1000", "--db", db], [:], ["--concurrency", "1000", "1…64"]),
             ]
             for c in cases {
                 let r = try await OperatorBinary.run(c.arguments, environment: c.environment, directory: dir.path)

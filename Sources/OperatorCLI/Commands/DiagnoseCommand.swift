@@ -53,7 +53,9 @@ struct DiagnoseCommand: AsyncParsableCommand {
         if replay && ticket == nil && incident == nil { throw ValidationError("--replay needs --ticket or --incident") }
         if replay && watch { throw ValidationError("--replay and --watch do not go together") }
         if exportContext != nil && !replay { throw ValidationError("--export-context goes with --replay") }
-        if concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
+        if let problem = SettingLimits.diagnosisConcurrency.problem(with: concurrency, from: .flag("--concurrency")) {
+            throw ValidationError(problem.message)
+        }
     }
 
     func run() async throws {

@@ -1,7 +1,7 @@
 import ArgumentParser
-import OperatorConfiguration
 import Foundation
 import Logging
+import OperatorConfiguration
 import OperatorCore
 import ServiceLifecycle
 

@@ -1,6 +1,6 @@
 import ArgumentParser
-import OperatorConfiguration
 import Foundation
+import OperatorConfiguration
 import OperatorCore
 
 /// `--db`: the ticket database.

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import OperatorConfiguration
 import Logging
+import OperatorConfiguration
 import OperatorCore
 import ServiceLifecycle
 

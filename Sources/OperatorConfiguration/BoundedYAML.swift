@@ -9,46 +9,49 @@ import Yams
 /// the document's size is capped, its nesting is bounded before the recursive composer sees it, aliases
 /// may not be mapping keys (the composer hashes keys, which would walk the whole expansion), and the
 /// expansion into values stops after a fixed number of nodes.
-enum BoundedYAML {
+public enum BoundedYAML {
     static let maximumBytes = 1 << 20
     static let maximumNodes = 100_000
     static let maximumDepth = 128
 
-    /// `nil` for an empty document.
-    static func load(_ text: String, path: String) throws(ConfigurationError) -> JSONValue? {
+    /// `nil` for an empty document. Errors name the file as "`document` `path`" (e.g. "config file operator.yaml").
+    public static func load(_ text: String, path: String, document: String = "config file") throws(ConfigurationError)
+        -> JSONValue?
+    {
+        let name = "\(document) \(path)"
         let bytes = text.utf8.count
         guard bytes <= maximumBytes else {
             throw ConfigurationError(
-                "config file \(path) is \(bytes) bytes; the limit is \(maximumBytes) bytes (1 MiB). Keep operator.yaml to its settings")
+                "\(name) is \(bytes) bytes; the limit is \(maximumBytes) bytes (1 MiB). Keep it to its settings")
         }
         if nestingEstimate(text) > maximumDepth {
-            throw ConfigurationError("config file \(path) nests more than \(maximumDepth) levels deep; flatten it")
+            throw ConfigurationError("\(name) nests more than \(maximumDepth) levels deep; flatten it")
         }
         if text.contains("&"), let line = aliasKeyLine(text) {
             throw ConfigurationError(
-                "config file \(path), line \(line): an alias (*name) is used as a mapping key; write the key out")
+                "\(name), line \(line): an alias (*name) is used as a mapping key; write the key out")
         }
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
         } catch {
-            throw ConfigurationError("config file \(path) is not valid YAML: \(error)")
+            throw ConfigurationError("\(name) is not valid YAML: \(error)")
         }
         guard let root else { return nil }
         var budget = maximumNodes
-        return try value(of: root, budget: &budget, depth: 0, path: path)
+        return try value(of: root, budget: &budget, depth: 0, name: name)
     }
 
-    private static func value(of node: Node, budget: inout Int, depth: Int, path: String) throws(ConfigurationError)
+    private static func value(of node: Node, budget: inout Int, depth: Int, name: String) throws(ConfigurationError)
         -> JSONValue
     {
         budget -= 1
         guard budget >= 0 else {
             throw ConfigurationError(
-                "config file \(path) expands to more than \(maximumNodes) values (anchors and aliases repeat each other); write the settings out plainly")
+                "\(name) expands to more than \(maximumNodes) values (anchors and aliases repeat each other); write the values out plainly")
         }
         guard depth <= maximumDepth else {
-            throw ConfigurationError("config file \(path) nests more than \(maximumDepth) levels deep; flatten it")
+            throw ConfigurationError("\(name) nests more than \(maximumDepth) levels deep; flatten it")
         }
         switch node {
         case .scalar(let scalar):
@@ -63,20 +66,20 @@ enum BoundedYAML {
         case .sequence(let sequence):
             var items: [JSONValue] = []
             for child in sequence {
-                items.append(try value(of: child, budget: &budget, depth: depth + 1, path: path))
+                items.append(try value(of: child, budget: &budget, depth: depth + 1, name: name))
             }
             return .array(items)
         case .mapping(let mapping):
             var object: [String: JSONValue] = [:]
             for (key, child) in mapping {
                 guard case .scalar(let keyScalar) = key else {
-                    throw ConfigurationError("config file \(path): mapping keys must be plain names, not lists or mappings")
+                    throw ConfigurationError("\(name): mapping keys must be plain names, not lists or mappings")
                 }
-                object[keyScalar.string] = try value(of: child, budget: &budget, depth: depth + 1, path: path)
+                object[keyScalar.string] = try value(of: child, budget: &budget, depth: depth + 1, name: name)
             }
             return .object(object)
         case .alias:
-            throw ConfigurationError("config file \(path): an alias could not be resolved")
+            throw ConfigurationError("\(name): an alias could not be resolved")
         }
     }
 

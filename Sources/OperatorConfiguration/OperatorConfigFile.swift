@@ -51,7 +51,7 @@ public struct OperatorConfigFile: Sendable {
             size.int64Value > Int64(BoundedYAML.maximumBytes)
         {
             throw ConfigurationError(
-                "config file \(path) is \(size.int64Value) bytes; the limit is \(BoundedYAML.maximumBytes) bytes (1 MiB). Keep operator.yaml to its settings")
+                "config file \(path) is \(size.int64Value) bytes; the limit is \(BoundedYAML.maximumBytes) bytes (1 MiB). Keep it to its settings")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigurationError("cannot read config file \(path); check the path given with --config or OPERATOR_CONFIG")
@@ -63,7 +63,7 @@ public struct OperatorConfigFile: Sendable {
     public static func parse(_ data: Data, path: String) throws(ConfigurationError) -> OperatorConfigFile {
         guard data.count <= BoundedYAML.maximumBytes else {
             throw ConfigurationError(
-                "config file \(path) is \(data.count) bytes; the limit is \(BoundedYAML.maximumBytes) bytes (1 MiB). Keep operator.yaml to its settings")
+                "config file \(path) is \(data.count) bytes; the limit is \(BoundedYAML.maximumBytes) bytes (1 MiB). Keep it to its settings")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigurationError("config file \(path) is not UTF-8 text; save it as UTF-8")

@@ -44,6 +44,26 @@ extension EndToEnd {
             #expect(file.stderr.contains("\"resolve_after\" in config file operator.yaml: -3 is out of range"), "\(file.stderr)")
         }
 
+        @Test("An alias bomb as operator.yaml or as an eval scenario exits 2 with a clear error")
+        func aliasBombs() async throws {
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            var lines = [#"a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]"#]
+            for (name, previous) in zip("bcdefghi", "abcdefgh") {
+                lines.append("\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ",") + "]")
+            }
+            let bomb = lines.joined(separator: "\n") + "\nsubject: tikv\nsubjects:\n  tikv: *i\n"
+            try bomb.write(toFile: dir.file("operator.yaml"), atomically: true, encoding: .utf8)
+            try bomb.write(toFile: dir.file("scenario.yaml"), atomically: true, encoding: .utf8)
+            // Hang guards only (the old code grew to gigabytes here).
+            let check = try await OperatorBinary.run(["check"], directory: dir.path, timeout: .seconds(60))
+            #expect(check.status == 2)
+            #expect(check.stderr.contains("config file operator.yaml expands to more than"), "\(check.stderr)")
+            let eval = try await OperatorBinary.run(["eval", dir.file("scenario.yaml")], timeout: .seconds(60))
+            #expect(eval.status == 2)
+            #expect(eval.stderr.contains("scenario \(dir.file("scenario.yaml")) expands to more than"), "\(eval.stderr)")
+        }
+
         @Test("A file that is not SQLite, or a missing one, exits 2 with a clear error, for readers and the monitor alike")
         func notADatabase() async throws {
             let dir = try TemporaryDirectory()

@@ -1,4 +1,5 @@
 import Foundation
+import OperatorConfiguration
 import OperatorCore
 import Yams
 
@@ -69,6 +70,8 @@ struct EvalScenario: Sendable {
         func fail(_ reason: String) -> CLIFailure { CLIFailure("scenario \(path): \(reason)", exitCode: 2) }
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch { throw fail("cannot read it") }
+        // The same limits as operator.yaml first: the decoder expands aliases without bound.
+        do { _ = try BoundedYAML.load(text, path: path, document: "scenario") } catch { throw CLIFailure("\(error)", exitCode: 2) }
         let file: File
         do { file = try YAMLDecoder().decode(File.self, from: text) } catch { throw fail("\(error)") }
         guard let expect = file.expect else { throw fail("needs `expect: { category, entity }`") }

@@ -4,8 +4,17 @@
 public enum DurationText {
     public struct ParseError: Error, CustomStringConvertible {
         public let text: String
+        /// Set when the spelling is fine but the value is not (too large to be a duration).
+        public var problem: String?
+
+        public init(text: String, problem: String? = nil) {
+            self.text = text
+            self.problem = problem
+        }
+
         public var description: String {
-            "invalid duration \"\(text)\": write a number and a unit, such as 500ms, 1s, 2m or 1h30m (units: ns, us, ms, s, m, h)"
+            if let problem { return "invalid duration \"\(text)\": \(problem)" }
+            return "invalid duration \"\(text)\": write a number and a unit, such as 500ms, 1s, 2m or 1h30m (units: ns, us, ms, s, m, h)"
         }
     }
 
@@ -41,22 +50,31 @@ public enum DurationText {
             }
             total += value * scale
         }
+        // A digit string long enough to overflow a Double is not a duration anyone meant.
+        guard total.isFinite else { throw ParseError(text: text, problem: "the number is too large") }
         return sign * total
     }
 
+    /// Parses into a `Duration`; a value beyond about ±292 years (what `Duration` holds in nanoseconds) is
+    /// an error rather than a trap.
     public static func duration(_ text: String) throws(ParseError) -> Duration {
         let s = try seconds(text)
-        return .nanoseconds(Int64((s * 1e9).rounded()))
+        guard let d = Duration.checkedSeconds(s) else {
+            throw ParseError(text: text, problem: "too large for a duration (at most about 292 years)")
+        }
+        return d
     }
 
-    /// Short human spelling: `450ms`, `1.5s`, `2m`, `1h5m`.
+    /// Short human spelling: `450ms`, `1.5s`, `2m`, `1h5m`. Values from outside may be anything: a
+    /// non-finite or enormous one is written as a plain number of seconds, never trapped on.
     public static func format(seconds: Double) -> String {
-        if seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
+        guard seconds.isFinite, abs(seconds) < 1e15 else { return String(format: "%gs", seconds) }
+        if seconds < 1 { return NumberText.integer(seconds * 1000, rounding: .toNearestOrAwayFromZero) + "ms" }
         if seconds < 60 {
             let r = (seconds * 10).rounded() / 10
-            return r == r.rounded() ? "\(Int(r))s" : "\(r)s"
+            return r == r.rounded() ? NumberText.integer(r) + "s" : "\(r)s"
         }
-        let total = Int(seconds.rounded())
+        let total = Int(seconds.rounded())  // finite and below 1e15 (checked above): fits
         let h = total / 3600, m = (total % 3600) / 60, s = total % 60
         var out = ""
         if h > 0 { out += "\(h)h" }

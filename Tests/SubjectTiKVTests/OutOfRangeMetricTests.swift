@@ -63,4 +63,24 @@ struct OutOfRangeMetricTests {
         #expect(!evaluation.violations.contains { $0.invariant == "store-low-space" })
         #expect(abs((store.availableRatio ?? 0) - 0.6) < 0.01)
     }
+
+    /// Found by `FuzzPDJSON` against the old conversion (Fuzz/corpus/FuzzPDJSON/regression-available-beyond-capacity.json):
+    /// the status line's `Int(ratio * 100)` trapped.
+    @Test("PD reporting 4.4e19 GiB available on a 100 GiB store: no trap, and the status line still prints")
+    func availableFarBeyondCapacity() async throws {
+        let page = try Fixtures.text("tikv/metrics.txt")
+            .replacingOccurrences(of: #"tikv_store_size_bytes{type="available"} 7516192768"#, with: "")
+            .replacingOccurrences(of: #"tikv_store_size_bytes{type="capacity"} 107374182400"#, with: "")
+        try await withLocalHTTPServer(fakeTiKVStatusRouter(metrics: { page })) { statusURL in
+            var store = FakeStore(id: 1, statusAddress: statusURL.replacingOccurrences(of: "http://", with: ""))
+            store.available = "44444444444444444222.1GiB"
+            try await withLocalHTTPServer(try fakePDRouter(stores: [store], log: RequestLog())) { pdURL in
+                let subject = try TiKVSubject(configuration: FakePDSubjectTests.configuration([pdURL]))
+                let evaluation = try await subject.check()
+                #expect(evaluation.evaluated.contains("store-low-space"))
+                let line = try #require(evaluation.snapshot.statusLines().first { $0.hasPrefix("store 1") })
+                #expect(line.contains("% free"), "\(line)")
+            }
+        }
+    }
 }

@@ -57,8 +57,8 @@ public struct AnthropicDiagnoser: Diagnoser {
                 "tool_choice": ["type": "tool", "name": .string(DiagnosisSchema.toolName)],
             ]
             let response = try await call.post(body)
-            inputTokens += Int(response.body["usage"]?["input_tokens"]?.doubleValue ?? 0)
-            outputTokens += Int(response.body["usage"]?["output_tokens"]?.doubleValue ?? 0)
+            inputTokens += (response.body["usage"]?["input_tokens"]?.doubleValue).flatMap { Int(checking: $0) } ?? 0
+            outputTokens += (response.body["usage"]?["output_tokens"]?.doubleValue).flatMap { Int(checking: $0) } ?? 0
             let blocks = response.body["content"]?.arrayValue ?? []
             let toolUse = blocks.first { $0["type"]?.stringValue == "tool_use" && $0["name"]?.stringValue == DiagnosisSchema.toolName }
             do {

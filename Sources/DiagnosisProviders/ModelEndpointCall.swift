@@ -108,13 +108,14 @@ struct ModelEndpointCall: Sendable {
     /// `retry-after` in seconds or as an HTTP date.
     static func retryAfter(_ headers: HTTPHeaders) -> Duration? {
         guard let value = headers.first(name: "retry-after")?.trimmingCharacters(in: .whitespaces) else { return nil }
-        if let seconds = Double(value), seconds >= 0 { return .milliseconds(Int64(seconds * 1000)) }
+        // A server may send anything here: an enormous or non-finite value is no usable hint.
+        if let seconds = Double(value), seconds >= 0 { return Duration.checkedSeconds(seconds) }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         if let date = formatter.date(from: value) {
-            return .milliseconds(Int64(max(0, date.timeIntervalSinceNow) * 1000))
+            return Duration.checkedSeconds(max(0, date.timeIntervalSinceNow))
         }
         return nil
     }

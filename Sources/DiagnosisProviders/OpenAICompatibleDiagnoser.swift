@@ -57,8 +57,8 @@ public struct OpenAICompatibleDiagnoser: Diagnoser {
                 ],
             ]
             let response = try await call.post(body)
-            inputTokens += Int(response.body["usage"]?["prompt_tokens"]?.doubleValue ?? 0)
-            outputTokens += Int(response.body["usage"]?["completion_tokens"]?.doubleValue ?? 0)
+            inputTokens += (response.body["usage"]?["prompt_tokens"]?.doubleValue).flatMap { Int(checking: $0) } ?? 0
+            outputTokens += (response.body["usage"]?["completion_tokens"]?.doubleValue).flatMap { Int(checking: $0) } ?? 0
             let content = response.body["choices"]?.arrayValue?.first?["message"]?["content"]?.stringValue ?? ""
             do {
                 guard let answer = ModelJSON.object(in: content) else {

@@ -82,9 +82,19 @@ public struct EtcdSettings: Sendable, Equatable {
             guard n >= minimum else { throw EtcdSettingsError(key: key, problem: "must be at least \(minimum)") }
             return n
         }
-        if let s = try duration("window") { window = .milliseconds(Int64(s * 1000)) }
-        if let n = try number("unhealthy_after", minimum: 1) { unhealthyAfter = Int(n) }
-        if let n = try number("no_leader_after", minimum: 1) { noLeaderAfter = Int(n) }
+        func count(_ key: String) throws(EtcdSettingsError) -> Int? {
+            guard let n = try number(key, minimum: 1) else { return nil }
+            guard let i = Int(checking: n) else { throw EtcdSettingsError(key: key, problem: "\(n) is too large for a count") }
+            return i
+        }
+        if let s = try duration("window") {
+            guard let d = Duration.checkedSeconds(s) else {
+                throw EtcdSettingsError(key: "window", problem: "too large for a duration (at most about 292 years)")
+            }
+            window = d
+        }
+        if let n = try count("unhealthy_after") { unhealthyAfter = n }
+        if let n = try count("no_leader_after") { noLeaderAfter = n }
         if let n = try number("leader_changes_max") { leaderChangesMax = n }
         if let s = try duration("fsync_p99") { fsyncP99Seconds = s }
         if let n = try number("fsync_min_samples") { fsyncMinSamples = n }

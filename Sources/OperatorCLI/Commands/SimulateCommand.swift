@@ -193,7 +193,7 @@ struct SimulateCommand: AsyncParsableCommand {
             lines.append("  pd:\(member.name)  \(member.clientURL)  \(member.up ? "up" : "DOWN")\(member.leader ? "  leader" : "")")
         }
         for store in state.stores {
-            lines.append("  store:\(store.id)  \(store.statusURL)  \(store.stateName)\(store.processUp ? "" : " (process down)")  regions \(store.regionCount)  leaders \(store.leaderCount)  available \(Int(store.availableRatio * 100))%  slow score \(Int(store.slowScore))")
+            lines.append("  store:\(store.id)  \(store.statusURL)  \(store.stateName)\(store.processUp ? "" : " (process down)")  regions \(store.regionCount)  leaders \(store.leaderCount)  available \(NumberText.integer(store.availableRatio * 100))%  slow score \(NumberText.integer(store.slowScore))")
         }
         let checks = state.regionChecks.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
         lines.append("  regions: " + checks.joined(separator: ", "))

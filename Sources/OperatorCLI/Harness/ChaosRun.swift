@@ -222,7 +222,7 @@ struct ChaosRun<S: Subject> {
                 let now = Date()
                 if firstDiagnosisAt == nil { firstDiagnosisAt = now }
                 lastDiagnosis = now
-                note("diagnosed", "\(d.rootCause.category) on \(d.rootCause.entity) (confidence \(Int((d.confidence * 100).rounded()))%) by \(d.diagnoser)")
+                note("diagnosed", "\(d.rootCause.category) on \(d.rootCause.entity) (confidence \(NumberText.percent(d.confidence))) by \(d.diagnoser)")
                 note("explanation", d.rootCause.explanation)
                 if options.settle == .zero, let incident = try await store.incident(id: outcome.incidentID) {
                     return try await finish(ticket: t, incident: incident, store: store, injectedAt: injectedAt,

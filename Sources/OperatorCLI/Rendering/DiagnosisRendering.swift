@@ -38,5 +38,5 @@ enum DiagnosisRendering {
         return out.joined(separator: "\n")
     }
 
-    static func percent(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }
+    static func percent(_ x: Double) -> String { NumberText.percent(x) }
 }

@@ -55,27 +55,31 @@ public enum DurationText {
             // Checked as it grows, so no later conversion can overflow or see infinity.
             guard total.isFinite, total <= maximumSeconds else { throw ParseError(text: text, outOfRange: true) }
         }
+        // A digit string long enough to overflow a Double is not a duration anyone meant.
+        guard total.isFinite else { throw ParseError(text: text, outOfRange: true) }
         return sign * total
     }
 
+    /// Parses into a `Duration`; a value beyond about ±292 years (what `Duration` holds in nanoseconds) is
+    /// an error rather than a trap.
     public static func duration(_ text: String) throws(ParseError) -> Duration {
         let s = try seconds(text)
-        let nanoseconds = (s * 1e9).rounded()
-        // 2^63 itself is not representable; Int64(exactly:) refuses it rather than trapping.
-        guard let whole = Int64(exactly: nanoseconds) else { throw ParseError(text: text, outOfRange: true) }
-        return .nanoseconds(whole)
+        guard let d = Duration.checkedSeconds(s) else {
+            throw ParseError(text: text, outOfRange: true)
+        }
+        return d
     }
 
-    /// Short human spelling: `450ms`, `1.5s`, `2m`, `1h5m`.
+    /// Short human spelling: `450ms`, `1.5s`, `2m`, `1h5m`. Values from outside may be anything: a
+    /// non-finite or enormous one is written as a plain number of seconds, never trapped on.
     public static func format(seconds: Double) -> String {
-        // Beyond what a Duration holds (or not a number at all): print it plainly rather than trap.
-        guard seconds.isFinite, abs(seconds) <= maximumSeconds else { return "\(seconds)s" }
-        if seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
+        guard seconds.isFinite, abs(seconds) < 1e15 else { return String(format: "%gs", seconds) }
+        if seconds < 1 { return NumberText.integer(seconds * 1000, rounding: .toNearestOrAwayFromZero) + "ms" }
         if seconds < 60 {
             let r = (seconds * 10).rounded() / 10
-            return r == r.rounded() ? "\(Int(r))s" : "\(r)s"
+            return r == r.rounded() ? NumberText.integer(r) + "s" : "\(r)s"
         }
-        let total = Int(seconds.rounded())
+        let total = Int(seconds.rounded())  // finite and below 1e15 (checked above): fits
         let h = total / 3600, m = (total % 3600) / 60, s = total % 60
         var out = ""
         if h > 0 { out += "\(h)h" }

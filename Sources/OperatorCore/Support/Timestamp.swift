@@ -7,7 +7,10 @@ import Foundation
 /// servers report in their local zone.
 public enum Timestamp {
     public static func format(_ date: Date) -> String {
-        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        // Dates built from outside numbers may lie beyond what milliseconds in an Int64 can hold.
+        guard let ms = Int64(checking: date.timeIntervalSince1970 * 1000, rounding: .down),
+            abs(ms) < 253_402_300_800_000  // year 10000: four-digit years only
+        else { return String(format: "%g", date.timeIntervalSince1970) }
         let seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
         let millis = Int(ms - seconds * 1000)
         let (y, mo, d) = civilDate(daysSinceEpoch: seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400)

@@ -80,7 +80,7 @@ enum EtcdEvidence {
                     source: "etcd_network_active_peers == 0", expected: "[]"))
             add("member.leader_changes", metrics.leaderChangesInWindow, "increase(etcd_server_leader_changes_seen_total[\(window)])")
             add("member.proposals_failed", metrics.proposalsFailedInWindow, "increase(etcd_server_proposals_failed_total[\(window)])", expected: "0")
-            add("member.proposals_pending", metrics.proposalsPending, "etcd_server_proposals_pending", expected: "< \(Int(settings.proposalsPendingMax))")
+            add("member.proposals_pending", metrics.proposalsPending, "etcd_server_proposals_pending", expected: "< \(NumberText.integer(settings.proposalsPendingMax))")
             add("member.slow_applies", metrics.slowAppliesInWindow, "increase(etcd_server_slow_apply_total[\(window)])", expected: "0")
         }
 
@@ -110,14 +110,14 @@ enum EtcdEvidence {
         out.append(
             Signal(
                 "cluster.leader_changes", entity: .cluster, value: .number(changes), source: changeSource,
-                expected: "<= \(Int(settings.leaderChangesMax)) in \(window)"))
+                expected: "<= \(NumberText.integer(settings.leaderChangesMax)) in \(window)"))
         let failed = s.members.compactMap { $0.metrics?.proposalsFailedInWindow }.filter(\.isFinite)
         if !failed.isEmpty {
             out.append(
                 Signal(
                     "cluster.proposals_failed", entity: .cluster, value: .number(failed.reduce(0, +)),
                     source: "sum of increase(etcd_server_proposals_failed_total[\(window)])",
-                    expected: "<= \(Int(settings.proposalsFailedMax))"))
+                    expected: "<= \(NumberText.integer(settings.proposalsFailedMax))"))
         }
         out.append(
             Signal(

@@ -45,7 +45,8 @@ enum EtcdLogEvidence {
         guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? handle.close() }
         guard let size = try? handle.seekToEnd() else { return nil }
-        let start = size > UInt64(tailBytes) ? size - UInt64(tailBytes) : 0
+        let tail = UInt64(clamping: tailBytes)
+        let start = size > tail ? size - tail : 0
         guard (try? handle.seek(toOffset: start)) != nil, let data = try? handle.readToEnd() else { return nil }
         var text = Substring(String(decoding: data, as: UTF8.self))
         if start > 0, let newline = text.firstIndex(of: "\n") { text = text[text.index(after: newline)...] }

@@ -8,7 +8,7 @@ enum EtcdMetricWindows {
     static func fetch(
         from source: PrometheusMetricsSource, members: [EtcdMemberState], window: DateInterval
     ) async -> ([MetricWindow], [String]) {
-        let step = Duration.seconds(max(1, Int(window.duration / 120)))
+        let step = Duration.seconds(max(1, Int(checking: window.duration / 120) ?? 1))
         let byInstance = Dictionary(
             members.compactMap { m in m.clientURL.flatMap(PrometheusMetricsSource.instance(of:)).map { ($0, m.entity) } }
         ) { a, _ in a }

@@ -83,8 +83,8 @@ enum EtcdRules {
 
     static func quorumLost(_ c: DiagnosisContext) -> Hypothesis {
         let serving = c.signal(named: "cluster.serving_members", on: .cluster)?.value.arrayValue?.compactMap(\.stringValue) ?? []
-        let quorum = Int(number(c, "cluster.quorum") ?? 0)
-        let voting = Int(number(c, "cluster.voting_members") ?? 0)
+        let quorum = number(c, "cluster.quorum").flatMap { Int(checking: $0) } ?? 0  // contexts may be replayed from disk
+        let voting = number(c, "cluster.voting_members").flatMap { Int(checking: $0) } ?? 0
         guard quorum > 0, serving.count < quorum else {
             return Hypothesis(
                 category: "quorum-lost", entity: .cluster, score: 0.05, explanation: "a majority of members is gone",
@@ -154,14 +154,14 @@ enum EtcdRules {
             return Hypothesis(
                 category: "leader-churn", entity: .cluster, score: 0.1, explanation: "leadership keeps moving between members",
                 against:
-                    "\(Int(changes)) leader change(s) in \(window) (\(signal?.source ?? "not gathered")), at most \(Int(settings.leaderChangesMax)) expected")
+                    "\(NumberText.integer(changes)) leader change(s) in \(window) (\(signal?.source ?? "not gathered")), at most \(NumberText.integer(settings.leaderChangesMax)) expected")
         }
         var supporting: [Diagnosis.Evidence] = []
         if let s = c.signal(named: "cluster.leader_changes", on: .cluster) { supporting.append(s.asEvidence()) }
         if let l = c.signal(named: "cluster.leader", on: .cluster) { supporting.append(l.asEvidence()) }
         return Hypothesis(
             category: "leader-churn", entity: .cluster, score: 0.7,
-            explanation: "\(Int(changes)) leader changes in \(window): members keep timing out on the leader's heartbeats",
+            explanation: "\(NumberText.integer(changes)) leader changes in \(window): members keep timing out on the leader's heartbeats",
             supporting: supporting,
             actions: [
                 .init(
@@ -179,11 +179,11 @@ enum EtcdRules {
         let entity = ratio.entity ?? c.incident.rootEntity
         let size = c.signal(named: "member.db_size_bytes", on: entity)?.number ?? 0
         let quota = c.signal(named: "member.quota_backend_bytes", on: entity)?.number ?? 0
-        let text = "\(ByteText.format(size)) of \(ByteText.format(quota)) (\(Int((value * 100).rounded()))%) on \(name(entity))"
+        let text = "\(ByteText.format(size)) of \(ByteText.format(quota)) (\(NumberText.percent(value))) on \(name(entity))"
         guard value > settings.dbSizeRatio else {
             return Hypothesis(
                 category: "db-quota", entity: entity, score: 0.05, explanation: "the database reached its quota",
-                against: "largest database is \(text), under the \(Int(settings.dbSizeRatio * 100))% threshold")
+                against: "largest database is \(text), under the \(NumberText.percent(settings.dbSizeRatio)) threshold")
         }
         return Hypothesis(
             category: "db-quota", entity: entity, score: 0.85,
@@ -236,12 +236,12 @@ enum EtcdRules {
                 category: "overload", entity: c.incident.rootEntity, score: pending == nil && failed == nil ? 0.02 : 0.05,
                 explanation: "more requests than the leader can commit",
                 against:
-                    "proposals pending at most \(Int(pending?.number ?? 0)) (max \(Int(settings.proposalsPendingMax))), \(Int(failed ?? 0)) failed in the window\(hasLeader ? "" : ", and there is no leader to overload")")
+                    "proposals pending at most \(NumberText.integer(pending?.number ?? 0)) (max \(NumberText.integer(settings.proposalsPendingMax))), \(NumberText.integer(failed ?? 0)) failed in the window\(hasLeader ? "" : ", and there is no leader to overload")")
         }
         let entity = pending?.entity ?? c.incident.rootEntity
         return Hypothesis(
             category: "overload", entity: entity, score: 0.6,
-            explanation: "the leader has a backlog: \(Int(pending?.number ?? 0)) proposals pending, \(Int(failed ?? 0)) failed in the window while a leader exists",
+            explanation: "the leader has a backlog: \(NumberText.integer(pending?.number ?? 0)) proposals pending, \(NumberText.integer(failed ?? 0)) failed in the window while a leader exists",
             supporting: [pending?.asEvidence(), c.signal(named: "cluster.proposals_failed", on: .cluster)?.asEvidence()].compactMap { $0 },
             actions: [
                 .init(

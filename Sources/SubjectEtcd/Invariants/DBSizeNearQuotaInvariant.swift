@@ -19,7 +19,8 @@ public struct DBSizeNearQuotaInvariant: Invariant {
     public func usage(_ m: EtcdMemberState) -> (size: Double, quota: Double)? {
         let size = m.metrics?.dbTotalSizeBytes ?? m.status?.dbSizeBytes.map(Double.init)
         let quota = m.metrics?.quotaBackendBytes ?? fallbackQuotaBytes
-        guard let size, let quota, quota > 0 else { return nil }
+        // Sources drop impossible values; this guard keeps a hand-built or replayed snapshot honest too.
+        guard let size, let quota, size.isFinite, size >= 0, quota.isFinite, quota > 0 else { return nil }
         return (size, quota)
     }
 
@@ -38,7 +39,7 @@ public struct DBSizeNearQuotaInvariant: Invariant {
             let share = size / quota
             guard share > ratio || alarm != nil else { return nil }
             var message =
-                "database on \(m.displayName) is \(ByteText.format(size)), \(Int((share * 100).rounded()))% of its \(ByteText.format(quota)) quota (threshold \(Int((ratio * 100).rounded()))%)"
+                "database on \(m.displayName) is \(ByteText.format(size)), \(NumberText.percent(share)) of its \(ByteText.format(quota)) quota (threshold \(NumberText.percent(ratio)))"
             if let alarm { message += "; it reports \"\(alarm)\"" }
             return violation(
                 on: m.entity, message,

@@ -28,7 +28,7 @@ public struct LeaderChurnInvariant: Invariant {
         guard count > maximum else { return [] }
         let window = DurationText.format(seconds: s.windowSeconds)
         let message =
-            "\(Int(count)) leader changes in the last \(window) (more than \(Int(maximum)) is churn); source: \(source)"
+            "\(NumberText.integer(count)) leader changes in the last \(window) (more than \(NumberText.integer(maximum)) is churn); source: \(source)"
         return [
             violation(
                 on: .cluster, message,

@@ -24,11 +24,11 @@ public struct ProposalsFailingInvariant: Invariant {
         }
         let total = byMember.values.reduce(0, +)
         guard total > maximum else { return [] }
-        let parts = byMember.sorted { $0.key < $1.key }.map { "\($0.key): \(Int($0.value))" }.joined(separator: ", ")
+        let parts = byMember.sorted { $0.key < $1.key }.map { "\($0.key): \(NumberText.integer($0.value))" }.joined(separator: ", ")
         let pending = s.members.compactMap { $0.metrics?.proposalsPending }.max()
         var message =
-            "\(Int(total)) raft proposals failed in the last \(DurationText.format(seconds: s.windowSeconds)) (\(parts); more than \(Int(maximum)) allowed)"
-        if let pending, pending > 0 { message += "; \(Int(pending)) pending" }
+            "\(NumberText.integer(total)) raft proposals failed in the last \(DurationText.format(seconds: s.windowSeconds)) (\(parts); more than \(NumberText.integer(maximum)) allowed)"
+        if let pending, pending > 0 { message += "; \(NumberText.integer(pending)) pending" }
         return [
             violation(
                 on: .cluster, message,

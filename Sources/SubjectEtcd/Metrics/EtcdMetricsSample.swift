@@ -1,4 +1,5 @@
 import Foundation
+import OperatorCore
 import PrometheusClient
 
 /// The values Operator keeps from one reading of one member's metrics: a few numbers instead of a 1,500-line
@@ -24,22 +25,37 @@ struct EtcdMetricsSample: Sendable {
     /// By peer hex id (`Remote` label).
     var activePeers: [String: Double]
 
+    /// Values on the page that cannot be what they claim (`etcd_mvcc_db_total_size_in_bytes +Inf`), each
+    /// naming its series; the field stays `nil`, so the value is unknown rather than a trap or a verdict.
+    var malformed: [String] = []
+
     init(page: MetricsPage, at: Date) {
         typealias N = EtcdMetricNames
         self.at = at
-        hasLeader = page.value(N.hasLeader)
-        isLeader = page.value(N.isLeader)
-        leaderChanges = page.value(N.leaderChanges)
-        proposalsFailed = page.value(N.proposalsFailed)
-        proposalsPending = page.value(N.proposalsPending)
-        proposalsCommitted = page.value(N.proposalsCommitted)
-        proposalsApplied = page.value(N.proposalsApplied)
-        slowApply = page.value(N.slowApply)
-        heartbeatSendFailures = page.value(N.heartbeatSendFailures)
-        dbTotalSize = page.value(N.dbTotalSize)
-        quotaBackendBytes = page.value(N.quotaBackendBytes)
+        var malformed: [String] = []
+        // Every scalar etcd series read here counts or measures something that exists: finite, >= 0.
+        func value(_ name: String) -> Double? {
+            guard let v = page.value(name) else { return nil }
+            do throws(MalformedValue) {
+                return try MalformedValue.nonNegative(v, field: name)
+            } catch {
+                malformed.append(error.description)
+                return nil
+            }
+        }
+        hasLeader = value(N.hasLeader)
+        isLeader = value(N.isLeader)
+        leaderChanges = value(N.leaderChanges)
+        proposalsFailed = value(N.proposalsFailed)
+        proposalsPending = value(N.proposalsPending)
+        proposalsCommitted = value(N.proposalsCommitted)
+        proposalsApplied = value(N.proposalsApplied)
+        slowApply = value(N.slowApply)
+        heartbeatSendFailures = value(N.heartbeatSendFailures)
+        dbTotalSize = value(N.dbTotalSize)
+        quotaBackendBytes = value(N.quotaBackendBytes)
         walFsync = page.buckets(ofHistogram: N.walFsync)[[:]] ?? []
-        walFsyncCount = page.value(N.walFsync + "_count")
+        walFsyncCount = value(N.walFsync + "_count")
         backendCommit = page.buckets(ofHistogram: N.backendCommit)[[:]] ?? []
         var rtt: [String: [HistogramBucket]] = [:]
         for (labels, buckets) in page.buckets(ofHistogram: N.peerRoundTrip, by: ["To"]) {
@@ -51,6 +67,7 @@ struct EtcdMetricsSample: Sendable {
             if let remote = labels["Remote"] { active[remote.lowercased()] = value }
         }
         activePeers = active
+        self.malformed = malformed
     }
 
     /// Whether the page looked like an etcd server's at all.

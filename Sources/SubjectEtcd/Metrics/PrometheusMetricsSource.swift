@@ -45,7 +45,7 @@ public struct PrometheusMetricsSource: EtcdMetricsSource {
     }
 
     public func read(_ targets: [EtcdMetricsTarget], window: Duration) async -> EtcdMetricsReading {
-        let w = "\(max(Int(window.seconds.rounded()), 1))s"
+        let w = "\(max(Int(checking: window.seconds, rounding: .toNearestOrAwayFromZero) ?? 1, 1))s"
         let api = self.api
         let results = await withTaskGroup(of: (Field, Result<[PrometheusVectorSample], QueryFailure>).self) { group in
             for field in Field.allCases {
@@ -106,8 +106,9 @@ public struct PrometheusMetricsSource: EtcdMetricsSource {
         case .proposalsPending: m.proposalsPending = v
         case .proposalsCommitted: m.proposalsCommittedTotal = v
         case .proposalsApplied: m.proposalsAppliedTotal = v
-        case .dbSize: m.dbTotalSizeBytes = v
-        case .quota: m.quotaBackendBytes = v
+        // Sizes decide db-size-near-quota: an infinite or negative one is unknown, not a verdict.
+        case .dbSize: m.dbTotalSizeBytes = v.isFinite && v >= 0 ? v : nil
+        case .quota: m.quotaBackendBytes = v.isFinite && v > 0 ? v : nil
         case .leaderChanges: m.leaderChangesInWindow = v
         case .proposalsFailed: m.proposalsFailedInWindow = v
         case .slowApplies: m.slowAppliesInWindow = v

@@ -43,7 +43,9 @@ public final class ScrapedMetricsSource: EtcdMetricsSource {
         var fresh: [EtcdMemberID: EtcdMetricsSample] = [:]
         for (id, result) in scraped {
             switch result {
-            case .success(let sample): fresh[id] = sample
+            case .success(let sample):
+                fresh[id] = sample
+                if !sample.malformed.isEmpty { reading.errors[id] = sample.malformed.joined(separator: "; ") }
             case .failure(let failure): reading.errors[id] = failure.message
             }
         }

@@ -151,7 +151,7 @@ enum ByteText {
             value /= 1024
             unit += 1
         }
-        if unit == 0 { return "\(Int(value)) B" }
+        if unit == 0 { return "\(NumberText.integer(value)) B" }  // also NaN and negatives: never a trap
         return String(format: value < 10 ? "%.1f" : "%.0f", value) + " " + units[unit]
     }
 }

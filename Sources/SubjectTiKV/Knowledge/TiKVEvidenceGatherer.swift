@@ -73,7 +73,7 @@ struct TiKVEvidenceGatherer: Sendable {
                 out.append(
                     Signal("store.slow_score", entity: e, value: .number(score),
                         source: store.pdSlowScore != nil ? pdStores : "tikv_raftstore_slow_score",
-                        expected: "< \(Int(t.slowScore))"))
+                        expected: "< \(NumberText.integer(t.slowScore))"))
             }
             if let l = store.leaders {
                 out.append(Signal("store.leader_count", entity: e, value: .number(l), source: pdStores))
@@ -98,7 +98,7 @@ struct TiKVEvidenceGatherer: Sendable {
             add("store.raftstore_cpu", m.raftstoreCPUCores, "rate(tikv_thread_cpu_seconds_total{name=~\"(raftstore|rs)_.*\"})",
                 unit: "cores")
             add("store.raft_log_lag_p99", m.raftLogLagP99, "histogram_quantile(0.99, tikv_raftstore_log_lag_bucket)",
-                expected: "< \(Int(t.raftLogLagEntries))", unit: "entries")
+                expected: "< \(NumberText.integer(t.raftLogLagEntries))", unit: "entries")
             add("store.append_p99_seconds", m.appendLogP99Seconds,
                 "histogram_quantile(0.99, tikv_raftstore_append_log_duration_seconds_bucket)", expected: "< 1", unit: "s")
             add("store.commit_p99_seconds", m.commitLogP99Seconds,
@@ -180,7 +180,7 @@ struct TiKVEvidenceGatherer: Sendable {
         var storeByInstance: [String: Entity] = [:]
         for s in snapshot.stores { if let a = s.statusAddress { storeByInstance[StoreMetricsTarget.instanceKey(a)] = s.entity } }
         let duration = max(window.duration, 60)
-        let step = Duration.seconds(max(1, Int(duration / 60)))
+        let step = Duration.seconds(max(1, Int(checking: duration / 60) ?? 1))
         let w = "1m"
         let queries: [(String, String, String?)] = [
             ("store.qps", "sum(rate(tikv_grpc_msg_duration_seconds_count{type!=\"kv_gc\"}[\(w)])) by (instance)", "req/s"),

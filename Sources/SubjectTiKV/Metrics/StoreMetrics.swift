@@ -1,3 +1,5 @@
+import OperatorCore
+
 /// What a store's metrics say, from Prometheus or from scraping its status server directly. Both paths fill
 /// this same struct; a value is `nil` when its series is missing or undefined (no traffic in the window).
 public struct StoreMetrics: Sendable, Hashable, Codable {
@@ -29,6 +31,9 @@ public struct StoreMetrics: Sendable, Hashable, Codable {
     public var slowScore: Double?
     /// Seconds the rates and quantiles cover.
     public var windowSeconds: Double?
+    /// Values the page or Prometheus gave that cannot be what they claim (a negative byte count): each
+    /// names its series and value; the field it would have filled stays `nil`.
+    public var malformed: [String] = []
 
     public init() {}
 
@@ -63,6 +68,41 @@ public struct StoreMetrics: Sendable, Hashable, Codable {
         case regionCount = "region_count"
         case slowScore = "slow_score"
         case windowSeconds = "window_seconds"
+        case malformed
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        qps = try c.decodeIfPresent(Double.self, forKey: .qps)
+        qpsByType = try c.decodeIfPresent([String: Double].self, forKey: .qpsByType) ?? [:]
+        p99LatencySeconds = try c.decodeIfPresent(Double.self, forKey: .p99LatencySeconds)
+        grpcFailuresPerSecond = try c.decodeIfPresent(Double.self, forKey: .grpcFailuresPerSecond)
+        capacityBytes = try c.decodeIfPresent(Double.self, forKey: .capacityBytes)
+        availableBytes = try c.decodeIfPresent(Double.self, forKey: .availableBytes)
+        usedBytes = try c.decodeIfPresent(Double.self, forKey: .usedBytes)
+        cpuCores = try c.decodeIfPresent(Double.self, forKey: .cpuCores)
+        cpuQuotaCores = try c.decodeIfPresent(Double.self, forKey: .cpuQuotaCores)
+        raftstoreCPUCores = try c.decodeIfPresent(Double.self, forKey: .raftstoreCPUCores)
+        raftLogLagP99 = try c.decodeIfPresent(Double.self, forKey: .raftLogLagP99)
+        appendLogP99Seconds = try c.decodeIfPresent(Double.self, forKey: .appendLogP99Seconds)
+        commitLogP99Seconds = try c.decodeIfPresent(Double.self, forKey: .commitLogP99Seconds)
+        applyLogP99Seconds = try c.decodeIfPresent(Double.self, forKey: .applyLogP99Seconds)
+        leaderCount = try c.decodeIfPresent(Double.self, forKey: .leaderCount)
+        regionCount = try c.decodeIfPresent(Double.self, forKey: .regionCount)
+        slowScore = try c.decodeIfPresent(Double.self, forKey: .slowScore)
+        windowSeconds = try c.decodeIfPresent(Double.self, forKey: .windowSeconds)
+        malformed = try c.decodeIfPresent([String].self, forKey: .malformed) ?? []
+    }
+
+    /// A byte count or gauge of things that exist: finite and not negative, or `nil` with a note.
+    mutating func nonNegative(_ value: Double?, _ series: String) -> Double? {
+        guard let value else { return nil }
+        do throws(MalformedValue) {
+            return try MalformedValue.nonNegative(value, field: series)
+        } catch {
+            malformed.append(error.description)
+            return nil
+        }
     }
 }
 

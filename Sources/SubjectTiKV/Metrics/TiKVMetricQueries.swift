@@ -22,6 +22,8 @@ public enum TiKVMetricQueries {
     /// `name=~"(raftstore|rs)_.*"`: raftstore threads (`tikv_thread_cpu_seconds_total` names).
     static let raftstoreThreads = LabelMatcher.hasPrefix("name", anyOf: ["raftstore_", "rs_"])
 
+    static func sizeSeries(_ type: String) -> String { "\(storeSize){type=\"\(type)\"}" }
+
     /// One PromQL query and how its result fills ``StoreMetrics``.
     struct Query: Sendable {
         let promql: String
@@ -45,9 +47,9 @@ public enum TiKVMetricQueries {
             },
             Query(promql: "sum(\(storeSize){type=~\"capacity|available|used\"}) by (instance, type)") { m, labels, v in
                 switch labels["type"] {
-                case "capacity": m.capacityBytes = Optional(v).finite
-                case "available": m.availableBytes = Optional(v).finite
-                case "used": m.usedBytes = Optional(v).finite
+                case "capacity": m.capacityBytes = m.nonNegative(v, sizeSeries("capacity"))
+                case "available": m.availableBytes = m.nonNegative(v, sizeSeries("available"))
+                case "used": m.usedBytes = m.nonNegative(v, sizeSeries("used"))
                 default: break
                 }
             },
@@ -61,8 +63,8 @@ public enum TiKVMetricQueries {
             Query(promql: quantile(applyLog)) { m, _, v in m.applyLogP99Seconds = Optional(v).finite },
             Query(promql: "sum(\(regionCount){type=~\"leader|region\"}) by (instance, type)") { m, labels, v in
                 switch labels["type"] {
-                case "leader": m.leaderCount = Optional(v).finite
-                case "region": m.regionCount = Optional(v).finite
+                case "leader": m.leaderCount = m.nonNegative(v, "\(regionCount){type=\"leader\"}")
+                case "region": m.regionCount = m.nonNegative(v, "\(regionCount){type=\"region\"}")
                 default: break
                 }
             },
@@ -101,12 +103,12 @@ public enum TiKVMetricQueries {
     static func gauges(_ page: MetricsPage) -> StoreMetrics {
         var m = StoreMetrics()
         let sizes = page.sum(storeSize, by: ["type"])
-        m.capacityBytes = sizes[["type": "capacity"]].finite
-        m.availableBytes = sizes[["type": "available"]].finite
-        m.usedBytes = sizes[["type": "used"]].finite
+        m.capacityBytes = m.nonNegative(sizes[["type": "capacity"]], sizeSeries("capacity"))
+        m.availableBytes = m.nonNegative(sizes[["type": "available"]], sizeSeries("available"))
+        m.usedBytes = m.nonNegative(sizes[["type": "used"]], sizeSeries("used"))
         let regions = page.sum(regionCount, by: ["type"])
-        m.leaderCount = regions[["type": "leader"]].finite
-        m.regionCount = regions[["type": "region"]].finite
+        m.leaderCount = m.nonNegative(regions[["type": "leader"]], "\(regionCount){type=\"leader\"}")
+        m.regionCount = m.nonNegative(regions[["type": "region"]], "\(regionCount){type=\"region\"}")
         m.slowScore = page.max(slowScore)[[:]].finite
         m.cpuQuotaCores = page.max(cpuQuota)[[:]].finite
         return m

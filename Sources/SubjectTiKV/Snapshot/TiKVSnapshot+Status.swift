@@ -35,9 +35,9 @@ extension StoreView {
         var parts = ["\(displayName) \(stateName)" + (nodeState == "Serving" ? "" : "/\(nodeState)")]
         if isTiFlash { parts[0] += " [tiflash]" }
         if let ratio = availableRatio {
-            parts.append("\(Int((ratio * 100).rounded()))% free")
+            parts.append("\(NumberText.percent(ratio)) free")
         }
-        if let l = leaders { parts.append("\(Int(l)) leaders") }
+        if let l = leaders { parts.append("\(NumberText.integer(l)) leaders") }
         if let r = regionCount { parts.append("\(r) regions") }
         if let m = metrics {
             if let q = m.qps { parts.append(String(format: "%.0f qps", q)) }

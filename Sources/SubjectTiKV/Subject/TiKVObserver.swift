@@ -100,11 +100,11 @@ public struct TiKVObserver: Sendable {
             if byType.isEmpty {
                 snapshot.regionsError = "\(page.url) has no pd_regions_status series"
             } else {
-                var counts: [String: Int] = [:]
-                for check in PDRegionCheck.allCases {
-                    if let v = byType[["type": check.metricType]], v.isFinite { counts[check.rawValue] = Int(v) }
+                switch Self.regionCounts(byType, source: page.url) {
+                case .success(let counts): snapshot.regions = RegionHealth(total: total, counts: counts, source: page.url)
+                // One impossible count makes them all suspect: unknown, not "no degraded regions".
+                case .failure(let malformed): snapshot.regionsError = "\(page.url): \(malformed)"
                 }
-                snapshot.regions = RegionHealth(total: total, counts: counts, source: page.url)
             }
         case .failure(let e):
             snapshot.regionsError = "\(e)"
@@ -122,12 +122,29 @@ public struct TiKVObserver: Sendable {
         return snapshot
     }
 
+    /// `pd_regions_status` values by check state. A NaN, infinite, negative or enormous value is not a
+    /// region count: it fails the whole reading rather than trapping or passing as zero.
+    static func regionCounts(_ byType: [LabelSet: Double], source: String) -> Result<[String: Int], MalformedValue> {
+        var counts: [String: Int] = [:]
+        for check in PDRegionCheck.allCases {
+            guard let v = byType[["type": check.metricType]] else { continue }
+            do throws(MalformedValue) {
+                counts[check.rawValue] = try MalformedValue.count(
+                    v, field: "pd_regions_status{type=\"\(check.metricType)\"}", expected: "a region count")
+            } catch {
+                return .failure(error)
+            }
+        }
+        return .success(counts)
+    }
+
     private func apply(_ reading: StoreMetricsReading, to snapshot: inout TiKVSnapshot) {
         snapshot.metricsError = reading.sourceError
         snapshot.notes += reading.notes
         for i in snapshot.stores.indices {
             let id = snapshot.stores[i].id
             snapshot.stores[i].metrics = reading.metrics[id]
+            for problem in reading.metrics[id]?.malformed ?? [] { snapshot.notes.append("store \(id): \(problem)") }
             snapshot.stores[i].metricsError = reading.errors[id] ?? (reading.sourceError.map { "metrics source: \($0)" })
             snapshot.stores[i].statusReachable = reading.statusReachable[id]
             snapshot.stores[i].statusError = reading.statusErrors[id]
@@ -138,7 +155,8 @@ public struct TiKVObserver: Sendable {
         }
     }
 
-    static func view(_ info: PDStoreInfo, at now: Date) -> StoreView {
+    /// How one PD store entry becomes a snapshot store; public for the fuzz targets (`Fuzz/`).
+    public static func view(_ info: PDStoreInfo, at now: Date) -> StoreView {
         var v = StoreView(id: info.store.id, stateName: info.store.effectiveStateName, nodeState: info.store.nodeState.name)
         v.address = info.store.address
         v.statusAddress = info.store.statusAddress

@@ -76,7 +76,7 @@ struct DiagnosisBenchmark {
                           "diagnose p50", "diagnose p95"],
                 rows: incidents.map { r in
                     [r.scenario, r.root, "\(r.tickets)", "\(r.contextTokens)",
-                     "\(r.diagnosed) (\(Int((r.confidence * 100).rounded()))%)\(r.matchesExpected ? "" : " ≠ expected \(r.expected)")",
+                     "\(r.diagnosed) (\(NumberText.percent(r.confidence)))\(r.matchesExpected ? "" : " ≠ expected \(r.expected)")",
                      BenchFormat.duration(r.build.p50), BenchFormat.duration(r.build.p95),
                      BenchFormat.duration(r.diagnose.p50), BenchFormat.duration(r.diagnose.p95)]
                 },

@@ -1,3 +1,4 @@
+import OperatorCore
 import ArgumentParser
 
 struct BenchCommand: AsyncParsableCommand {
@@ -47,7 +48,7 @@ enum BenchFormat {
         let units: [(String, Double)] = [("GiB", 1_073_741_824), ("MiB", 1_048_576), ("KiB", 1024), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3), ("B", 1)]
         let t = text.trimmingCharacters(in: .whitespaces)
         for (suffix, scale) in units where t.hasSuffix(suffix) {
-            if let n = Double(t.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), n > 0 { return Int(n * scale) }
+            if let n = Double(t.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), n > 0, let bytes = Int(checking: n * scale) { return bytes }
         }
         if let n = Int(t), n > 0 { return n }
         throw CLIFailure("invalid size \"\(text)\"; write e.g. 1GiB, 200MiB or 5MB", exitCode: 2)

@@ -1,3 +1,5 @@
+import OperatorCore
+
 /// A byte count as PD writes it (`typeutil.ByteSize`): docker/go-units `BytesSize`, `"%.4g%s"` with binary
 /// units, e.g. `"311.7GiB"`, `"290.7MiB"`, `"0B"`. PD v3.x wrote a space: `"39 GiB"`
 /// (tikv-interfaces.md §1.0). A bare JSON number is read as bytes.
@@ -11,6 +13,9 @@ public struct ByteSize: Sendable, Hashable, Codable, CustomStringConvertible {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if let n = try? c.decode(Double.self) {
+            guard n.isFinite, n >= 0 else {
+                throw DecodingError.dataCorruptedError(in: c, debugDescription: "\(n) is not a byte count (negative or too large)")
+            }
             bytes = n
             return
         }
@@ -44,7 +49,7 @@ public struct ByteSize: Sendable, Hashable, Codable, CustomStringConvertible {
         }
         if s.hasSuffix(" ") { s = s.dropLast() }
         guard let first = s.first, first.isASCII, first.isNumber, s.allSatisfy({ $0.isASCII && ($0.isNumber || ".e+-".contains($0)) }),
-            let value = Double(s), value >= 0
+            let value = Double(s), value >= 0, (value * multiplier).isFinite
         else { return nil }
         return value * multiplier
     }
@@ -58,6 +63,6 @@ public struct ByteSize: Sendable, Hashable, Codable, CustomStringConvertible {
             i += 1
         }
         let rounded = (v * 10).rounded() / 10
-        return rounded == rounded.rounded() ? "\(Int(rounded))\(units[i])" : "\(rounded)\(units[i])"
+        return rounded == rounded.rounded() ? "\(NumberText.integer(rounded))\(units[i])" : "\(rounded)\(units[i])"
     }
 }

@@ -24,6 +24,12 @@ struct SettingsAndRecipeTests {
         #expect(bad?.key == "window")
         #expect(throws: EtcdSettingsError.self) { try EtcdSettings(["db_size_ratio": 2]) }
         #expect(throws: EtcdSettingsError.self) { try EtcdSettings(["unhealthy_after": 0]) }
+        // Beyond what a Duration or an Int holds: errors naming the key, where the conversion used to trap.
+        let longWindow = #expect(throws: EtcdSettingsError.self) { try EtcdSettings(["window": "999999999999h"]) }
+        #expect(longWindow?.key == "window")
+        let hugeCount = #expect(throws: EtcdSettingsError.self) { try EtcdSettings(["unhealthy_after": 1e20]) }
+        #expect(hugeCount?.key == "unhealthy_after")
+        #expect(hugeCount?.description.contains("too large") == true)
         #expect(throws: EtcdSettingsError.self) { try EtcdSettings(["log_files": "/x"]) }
         #expect(throws: EtcdSettingsError.self) { try EtcdSettings(.string("x")) }
         // The registration surfaces the error when the subject is built.

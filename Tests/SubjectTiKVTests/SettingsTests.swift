@@ -45,6 +45,9 @@ struct SettingsTests {
         #expect(range?.description.contains("low_space_ratio must be greater than 0 and at most 1") == true)
         let window = #expect(throws: TiKVSettingsError.self) { try TiKVSettings(settings: ["prometheus_rate_window": "1.5m"]) }
         #expect(window?.description.contains("prometheus_rate_window") == true)
+        // Too long for a Duration: an error naming the key, not a trap (nor a silent 1 s) when the tick runs.
+        let warmup = #expect(throws: TiKVSettingsError.self) { try TiKVSettings(settings: ["direct_scrape_warmup": "999999999999h"]) }
+        #expect(warmup?.description.contains("direct_scrape_warmup") == true)
         #expect(throws: TiKVSettingsError.self) { try TiKVSettings(settings: "not a mapping") }
         #expect(throws: TiKVSettingsError.self) {
             try TiKVSubject(configuration: SubjectConfiguration(endpoints: [], settings: ["cpu_quota_ratio": -1]))

@@ -116,7 +116,8 @@ public struct TiKVCollectionSettings: Sendable, Hashable, Codable {
         } else {
             out.append("prometheus_rate_window must be a PromQL duration such as 30s, 1m or 5m, got \"\(prometheusRateWindow)\"")
         }
-        if (try? DurationText.seconds(directScrapeWarmup)).map({ $0 >= 0 }) != true {
+        // `duration`, not `seconds`: a warm-up too long for a Duration is an error here, not a silent 1s later.
+        if (try? DurationText.duration(directScrapeWarmup)).map({ $0 >= .zero }) != true {
             out.append("direct_scrape_warmup must be a duration such as 1s or 500ms, got \"\(directScrapeWarmup)\"")
         }
         return out

@@ -151,7 +151,14 @@ let package = Package(
             ],
             path: "Tests/OperatorTestSupport"
         ),
-        .testTarget(name: "OperatorCoreTests", dependencies: ["OperatorCore"]),
+        // Prometheus: the monitor's metrics are read back in the exposition format `/metrics` serves.
+        .testTarget(
+            name: "OperatorCoreTests",
+            dependencies: [
+                "OperatorCore", .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "PrometheusClientTests", dependencies: ["PrometheusClient", "OperatorTestSupport"]),
         .testTarget(
             name: "SubjectTiKVTests",

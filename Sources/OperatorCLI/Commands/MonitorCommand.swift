@@ -9,7 +9,7 @@ struct MonitorCommand: AsyncParsableCommand {
         commandName: "monitor",
         abstract: "Check the cluster on a loop and keep tickets in the database.",
         discussion: """
-            Runs until SIGINT or SIGTERM, then stops at the next tick boundary with the database intact. A cluster that cannot be observed becomes an `observation-failed` ticket on `cluster` (retried with backoff) that clears itself when observation works again. With --diagnose, incidents are diagnosed in the same process as they open.
+            Runs until SIGINT or SIGTERM, then stops at the next tick boundary with the database intact. A cluster that cannot be observed becomes an `observation-failed` ticket on `cluster` (retried with backoff) that clears itself when observation works again. A cluster observed only in part — a critical invariant without a verdict, or a failed data source such as a PD path or Prometheus — logs a warning and notes why in each heartbeat; after --degraded-after such ticks in a row it becomes an `observation-degraded` ticket on `cluster` naming the failing sources, which clears on the first tick with full sight. Ticks the database refuses (a full disk) are kept in memory (up to 720) and written later, in order, with their own observation times. With --diagnose, incidents are diagnosed in the same process as they open.
             """)
 
     @OptionGroup var cluster: ClusterOptions
@@ -23,6 +23,9 @@ struct MonitorCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Resolve a ticket after its violation is absent this many consecutive ticks (default 3).", valueName: "n"))
     var resolveAfter: Int?
+
+    @Option(help: ArgumentHelp("Open an observation-degraded ticket after this many consecutive ticks that could not see all of the cluster (default 2).", valueName: "n"))
+    var degradedAfter: Int?
 
     @Option(help: ArgumentHelp("Serve the operator's own /metrics and /healthz on 127.0.0.1:<port> (off by default).", valueName: "port"))
     var metricsPort: Int?
@@ -40,13 +43,18 @@ struct MonitorCommand: AsyncParsableCommand {
         let file = resolved.file
         let intervalText = try interval ?? file.string("interval") ?? "5s"
         let timeoutText = try tickTimeout ?? file.string("tick_timeout")
+        let degraded = try degradedAfter ?? file.int("degraded_after") ?? 2
+        guard degraded >= 1 else {
+            throw CLIFailure("--degraded-after (degraded_after) must be at least 1, got \(degraded)", exitCode: 2)
+        }
         let configuration: MonitorConfiguration
         do {
             let every = try DurationText.duration(intervalText)
             guard every > .zero else { throw CLIFailure("--interval must be positive, got \(intervalText)", exitCode: 2) }
             configuration = MonitorConfiguration(
                 interval: every, tickTimeout: try timeoutText.map { try DurationText.duration($0) },
-                policy: TicketPolicy(resolveAfterAbsentTicks: try resolveAfter ?? file.int("resolve_after") ?? 3))
+                policy: TicketPolicy(resolveAfterAbsentTicks: try resolveAfter ?? file.int("resolve_after") ?? 3),
+                degradedAfter: degraded)
         } catch let error as DurationText.ParseError {
             throw CLIFailure("--interval/--tick-timeout: \(error)", exitCode: 2)
         }

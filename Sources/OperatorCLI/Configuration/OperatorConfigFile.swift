@@ -11,6 +11,7 @@ import Yams
 /// db: /var/lib/operator/operator.db
 /// interval: 5s
 /// resolve_after: 3
+/// degraded_after: 2
 /// metrics_port: 9464
 /// diagnosis: { diagnoser: offline }
 /// subjects:
@@ -21,7 +22,7 @@ import Yams
 struct OperatorConfigFile: Sendable {
     static let knownKeys: Set<String> = [
         "subject", "endpoints", "prometheus", "db", "interval", "tick_timeout", "resolve_after", "metrics_port",
-        "log_level", "diagnosis", "subjects",
+        "degraded_after", "log_level", "diagnosis", "subjects",
     ]
 
     var path: String?

@@ -36,6 +36,11 @@ public final class SQLiteTicketStore: TicketStore {
         }
     }
 
+    /// SQLite's `PRAGMA integrity_check`: `["ok"]` for a sound file, else one line per problem found.
+    public func integrityCheck() async throws -> [String] {
+        try await pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+    }
+
     // MARK: - Ticks
 
     public func record(_ findings: TickFindings, policy: TicketPolicy) async throws -> TickOutcome {
@@ -47,23 +52,45 @@ public final class SQLiteTicketStore: TicketStore {
 
     public func recordHeartbeat(_ heartbeat: Heartbeat) async throws {
         let retention = heartbeatRetention
-        try await pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO heartbeat (subject, tick, started_at, duration_ms, violations, open_tickets, error)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    heartbeat.subject, heartbeat.tick, heartbeat.startedAt, heartbeat.durationMs, heartbeat.violations,
-                    heartbeat.openTickets, heartbeat.error,
-                ])
-            try db.execute(
-                sql: """
-                    DELETE FROM heartbeat WHERE subject = ? AND id <= (
-                        SELECT id FROM heartbeat WHERE subject = ? ORDER BY id DESC LIMIT 1 OFFSET ?)
-                    """,
-                arguments: [heartbeat.subject, heartbeat.subject, retention])
+        try await pool.write { db in try Self.insert(heartbeat, retention: retention, in: db) }
+    }
+
+    public func recordTick(_ findings: TickFindings, heartbeat: Heartbeat, policy: TicketPolicy) async throws
+        -> TickOutcome
+    {
+        let retention = heartbeatRetention
+        // One transaction: a full disk or a crash leaves either the whole tick or none of it.
+        return try await pool.write { db in
+            var recorder = TickRecorder(db: db, findings: findings, policy: policy)
+            var outcome = try recorder.run()
+            let open =
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM ticket WHERE subject = ? AND status IN ('created', 'diagnosed')",
+                    arguments: [findings.subject]) ?? 0
+            outcome.openTickets = open
+            var beat = heartbeat
+            beat.openTickets = open
+            try Self.insert(beat, retention: retention, in: db)
+            return outcome
         }
+    }
+
+    private static func insert(_ heartbeat: Heartbeat, retention: Int, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO heartbeat (subject, tick, started_at, duration_ms, violations, open_tickets, error)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                heartbeat.subject, heartbeat.tick, heartbeat.startedAt, heartbeat.durationMs, heartbeat.violations,
+                heartbeat.openTickets, heartbeat.error,
+            ])
+        try db.execute(
+            sql: """
+                DELETE FROM heartbeat WHERE subject = ? AND id <= (
+                    SELECT id FROM heartbeat WHERE subject = ? ORDER BY id DESC LIMIT 1 OFFSET ?)
+                """,
+            arguments: [heartbeat.subject, heartbeat.subject, retention])
     }
 
     public func heartbeats(subject: String?, limit: Int) async throws -> [Heartbeat] {

@@ -136,7 +136,12 @@ public final class MonitorService<S: Subject>: Service {
             subject: subject.name, tick: number, startedAt: startedAt,
             durationMs: Int((duration.seconds * 1000).rounded()), violations: findings.violations.count,
             openTickets: 0, error: notes.isEmpty ? nil : notes.joined(separator: "; "))
-        let dropped = pending.append(TickWrite(tick: number, findings: findings, heartbeat: heartbeat))
+        pending.append(TickWrite(tick: number, findings: findings, heartbeat: heartbeat))
+        let written = await writePending()
+        if let writeError = written.error {
+            failure = failure.map { "\($0); \(writeError)" } ?? writeError
+        }
+        let dropped = pending.trimToLimit()
         if dropped > 0 {
             metrics.droppedWrites.increment(by: Int64(dropped))
             logger.error(
@@ -145,10 +150,7 @@ public final class MonitorService<S: Subject>: Service {
                     "dropped": "\(dropped)", "dropped_total": "\(pending.dropped)", "limit": "\(pending.limit)",
                     "db": "\(storeName)",
                 ])
-        }
-        let written = await writePending()
-        if let writeError = written.error {
-            failure = failure.map { "\($0); \(writeError)" } ?? writeError
+            metrics.pendingWrites.record(pending.count)
         }
         return TickReport(
             tick: number, startedAt: startedAt, duration: duration, violations: findings.violations, skipped: skipped,

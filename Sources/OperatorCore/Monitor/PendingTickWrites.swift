@@ -11,8 +11,9 @@ struct TickWrite: Sendable {
 
 /// Tick writes the database has not taken yet (a full disk, a lock held too long), oldest first.
 ///
-/// Bounded: past `limit` the oldest are dropped and counted, so a database that never comes back costs
-/// a fixed amount of memory rather than all of it.
+/// Bounded: once a write attempt leaves more than `limit` waiting, the oldest are dropped and counted, so
+/// a database that never comes back costs a fixed amount of memory rather than all of it. (The bound is
+/// applied after the attempt, so a database that just came back takes every tick kept for it.)
 final class PendingTickWrites: Sendable {
     private struct State {
         var queue: [TickWrite] = []
@@ -24,10 +25,12 @@ final class PendingTickWrites: Sendable {
 
     init(limit: Int) { self.limit = max(1, limit) }
 
-    /// Adds a write at the end; returns how many of the oldest were dropped to stay within the limit.
-    func append(_ write: TickWrite) -> Int {
+    /// Adds a write at the end.
+    func append(_ write: TickWrite) { state.withLock { $0.queue.append(write) } }
+
+    /// Drops the oldest writes beyond the limit; returns how many.
+    func trimToLimit() -> Int {
         state.withLock { s in
-            s.queue.append(write)
             let excess = max(0, s.queue.count - limit)
             if excess > 0 {
                 s.queue.removeFirst(excess)

@@ -57,11 +57,16 @@ struct ObservationSightTests {
         let beats = try await store.heartbeats(subject: "fake", limit: 10)
         #expect(beats.map { $0.error?.contains("observation degraded") == true } == [true, true, true, false])
 
-        // A total failure is observation-failed's business: the degraded ticket stays as it was.
+        // The partial outage becomes total: observation-failed opens and joins the degraded ticket's
+        // incident (one problem, rooted where it was first seen); the degraded ticket stays open.
         cluster.failObservations("connection refused at http://127.0.0.1:1")
         _ = await monitor.runTick(number: 5, consecutiveFailures: &failures)
-        #expect(try await store.tickets(.open).map(\.invariant).sorted()
-            == [ObservationDegraded.invariantID, ObservationFailure.invariantID])
+        let open = try await store.tickets(.open)
+        #expect(open.map(\.invariant).sorted() == [ObservationDegraded.invariantID, ObservationFailure.invariantID])
+        #expect(Set(open.map(\.incidentID)) == [ticket.incidentID], "one incident for the outage")
+        let incidentID = try #require(ticket.incidentID)
+        let incident = try #require(try await store.incident(id: incidentID))
+        #expect(incident.rootInvariant == ObservationDegraded.invariantID)
         cluster.failObservations(nil)
         cluster.failMetrics(nil)
         let clear = try #require(await monitor.runTick(number: 6, consecutiveFailures: &failures))
@@ -69,5 +74,20 @@ struct ObservationSightTests {
         #expect(Set(clear.outcome?.resolved.map(\.invariant) ?? [])
             == [ObservationDegraded.invariantID, ObservationFailure.invariantID])
         #expect(try await store.tickets(.open).isEmpty)
+        #expect(try await store.incident(id: incident.id)?.status == .resolved)
+    }
+
+    @Test func anObservationThatFailsFromTheStartIsOnlyObservationFailed() async throws {
+        let db = try TemporaryDatabase()
+        defer { db.cleanup() }
+        let store = try SQLiteTicketStore(path: db.path)
+        let cluster = FakeCluster()
+        cluster.failObservations("connection refused at http://127.0.0.1:1")
+        let monitor = MonitorService(
+            subject: FakeSubject(cluster: cluster), store: store,
+            configuration: MonitorConfiguration(interval: .milliseconds(10), degradedAfter: 2), logger: Logger(label: "test"))
+        var failures = 0
+        for n in 1...4 { _ = await monitor.runTick(number: n, consecutiveFailures: &failures) }
+        #expect(try await store.tickets(.all).map(\.invariant) == [ObservationFailure.invariantID])
     }
 }

@@ -24,8 +24,7 @@ public final class MonitorService<S: Subject>: Service {
     private let latest: LatestSnapshot<S.Snapshot>?
     private let onTick: (@Sendable (TickReport) async -> Void)?
     private let pending: PendingTickWrites
-    /// Consecutive ticks without full sight (failed observations count too).
-    private let blindTicks = Mutex(0)
+    private let sight = Mutex(Sight())
 
     public init(
         subject: S, store: any TicketStore, configuration: MonitorConfiguration = MonitorConfiguration(),
@@ -91,19 +90,22 @@ public final class MonitorService<S: Subject>: Service {
             evaluated.insert(ObservationFailure.invariantID)  // observing worked: clears that ticket
             evaluated.insert(ObservationDegraded.invariantID)  // evaluated here: full sight clears it
             var violations = evaluation.violations
-            let blind = blindTicks.withLock { count in
-                count = evaluation.isBlind ? count + 1 : 0
-                return count
+            let blind = sight.withLock { s in
+                s.blindTicks = evaluation.isBlind ? s.blindTicks + 1 : 0
+                s.degraded = nil
+                return s.blindTicks
             }
             metrics.blindInvariants.record(evaluation.isBlind ? evaluation.skipped.count : 0)
             if evaluation.isBlind {
-                let sight = redactor.redact(Self.describeBlindness(evaluation))
-                degraded = "observation degraded: \(sight)"
+                let reason = redactor.redact(Self.describeBlindness(evaluation))
+                degraded = "observation degraded: \(reason)"
                 logger.warning(
                     "observation degraded: invariants without a verdict",
-                    metadata: ["subject": "\(subject.name)", "reason": "\(sight)", "consecutive": "\(blind)"])
+                    metadata: ["subject": "\(subject.name)", "reason": "\(reason)", "consecutive": "\(blind)"])
                 if blind >= configuration.degradedAfter {
-                    violations.append(degradedViolation(evaluation, reason: sight, consecutive: blind))
+                    let violation = degradedViolation(evaluation, reason: reason, consecutive: blind)
+                    violations.append(violation)
+                    sight.withLock { $0.degraded = violation }
                 }
             }
             findings = TickFindings(
@@ -113,7 +115,10 @@ public final class MonitorService<S: Subject>: Service {
         } catch {
             if Task.isCancelled || Task.isShuttingDownGracefully { return nil }
             consecutiveFailures += 1
-            blindTicks.withLock { $0 += 1 }  // blind too; `observation-degraded` is left as it was
+            let wasDegraded = sight.withLock { s in
+                s.blindTicks += 1  // blind too
+                return s.degraded
+            }
             metrics.observationFailures.increment()
             let message = redactor.redact("cannot observe \(subject.name): \(describe(error))")
             failure = message
@@ -123,6 +128,16 @@ public final class MonitorService<S: Subject>: Service {
                 excerpt: ["error": .string(message), "consecutive_failures": .number(Double(consecutiveFailures))])
             findings = TickFindings(
                 subject: subject.name, at: startedAt, violations: [violation], evaluated: [ObservationFailure.invariantID])
+            if let wasDegraded {
+                // A partial outage that became total is one problem: the failure joins the degraded
+                // ticket's incident (its root, seen first), and the degraded ticket stays open meanwhile.
+                findings.violations.append(wasDegraded)
+                findings.evaluated.insert(ObservationDegraded.invariantID)
+                findings.causalLinks.append(
+                    CausalLink(
+                        cause: wasDegraded.key, effect: violation.key,
+                        reason: "observation was already degraded before it failed entirely"))
+            }
         }
 
         let duration = clock.now - start
@@ -253,6 +268,14 @@ public final class MonitorService<S: Subject>: Service {
             "incident": "\(t.incidentID.map(String.init) ?? "-")", "message": "\(t.message)",
         ]
     }
+}
+
+/// What the monitor remembers about its sight of the cluster between ticks.
+private struct Sight {
+    /// Consecutive ticks without full sight (failed observations count too).
+    var blindTicks = 0
+    /// The `observation-degraded` violation of the latest observed tick, while one is open.
+    var degraded: Violation?
 }
 
 /// The cluster did not answer within the tick budget.

@@ -21,7 +21,7 @@ struct FullDiskTests {
     }
 
     @Test func ticksOnAFullDiskWaitInMemoryAndLandInOrderWithTheirObservationTimes() async throws {
-        let fs = try SmallFilesystem(size: "2m")
+        let fs = try SmallFilesystem(size: "200k")
         defer { fs.unmount() }
         let store = try SQLiteTicketStore(path: fs.file("tickets.db"))
         let registry = PrometheusCollectorRegistry()
@@ -58,7 +58,10 @@ struct FullDiskTests {
 
         try fs.free()
         let back = try await tick(6)
-        #expect(back.error == nil && back.outcome != nil && back.pendingWrites == 0)
+        let sizes = (try? FileManager.default.contentsOfDirectory(atPath: fs.directory.path))?.map {
+            "\($0): \((try? FileManager.default.attributesOfItem(atPath: fs.file($0))[.size]) ?? "?")"
+        } ?? []
+        #expect(back.error == nil && back.outcome != nil && back.pendingWrites == 0, "\(back.error ?? "") \(sizes)")
         #expect(Self.metric("operator_pending_tick_writes", in: registry) == 0)
 
         // The waiting ticks landed with their own times, in order: tick 3 saw n2 down first (2 was dropped).

@@ -26,9 +26,14 @@ public final class SQLiteTicketStore: TicketStore {
         config.label = "operator.tickets"
         // Another process may hold the write lock for a tick; wait rather than fail.
         config.busyMode = .timeout(10)
+        // Keep the WAL small: it only gives space back when a checkpoint lets it rewind, and on a small
+        // disk a WAL grown to SQLite's default 1000 pages (~4 MB) holds space the database itself needs.
+        // Each tick checkpoints (passively) after writing, and a rewound WAL is cut back to nothing.
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_size_limit = 0") }
         do {
             pool = try DatabasePool(path: path, configuration: config)
             try TicketSchema.migrator.migrate(pool)
+            _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.passive) }
         } catch let error as DatabaseError {
             throw OpenError(path: path, reason: error.message ?? error.description)
         } catch {
@@ -56,6 +61,24 @@ public final class SQLiteTicketStore: TicketStore {
     }
 
     public func recordTick(_ findings: TickFindings, heartbeat: Heartbeat, policy: TicketPolicy) async throws
+        -> TickOutcome
+    {
+        do {
+            let outcome = try await writeTick(findings, heartbeat: heartbeat, policy: policy)
+            // Never waits for readers; moves what it can into the database so the next write rewinds the WAL.
+            _ = try? await pool.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            return outcome
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            // The WAL gives space back only at a checkpoint (every 1000 pages by default, ~4 MB): on a small
+            // filesystem it keeps the room the next tick needs even after space was freed, and the store
+            // would never recover. Fold it into the database, truncate it, and try once more.
+            guard (try? await pool.barrierWriteWithoutTransaction({ db in try db.checkpoint(.truncate) })) != nil
+            else { throw error }
+            return try await writeTick(findings, heartbeat: heartbeat, policy: policy)
+        }
+    }
+
+    private func writeTick(_ findings: TickFindings, heartbeat: Heartbeat, policy: TicketPolicy) async throws
         -> TickOutcome
     {
         let retention = heartbeatRetention

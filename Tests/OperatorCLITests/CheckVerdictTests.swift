@@ -51,5 +51,17 @@ extension EndToEnd {
                 #expect((report["skipped"] as? [String: String])?["store-down"]?.contains("/pd/api/v1/stores") == true)
             }
         }
+
+        @Test func monitorRejectsADegradedAfterBelowOneNamingTheOption() async throws {
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            let result = try await OperatorBinary.run([
+                "monitor", "--subject", "tikv", "--endpoints", "http://127.0.0.1:1", "--db", dir.file("t.db"),
+                "--degraded-after", "0",
+            ])
+            #expect(result.status == 2)
+            #expect(result.stderr.contains("--degraded-after"), "\(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: dir.file("t.db")), "rejected before opening the database")
+        }
     }
 }

@@ -140,16 +140,15 @@ public final class MonitorService<S: Subject>: Service {
             }
         }
 
-        let duration = clock.now - start
-        metrics.ticks.increment()
-        metrics.tickDuration.recordNanoseconds(Int64(duration.seconds * 1e9))
-        metrics.violations.record(findings.violations.count)
+        // The heartbeat is written in the tick's own transaction, so it times observing and evaluating;
+        // the report and the duration metric below time the whole tick, write included.
+        let observed = clock.now - start
         let backlog = pending.count
         let notes = [failure, degraded, backlog > 0 ? "\(backlog) earlier tick(s) still waiting to be written" : nil]
             .compactMap { $0 }
         let heartbeat = Heartbeat(
             subject: subject.name, tick: number, startedAt: startedAt,
-            durationMs: Int((duration.seconds * 1000).rounded()), violations: findings.violations.count,
+            durationMs: Int((observed.seconds * 1000).rounded()), violations: findings.violations.count,
             openTickets: 0, error: notes.isEmpty ? nil : notes.joined(separator: "; "))
         pending.append(TickWrite(tick: number, findings: findings, heartbeat: heartbeat))
         let written = await writePending()
@@ -167,6 +166,10 @@ public final class MonitorService<S: Subject>: Service {
                 ])
             metrics.pendingWrites.record(pending.count)
         }
+        let duration = clock.now - start
+        metrics.ticks.increment()
+        metrics.tickDuration.recordNanoseconds(Int64(duration.seconds * 1e9))
+        metrics.violations.record(findings.violations.count)
         return TickReport(
             tick: number, startedAt: startedAt, duration: duration, violations: findings.violations, skipped: skipped,
             outcome: written.outcomes[number], error: failure, degraded: degraded, pendingWrites: pending.count,

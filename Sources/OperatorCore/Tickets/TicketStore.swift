@@ -110,6 +110,7 @@ public struct Heartbeat: Sendable, Codable, Equatable {
     public var subject: String
     public var tick: Int
     public var startedAt: Date
+    /// Time spent observing and evaluating (the write is in the same transaction as this row, so not timed).
     public var durationMs: Int
     public var violations: Int
     public var openTickets: Int

@@ -159,8 +159,13 @@ let package = Package(
             ],
             path: "Tests/OperatorTestSupport"
         ),
+        // Prometheus: the monitor's metrics are read back in the exposition format `/metrics` serves.
         .testTarget(
-            name: "OperatorCoreTests", dependencies: ["OperatorCore", .product(name: "GRDB", package: "GRDB.swift")]),
+            name: "OperatorCoreTests",
+            dependencies: [
+                "OperatorCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "OperatorConfigurationTests", dependencies: ["OperatorConfiguration", "OperatorCore"]),
         .testTarget(
             name: "OperatorHTTPTests",

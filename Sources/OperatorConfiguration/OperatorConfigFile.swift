@@ -10,6 +10,7 @@ import OperatorCore
 /// db: /var/lib/operator/operator.db
 /// interval: 5s
 /// resolve_after: 3
+/// degraded_after: 2
 /// metrics_port: 9464
 /// diagnosis: { diagnoser: offline }
 /// subjects:
@@ -20,7 +21,7 @@ import OperatorCore
 public struct OperatorConfigFile: Sendable {
     public static let knownKeys: Set<String> = [
         "subject", "endpoints", "prometheus", "db", "interval", "tick_timeout", "resolve_after", "metrics_port",
-        "log_level", "diagnosis", "subjects",
+        "degraded_after", "log_level", "diagnosis", "subjects",
     ]
 
     public var path: String?
@@ -94,6 +95,7 @@ public struct OperatorConfigFile: Sendable {
         _ = try duration(SettingLimits.interval)
         _ = try duration(SettingLimits.tickTimeout)
         _ = try integer(SettingLimits.resolveAfter)
+        _ = try integer(SettingLimits.degradedAfter)
         _ = try integer(SettingLimits.metricsPort)
         _ = try endpointURLs("endpoints")
         _ = try endpointURL("prometheus")

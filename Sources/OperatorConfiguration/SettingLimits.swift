@@ -12,6 +12,8 @@ public enum SettingLimits {
     public static let requestTimeout = DurationSetting(name: "request_timeout", range: .milliseconds(10)...(.seconds(3600)))
     /// Consecutive clean ticks before a ticket resolves.
     public static let resolveAfter = IntegerSetting(name: "resolve_after", range: 1...10_000)
+    /// Consecutive ticks blind to part of the cluster before an `observation-degraded` ticket opens.
+    public static let degradedAfter = IntegerSetting(name: "degraded_after", range: 1...10_000)
     /// Incidents diagnosed at once (`diagnose --concurrency`): each holds a model request open.
     public static let diagnosisConcurrency = IntegerSetting(name: "concurrency", range: 1...64)
     /// Port of the operator's own /metrics endpoint.

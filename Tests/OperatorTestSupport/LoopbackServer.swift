@@ -33,6 +33,16 @@ public final class LoopbackServer: Sendable {
         return try await start(port: port, router: router)
     }
 
+    /// Serves each GET path with the response its closure gives at request time (so a test can change
+    /// it mid-run); any other path is Hummingbird's 404. For test targets that do not import Hummingbird.
+    public static func start(serving routes: [String: @Sendable () -> CannedResponse]) async throws -> LoopbackServer {
+        try await start { router in
+            for (path, answer) in routes {
+                router.get(RouterPath(path)) { _, _ in answer() }
+            }
+        }
+    }
+
     public static func start(port: Int = 0, router: Router<BasicRequestContext>) async throws -> LoopbackServer {
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "test.loopback")

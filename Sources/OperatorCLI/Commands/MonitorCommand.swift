@@ -10,7 +10,7 @@ struct MonitorCommand: AsyncParsableCommand {
         commandName: "monitor",
         abstract: "Check the cluster on a loop and keep tickets in the database.",
         discussion: """
-            Runs until SIGINT or SIGTERM, then stops at the next tick boundary with the database intact. A cluster that cannot be observed becomes an `observation-failed` ticket on `cluster` (retried with backoff) that clears itself when observation works again. With --diagnose, incidents are diagnosed in the same process as they open.
+            Runs until SIGINT or SIGTERM, then stops at the next tick boundary with the database intact. A cluster that cannot be observed becomes an `observation-failed` ticket on `cluster` (retried with backoff) that clears itself when observation works again. A cluster observed only in part — a critical invariant without a verdict, or a failed data source such as a PD path or Prometheus — logs a warning and notes why in each heartbeat; after --degraded-after such ticks in a row it becomes an `observation-degraded` ticket on `cluster` naming the failing sources, which clears on the first tick with full sight. Ticks the database refuses (a full disk) are kept in memory (up to 720) and written later, in order, with their own observation times. With --diagnose, incidents are diagnosed in the same process as they open.
             """)
 
     @OptionGroup var cluster: ClusterOptions
@@ -24,6 +24,9 @@ struct MonitorCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Resolve a ticket after its violation is absent this many consecutive ticks (default 3).", valueName: "n"))
     var resolveAfter: Int?
+
+    @Option(help: ArgumentHelp("Open an observation-degraded ticket after this many consecutive ticks that could not see all of the cluster (default 2).", valueName: "n"))
+    var degradedAfter: Int?
 
     @Option(help: ArgumentHelp("Serve the operator's own /metrics and /healthz on 127.0.0.1:<port> (off by default).", valueName: "port"))
     var metricsPort: Int?
@@ -48,8 +51,11 @@ struct MonitorCommand: AsyncParsableCommand {
             ?? file.integer(SettingLimits.resolveAfter) ?? 3
         let port = try metricsPort.map { try SettingLimits.metricsPort.check($0, from: .flag("--metrics-port")) }
             ?? file.integer(SettingLimits.metricsPort)
+        let degraded = try degradedAfter.map { try SettingLimits.degradedAfter.check($0, from: .flag("--degraded-after")) }
+            ?? file.integer(SettingLimits.degradedAfter) ?? 2
         let configuration = MonitorConfiguration(
-            interval: every, tickTimeout: tickBudget, policy: TicketPolicy(resolveAfterAbsentTicks: absentTicks))
+            interval: every, tickTimeout: tickBudget, policy: TicketPolicy(resolveAfterAbsentTicks: absentTicks),
+            degradedAfter: degraded)
         let store = try database.open(config: file)
         try await monitor(
             try resolved.makeSubject(), store: store, configuration: configuration, file: file, metricsPort: port,

@@ -143,7 +143,8 @@ struct ChaosRun<S: Subject> {
             guard let event = try await next(&iterator, until: healthyDeadline, waitingFor: "healthy tick (last: \(lastProblem))")
             else { continue }
             guard case .tick(let report) = event else { continue }
-            if report.error == nil && report.violations.isEmpty {
+            // Healthy means seen whole: a tick blind to part of the cluster (`degraded`) is no baseline.
+            if report.error == nil && report.degraded == nil && report.violations.isEmpty {
                 healthyInARow += 1
                 guard healthyInARow >= 2 else { continue }
                 let skipped = report.skipped.isEmpty ? "" : "; \(report.skipped.count) without data: \(report.skipped.keys.sorted().joined(separator: ", "))"
@@ -151,7 +152,8 @@ struct ChaosRun<S: Subject> {
                 break
             }
             healthyInARow = 0
-            lastProblem = report.error ?? report.violations.map { "\($0.invariant) on \($0.entity)" }.joined(separator: ", ")
+            lastProblem = report.error ?? report.degraded
+                ?? report.violations.map { "\($0.invariant) on \($0.entity)" }.joined(separator: ", ")
         }
 
         // 2. Faults, each at its time; then violation, ticket, diagnosis of the primary's incident.

@@ -43,3 +43,11 @@ public struct ViolationKey: Sendable, Hashable, Codable, CustomStringConvertible
 public enum ObservationFailure {
     public static let invariantID = "observation-failed"
 }
+
+/// The invariant the monitor reports when a subject was observed but part of it went unseen for several
+/// consecutive ticks: a critical invariant had no verdict, or a data source failed (`Evaluation.isBlind`).
+/// `observation-failed` is "could not observe at all"; this one is "observed, but blind in part". Both
+/// sit on entity `cluster` and clear on the first tick with full sight.
+public enum ObservationDegraded {
+    public static let invariantID = "observation-degraded"
+}

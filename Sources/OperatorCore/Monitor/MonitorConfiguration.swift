@@ -7,16 +7,24 @@ public struct MonitorConfiguration: Sendable, Equatable {
     public var policy: TicketPolicy
     /// Upper bound of the delay between ticks while the cluster cannot be observed.
     public var maxBackoff: Duration
+    /// Consecutive blind ticks (a critical invariant without a verdict, or a failed data source; see
+    /// `Evaluation.isBlind`) before an `observation-degraded` ticket opens. One blip is tolerated; an
+    /// outage is not. Every blind tick logs a warning and notes the reason in its heartbeat regardless.
+    public var degradedAfter: Int
+    /// Ticks kept in memory while the database refuses writes (a full disk); past it the oldest are dropped.
+    public var pendingWriteLimit: Int
 
     public init(
         interval: Duration = .seconds(5), tickTimeout: Duration? = nil, policy: TicketPolicy = TicketPolicy(),
-        maxBackoff: Duration = .seconds(60)
+        maxBackoff: Duration = .seconds(60), degradedAfter: Int = 2, pendingWriteLimit: Int = 720
     ) {
         self.interval = interval
         // An observation may take longer than a short interval, but never forever.
         self.tickTimeout = tickTimeout ?? max(interval * 2, .seconds(10))
         self.policy = policy
         self.maxBackoff = max(maxBackoff, interval)
+        self.degradedAfter = max(1, degradedAfter)
+        self.pendingWriteLimit = max(1, pendingWriteLimit)
     }
 
     /// Delay before the next tick: the rest of the interval after a good tick; after failures, the interval

@@ -7,15 +7,28 @@ struct MonitorMetrics: Sendable {
     let openTickets: Gauge
     let violations: Gauge
     let observationFailures: Counter
+    /// Failed attempts to write a tick (each retry of a pending tick counts again).
     let storeFailures: Counter
+    /// Ticks observed but not yet in the database, waiting to be retried in order.
+    let pendingWrites: Gauge
+    /// Unwritten ticks dropped because more than the pending limit piled up.
+    let droppedWrites: Counter
+    /// Invariants without a verdict on the latest tick because a critical one was skipped or a source
+    /// failed; 0 with full sight.
+    let blindInvariants: Gauge
 
-    init(subject: String) {
+    init(subject: String, factory: (any MetricsFactory)? = nil) {
         let dims = [("subject", subject)]
-        ticks = Counter(label: "operator_ticks_total", dimensions: dims)
-        tickDuration = Metrics.Timer(label: "operator_tick_duration_seconds", dimensions: dims, preferredDisplayUnit: .seconds)
-        openTickets = Gauge(label: "operator_open_tickets", dimensions: dims)
-        violations = Gauge(label: "operator_violations", dimensions: dims)
-        observationFailures = Counter(label: "operator_observation_failures_total", dimensions: dims)
-        storeFailures = Counter(label: "operator_store_failures_total", dimensions: dims)
+        let factory = factory ?? MetricsSystem.factory
+        ticks = Counter(label: "operator_ticks_total", dimensions: dims, factory: factory)
+        tickDuration = Metrics.Timer(
+            label: "operator_tick_duration_seconds", dimensions: dims, preferredDisplayUnit: .seconds, factory: factory)
+        openTickets = Gauge(label: "operator_open_tickets", dimensions: dims, factory: factory)
+        violations = Gauge(label: "operator_violations", dimensions: dims, factory: factory)
+        observationFailures = Counter(label: "operator_observation_failures_total", dimensions: dims, factory: factory)
+        storeFailures = Counter(label: "operator_store_failures_total", dimensions: dims, factory: factory)
+        pendingWrites = Gauge(label: "operator_pending_tick_writes", dimensions: dims, factory: factory)
+        droppedWrites = Counter(label: "operator_dropped_tick_writes_total", dimensions: dims, factory: factory)
+        blindInvariants = Gauge(label: "operator_blind_invariants", dimensions: dims, factory: factory)
     }
 }

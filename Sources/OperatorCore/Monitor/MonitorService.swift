@@ -1,12 +1,19 @@
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
+import Synchronization
 
 /// The monitor loop: observe, evaluate every invariant, record the findings, repeat.
 ///
 /// A ServiceLifecycle `Service`: run it in a `ServiceGroup`, which owns signals. On graceful shutdown the
 /// loop stops at the next boundary — an in-flight observation is cancelled, a tick's database write is
 /// one transaction that either lands whole or not at all.
+///
+/// Never "healthy" when blind: a tick that observed the cluster but could not evaluate a critical invariant,
+/// or lost a data source, logs a warning and notes why in its heartbeat; `degradedAfter` such ticks in a row
+/// open an `observation-degraded` ticket naming the failing sources. A tick the database refuses (a full
+/// disk) is kept in memory and retried in order on later ticks, with its own observation time.
 public final class MonitorService<S: Subject>: Service {
     public let subject: S
     private let store: any TicketStore
@@ -16,17 +23,21 @@ public final class MonitorService<S: Subject>: Service {
     private let redactor: Redactor
     private let latest: LatestSnapshot<S.Snapshot>?
     private let onTick: (@Sendable (TickReport) async -> Void)?
+    private let pending: PendingTickWrites
+    private let sight = Mutex(Sight())
 
     public init(
         subject: S, store: any TicketStore, configuration: MonitorConfiguration = MonitorConfiguration(),
         logger: Logger = Logger(label: "operator.monitor"), redactor: Redactor = .fromEnvironment(),
-        latest: LatestSnapshot<S.Snapshot>? = nil, onTick: (@Sendable (TickReport) async -> Void)? = nil
+        latest: LatestSnapshot<S.Snapshot>? = nil, metricsFactory: (any MetricsFactory)? = nil,
+        onTick: (@Sendable (TickReport) async -> Void)? = nil
     ) {
         self.subject = subject
         self.store = store
         self.configuration = configuration
         self.logger = logger
-        self.metrics = MonitorMetrics(subject: subject.name)
+        self.metrics = MonitorMetrics(subject: subject.name, factory: metricsFactory)
+        self.pending = PendingTickWrites(limit: configuration.pendingWriteLimit)
         self.redactor = redactor
         self.latest = latest
         self.onTick = onTick
@@ -48,6 +59,14 @@ public final class MonitorService<S: Subject>: Service {
                 break  // graceful shutdown or cancellation between ticks
             }
         }
+        if pending.count > 0 {
+            _ = await writePending()  // one last try, so a database that came back in time loses nothing
+            if pending.count > 0 {
+                logger.error(
+                    "monitor stopped with unwritten ticks; they are lost",
+                    metadata: ["subject": "\(subject.name)", "unwritten_ticks": "\(pending.count)", "db": "\(storeName)"])
+            }
+        }
         logger.info("monitor stopped", metadata: ["subject": "\(subject.name)", "ticks": "\(tick)"])
     }
 
@@ -60,6 +79,7 @@ public final class MonitorService<S: Subject>: Service {
         var findings: TickFindings
         var skipped: [String: String] = [:]
         var failure: String?
+        var degraded: String?
 
         do {
             let snapshot = try await observeWithTimeout()
@@ -68,13 +88,37 @@ public final class MonitorService<S: Subject>: Service {
             skipped = evaluation.skipped
             var evaluated = evaluation.evaluated
             evaluated.insert(ObservationFailure.invariantID)  // observing worked: clears that ticket
+            evaluated.insert(ObservationDegraded.invariantID)  // evaluated here: full sight clears it
+            var violations = evaluation.violations
+            let blind = sight.withLock { s in
+                s.blindTicks = evaluation.isBlind ? s.blindTicks + 1 : 0
+                s.degraded = nil
+                return s.blindTicks
+            }
+            metrics.blindInvariants.record(evaluation.isBlind ? evaluation.skipped.count : 0)
+            if evaluation.isBlind {
+                let reason = redactor.redact(Self.describeBlindness(evaluation))
+                degraded = "observation degraded: \(reason)"
+                logger.warning(
+                    "observation degraded: invariants without a verdict",
+                    metadata: ["subject": "\(subject.name)", "reason": "\(reason)", "consecutive": "\(blind)"])
+                if blind >= configuration.degradedAfter {
+                    let violation = degradedViolation(evaluation, reason: reason, consecutive: blind)
+                    violations.append(violation)
+                    sight.withLock { $0.degraded = violation }
+                }
+            }
             findings = TickFindings(
-                subject: subject.name, at: startedAt, violations: evaluation.violations, evaluated: evaluated,
+                subject: subject.name, at: startedAt, violations: violations, evaluated: evaluated,
                 causalLinks: subject.knowledge.causalLinks(among: evaluation.violations, in: snapshot))
             consecutiveFailures = 0
         } catch {
             if Task.isCancelled || Task.isShuttingDownGracefully { return nil }
             consecutiveFailures += 1
+            let wasDegraded = sight.withLock { s in
+                s.blindTicks += 1  // blind too
+                return s.degraded
+            }
             metrics.observationFailures.increment()
             let message = redactor.redact("cannot observe \(subject.name): \(describe(error))")
             failure = message
@@ -84,38 +128,109 @@ public final class MonitorService<S: Subject>: Service {
                 excerpt: ["error": .string(message), "consecutive_failures": .number(Double(consecutiveFailures))])
             findings = TickFindings(
                 subject: subject.name, at: startedAt, violations: [violation], evaluated: [ObservationFailure.invariantID])
+            if let wasDegraded {
+                // A partial outage that became total is one problem: the failure joins the degraded
+                // ticket's incident (its root, seen first), and the degraded ticket stays open meanwhile.
+                findings.violations.append(wasDegraded)
+                findings.evaluated.insert(ObservationDegraded.invariantID)
+                findings.causalLinks.append(
+                    CausalLink(
+                        cause: wasDegraded.key, effect: violation.key,
+                        reason: "observation was already degraded before it failed entirely"))
+            }
         }
 
-        var outcome: TickOutcome?
-        do {
-            outcome = try await store.record(findings, policy: configuration.policy)
-        } catch {
-            metrics.storeFailures.increment()
-            let message = "cannot record tick \(number): \(describe(error))"
-            failure = failure.map { "\($0); \(message)" } ?? message
-            logger.error("recording failed", metadata: ["error": "\(message)"])
+        // The heartbeat is written in the tick's own transaction, so it times observing and evaluating;
+        // the report and the duration metric below time the whole tick, write included.
+        let observed = clock.now - start
+        let backlog = pending.count
+        let notes = [failure, degraded, backlog > 0 ? "\(backlog) earlier tick(s) still waiting to be written" : nil]
+            .compactMap { $0 }
+        let heartbeat = Heartbeat(
+            subject: subject.name, tick: number, startedAt: startedAt,
+            durationMs: Int((observed.seconds * 1000).rounded()), violations: findings.violations.count,
+            openTickets: 0, error: notes.isEmpty ? nil : notes.joined(separator: "; "))
+        pending.append(TickWrite(tick: number, findings: findings, heartbeat: heartbeat))
+        let written = await writePending()
+        if let writeError = written.error {
+            failure = failure.map { "\($0); \(writeError)" } ?? writeError
         }
-        log(outcome)
-
+        let dropped = pending.trimToLimit()
+        if dropped > 0 {
+            metrics.droppedWrites.increment(by: Int64(dropped))
+            logger.error(
+                "dropped unwritten ticks: the database has refused writes for longer than the pending limit",
+                metadata: [
+                    "dropped": "\(dropped)", "dropped_total": "\(pending.dropped)", "limit": "\(pending.limit)",
+                    "db": "\(storeName)",
+                ])
+            metrics.pendingWrites.record(pending.count)
+        }
         let duration = clock.now - start
-        let openTickets = (try? await store.tickets(TicketFilter(statuses: [.created, .diagnosed], subject: subject.name)).count) ?? 0
         metrics.ticks.increment()
         metrics.tickDuration.recordNanoseconds(Int64(duration.seconds * 1e9))
-        metrics.openTickets.record(openTickets)
         metrics.violations.record(findings.violations.count)
-        do {
-            try await store.recordHeartbeat(
-                Heartbeat(
-                    subject: subject.name, tick: number, startedAt: startedAt,
-                    durationMs: Int((duration.seconds * 1000).rounded()), violations: findings.violations.count,
-                    openTickets: openTickets, error: failure))
-        } catch {
-            logger.error("heartbeat not written", metadata: ["error": "\(describe(error))"])
-        }
         return TickReport(
             tick: number, startedAt: startedAt, duration: duration, violations: findings.violations, skipped: skipped,
-            outcome: outcome, error: failure,
+            outcome: written.outcomes[number], error: failure, degraded: degraded, pendingWrites: pending.count,
             nextDelay: configuration.delay(after: duration, consecutiveFailures: consecutiveFailures))
+    }
+
+    /// Writes pending ticks oldest first, each in its own transaction, stopping at the first refusal so
+    /// the order is kept. Returns the outcome of each tick written and, when one was refused, why.
+    private func writePending() async -> (outcomes: [Int: TickOutcome], error: String?) {
+        var outcomes: [Int: TickOutcome] = [:]
+        defer { metrics.pendingWrites.record(pending.count) }
+        while let write = pending.first {
+            do {
+                let outcome = try await store.recordTick(
+                    write.findings, heartbeat: write.heartbeat, policy: configuration.policy)
+                pending.removeFirst()
+                outcomes[write.tick] = outcome
+                if let open = outcome.openTickets { metrics.openTickets.record(open) }
+                log(outcome)
+            } catch {
+                metrics.storeFailures.increment()
+                let message =
+                    "cannot record tick \(write.tick) (observed \(Timestamp.format(write.findings.at))): \(describe(error)); kept in memory and retried next tick"
+                logger.error(
+                    "recording failed",
+                    metadata: ["error": "\(message)", "pending_ticks": "\(pending.count)", "db": "\(storeName)"])
+                return (outcomes, message)
+            }
+        }
+        return (outcomes, nil)
+    }
+
+    private var storeName: String { (store as? SQLiteTicketStore)?.path ?? "\(type(of: store))" }
+
+    /// One line naming what went unseen: the failing sources first, then the invariants without a verdict.
+    static func describeBlindness(_ evaluation: Evaluation<S.Snapshot>) -> String {
+        var parts: [String] = []
+        if !evaluation.failedSources.isEmpty {
+            parts.append("failing source(s): " + evaluation.failedSources.joined(separator: "; "))
+        }
+        let critical = Set(evaluation.skippedCritical)
+        let ids = evaluation.skipped.keys.sorted().map { critical.contains($0) ? "\($0) (critical)" : $0 }
+        parts.append("no verdict on " + ids.joined(separator: ", "))
+        if evaluation.failedSources.isEmpty {
+            // No source failure to name: the skip reasons are the explanation.
+            parts += evaluation.skippedCritical.compactMap { id in evaluation.skipped[id].map { "\(id): \($0)" } }
+        }
+        return parts.joined(separator: "; ")
+    }
+
+    private func degradedViolation(_ evaluation: Evaluation<S.Snapshot>, reason: String, consecutive: Int) -> Violation {
+        Violation(
+            invariant: ObservationDegraded.invariantID, entity: .cluster,
+            severity: evaluation.skippedCritical.isEmpty ? .warning : .critical,
+            message: "cannot see all of \(subject.name) for \(consecutive) consecutive ticks: \(reason)",
+            excerpt: [
+                "failed_sources": .array(evaluation.failedSources.map { .string(redactor.redact($0)) }),
+                "skipped_critical": .array(evaluation.skippedCritical.map { .string($0) }),
+                "skipped": .object(evaluation.skipped.mapValues { .string(redactor.redact($0)) }),
+                "consecutive_ticks": .number(Double(consecutive)),
+            ])
     }
 
     private func observeWithTimeout() async throws -> S.Snapshot {
@@ -156,6 +271,14 @@ public final class MonitorService<S: Subject>: Service {
             "incident": "\(t.incidentID.map(String.init) ?? "-")", "message": "\(t.message)",
         ]
     }
+}
+
+/// What the monitor remembers about its sight of the cluster between ticks.
+private struct Sight {
+    /// Consecutive ticks without full sight (failed observations count too).
+    var blindTicks = 0
+    /// The `observation-degraded` violation of the latest observed tick, while one is open.
+    var degraded: Violation?
 }
 
 /// The cluster did not answer within the tick budget.

@@ -43,10 +43,17 @@ public protocol Invariant<Snapshot>: Sendable {
     /// Why the snapshot does not allow a verdict (for example, its metrics source was down), or `nil`.
     /// An invariant that cannot be evaluated neither opens nor auto-resolves tickets on that tick.
     func unavailableReason(in snapshot: Snapshot) -> String?
+
+    /// When the invariant is unavailable because a data source failed (an API path or metrics server that
+    /// errored, timed out or answered garbage): that failure, naming the source's URL. `nil` when it is
+    /// unavailable for a benign reason — warm-up (a rate needs two samples), no traffic, not configured.
+    /// A source failure makes the verdict "unknown" even for a non-critical invariant; see ``Verdict``.
+    func failedSource(in snapshot: Snapshot) -> String?
 }
 
 extension Invariant {
     public func unavailableReason(in snapshot: Snapshot) -> String? { nil }
+    public func failedSource(in snapshot: Snapshot) -> String? { nil }
 
     /// A violation of this invariant, carrying its id and severity.
     public func violation(
@@ -64,6 +71,30 @@ public struct Evaluation<Snapshot: SubjectSnapshot>: Sendable {
     public var evaluated: Set<String>
     /// Invariants that could not give a verdict, with the reason.
     public var skipped: [String: String]
+    /// Ids of skipped invariants whose severity is critical, sorted.
+    public var skippedCritical: [String] = []
+    /// Source failures behind skipped invariants (each names its URL), sorted, without repeats.
+    public var failedSources: [String] = []
+
+    /// Whether part of the cluster went unseen: a critical invariant was skipped, or a data source failed.
+    /// Invariants skipped only for want of samples (warm-up, no traffic) do not make an evaluation blind.
+    public var isBlind: Bool { !skippedCritical.isEmpty || !failedSources.isEmpty }
+
+    public var verdict: Verdict {
+        if !violations.isEmpty { return .violations }
+        return isBlind ? .unknown : .healthy
+    }
+}
+
+/// What one evaluation says about the cluster as a whole.
+///
+/// The rule: violations win (something is wrong whatever else is unseen); otherwise the cluster is
+/// `unknown` when any critical invariant could not be evaluated or any invariant could not be evaluated
+/// because a data source failed; otherwise `healthy`. Never "healthy" when blind.
+public enum Verdict: String, Sendable, Codable, Equatable {
+    case healthy
+    case violations
+    case unknown
 }
 
 extension Subject {
@@ -72,15 +103,21 @@ extension Subject {
         var violations: [Violation] = []
         var evaluated: Set<String> = []
         var skipped: [String: String] = [:]
+        var skippedCritical: [String] = []
+        var failedSources: Set<String> = []
         for invariant in invariants {
             if let reason = invariant.unavailableReason(in: snapshot) {
                 skipped[invariant.id] = reason
+                if invariant.severity == .critical { skippedCritical.append(invariant.id) }
+                if let source = invariant.failedSource(in: snapshot) { failedSources.insert(source) }
                 continue
             }
             evaluated.insert(invariant.id)
             violations += invariant.evaluate(snapshot)
         }
-        return Evaluation(snapshot: snapshot, violations: violations, evaluated: evaluated, skipped: skipped)
+        return Evaluation(
+            snapshot: snapshot, violations: violations, evaluated: evaluated, skipped: skipped,
+            skippedCritical: skippedCritical.sorted(), failedSources: failedSources.sorted())
     }
 
     /// Observes once and evaluates: what `operator check` does.

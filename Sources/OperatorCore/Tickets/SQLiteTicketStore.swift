@@ -28,6 +28,10 @@ public final class SQLiteTicketStore: TicketStore {
         config.label = "operator.tickets"
         // Another process may hold the write lock for a tick; wait rather than fail.
         config.busyMode = .timeout(10)
+        // Keep the WAL small: it only gives space back when a checkpoint lets it rewind, and on a small
+        // disk a WAL grown to SQLite's default 1000 pages (~4 MB) holds space the database itself needs.
+        // Each tick checkpoints (passively) after writing, and a rewound WAL is cut back to nothing.
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_size_limit = 0") }
         do {
             // A newer operator's database is refused before anything is written to it (opening a pool
             // writes: it sets WAL mode and primes the WAL), so the check reads through a read-only connection.
@@ -49,6 +53,7 @@ public final class SQLiteTicketStore: TicketStore {
             }
             pool = try DatabasePool(path: path, configuration: config)
             try TicketSchema.migrator.migrate(pool)
+            _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.passive) }
         } catch let error as OpenError {
             throw error
         } catch let error as DatabaseError {
@@ -56,6 +61,11 @@ public final class SQLiteTicketStore: TicketStore {
         } catch {
             throw OpenError(path: path, reason: String(describing: error))
         }
+    }
+
+    /// SQLite's `PRAGMA integrity_check`: `["ok"]` for a sound file, else one line per problem found.
+    public func integrityCheck() async throws -> [String] {
+        try await pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
     }
 
     // MARK: - Ticks
@@ -69,23 +79,63 @@ public final class SQLiteTicketStore: TicketStore {
 
     public func recordHeartbeat(_ heartbeat: Heartbeat) async throws {
         let retention = heartbeatRetention
-        try await pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO heartbeat (subject, tick, started_at, duration_ms, violations, open_tickets, error)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    heartbeat.subject, heartbeat.tick, heartbeat.startedAt, heartbeat.durationMs, heartbeat.violations,
-                    heartbeat.openTickets, heartbeat.error,
-                ])
-            try db.execute(
-                sql: """
-                    DELETE FROM heartbeat WHERE subject = ? AND id <= (
-                        SELECT id FROM heartbeat WHERE subject = ? ORDER BY id DESC LIMIT 1 OFFSET ?)
-                    """,
-                arguments: [heartbeat.subject, heartbeat.subject, retention])
+        try await pool.write { db in try Self.insert(heartbeat, retention: retention, in: db) }
+    }
+
+    public func recordTick(_ findings: TickFindings, heartbeat: Heartbeat, policy: TicketPolicy) async throws
+        -> TickOutcome
+    {
+        do {
+            let outcome = try await writeTick(findings, heartbeat: heartbeat, policy: policy)
+            // Never waits for readers; moves what it can into the database so the next write rewinds the WAL.
+            _ = try? await pool.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            return outcome
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            // The WAL gives space back only at a checkpoint (every 1000 pages by default, ~4 MB): on a small
+            // filesystem it keeps the room the next tick needs even after space was freed, and the store
+            // would never recover. Fold it into the database, truncate it, and try once more.
+            guard (try? await pool.barrierWriteWithoutTransaction({ db in try db.checkpoint(.truncate) })) != nil
+            else { throw error }
+            return try await writeTick(findings, heartbeat: heartbeat, policy: policy)
         }
+    }
+
+    private func writeTick(_ findings: TickFindings, heartbeat: Heartbeat, policy: TicketPolicy) async throws
+        -> TickOutcome
+    {
+        let retention = heartbeatRetention
+        // One transaction: a full disk or a crash leaves either the whole tick or none of it.
+        return try await pool.write { db in
+            var recorder = TickRecorder(db: db, findings: findings, policy: policy)
+            var outcome = try recorder.run()
+            let open =
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM ticket WHERE subject = ? AND status IN ('created', 'diagnosed')",
+                    arguments: [findings.subject]) ?? 0
+            outcome.openTickets = open
+            var beat = heartbeat
+            beat.openTickets = open
+            try Self.insert(beat, retention: retention, in: db)
+            return outcome
+        }
+    }
+
+    private static func insert(_ heartbeat: Heartbeat, retention: Int, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO heartbeat (subject, tick, started_at, duration_ms, violations, open_tickets, error)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                heartbeat.subject, heartbeat.tick, heartbeat.startedAt, heartbeat.durationMs, heartbeat.violations,
+                heartbeat.openTickets, heartbeat.error,
+            ])
+        try db.execute(
+            sql: """
+                DELETE FROM heartbeat WHERE subject = ? AND id <= (
+                    SELECT id FROM heartbeat WHERE subject = ? ORDER BY id DESC LIMIT 1 OFFSET ?)
+                """,
+            arguments: [heartbeat.subject, heartbeat.subject, retention])
     }
 
     public func heartbeats(subject: String?, limit: Int) async throws -> [Heartbeat] {

@@ -8,6 +8,9 @@ public protocol TicketStore: Sendable {
     /// Applies one tick: deduplicates, reopens, auto-resolves, groups into incidents.
     func record(_ findings: TickFindings, policy: TicketPolicy) async throws -> TickOutcome
     func recordHeartbeat(_ heartbeat: Heartbeat) async throws
+    /// Applies one tick's findings and writes its heartbeat in one transaction: both land, or neither
+    /// does. The heartbeat's `openTickets` is filled in from the tickets as this tick leaves them.
+    func recordTick(_ findings: TickFindings, heartbeat: Heartbeat, policy: TicketPolicy) async throws -> TickOutcome
     func heartbeats(subject: String?, limit: Int) async throws -> [Heartbeat]
 
     func tickets(_ filter: TicketFilter) async throws -> [Ticket]
@@ -57,13 +60,14 @@ public struct TickFindings: Sendable {
 public struct TicketPolicy: Sendable, Equatable {
     /// A ticket resolves after its violation was absent this many consecutive evaluated ticks.
     public var resolveAfterAbsentTicks: Int
-    /// Invariants whose tickets resolve on the first clean tick (observation failures clear at once).
+    /// Invariants whose tickets resolve on the first clean tick (observation failures and degraded
+    /// observation clear at once).
     public var resolveImmediately: Set<String>
     /// A recurrence within this long after an incident resolved reopens it instead of opening a new one.
     public var incidentReopenWindow: Duration
 
     public init(
-        resolveAfterAbsentTicks: Int = 3, resolveImmediately: Set<String> = [ObservationFailure.invariantID],
+        resolveAfterAbsentTicks: Int = 3, resolveImmediately: Set<String> = [ObservationFailure.invariantID, ObservationDegraded.invariantID],
         incidentReopenWindow: Duration = .seconds(600)
     ) {
         self.resolveAfterAbsentTicks = max(1, resolveAfterAbsentTicks)
@@ -72,8 +76,25 @@ public struct TicketPolicy: Sendable, Equatable {
     }
 }
 
+extension TicketStore {
+    /// For stores without a transaction spanning both: findings first, then the heartbeat.
+    public func recordTick(_ findings: TickFindings, heartbeat: Heartbeat, policy: TicketPolicy) async throws
+        -> TickOutcome
+    {
+        var outcome = try await record(findings, policy: policy)
+        let open = try await tickets(TicketFilter(statuses: [.created, .diagnosed], subject: findings.subject)).count
+        outcome.openTickets = open
+        var beat = heartbeat
+        beat.openTickets = open
+        try await recordHeartbeat(beat)
+        return outcome
+    }
+}
+
 /// What changed in the store on one tick.
 public struct TickOutcome: Sendable, Equatable {
+    /// Open tickets of the subject once the tick was applied, where the store counted them.
+    public var openTickets: Int?
     public var opened: [Ticket] = []
     public var reopened: [Ticket] = []
     public var updated: [Ticket] = []
@@ -89,6 +110,7 @@ public struct Heartbeat: Sendable, Codable, Equatable {
     public var subject: String
     public var tick: Int
     public var startedAt: Date
+    /// Time spent observing and evaluating (the write is in the same transaction as this row, so not timed).
     public var durationMs: Int
     public var violations: Int
     public var openTickets: Int

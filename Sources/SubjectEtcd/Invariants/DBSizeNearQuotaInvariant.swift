@@ -29,6 +29,9 @@ public struct DBSizeNearQuotaInvariant: Invariant {
         return "no member reports both its database size and etcd_server_quota_backend_bytes; set quota_backend_bytes in the etcd settings to check without metrics"
     }
 
+    /// Only a failed metrics source counts as a failure; "no two readings yet" is warm-up.
+    public func failedSource(in s: EtcdSnapshot) -> String? { s.metricsError }
+
     public func evaluate(_ s: EtcdSnapshot) -> [Violation] {
         s.members.compactMap { m in
             let alarm = m.status?.errors.first { $0.localizedCaseInsensitiveContains("NOSPACE") || $0.contains("no space") }

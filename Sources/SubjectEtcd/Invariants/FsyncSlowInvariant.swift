@@ -22,6 +22,9 @@ public struct FsyncSlowInvariant: Invariant {
             ?? "no member has two metric readings within the window yet"
     }
 
+    /// Only a failed metrics source counts as a failure; "no two readings yet" is warm-up.
+    public func failedSource(in s: EtcdSnapshot) -> String? { s.metricsError }
+
     public func evaluate(_ s: EtcdSnapshot) -> [Violation] {
         s.members.compactMap { m in
             guard let p99 = m.metrics?.walFsyncP99Seconds, p99.isFinite, p99 > thresholdSeconds else { return nil }

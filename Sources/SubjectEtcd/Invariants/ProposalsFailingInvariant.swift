@@ -17,6 +17,9 @@ public struct ProposalsFailingInvariant: Invariant {
             ?? "no member has two metric readings within the window yet"
     }
 
+    /// Only a failed metrics source counts as a failure; "no two readings yet" is warm-up.
+    public func failedSource(in s: EtcdSnapshot) -> String? { s.metricsError }
+
     public func evaluate(_ s: EtcdSnapshot) -> [Violation] {
         var byMember: [String: Double] = [:]
         for m in s.members {

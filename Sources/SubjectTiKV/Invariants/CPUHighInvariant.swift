@@ -22,6 +22,10 @@ public struct CPUHighInvariant: Invariant {
         return nil
     }
 
+    public func failedSource(in snapshot: TiKVSnapshot) -> String? {
+        snapshot.storesError ?? snapshot.metricsError
+    }
+
     public func evaluate(_ snapshot: TiKVSnapshot) -> [Violation] {
         snapshot.stores.compactMap { store in
             guard let m = store.metrics, let ratio = m.cpuQuotaRatio, ratio > quotaRatio else { return nil }

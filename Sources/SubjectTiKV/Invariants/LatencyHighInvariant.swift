@@ -23,6 +23,10 @@ public struct LatencyHighInvariant: Invariant {
         return nil
     }
 
+    public func failedSource(in snapshot: TiKVSnapshot) -> String? {
+        snapshot.storesError ?? snapshot.metricsError
+    }
+
     public func evaluate(_ snapshot: TiKVSnapshot) -> [Violation] {
         snapshot.stores.compactMap { store in
             guard let m = store.metrics, let p99 = m.p99LatencySeconds, p99 > thresholdSeconds else { return nil }

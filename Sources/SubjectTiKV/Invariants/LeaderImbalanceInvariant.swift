@@ -27,6 +27,8 @@ public struct LeaderImbalanceInvariant: Invariant {
         return nil
     }
 
+    public func failedSource(in snapshot: TiKVSnapshot) -> String? { snapshot.storesError }
+
     public func evaluate(_ snapshot: TiKVSnapshot) -> [Violation] {
         let stores = candidates(snapshot)
         guard stores.count >= 2 else { return [] }

@@ -16,6 +16,11 @@ public struct PDUnhealthyInvariant: Invariant {
         return nil
     }
 
+    public func failedSource(in snapshot: TiKVSnapshot) -> String? {
+        guard let members = snapshot.pd.membersError, let health = snapshot.pd.healthError else { return nil }
+        return "\(members); \(health)"
+    }
+
     public func evaluate(_ snapshot: TiKVSnapshot) -> [Violation] {
         var out: [Violation] = []
         for member in snapshot.pd.members where member.healthy == false {

@@ -22,6 +22,10 @@ public struct RaftLagInvariant: Invariant {
         return nil
     }
 
+    public func failedSource(in snapshot: TiKVSnapshot) -> String? {
+        snapshot.storesError ?? snapshot.metricsError
+    }
+
     public func evaluate(_ snapshot: TiKVSnapshot) -> [Violation] {
         snapshot.stores.compactMap { store in
             guard let lag = store.metrics?.raftLogLagP99, lag > thresholdEntries else { return nil }

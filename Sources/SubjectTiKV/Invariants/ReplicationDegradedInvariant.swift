@@ -18,6 +18,10 @@ public struct ReplicationDegradedInvariant: Invariant {
         snapshot.regions == nil ? "region health counts are unavailable: \(snapshot.regionsError ?? "unknown")" : nil
     }
 
+    public func failedSource(in snapshot: TiKVSnapshot) -> String? {
+        snapshot.regions == nil ? snapshot.regionsError : nil
+    }
+
     public func evaluate(_ snapshot: TiKVSnapshot) -> [Violation] {
         guard let regions = snapshot.regions else { return [] }
         let degraded = regions.degraded.filter { $0.value >= minRegions }

@@ -21,6 +21,8 @@ public struct SlowStoreInvariant: Invariant {
         return nil
     }
 
+    public func failedSource(in snapshot: TiKVSnapshot) -> String? { snapshot.storesError }
+
     public func evaluate(_ snapshot: TiKVSnapshot) -> [Violation] {
         snapshot.stores.compactMap { store in
             guard !store.isDisconnectedOrDown, let score = store.slowScore, score >= threshold else { return nil }

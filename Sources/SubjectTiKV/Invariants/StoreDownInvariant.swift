@@ -13,6 +13,8 @@ public struct StoreDownInvariant: Invariant {
         snapshot.storesError.map { "PD's store list is unavailable: \($0)" }
     }
 
+    public func failedSource(in snapshot: TiKVSnapshot) -> String? { snapshot.storesError }
+
     public func evaluate(_ snapshot: TiKVSnapshot) -> [Violation] {
         snapshot.stores.compactMap { store in
             // Offline/Removing stores are being drained on purpose; Tombstones are gone.

@@ -21,6 +21,10 @@ public struct StoreLowSpaceInvariant: Invariant {
         return nil
     }
 
+    public func failedSource(in snapshot: TiKVSnapshot) -> String? {
+        snapshot.storesError ?? snapshot.metricsError
+    }
+
     public func evaluate(_ snapshot: TiKVSnapshot) -> [Violation] {
         snapshot.stores.compactMap { store in
             guard let ratio = store.availableRatio, ratio < lowSpaceRatio else { return nil }

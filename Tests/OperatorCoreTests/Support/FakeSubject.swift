@@ -8,6 +8,8 @@ final class FakeCluster: Sendable {
     struct State: Sendable {
         var down: Set<String> = []
         var observationError: String?
+        /// Why the (pretend) metrics source fails, naming its URL; `nil` while it answers.
+        var metricsError: String?
         var observeDelay: Duration = .zero
         var observations = 0
     }
@@ -21,6 +23,7 @@ final class FakeCluster: Sendable {
     func revive(_ node: String) { state.withLock { _ = $0.down.remove(node) } }
     func failObservations(_ message: String?) { state.withLock { $0.observationError = message } }
     func slowObservations(_ delay: Duration) { state.withLock { $0.observeDelay = delay } }
+    func failMetrics(_ message: String?) { state.withLock { $0.metricsError = message } }
     var observations: Int { state.withLock { $0.observations } }
 }
 
@@ -28,6 +31,7 @@ struct FakeSnapshot: SubjectSnapshot {
     var observedAt: Date
     var nodes: [String]
     var down: Set<String>
+    var metricsError: String? = nil
 
     func statusLines() -> [String] { nodes.map { "\($0): \(down.contains($0) ? "down" : "up")" } }
 }
@@ -51,6 +55,16 @@ struct QuorumInvariant: Invariant {
         let up = s.nodes.count - s.down.count
         return up * 2 > s.nodes.count ? [] : [violation(on: .cluster, "only \(up) of \(s.nodes.count) nodes up")]
     }
+}
+
+/// An invariant that needs the metrics source: without it there is no verdict, and that is a source failure.
+struct SlowNodeInvariant: Invariant {
+    let id = "slow-node"
+    let severity = Severity.warning
+    let summary = "every node answers quickly (needs metrics)"
+    func evaluate(_ s: FakeSnapshot) -> [Violation] { [] }
+    func unavailableReason(in s: FakeSnapshot) -> String? { s.metricsError.map { "metrics unavailable: \($0)" } }
+    func failedSource(in s: FakeSnapshot) -> String? { s.metricsError }
 }
 
 /// An invariant that never has data: proves skipped invariants neither open nor resolve tickets.
@@ -112,19 +126,19 @@ struct FakeKnowledge: DiagnosisKnowledge {
 struct FakeSubject: Subject {
     let name = "fake"
     let cluster: FakeCluster
-    var invariants: [any Invariant<FakeSnapshot>] { [NodeDownInvariant(), QuorumInvariant(), NoDataInvariant()] }
+    var invariants: [any Invariant<FakeSnapshot>] { [NodeDownInvariant(), QuorumInvariant(), NoDataInvariant(), SlowNodeInvariant()] }
     var knowledge: FakeKnowledge { FakeKnowledge(cluster: cluster) }
 
     struct Unreachable: Error, CustomStringConvertible { let description: String }
 
     func observe() async throws -> FakeSnapshot {
-        let (error, delay, down) = cluster.state.withLock { s in
+        let (error, delay, down, metricsError) = cluster.state.withLock { s in
             s.observations += 1
-            return (s.observationError, s.observeDelay, s.down)
+            return (s.observationError, s.observeDelay, s.down, s.metricsError)
         }
         if delay > .zero { try await Task.sleep(for: delay) }
         if let error { throw Unreachable(description: error) }
-        return FakeSnapshot(observedAt: Date(), nodes: cluster.nodes, down: down)
+        return FakeSnapshot(observedAt: Date(), nodes: cluster.nodes, down: down, metricsError: metricsError)
     }
 }
 

@@ -61,7 +61,8 @@ struct FakeStore: Sendable {
 
 /// Serves PD's HTTP API from fixtures and the given stores, and PD's own `/metrics`.
 func fakePDRouter(
-    stores: [FakeStore], log: RequestLog, members: String? = nil, health: String? = nil, pdMetrics: String? = nil
+    stores: [FakeStore], log: RequestLog, members: String? = nil, health: String? = nil, pdMetrics: String? = nil,
+    storesOverride: (@Sendable () -> CannedResponse?)? = nil
 ) throws -> Router<BasicRequestContext> {
     let members = try members ?? Fixtures.text("pd/members.json")
     let health = try health ?? Fixtures.text("pd/health.json")
@@ -76,7 +77,8 @@ func fakePDRouter(
     router.middlewares.add(RecordingMiddleware(log: log))
     router.get("/pd/api/v1/members") { _, _ in CannedResponse(body: members) }
     router.get("/pd/api/v1/health") { _, _ in CannedResponse(body: health) }
-    router.get("/pd/api/v1/stores") { _, _ in CannedResponse(body: storesJSON) }
+    // `storesOverride` answers instead while it returns a response (a proxy's 502 page, a garbled body).
+    router.get("/pd/api/v1/stores") { _, _ in storesOverride?() ?? CannedResponse(body: storesJSON) }
     router.get("/pd/api/v1/regions/count") { _, _ in CannedResponse(body: count) }
     router.get("/pd/api/v1/regions/check/miss-peer") { _, _ in CannedResponse(body: missPeer) }
     router.get("/pd/api/v1/config/schedule") { _, _ in CannedResponse(body: schedule) }

@@ -24,6 +24,8 @@ struct MonitorCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Resolve a ticket after its violation is absent this many consecutive ticks (default 3).", valueName: "n"))
     var resolveAfter: Int?
 
+    @OptionGroup var flapping: FlapOptions
+
     @Option(help: ArgumentHelp("Serve the operator's own /metrics and /healthz on 127.0.0.1:<port> (off by default).", valueName: "port"))
     var metricsPort: Int?
 
@@ -46,7 +48,9 @@ struct MonitorCommand: AsyncParsableCommand {
             guard every > .zero else { throw CLIFailure("--interval must be positive, got \(intervalText)", exitCode: 2) }
             configuration = MonitorConfiguration(
                 interval: every, tickTimeout: try timeoutText.map { try DurationText.duration($0) },
-                policy: TicketPolicy(resolveAfterAbsentTicks: try resolveAfter ?? file.int("resolve_after") ?? 3))
+                policy: TicketPolicy(
+                    resolveAfterAbsentTicks: try resolveAfter ?? file.int("resolve_after") ?? 3,
+                    flapping: try flapping.policy(file: file)))
         } catch let error as DurationText.ParseError {
             throw CLIFailure("--interval/--tick-timeout: \(error)", exitCode: 2)
         }

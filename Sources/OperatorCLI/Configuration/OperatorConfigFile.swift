@@ -11,6 +11,7 @@ import Yams
 /// db: /var/lib/operator/operator.db
 /// interval: 5s
 /// resolve_after: 3
+/// flapping: { threshold: 3, window: 30m, settle: 5m }
 /// metrics_port: 9464
 /// diagnosis: { diagnoser: offline }
 /// subjects:
@@ -21,7 +22,7 @@ import Yams
 struct OperatorConfigFile: Sendable {
     static let knownKeys: Set<String> = [
         "subject", "endpoints", "prometheus", "db", "interval", "tick_timeout", "resolve_after", "metrics_port",
-        "log_level", "diagnosis", "subjects",
+        "log_level", "diagnosis", "subjects", "flapping",
     ]
 
     var path: String?

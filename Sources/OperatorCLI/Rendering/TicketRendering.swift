@@ -44,6 +44,7 @@ enum TicketRendering {
         for e in events {
             t.add("  " + Timestamp.format(e.at), e.kind.rawValue, e.ticketID.map { "#\($0)" } ?? "", e.detail)
         }
-        return "Timeline:\n" + t.render(maxCell: 100)
+        // Wide enough for a skipped re-diagnosis's reason.
+        return "Timeline:\n" + t.render(maxCell: 200)
     }
 }

@@ -80,5 +80,31 @@ extension EndToEnd {
             #expect(kinds.contains("diagnosis-skipped"), "\(kinds)")
             #expect(kinds.filter { $0 == "flapping" }.count == 1)
         }
+
+        @Test("bad flap settings exit 2 naming the flag or key; monitor --help documents them")
+        func badFlapSettingsAreUsageErrors() async throws {
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            let db = dir.file("operator.db")
+            let port = try closedLocalPort()
+            let base = ["monitor", "--subject", "tikv", "--endpoints", "http://127.0.0.1:\(port)", "--db", db]
+            let zero = try await OperatorBinary.run(base + ["--flap-threshold", "0"])
+            #expect(zero.status == 2)
+            #expect(zero.stderr.contains("--flap-threshold"), "\(zero.stderr)")
+            let window = try await OperatorBinary.run(base + ["--flap-window", "soon"])
+            #expect(window.status == 2)
+            #expect(window.stderr.contains("--flap-window"), "\(window.stderr)")
+            try "flapping: { threshhold: 3 }\n".write(toFile: dir.file("typo.yaml"), atomically: true, encoding: .utf8)
+            let typo = try await OperatorBinary.run(base + ["--config", dir.file("typo.yaml")])
+            #expect(typo.status == 2)
+            #expect(typo.stderr.contains("flapping.threshhold"), "\(typo.stderr)")
+            try "flapping: { settle: 300 }\n".write(toFile: dir.file("unitless.yaml"), atomically: true, encoding: .utf8)
+            let unitless = try await OperatorBinary.run(base + ["--config", dir.file("unitless.yaml")])
+            #expect(unitless.status == 2)
+            #expect(unitless.stderr.contains("flapping.settle"), "\(unitless.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: db), "nothing opened before the settings were valid")
+            let help = try await OperatorBinary.run(["monitor", "--help"])
+            for flag in ["--flap-threshold", "--flap-window", "--flap-settle"] { #expect(help.stdout.contains(flag)) }
+        }
     }
 }

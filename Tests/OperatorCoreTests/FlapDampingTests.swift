@@ -74,6 +74,8 @@ struct FlapDampingTests {
         #expect(incident.status == .diagnosed, "held open, still covered by its diagnosis")
         let ticket = try #require(try await rig.store.tickets(.all).first)
         #expect(ticket.status.isOpen, "held open while flapping, not resolved between cycles")
+        #expect(ticket.flapCount == 19)
+        #expect(ticket.reopenCount == 3, "reopened until the incident was flapping, held from then on")
 
         let timeline = try await rig.store.timeline(incidentID: incident.id)
         let skipped = timeline.filter { $0.kind == .diagnosisSkipped }

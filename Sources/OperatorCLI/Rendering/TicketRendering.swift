@@ -15,7 +15,8 @@ enum TicketRendering {
     static func detail(_ k: Ticket, timeline: [TimelineEvent]) -> String {
         var out = [
             "Ticket #\(k.id): \(k.invariant) on \(k.entity)",
-            "  status      \(k.status.rawValue)\(k.reopenCount > 0 ? " (reopened \(k.reopenCount)x)" : "")",
+            "  status      \(k.status.rawValue)\(k.reopenCount > 0 ? " (reopened \(k.reopenCount)x)" : "")"
+                + (k.flapCount > 0 ? ", flapped \(k.flapCount)x (held open while its incident flaps)" : ""),
             "  severity    \(k.severity.rawValue)",
             "  subject     \(k.subject)",
             "  message     \(k.message)",

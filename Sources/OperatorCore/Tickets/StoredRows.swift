@@ -28,7 +28,7 @@ enum StoredRows {
             diagnosis: try diagnosisText.map { try decode(Diagnosis.self, $0, table: "incident", column: "diagnosis") },
             snapshotExcerpt: try decode(JSONValue.self, row["snapshot_excerpt"], table: "ticket", column: "snapshot_excerpt"),
             incidentID: row["incident_id"], diagnosisError: status == .created ? errorText : nil,
-            reopenCount: row["reopen_count"])
+            reopenCount: row["reopen_count"], flapCount: row["flap_count"])
     }
 
     static func incident(_ row: Row, ticketIDs: [Int64]) throws -> Incident {

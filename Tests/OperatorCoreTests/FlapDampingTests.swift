@@ -173,6 +173,31 @@ struct FlapDampingTests {
         #expect(rig.counter.calls(incident: incident.id) == 1, "damping does not depend on flapping")
     }
 
+    @Test func aDatabaseFromBeforeFlapDampingUpgradesInPlace() async throws {
+        let db = try TemporaryDatabase()
+        defer { db.cleanup() }
+        do {
+            let store = try SQLiteTicketStore(path: db.path)
+            _ = try await store.record(
+                TickFindings(subject: "fake", at: t0, violations: [down1], evaluated: evaluated), policy: TicketPolicy())
+        }
+        // Back to the shipped v2 schema, as the previous release left its databases.
+        _ = try sqlite3(
+            db.path,
+            """
+            DROP INDEX event_by_kind_at; ALTER TABLE incident DROP COLUMN flapping_since; ALTER TABLE incident DROP COLUMN flap_count;
+            ALTER TABLE ticket DROP COLUMN flap_count; DELETE FROM grdb_migrations WHERE identifier = 'v3-flapping';
+            """)
+        #expect(try sqlite3(db.path, "SELECT COUNT(*) FROM pragma_table_info('incident') WHERE name = 'flap_count';") == "0")
+
+        let upgraded = try SQLiteTicketStore(path: db.path)
+        let incident = try #require(try await upgraded.incidents(.all).first)
+        #expect(!incident.isFlapping && incident.flapCount == 0)
+        #expect(incident.rootEntity == "node:n1")
+        #expect(try await upgraded.tickets(.all).count == 1, "nothing lost")
+        #expect(try sqlite3(db.path, "SELECT identifier FROM grdb_migrations ORDER BY rowid DESC LIMIT 1;") == "v3-flapping")
+    }
+
     @Test func anExplicitDiagnoseRequestAlwaysAsksTheDiagnoser() async throws {
         let rig = try Rig()
         defer { rig.db.cleanup() }

@@ -48,10 +48,12 @@ public struct EvidenceChange: Sendable, Equatable {
             reasons.append("subject evidence changed (fingerprint \(fingerprintBefore) → \(fingerprintNow))")
         }
         self.reasons = reasons
-        let keys = Set(current.tickets.map { ViolationKey(invariant: $0.invariant, entity: $0.entity) })
+        let keys = Set(current.tickets.map { ViolationKey(invariant: $0.invariant, entity: $0.entity) }).sorted()
+        // A large incident would make a timeline line of every member; five name it well enough.
+        let named = keys.prefix(5).map(Self.describe).joined(separator: ", ") + (keys.count > 5 ? " and \(keys.count - 5) more" : "")
         let fingerprintNote = fingerprintNow.map { "same evidence fingerprint \($0)" } ?? "the subject defines no evidence fingerprint"
         self.unchanged = """
-            same root \(Self.describe(currentRoot)), no new ticket (\(keys.sorted().map(Self.describe).joined(separator: ", "))), \
+            same root \(Self.describe(currentRoot)), no new ticket (\(named)), \
             no severity rise, \(fingerprintNote)
             """
     }

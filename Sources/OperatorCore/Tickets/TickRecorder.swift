@@ -199,7 +199,10 @@ struct TickRecorder {
             else { continue }
             try db.execute(sql: "UPDATE ticket SET incident_id = ? WHERE incident_id = ?", arguments: [into, from])
             try db.execute(
-                sql: "UPDATE incident SET status = 'resolved', resolved_at = ?, updated_at = ?, merged_into = ? WHERE id = ?",
+                sql: """
+                    UPDATE incident SET status = 'resolved', resolved_at = ?, updated_at = ?, merged_into = ?,
+                        flapping_since = NULL WHERE id = ?
+                    """,
                 arguments: [now, now, into, from])
             let detail = "incident #\(from) merged into #\(into): \(link.reason)"
             try StoredRows.insertEvent(db, at: now, kind: .merged, ticket: nil, incident: from, detail: detail)

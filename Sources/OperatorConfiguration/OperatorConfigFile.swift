@@ -11,6 +11,7 @@ import OperatorCore
 /// interval: 5s
 /// resolve_after: 3
 /// degraded_after: 2
+/// flapping: { threshold: 3, window: 30m, settle: 5m }
 /// metrics_port: 9464
 /// diagnosis: { diagnoser: offline }
 /// subjects:
@@ -21,7 +22,7 @@ import OperatorCore
 public struct OperatorConfigFile: Sendable {
     public static let knownKeys: Set<String> = [
         "subject", "endpoints", "prometheus", "db", "interval", "tick_timeout", "resolve_after", "metrics_port",
-        "degraded_after", "log_level", "diagnosis", "subjects",
+        "degraded_after", "log_level", "diagnosis", "subjects", "flapping",
     ]
 
     public var path: String?

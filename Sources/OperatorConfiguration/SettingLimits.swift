@@ -14,6 +14,12 @@ public enum SettingLimits {
     public static let resolveAfter = IntegerSetting(name: "resolve_after", range: 1...10_000)
     /// Consecutive ticks blind to part of the cluster before an `observation-degraded` ticket opens.
     public static let degradedAfter = IntegerSetting(name: "degraded_after", range: 1...10_000)
+    /// Recurrences within the flap window that make an incident flapping.
+    public static let flapThreshold = IntegerSetting(name: "flapping.threshold", range: 1...1_000)
+    /// The window in which those recurrences count.
+    public static let flapWindow = DurationSetting(name: "flapping.window", range: .seconds(1)...(.seconds(7 * 24 * 3600)))
+    /// Quiet time after which a flapping incident's tickets resolve.
+    public static let flapSettle = DurationSetting(name: "flapping.settle", range: .seconds(1)...(.seconds(7 * 24 * 3600)))
     /// Incidents diagnosed at once (`diagnose --concurrency`): each holds a model request open.
     public static let diagnosisConcurrency = IntegerSetting(name: "concurrency", range: 1...64)
     /// Port of the operator's own /metrics endpoint.

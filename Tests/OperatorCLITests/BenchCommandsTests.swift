@@ -63,7 +63,7 @@ extension EndToEnd {
             #expect(json["build_iterations"] as? Int == 5)
             let incidents = try #require(json["incidents"] as? [[String: Any]])
             let scenarios = Set(incidents.compactMap { $0["scenario"] as? String })
-            #expect(scenarios.count == 5, "one or more incidents per scenario: \(scenarios)")
+            #expect(scenarios.count == 6, "one or more incidents per scenario: \(scenarios)")
             for incident in incidents {
                 let name = incident["scenario"] as? String ?? "?"
                 #expect((incident["context_tokens"] as? Int ?? 0) > 0, "\(name)")
@@ -76,11 +76,16 @@ extension EndToEnd {
                 let build = try #require(incident["build"] as? [String: Any])
                 #expect(diagnose["count"] as? Int == 40, "\(name)")
                 #expect(build["count"] as? Int == 5, "\(name)")
+                #expect((incident["diagnoser_calls"] as? Int ?? 0) >= 1, "\(name): the runner diagnosed it")
                 try expectOrdered(diagnose, "\(name) diagnose")
                 try expectOrdered(build, "\(name) build")
             }
             let killed = incidents.filter { ($0["scenario"] as? String)?.contains("killed") == true }
             #expect(killed.allSatisfy { ($0["log_events"] as? Int ?? 0) > 0 }, "the kill scenarios carry parsed etcd log events")
+            // Ten kills of one follower: one diagnosis, not ten; the incident flapped for the nine recurrences.
+            let flapping = try #require(incidents.first { ($0["scenario"] as? String)?.contains("flapping") == true })
+            #expect(flapping["diagnoser_calls"] as? Int == 1)
+            #expect(flapping["flap_count"] as? Int == 9)
             let overall = try #require(json["overall"] as? [String: Any])
             #expect(overall["count"] as? Int == 40 * incidents.count)
             try expectOrdered(overall, "overall")

@@ -96,8 +96,15 @@ extension EndToEnd {
                 #expect(Self.object(result["got"])["entity"] as? String == Self.object(result["expected"])["entity"] as? String)
                 #expect(result["correct"] as? Bool == true)
                 #expect((result["seconds"] as? Double).map { $0 > 0 } == true)
+                // Diagnoser calls counted, not assumed: at least the graded diagnosis, and never more for
+                // the graded incident than for the whole scenario.
+                let calls = try #require(result["diagnoser_calls"] as? Int)
+                let total = try #require(result["diagnoser_calls_total"] as? Int)
+                #expect(calls >= 1 && calls <= total)
             }
             #expect(report["accuracy"] as? Double == 1)
+            #expect(report["diagnoser"] as? String == "offline")
+            #expect(report["diagnoser_calls"] as? Int == results.compactMap { $0["diagnoser_calls_total"] as? Int }.reduce(0, +))
         }
 
         @Test("eval rejects a scenario file that names no fault or an unknown subject, naming the file")

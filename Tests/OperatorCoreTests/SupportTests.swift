@@ -54,7 +54,8 @@ struct SupportTests {
                             firstSeen: Date(timeIntervalSince1970: 0), lastSeen: Date(timeIntervalSince1970: 1), occurrences: 1)
         let object = try #require(try JSONSerialization.jsonObject(with: JSONEncoder.operatorEncoder.encode(ticket)) as? [String: Any])
         #expect(Set(object.keys) == ["id", "subject", "invariant", "entity", "severity", "status", "message", "first_seen", "last_seen",
-                                     "occurrences", "resolved_at", "diagnosis", "snapshot_excerpt", "incident_id", "diagnosis_error", "reopen_count"])
+                                     "occurrences", "resolved_at", "diagnosis", "snapshot_excerpt", "incident_id", "diagnosis_error", "reopen_count",
+                                     "flap_count"])
         #expect(object["first_seen"] as? String == "1970-01-01T00:00:00.000Z")
         #expect(object["resolved_at"] is NSNull)
     }

@@ -19,11 +19,21 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Per-phase timeout inside each scenario.", valueName: "duration")) var timeout: String = "60s"
     @Option(help: ArgumentHelp("Only scenarios whose name contains this.", valueName: "text")) var filter: String?
     @Option(help: "Log level on stderr (trace … critical).") var logLevel: String?
-    @Flag(help: "Print {accuracy, results: [{name, expected, got, correct, seconds}]}.") var json = false
+    @Flag(help: "Print {accuracy, diagnoser, diagnoser_calls, results: [{name, expected, got, correct, seconds, diagnoser_calls, diagnoser_calls_total}]}.")
+    var json = false
 
     struct Report: Encodable {
         var accuracy: Double
+        var diagnoser: String
+        /// Every diagnoser call of every scenario: free with `offline`, paid requests with a model.
+        var diagnoserCalls: Int
         var results: [EvalRunner.Outcome]
+
+        enum CodingKeys: String, CodingKey {
+            case accuracy, diagnoser
+            case diagnoserCalls = "diagnoser_calls"
+            case results
+        }
     }
 
     func run() async throws {
@@ -48,16 +58,21 @@ struct EvalCommand: AsyncParsableCommand {
             return results
         }
         let accuracy = Double(results.filter(\.correct).count) / Double(results.count)
-        if json { return try Output.json(Report(accuracy: accuracy, results: results)) }
-        var table = TextTable("SCENARIO", "EXPECTED", "GOT", "CORRECT", "SECONDS")
+        let calls = results.map(\.diagnoserCallsTotal).reduce(0, +)
+        if json { return try Output.json(Report(accuracy: accuracy, diagnoser: diagnoser, diagnoserCalls: calls, results: results)) }
+        var table = TextTable("SCENARIO", "EXPECTED", "GOT", "CORRECT", "DIAGNOSER CALLS", "SECONDS")
         for r in results {
+            let others = r.diagnoserCallsTotal - r.diagnoserCalls
             table.add(
                 r.name, "\(r.expected.category) on \(r.expected.entity)",
                 r.got.map { "\($0.category) on \($0.entity)" } ?? "error: \(r.error ?? "-")", r.correct ? "yes" : "NO",
+                "\(r.diagnoserCalls)" + (others > 0 ? " (+\(others) other incidents)" : ""),
                 String(format: "%.1f", r.seconds))
         }
         Output.line(table.render(maxCell: 90))
         Output.line()
         Output.line(String(format: "accuracy: %d/%d = %.0f%% (diagnoser: %@)", results.filter(\.correct).count, results.count, accuracy * 100, diagnoser))
+        let cost = diagnoser == "offline" ? "offline: local rules, no request, free" : "\(diagnoser): one model request each"
+        Output.line("diagnoser calls: \(calls) in \(results.count) scenarios (\(cost))")
     }
 }

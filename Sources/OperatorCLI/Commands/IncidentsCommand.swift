@@ -29,7 +29,8 @@ struct IncidentsCommand: AsyncParsableCommand {
             var table = TextTable("ID", "STATUS", "SEVERITY", "SUBJECT", "ROOT", "TICKETS", "OPENED", "CAUSE", "TITLE")
             for i in incidents {
                 table.add(
-                    "\(i.id)", i.status.rawValue + (i.mergedInto.map { " →#\($0)" } ?? ""), i.severity.rawValue, i.subject,
+                    "\(i.id)", i.status.rawValue + (i.mergedInto.map { " →#\($0)" } ?? "") + (i.isFlapping ? ", flapping ×\(i.flapCount)" : ""),
+                    i.severity.rawValue, i.subject,
                     "\(i.rootInvariant) on \(i.rootEntity)", "\(i.ticketIDs.count)", Timestamp.format(i.openedAt),
                     i.diagnosis.map { "\($0.rootCause.category) on \($0.rootCause.entity)" } ?? (i.diagnosisError != nil ? "failed" : "-"),
                     i.title)
@@ -66,6 +67,13 @@ struct IncidentsCommand: AsyncParsableCommand {
             Output.line("  severity  \(incident.severity.rawValue)")
             Output.line("  opened    \(Timestamp.format(incident.openedAt))")
             Output.line("  resolved  \(incident.resolvedAt.map(Timestamp.format) ?? "-")")
+            if incident.reopenCount > 0 { Output.line("  reopened  \(incident.reopenCount) time(s)") }
+            if let since = incident.flappingSince {
+                Output.line(
+                    "  flapping  since \(Timestamp.format(since)), \(incident.flapCount) recurrences; tickets held open until the fault is quiet for the settle period")
+            } else if incident.flapCount > 0 {
+                Output.line("  flapped   \(incident.flapCount) recurrences, then settled")
+            }
             if let error = incident.diagnosisError { Output.line("  diagnosis failed (\(incident.diagnosisAttempts)x): \(error)") }
             Output.line()
             Output.line(TicketRendering.table(tickets))

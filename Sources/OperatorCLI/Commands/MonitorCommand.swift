@@ -28,6 +28,8 @@ struct MonitorCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Open an observation-degraded ticket after this many consecutive ticks that could not see all of the cluster (default 2).", valueName: "n"))
     var degradedAfter: Int?
 
+    @OptionGroup var flapping: FlapOptions
+
     @Option(help: ArgumentHelp("Serve the operator's own /metrics and /healthz on 127.0.0.1:<port> (off by default).", valueName: "port"))
     var metricsPort: Int?
 
@@ -54,7 +56,7 @@ struct MonitorCommand: AsyncParsableCommand {
         let degraded = try degradedAfter.map { try SettingLimits.degradedAfter.check($0, from: .flag("--degraded-after")) }
             ?? file.integer(SettingLimits.degradedAfter) ?? 2
         let configuration = MonitorConfiguration(
-            interval: every, tickTimeout: tickBudget, policy: TicketPolicy(resolveAfterAbsentTicks: absentTicks),
+            interval: every, tickTimeout: tickBudget, policy: TicketPolicy(resolveAfterAbsentTicks: absentTicks, flapping: try flapping.policy(file: file)),
             degradedAfter: degraded)
         let store = try database.open(config: file)
         try await monitor(

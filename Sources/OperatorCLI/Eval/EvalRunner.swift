@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OperatorCore
+import Synchronization
 import TiKVSimulator
 
 /// Runs one scenario: starts its cluster, injects its faults on schedule, lets the production monitor and
@@ -21,6 +22,24 @@ struct EvalRunner {
         var correct: Bool
         var seconds: Double
         var error: String?
+        /// Times the diagnoser was asked about the graded incident (failed calls included). The offline
+        /// diagnoser's calls are free; a model diagnoser's are paid requests.
+        var diagnoserCalls: Int
+        /// Times it was asked about any incident of the scenario.
+        var diagnoserCallsTotal: Int
+
+        enum CodingKeys: String, CodingKey {
+            case name, expected, got, correct, seconds, error
+            case diagnoserCalls = "diagnoser_calls"
+            case diagnoserCallsTotal = "diagnoser_calls_total"
+        }
+    }
+
+    /// The graded diagnosis and what it cost.
+    private struct Graded {
+        var got: Outcome.Got
+        var calls: Int
+        var totalCalls: Int
     }
 
     var diagnoserName: String
@@ -31,41 +50,62 @@ struct EvalRunner {
 
     func run(_ scenario: EvalScenario) async -> Outcome {
         let clock = ContinuousClock(), start = clock.now
-        var got: Outcome.Got?
+        var graded: Graded?
         var failure: String?
+        let counter = CallLedger()
         do {
             if let replay = scenario.replay {
-                got = try await replayContext(replay, scenario: scenario)
+                graded = try await replayContext(replay, scenario: scenario, counter: counter)
             } else {
-                got = try await runCluster(scenario)
+                graded = try await runCluster(scenario, counter: counter)
             }
         } catch is CancellationError {
             failure = "interrupted"
         } catch {
             failure = "\(error)"
         }
+        let got = graded?.got
         let correct = got.map { $0.category == scenario.expect.category && $0.entity == scenario.expect.entity.description } ?? false
+        // A failed scenario still made the calls it made.
+        let total = graded?.totalCalls ?? counter.totalCalls
         return Outcome(name: scenario.name, expected: scenario.expect, got: got, correct: correct,
-                       seconds: (clock.now - start).seconds, error: failure)
+                       seconds: (clock.now - start).seconds, error: failure, diagnoserCalls: graded?.calls ?? total,
+                       diagnoserCallsTotal: total)
     }
 
-    private func replayContext(_ path: String, scenario: EvalScenario) async throws -> Outcome.Got {
+    private func counting(_ engine: any Diagnoser, into counter: CallLedger) -> CountingDiagnoser {
+        let counting = CountingDiagnoser(engine)
+        counter.engine.withLock { $0 = counting }
+        return counting
+    }
+
+    /// The scenario's counting diagnoser once made, so a failed scenario still reports its calls.
+    final class CallLedger: Sendable {
+        let engine = Mutex<CountingDiagnoser?>(nil)
+        var totalCalls: Int { engine.withLock { $0?.totalCalls } ?? 0 }
+    }
+
+    private func replayContext(_ path: String, scenario: EvalScenario, counter: CallLedger) async throws -> Graded {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch { throw CLIFailure("cannot read replayed context \(path)") }
         let context = try JSONDecoder.operatorDecoder.decode(DiagnosisContext.self, from: data)
         let registration = try LinkedSubjects.registry.registration(named: context.subject)
         let subject = try registration.make(SubjectConfiguration(endpoints: registration.defaultEndpoints))
-        return try await diagnose(context, with: subject)
+        return try await diagnose(context, with: subject, counter: counter)
     }
 
-    private func diagnose<S: Subject>(_ context: DiagnosisContext, with subject: S) async throws -> Outcome.Got {
-        let engine = try DiagnoserFactory.make(diagnoserName, for: subject, config: .empty, overrides: overrides)
+    private func diagnose<S: Subject>(_ context: DiagnosisContext, with subject: S, counter: CallLedger) async throws
+        -> Graded
+    {
+        let engine = counting(try DiagnoserFactory.make(diagnoserName, for: subject, config: .empty, overrides: overrides), into: counter)
         let d = try await engine.diagnose(context)
         try d.validate(against: context)
-        return Outcome.Got(category: d.rootCause.category, entity: d.rootCause.entity.description)
+        return Graded(
+            got: Outcome.Got(category: d.rootCause.category, entity: d.rootCause.entity.description), calls: engine.totalCalls,
+            totalCalls: engine.totalCalls)
     }
 
-    private func runCluster(_ scenario: EvalScenario) async throws -> Outcome.Got {
+    private func runCluster(_ scenario: EvalScenario, counter: CallLedger) async throws -> Graded {
         let work = try WorkDirectory(prefix: "operator-eval")
         defer { work.remove() }
         let target: any ChaosTarget
@@ -82,7 +122,7 @@ struct EvalRunner {
             target = try await SimulatorChaosTarget.start(configuration)
         }
         do {
-            let got = try await grade(scenario, on: target, database: work.file("operator.db"))
+            let got = try await grade(scenario, on: target, database: work.file("operator.db"), counter: counter)
             await Interruptible.cleanup { await target.stop() }
             return got
         } catch {
@@ -91,16 +131,18 @@ struct EvalRunner {
         }
     }
 
-    private func grade(_ scenario: EvalScenario, on target: any ChaosTarget, database: String) async throws -> Outcome.Got {
+    private func grade(_ scenario: EvalScenario, on target: any ChaosTarget, database: String, counter: CallLedger)
+        async throws -> Graded
+    {
         let registration = try LinkedSubjects.registry.registration(named: target.subject)
         let subject = try registration.make(SubjectConfiguration(endpoints: target.endpoints, logger: logger))
-        return try await grade(scenario, subject: subject, target: target, database: database)
+        return try await grade(scenario, subject: subject, target: target, database: database, counter: counter)
     }
 
-    private func grade<S: Subject>(_ scenario: EvalScenario, subject: S, target: any ChaosTarget, database: String) async throws
-        -> Outcome.Got
-    {
-        let engine = try DiagnoserFactory.make(diagnoserName, for: subject, config: .empty, overrides: overrides)
+    private func grade<S: Subject>(
+        _ scenario: EvalScenario, subject: S, target: any ChaosTarget, database: String, counter: CallLedger
+    ) async throws -> Graded {
+        let engine = counting(try DiagnoserFactory.make(diagnoserName, for: subject, config: .empty, overrides: overrides), into: counter)
         let schedule = try scenario.faults.map { f in
             ChaosRun<S>.ScheduledFault(
                 fault: FaultSpec(kind: f.kind, entity: try Entity(parsing: f.target)),
@@ -116,6 +158,9 @@ struct EvalRunner {
         guard let d = result.incident?.diagnosis ?? result.ticket?.diagnosis else {
             throw CLIFailure("the incident was never diagnosed")
         }
-        return Outcome.Got(category: d.rootCause.category, entity: d.rootCause.entity.description)
+        let incidentID = result.incident?.id ?? result.ticket?.incidentID
+        return Graded(
+            got: Outcome.Got(category: d.rootCause.category, entity: d.rootCause.entity.description),
+            calls: incidentID.map(engine.calls(incident:)) ?? engine.totalCalls, totalCalls: engine.totalCalls)
     }
 }

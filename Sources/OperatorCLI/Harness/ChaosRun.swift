@@ -220,6 +220,10 @@ struct ChaosRun<S: Subject> {
                     note("diagnosis failed", error)
                     continue  // the runner retries; the deadline bounds the wait
                 }
+                if let skipped = outcome.skipped {
+                    note("re-diagnosis skipped", skipped)
+                    continue
+                }
                 guard let d = outcome.diagnosis else { continue }
                 let now = Date()
                 if firstDiagnosisAt == nil { firstDiagnosisAt = now }

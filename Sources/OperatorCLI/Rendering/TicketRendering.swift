@@ -15,7 +15,8 @@ enum TicketRendering {
     static func detail(_ k: Ticket, timeline: [TimelineEvent]) -> String {
         var out = [
             "Ticket #\(k.id): \(k.invariant) on \(k.entity)",
-            "  status      \(k.status.rawValue)\(k.reopenCount > 0 ? " (reopened \(k.reopenCount)x)" : "")",
+            "  status      \(k.status.rawValue)\(k.reopenCount > 0 ? " (reopened \(k.reopenCount)x)" : "")"
+                + (k.flapCount > 0 ? ", flapped \(k.flapCount)x (held open while its incident flaps)" : ""),
             "  severity    \(k.severity.rawValue)",
             "  subject     \(k.subject)",
             "  message     \(k.message)",
@@ -44,6 +45,7 @@ enum TicketRendering {
         for e in events {
             t.add("  " + Timestamp.format(e.at), e.kind.rawValue, e.ticketID.map { "#\($0)" } ?? "", e.detail)
         }
-        return "Timeline:\n" + t.render(maxCell: 100)
+        // Wide enough for a skipped re-diagnosis's reason.
+        return "Timeline:\n" + t.render(maxCell: 200)
     }
 }

@@ -35,9 +35,12 @@ public final class DiagnosisRunner<S: Subject>: Service {
     /// What happened to one incident.
     public struct Outcome: Sendable {
         public var incidentID: Int64
+        /// The new diagnosis; `nil` when it failed or was skipped.
         public var diagnosis: Diagnosis?
         public var error: String?
         public var context: DiagnosisContext?
+        /// Why the diagnoser was not asked again: the incident's evidence had not changed materially.
+        public var skipped: String?
     }
 
     private let subject: S
@@ -86,7 +89,7 @@ public final class DiagnosisRunner<S: Subject>: Service {
             logger.error("cannot claim incidents", metadata: ["error": "\(error)"])
             return []
         }
-        return await diagnose(claimed)
+        return await diagnose(claimed, damped: true)
     }
 
     /// Diagnoses these incidents whatever their status (`operator diagnose --incident N`).
@@ -97,28 +100,30 @@ public final class DiagnosisRunner<S: Subject>: Service {
         if let id = missing.sorted().first {
             throw NotFoundError(what: "incident", id: id, path: "the ticket database")
         }
-        return await diagnose(claimed)
+        return await diagnose(claimed, damped: false)
     }
 
-    private func diagnose(_ incidents: [Incident]) async -> [Outcome] {
+    /// `damped`: an incident that already has a diagnosis is diagnosed again only when its evidence
+    /// changed materially (`EvidenceChange`); an explicit request always asks the diagnoser.
+    private func diagnose(_ incidents: [Incident], damped: Bool) async -> [Outcome] {
         await withTaskGroup(of: Outcome.self) { group in
             var running = 0
             var iterator = incidents.makeIterator()
             var results: [Outcome] = []
             while running < configuration.concurrency, let next = iterator.next() {
-                group.addTask { await self.diagnoseOne(next) }
+                group.addTask { await self.diagnoseOne(next, damped: damped) }
                 running += 1
             }
             while let done = await group.next() {
                 results.append(done)
                 await onOutcome?(done)
-                if let next = iterator.next() { group.addTask { await self.diagnoseOne(next) } }
+                if let next = iterator.next() { group.addTask { await self.diagnoseOne(next, damped: damped) } }
             }
             return results.sorted { $0.incidentID < $1.incidentID }
         }
     }
 
-    private func diagnoseOne(_ incident: Incident) async -> Outcome {
+    private func diagnoseOne(_ incident: Incident, damped: Bool) async -> Outcome {
         let builder = DiagnosisContextBuilder(
             subject: subject.name, knowledge: subject.knowledge, store: store, redactor: redactor,
             budget: configuration.budget)
@@ -126,10 +131,21 @@ public final class DiagnosisRunner<S: Subject>: Service {
         do {
             let built = try await builder.build(for: incident, snapshot: await latest?.value)
             context = built
+            var reason: String?
+            if incident.diagnosis != nil, let previous = try await store.diagnosisContext(incidentID: incident.id) {
+                let change = EvidenceChange(since: previous, now: built, fingerprint: subject.knowledge.evidenceFingerprint)
+                if damped && !change.isMaterial {
+                    let why = "re-diagnosis skipped: evidence unchanged since the diagnosis at \(Timestamp.format(previous.builtAt)) (\(change.unchanged))"
+                    try await store.recordDiagnosisSkipped(why, context: built, incidentID: incident.id, at: Date())
+                    logger.info("re-diagnosis skipped", metadata: ["incident": "\(incident.id)", "reason": "\(change.unchanged)"])
+                    return Outcome(incidentID: incident.id, diagnosis: nil, error: nil, context: built, skipped: why)
+                }
+                reason = change.isMaterial ? "evidence changed: " + change.reasons.joined(separator: "; ") : "requested"
+            }
             var diagnosis = try await diagnoser.diagnose(built)
             diagnosis.diagnoser = diagnoser.name
             try diagnosis.validate(against: built)
-            try await store.recordDiagnosis(diagnosis, context: built, incidentID: incident.id, at: Date())
+            try await store.recordDiagnosis(diagnosis, context: built, incidentID: incident.id, at: Date(), reason: reason)
             logger.notice(
                 "incident diagnosed",
                 metadata: [

@@ -32,13 +32,20 @@ public struct Incident: Sendable, Codable, Equatable, Identifiable {
     public var reopenCount: Int
     /// Set when a later root turned out to explain this incident and absorbed it.
     public var mergedInto: Int64?
+    /// Set while the incident is flapping (see `FlapPolicy`): its tickets are held open until the fault
+    /// has been quiet for the settle period.
+    public var flappingSince: Date?
+    /// Recurrences of its most-recurring member, from the ones that made it flapping on; kept after it settles.
+    public var flapCount: Int
+
+    public var isFlapping: Bool { flappingSince != nil }
 
     public init(
         id: Int64, subject: String, rootEntity: Entity, rootInvariant: String, status: IncidentStatus,
         severity: Severity, title: String, openedAt: Date, updatedAt: Date, resolvedAt: Date? = nil,
         ticketIDs: [Int64] = [], diagnosis: Diagnosis? = nil, diagnosisError: String? = nil, diagnosisAttempts: Int = 0,
         reopenCount: Int = 0,
-        mergedInto: Int64? = nil
+        mergedInto: Int64? = nil, flappingSince: Date? = nil, flapCount: Int = 0
     ) {
         self.id = id
         self.subject = subject
@@ -56,6 +63,8 @@ public struct Incident: Sendable, Codable, Equatable, Identifiable {
         self.diagnosisAttempts = diagnosisAttempts
         self.reopenCount = reopenCount
         self.mergedInto = mergedInto
+        self.flappingSince = flappingSince
+        self.flapCount = flapCount
     }
 
     enum CodingKeys: String, CodingKey {
@@ -72,6 +81,32 @@ public struct Incident: Sendable, Codable, Equatable, Identifiable {
         case diagnosisAttempts = "diagnosis_attempts"
         case reopenCount = "reopen_count"
         case mergedInto = "merged_into"
+        case flapping
+        case flappingSince = "flapping_since"
+        case flapCount = "flap_count"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(Int64.self, forKey: .id)
+        subject = try c.decode(String.self, forKey: .subject)
+        rootEntity = try c.decode(Entity.self, forKey: .rootEntity)
+        rootInvariant = try c.decode(String.self, forKey: .rootInvariant)
+        status = try c.decode(IncidentStatus.self, forKey: .status)
+        severity = try c.decode(Severity.self, forKey: .severity)
+        title = try c.decode(String.self, forKey: .title)
+        openedAt = try c.decode(Date.self, forKey: .openedAt)
+        updatedAt = try c.decode(Date.self, forKey: .updatedAt)
+        resolvedAt = try c.decodeIfPresent(Date.self, forKey: .resolvedAt)
+        ticketIDs = try c.decode([Int64].self, forKey: .ticketIDs)
+        diagnosis = try c.decodeIfPresent(Diagnosis.self, forKey: .diagnosis)
+        diagnosisError = try c.decodeIfPresent(String.self, forKey: .diagnosisError)
+        diagnosisAttempts = try c.decode(Int.self, forKey: .diagnosisAttempts)
+        reopenCount = try c.decode(Int.self, forKey: .reopenCount)
+        mergedInto = try c.decodeIfPresent(Int64.self, forKey: .mergedInto)
+        // Absent in JSON written before flap damping existed.
+        flappingSince = try c.decodeIfPresent(Date.self, forKey: .flappingSince)
+        flapCount = try c.decodeIfPresent(Int.self, forKey: .flapCount) ?? 0
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -92,6 +127,9 @@ public struct Incident: Sendable, Codable, Equatable, Identifiable {
         try c.encode(diagnosisAttempts, forKey: .diagnosisAttempts)
         try c.encode(reopenCount, forKey: .reopenCount)
         try c.encode(mergedInto, forKey: .mergedInto)
+        try c.encode(isFlapping, forKey: .flapping)
+        try c.encode(flappingSince, forKey: .flappingSince)
+        try c.encode(flapCount, forKey: .flapCount)
     }
 }
 
@@ -100,6 +138,9 @@ public struct TimelineEvent: Sendable, Codable, Equatable {
     public enum Kind: String, Codable, Sendable {
         case opened, reopened, joined, merged, diagnosed, diagnosisFailed = "diagnosis-failed", resolved
         case manuallyResolved = "manually-resolved"
+        /// Re-diagnosis not paid for: the incident's evidence has not changed materially.
+        case diagnosisSkipped = "diagnosis-skipped"
+        case flapping
     }
 
     public var at: Date

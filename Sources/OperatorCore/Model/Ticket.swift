@@ -32,12 +32,15 @@ public struct Ticket: Sendable, Codable, Equatable, Identifiable {
     public var diagnosisError: String?
     /// Times the ticket came back after being resolved.
     public var reopenCount: Int
+    /// Times it recurred from the ones that made its incident flapping on (then it is held open instead of
+    /// resolving between recurrences; see `FlapPolicy`).
+    public var flapCount: Int
 
     public init(
         id: Int64, subject: String, invariant: String, entity: Entity, severity: Severity, status: TicketStatus,
         message: String, firstSeen: Date, lastSeen: Date, occurrences: Int, resolvedAt: Date? = nil,
         diagnosis: Diagnosis? = nil, snapshotExcerpt: JSONValue = .null, incidentID: Int64? = nil,
-        diagnosisError: String? = nil, reopenCount: Int = 0
+        diagnosisError: String? = nil, reopenCount: Int = 0, flapCount: Int = 0
     ) {
         self.id = id
         self.subject = subject
@@ -55,6 +58,7 @@ public struct Ticket: Sendable, Codable, Equatable, Identifiable {
         self.incidentID = incidentID
         self.diagnosisError = diagnosisError
         self.reopenCount = reopenCount
+        self.flapCount = flapCount
     }
 
     public var key: ViolationKey { ViolationKey(invariant: invariant, entity: entity) }
@@ -70,6 +74,7 @@ public struct Ticket: Sendable, Codable, Equatable, Identifiable {
         case incidentID = "incident_id"
         case diagnosisError = "diagnosis_error"
         case reopenCount = "reopen_count"
+        case flapCount = "flap_count"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -91,5 +96,6 @@ public struct Ticket: Sendable, Codable, Equatable, Identifiable {
         try c.encode(incidentID, forKey: .incidentID)
         try c.encode(diagnosisError, forKey: .diagnosisError)
         try c.encode(reopenCount, forKey: .reopenCount)
+        try c.encode(flapCount, forKey: .flapCount)
     }
 }

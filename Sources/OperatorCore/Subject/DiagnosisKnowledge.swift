@@ -20,10 +20,17 @@ public protocol DiagnosisKnowledge<Snapshot>: Sendable {
     /// observation when the caller has one; otherwise the subject observes for itself. Never throws:
     /// what cannot be gathered is said in `notes`.
     func gatherEvidence(for request: EvidenceRequest, snapshot: Snapshot?) async -> DiagnosisEvidence
+
+    /// A short digest of the evidence facts that would change this subject's diagnosis (which node is
+    /// down, which disk is full), leaving out values that drift on every observation (rates, latencies).
+    /// When it differs from the last diagnosis's, a recurring incident is diagnosed again (`EvidenceChange`).
+    /// `nil`, the default, means the subject defines none: only tickets, root and severity then count.
+    func evidenceFingerprint(_ evidence: DiagnosisEvidence) -> String?
 }
 
 extension DiagnosisKnowledge {
     public func causalLinks(among violations: [Violation], in snapshot: Snapshot) -> [CausalLink] { [] }
+    public func evidenceFingerprint(_ evidence: DiagnosisEvidence) -> String? { nil }
 }
 
 /// One category of a subject's diagnosis taxonomy (`node-down`, `disk-full`, …).

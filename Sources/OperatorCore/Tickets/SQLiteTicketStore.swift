@@ -286,9 +286,9 @@ public final class SQLiteTicketStore: TicketStore {
         }
     }
 
-    public func recordDiagnosis(_ diagnosis: Diagnosis, context: DiagnosisContext, incidentID: Int64, at: Date)
-        async throws
-    {
+    public func recordDiagnosis(
+        _ diagnosis: Diagnosis, context: DiagnosisContext, incidentID: Int64, at: Date, reason: String?
+    ) async throws {
         let path = path
         let body = try StoredRows.json(diagnosis)
         let contextText = try StoredRows.json(context)
@@ -311,7 +311,29 @@ public final class SQLiteTicketStore: TicketStore {
                     arguments: [id, incidentID])
             }
             let detail = "\(diagnosis.diagnoser): \(diagnosis.rootCause.category) on \(diagnosis.rootCause.entity)"
+                + (reason.map { " (re-diagnosed: \($0))" } ?? "")
             try StoredRows.insertEvent(db, at: at, kind: .diagnosed, ticket: nil, incident: incidentID, detail: detail)
+            try IncidentStatusRefresher.refresh(incidentID, in: db, now: at)
+        }
+    }
+
+    public func recordDiagnosisSkipped(_ reason: String, context: DiagnosisContext, incidentID: Int64, at: Date) async throws {
+        let path = path
+        try await pool.write { db in
+            guard try Int64.fetchOne(db, sql: "SELECT id FROM incident WHERE id = ?", arguments: [incidentID]) != nil
+            else { throw NotFoundError(what: "incident", id: incidentID, path: path) }
+            try db.execute(
+                sql: """
+                    UPDATE incident SET claimed_until = NULL, next_attempt_at = NULL, diagnosis_error = NULL,
+                        diagnosis_attempts = 0, updated_at = ? WHERE id = ?
+                    """,
+                arguments: [at, incidentID])
+            for id in context.tickets.compactMap(\.id) {
+                try db.execute(
+                    sql: "UPDATE ticket SET status = 'diagnosed' WHERE id = ? AND incident_id = ? AND status = 'created'",
+                    arguments: [id, incidentID])
+            }
+            try StoredRows.insertEvent(db, at: at, kind: .diagnosisSkipped, ticket: nil, incident: incidentID, detail: reason)
             try IncidentStatusRefresher.refresh(incidentID, in: db, now: at)
         }
     }

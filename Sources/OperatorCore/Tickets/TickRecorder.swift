@@ -25,6 +25,7 @@ struct TickRecorder {
         var key: ViolationKey
         var status: TicketStatus
         var missedTicks: Int
+        var lastSeen: Date
         var incidentID: Int64?
     }
 
@@ -32,6 +33,9 @@ struct TickRecorder {
         let now = findings.at
         let current = Self.strongestPerKey(findings.violations)
         var rows = try loadTickets()
+        let flaps = FlapDetector(db: db, policy: policy.flapping)
+        // Tickets of a flapping incident are held open while their violation comes and goes.
+        let flapping = try flaps.flapping(among: Set(rows.values.filter { $0.status.isOpen }.compactMap(\.incidentID)))
         var needIncident: [ViolationKey] = []
         var opened: [Int64] = [], reopened: [Int64] = [], updated: [Int64] = []
 
@@ -46,6 +50,10 @@ struct TickRecorder {
                             """,
                         arguments: [now, violation.severity.rawValue, violation.message, row.id])
                     if row.incidentID == nil { needIncident.append(key) }
+                    // Absent long enough to have resolved, but held open by a flapping incident: a recurrence.
+                    if let incident = row.incidentID, flapping.contains(incident), row.missedTicks >= resolveThreshold(row.key) {
+                        try flaps.countRecurrence(ticket: row.id, incident: incident, now: now)
+                    }
                     updated.append(row.id)
                 } else {
                     try db.execute(
@@ -72,7 +80,7 @@ struct TickRecorder {
                         violation.message, now, now, excerpt,
                     ])
                 let id = db.lastInsertedRowID
-                rows[key] = Row_(id: id, key: key, status: .created, missedTicks: 0, incidentID: nil)
+                rows[key] = Row_(id: id, key: key, status: .created, missedTicks: 0, lastSeen: now, incidentID: nil)
                 try StoredRows.insertEvent(db, at: now, kind: .opened, ticket: id, incident: nil, detail: violation.message)
                 needIncident.append(key)
                 opened.append(id)
@@ -83,14 +91,17 @@ struct TickRecorder {
         for row in rows.values where row.status.isOpen && current[row.key] == nil {
             guard findings.evaluated.contains(row.key.invariant) else { continue }
             let missed = row.missedTicks + 1
-            let threshold = policy.resolveImmediately.contains(row.key.invariant) ? 1 : policy.resolveAfterAbsentTicks
-            if missed >= threshold {
+            let held = row.incidentID.map(flapping.contains) ?? false
+            if missed >= resolveThreshold(row.key) && (!held || flaps.hasSettled(lastSeen: row.lastSeen, now: now)) {
                 try db.execute(
                     sql: "UPDATE ticket SET status = 'resolved', resolved_at = ?, missed_ticks = ? WHERE id = ?",
                     arguments: [now, missed, row.id])
+                let quiet = DurationText.format(seconds: now.timeIntervalSince(row.lastSeen))
                 try StoredRows.insertEvent(
                     db, at: now, kind: .resolved, ticket: row.id, incident: row.incidentID,
-                    detail: "absent for \(missed) consecutive tick(s)")
+                    detail: held
+                        ? "settled: quiet for \(quiet) after flapping (\(missed) consecutive clean ticks)"
+                        : "absent for \(missed) consecutive tick(s)")
                 rows[row.key]?.status = .resolved
                 if let i = row.incidentID { touchedIncidents.insert(i) }
                 try StoredRows.ticket(id: row.id, in: db).map { outcome.resolved.append($0) }
@@ -101,6 +112,12 @@ struct TickRecorder {
 
         try assignIncidents(needIncident, current: current, rows: &rows, now: now)
         try mergeExplainedIncidents(current: current, rows: rows, now: now)
+        // Recurrences (reopened tickets) may make their incident flapping.
+        let recurred = Set(reopened)
+        let recurredInto = recurred.isEmpty ? [] : Set(rows.values.filter { recurred.contains($0.id) }.compactMap(\.incidentID))
+        for incident in recurredInto.sorted() {
+            if try flaps.startFlappingIfDue(incident: incident, now: now) { touchedIncidents.insert(incident) }
+        }
         for id in touchedIncidents.sorted() { try refreshIncident(id, now: now) }
 
         // Read back after incident assignment, so each ticket carries its incident id.
@@ -182,7 +199,10 @@ struct TickRecorder {
             else { continue }
             try db.execute(sql: "UPDATE ticket SET incident_id = ? WHERE incident_id = ?", arguments: [into, from])
             try db.execute(
-                sql: "UPDATE incident SET status = 'resolved', resolved_at = ?, updated_at = ?, merged_into = ? WHERE id = ?",
+                sql: """
+                    UPDATE incident SET status = 'resolved', resolved_at = ?, updated_at = ?, merged_into = ?,
+                        flapping_since = NULL WHERE id = ?
+                    """,
                 arguments: [now, now, into, from])
             let detail = "incident #\(from) merged into #\(into): \(link.reason)"
             try StoredRows.insertEvent(db, at: now, kind: .merged, ticket: nil, incident: from, detail: detail)
@@ -251,12 +271,18 @@ struct TickRecorder {
         }
     }
 
+    /// Consecutive clean ticks after which a ticket resolves.
+    private func resolveThreshold(_ key: ViolationKey) -> Int {
+        policy.resolveImmediately.contains(key.invariant) ? 1 : policy.resolveAfterAbsentTicks
+    }
+
     // MARK: - Loading
 
     private func loadTickets() throws -> [ViolationKey: Row_] {
         var rows: [ViolationKey: Row_] = [:]
         let fetched = try Row.fetchAll(
-            db, sql: "SELECT id, invariant, entity, status, missed_ticks, incident_id FROM ticket WHERE subject = ?",
+            db,
+            sql: "SELECT id, invariant, entity, status, missed_ticks, last_seen, incident_id FROM ticket WHERE subject = ?",
             arguments: [findings.subject])
         for r in fetched {
             let entityText: String = r["entity"]
@@ -265,7 +291,9 @@ struct TickRecorder {
                 throw StoredRows.CorruptRow(table: "ticket", column: "entity/status", value: "\(entityText)/\(statusText)")
             }
             let key = ViolationKey(invariant: r["invariant"], entity: entity)
-            rows[key] = Row_(id: r["id"], key: key, status: status, missedTicks: r["missed_ticks"], incidentID: r["incident_id"])
+            rows[key] = Row_(
+                id: r["id"], key: key, status: status, missedTicks: r["missed_ticks"], lastSeen: r["last_seen"],
+                incidentID: r["incident_id"])
         }
         return rows
     }
@@ -294,10 +322,19 @@ enum IncidentStatusRefresher {
         let open = members.filter { ($0["status"] as String) != TicketStatus.resolved.rawValue }
         if open.isEmpty {
             guard current != IncidentStatus.resolved.rawValue else { return nil }
+            let flap = try Row.fetchOne(db, sql: "SELECT flapping_since, flap_count FROM incident WHERE id = ?", arguments: [id])
+            let wasFlapping = (flap?["flapping_since"] as Date?) != nil
             try db.execute(
-                sql: "UPDATE incident SET status = 'resolved', resolved_at = ?, updated_at = ?, claimed_until = NULL WHERE id = ?",
+                sql: """
+                    UPDATE incident SET status = 'resolved', resolved_at = ?, updated_at = ?, claimed_until = NULL,
+                        flapping_since = NULL WHERE id = ?
+                    """,
                 arguments: [now, now, id])
-            try StoredRows.insertEvent(db, at: now, kind: .resolved, ticket: nil, incident: id, detail: "all tickets resolved")
+            let detail =
+                wasFlapping
+                ? "all tickets resolved; settled after flapping (\((flap?["flap_count"] as Int?) ?? 0) recurrences)"
+                : "all tickets resolved"
+            try StoredRows.insertEvent(db, at: now, kind: .resolved, ticket: nil, incident: id, detail: detail)
             return .resolved
         }
         let status: IncidentStatus = statuses.contains(.created) ? .open : .diagnosed

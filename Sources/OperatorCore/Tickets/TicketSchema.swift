@@ -100,6 +100,19 @@ enum TicketSchema {
                     CREATE INDEX diagnosis_by_incident ON diagnosis (incident_id);
                     """)
         }
+
+        m.registerMigration("v3-flapping") { db in
+            try db.execute(
+                sql: """
+                    -- set while the incident is flapping: its tickets are held open until the fault is quiet
+                    ALTER TABLE incident ADD COLUMN flapping_since DATETIME;
+                    -- recurrences of its most-recurring member, from the ones that made it flapping on
+                    ALTER TABLE incident ADD COLUMN flap_count INTEGER NOT NULL DEFAULT 0;
+                    -- this ticket's recurrences from the ones that made its incident flapping on
+                    ALTER TABLE ticket ADD COLUMN flap_count INTEGER NOT NULL DEFAULT 0;
+                    CREATE INDEX event_by_kind_at ON event (kind, at);
+                    """)
+        }
         return m
     }
 }

@@ -27,11 +27,22 @@ public protocol TicketStore: Sendable {
     /// so concurrent runners never diagnose the same one twice.
     func claimIncidentsForDiagnosis(ids: [Int64]?, limit: Int, lease: Duration, now: Date) async throws -> [Incident]
     /// Stores a diagnosis with the exact context it was made from; marks the context's tickets diagnosed.
-    func recordDiagnosis(_ diagnosis: Diagnosis, context: DiagnosisContext, incidentID: Int64, at: Date) async throws
+    /// `reason` says why an incident that already had a diagnosis was diagnosed again (its timeline shows it).
+    func recordDiagnosis(_ diagnosis: Diagnosis, context: DiagnosisContext, incidentID: Int64, at: Date, reason: String?)
+        async throws
+    /// The incident keeps its diagnosis: the evidence did not change materially (`EvidenceChange`). The
+    /// context's tickets count as diagnosed by it and the timeline records `reason`.
+    func recordDiagnosisSkipped(_ reason: String, context: DiagnosisContext, incidentID: Int64, at: Date) async throws
     /// Records why diagnosis failed; tickets stay `created` and the incident is retried after `retryAt`.
     func recordDiagnosisFailure(_ message: String, incidentID: Int64, at: Date, retryAt: Date) async throws
     /// The context of the incident's latest diagnosis, for replay.
     func diagnosisContext(incidentID: Int64) async throws -> DiagnosisContext?
+}
+
+extension TicketStore {
+    public func recordDiagnosis(_ diagnosis: Diagnosis, context: DiagnosisContext, incidentID: Int64, at: Date) async throws {
+        try await recordDiagnosis(diagnosis, context: context, incidentID: incidentID, at: at, reason: nil)
+    }
 }
 
 /// What one monitor tick found.
@@ -65,14 +76,40 @@ public struct TicketPolicy: Sendable, Equatable {
     public var resolveImmediately: Set<String>
     /// A recurrence within this long after an incident resolved reopens it instead of opening a new one.
     public var incidentReopenWindow: Duration
+    /// When an incident is flapping and how it settles.
+    public var flapping: FlapPolicy
 
     public init(
         resolveAfterAbsentTicks: Int = 3, resolveImmediately: Set<String> = [ObservationFailure.invariantID, ObservationDegraded.invariantID],
-        incidentReopenWindow: Duration = .seconds(600)
+        incidentReopenWindow: Duration = .seconds(600), flapping: FlapPolicy = FlapPolicy()
     ) {
         self.resolveAfterAbsentTicks = max(1, resolveAfterAbsentTicks)
         self.resolveImmediately = resolveImmediately
         self.incidentReopenWindow = incidentReopenWindow
+        self.flapping = flapping
+    }
+}
+
+/// Flap damping: a fault that comes and goes should not resolve, reopen and re-diagnose its incident on
+/// every cycle (each cycle a paid model call with a model diagnoser).
+///
+/// An incident is *flapping* once one of its member tickets has recurred (resolved, then violated again)
+/// `threshold` times within `window`. From then on its tickets are held open while their violation comes
+/// and goes — each recurrence only counts — and the incident carries `flapping_since` and `flap_count`
+/// (the recurrences of its most-recurring member).
+/// A held ticket resolves once its violation has been absent for `settle` (and at least the usual
+/// resolve-after ticks); when all have, the incident resolves and stops flapping.
+public struct FlapPolicy: Sendable, Equatable {
+    /// Recurrences within `window` that make an incident flapping.
+    public var threshold: Int
+    public var window: Duration
+    /// Quiet time after which a flapping incident's tickets resolve.
+    public var settle: Duration
+
+    public init(threshold: Int = 3, window: Duration = .seconds(1800), settle: Duration = .seconds(300)) {
+        self.threshold = max(1, threshold)
+        self.window = window
+        self.settle = settle
     }
 }
 

@@ -22,6 +22,9 @@ struct DiagnosisBenchmark {
         var tickets: Int
         var build: @Sendable () async throws -> DiagnosisContext
         var diagnoser: any Diagnoser
+        /// Diagnoser calls the production runner made for this incident while the ticks arrived.
+        var diagnoserCalls: Int
+        var flapCount: Int
     }
 
     struct IncidentResult: Encodable, Sendable {
@@ -42,8 +45,15 @@ struct DiagnosisBenchmark {
         var valid: Bool
         var build: LatencySummary
         var diagnose: LatencySummary
+        /// Times the production `DiagnosisRunner`, run after every tick, called the diagnoser for this
+        /// incident (free with the offline rules; each one a paid request with a model diagnoser).
+        var diagnoserCalls: Int
+        /// Recurrences counted once the incident was flapping (0: it never flapped).
+        var flapCount: Int
 
         enum CodingKeys: String, CodingKey {
+            case diagnoserCalls = "diagnoser_calls"
+            case flapCount = "flap_count"
             case scenario, subject
             case incidentID = "incident_id"
             case root, tickets
@@ -72,11 +82,12 @@ struct DiagnosisBenchmark {
         var table: BenchTable {
             BenchTable(
                 title: "Offline diagnosis latency per incident (\(incidents.count) incidents, \(iterations) diagnoses each)",
-                columns: ["incident", "root ticket", "tickets", "context tokens", "diagnosis (confidence)", "build p50", "build p95",
-                          "diagnose p50", "diagnose p95"],
+                columns: ["incident", "root ticket", "tickets", "context tokens", "diagnosis (confidence)", "diagnoser calls",
+                          "build p50", "build p95", "diagnose p50", "diagnose p95"],
                 rows: incidents.map { r in
                     [r.scenario, r.root, "\(r.tickets)", "\(r.contextTokens)",
                      "\(r.diagnosed) (\(NumberText.percent(r.confidence)))\(r.matchesExpected ? "" : " ≠ expected \(r.expected)")",
+                     "\(r.diagnoserCalls)" + (r.flapCount > 0 ? " (flapping ×\(r.flapCount))" : ""),
                      BenchFormat.duration(r.build.p50), BenchFormat.duration(r.build.p95),
                      BenchFormat.duration(r.diagnose.p50), BenchFormat.duration(r.diagnose.p95)]
                 },
@@ -84,6 +95,7 @@ struct DiagnosisBenchmark {
                     "diagnose: `OfflineDiagnoser.diagnose` over the incident's stored context (the subject's correlation rules, no network), \(iterations) runs per incident after a warm-up; all incidents together p50 \(BenchFormat.duration(overall.p50)), p95 \(BenchFormat.duration(overall.p95)), p99 \(BenchFormat.duration(overall.p99))",
                     "build: `DiagnosisContextBuilder.build` (SQLite reads, evidence from the latest snapshot, etcd log tail parsed, redaction, 8k-token budget), \(buildIterations) runs per incident",
                     "incidents: observations of a 3-member etcd 3.4 cluster during each fault (ids, ports, messages and timings from etcd-prometheus-observed.md §A), recorded tick by tick through the subject's invariants and the SQLite ticket store",
+                    "diagnoser calls: the production `DiagnosisRunner` run after every recorded tick, calls counted per incident; offline calls are free local rules, with a model diagnoser each is a paid request. A recurrence is re-diagnosed only when its evidence changed materially (new ticket, new root, higher severity)",
                     "context tokens: JSON bytes / 4 (`ContextBudget.estimatedTokens`), what a model-backed diagnoser would be sent",
                 ])
         }
@@ -123,7 +135,8 @@ struct DiagnosisBenchmark {
                     contextBytes: (try? JSONEncoder.operatorEncoder.encode(context).count) ?? 0,
                     logEvents: context.evidence.logEvents.count, signals: context.evidence.signals.count, expected: p.expected,
                     diagnosed: diagnosed, confidence: diagnosis.confidence, matchesExpected: diagnosed == p.expected, valid: valid,
-                    build: LatencySummary(seconds: buildSamples), diagnose: LatencySummary(seconds: diagnoseSamples)))
+                    build: LatencySummary(seconds: buildSamples), diagnose: LatencySummary(seconds: diagnoseSamples),
+                    diagnoserCalls: p.diagnoserCalls, flapCount: p.flapCount))
         }
         return Report(
             iterations: iterations, buildIterations: buildIterations, incidents: results, overall: LatencySummary(seconds: all))
@@ -167,11 +180,45 @@ struct DiagnosisBenchmark {
         guard !incidents.isEmpty else {
             throw CLIFailure("bench diagnosis: scenario \"\(scenario)\" opened no incident; its observations no longer violate an invariant")
         }
+        let calls = try await countDiagnoserCalls(
+            subject: subject, snapshots: snapshots, database: (database as NSString).deletingPathExtension + "-runner.db")
         let now = latest.observedAt.addingTimeInterval(0.5)
         return incidents.map { incident in
-            PreparedIncident(
+            let root = "\(incident.rootInvariant) on \(incident.rootEntity)"
+            return PreparedIncident(
                 scenario: scenario, subject: subject.name, expected: expected, incident: incident, tickets: incident.ticketIDs.count,
-                build: { try await builder.build(for: incident, snapshot: latest, now: now) }, diagnoser: diagnoser)
+                build: { try await builder.build(for: incident, snapshot: latest, now: now) }, diagnoser: diagnoser,
+                diagnoserCalls: calls[root]?.calls ?? 0, flapCount: calls[root]?.flapCount ?? 0)
         }
+    }
+
+    /// The same observations through the production loop: after every tick the `DiagnosisRunner`
+    /// diagnoses what awaits diagnosis, as `operator monitor --diagnose offline` does. Returns, per incident
+    /// root, how often the diagnoser was called and how often the incident flapped.
+    private func countDiagnoserCalls<S: Subject>(subject: S, snapshots: [S.Snapshot], database: String) async throws
+        -> [String: (calls: Int, flapCount: Int)]
+    {
+        let store = try SQLiteTicketStore(path: database)
+        let counter = CountingDiagnoser(OfflineDiagnoser(rules: subject.knowledge.rules))
+        let latest = LatestSnapshot<S.Snapshot>()
+        let runner = DiagnosisRunner(subject: subject, store: store, diagnoser: counter, logger: logger, latest: latest)
+        for snapshot in snapshots {
+            await latest.update(snapshot)
+            let evaluation = subject.evaluate(snapshot)
+            let findings = TickFindings(
+                subject: subject.name, at: snapshot.observedAt, violations: evaluation.violations, evaluated: evaluation.evaluated,
+                causalLinks: subject.knowledge.causalLinks(among: evaluation.violations, in: snapshot))
+            _ = try await store.record(findings, policy: TicketPolicy())
+            for outcome in await runner.diagnosePending(now: snapshot.observedAt) where outcome.error != nil {
+                throw CLIFailure("bench diagnosis: the runner failed on incident #\(outcome.incidentID): \(outcome.error ?? "")")
+            }
+        }
+        var out: [String: (calls: Int, flapCount: Int)] = [:]
+        for incident in try await store.incidents(IncidentFilter(subject: subject.name)) {
+            let root = "\(incident.rootInvariant) on \(incident.rootEntity)"
+            let before = out[root] ?? (0, 0)
+            out[root] = (before.calls + counter.calls(incident: incident.id), max(before.flapCount, incident.flapCount))
+        }
+        return out
     }
 }

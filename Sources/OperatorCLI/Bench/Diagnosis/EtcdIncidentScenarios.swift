@@ -38,7 +38,45 @@ enum EtcdIncidentScenarios {
 
     /// Every scenario, its fault starting `ticks` seconds before `now`.
     static func all(now: Date = Date(), ticks: Int = 3) -> [EtcdIncidentScenario] {
-        [followerKilled(now, ticks), leaderKilled(now, ticks), quorumLost(now, ticks), slowDisk(now, ticks), databaseFull(now, ticks)]
+        [
+            followerKilled(now, ticks), leaderKilled(now, ticks), quorumLost(now, ticks), slowDisk(now, ticks), databaseFull(now, ticks),
+            followerFlapping(now, cycles: 10),
+        ]
+    }
+
+    /// Follower e3 killed and restarted again and again: up for three ticks (long enough for its ticket to
+    /// resolve), unreachable for one, `cycles` times; the last observation sees it down. Without flap
+    /// damping each kill after the first reopened the incident and cost a diagnosis.
+    static func followerFlapping(_ now: Date, cycles: Int) -> EtcdIncidentScenario {
+        let ticksPerCycle = 4
+        let start = now.addingTimeInterval(-Double(cycles * ticksPerCycle))
+        var snapshots: [EtcdSnapshot] = []
+        var logLines: [String] = []
+        for cycle in 0..<cycles {
+            for tick in 0..<ticksPerCycle {
+                let at = start.addingTimeInterval(Double(cycle * ticksPerCycle + tick) + 0.3)
+                if tick == ticksPerCycle - 1 {
+                    let killed = at.addingTimeInterval(-0.3)
+                    snapshots.append(
+                        snapshot(
+                            at: at,
+                            members: [
+                                healthy(e1, leader: e1, term: 2, inactivePeers: [e3]), healthy(e2, leader: e1, term: 2, inactivePeers: [e3]),
+                                unreachable(e3, since: killed),
+                            ],
+                            leader: e1, term: 2))
+                    logLines += streamLost(at: killed.addingTimeInterval(0.005), from: e1, peer: e3)
+                } else {
+                    snapshots.append(
+                        snapshot(
+                            at: at, members: [healthy(e1, leader: e1, term: 2), healthy(e2, leader: e1, term: 2), healthy(e3, leader: e1, term: 2)],
+                            leader: e1, term: 2))
+                }
+            }
+        }
+        return EtcdIncidentScenario(
+            name: "follower e3 flapping (\(cycles) kills)", expectedCategory: "node-down", expectedEntity: Entity(kind: "member", id: "e3"),
+            snapshots: snapshots, logLines: logLines)
     }
 
     // MARK: - Scenarios

@@ -33,8 +33,9 @@ extension EndToEnd {
                     .first { $0["invariant"] as? String == "store-down" && $0["entity"] as? String == "store:2" }
             }
             func incident(_ id: Int) async throws -> [String: Any] {
-                Helpers.object(
-                    Helpers.object(try await OperatorBinary.run(["incidents", "show", "\(id)", "--db", db, "--json"]).json)["incident"])
+                let shown = try await OperatorBinary.run(["incidents", "show", "\(id)", "--db", db, "--json"])
+                #expect(shown.status == 0, "incidents show \(id): exit \(shown.status): \(shown.stderr)")
+                return Helpers.object(Helpers.object(shown.json)["incident"])
             }
             try await Helpers.eventually("the monitor's database", timeout: .seconds(30)) {
                 try await OperatorBinary.run(["tickets", "list", "--db", db, "--json"]).status == 0

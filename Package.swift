@@ -47,6 +47,7 @@ let package = Package(
             dependencies: [
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // Prometheus HTTP API and text exposition format; reusable by any subject.
@@ -91,6 +92,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 // The control client that `operator simulate fault|lift|status` uses.
+                "OperatorHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -125,6 +127,7 @@ let package = Package(
             name: "OperatorCLI",
             dependencies: [
                 "OperatorCore",
+                "OperatorHTTP",
                 "PrometheusClient",
                 "SubjectTiKV",
                 "SubjectEtcd",
@@ -148,15 +151,19 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                // Raw sockets for servers that misbehave below HTTP (drip a body, never answer).
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/OperatorTestSupport"
         ),
         .testTarget(name: "OperatorCoreTests", dependencies: ["OperatorCore"]),
+        .testTarget(name: "OperatorHTTPTests", dependencies: ["OperatorHTTP", "OperatorTestSupport"]),
         .testTarget(name: "PrometheusClientTests", dependencies: ["PrometheusClient", "OperatorTestSupport"]),
         .testTarget(
             name: "SubjectTiKVTests",
             dependencies: [
-                "SubjectTiKV", "OperatorCore", "PrometheusClient", "OperatorTestSupport",
+                "SubjectTiKV", "OperatorCore", "OperatorHTTP", "PrometheusClient", "OperatorTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             exclude: ["Fixtures"]
@@ -164,7 +171,7 @@ let package = Package(
         .testTarget(
             name: "TiKVSimulatorTests",
             dependencies: [
-                "TiKVSimulator", "SubjectTiKV", "OperatorCore",
+                "TiKVSimulator", "SubjectTiKV", "OperatorCore", "OperatorTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -181,7 +188,7 @@ let package = Package(
         .testTarget(
             name: "DeployLocalTests",
             dependencies: [
-                "DeployLocal", "OperatorCore", "SubjectTiKV", "SubjectEtcd", .product(name: "Yams", package: "Yams"),
+                "DeployLocal", "OperatorCore", "OperatorTestSupport", "SubjectTiKV", "SubjectEtcd", .product(name: "Yams", package: "Yams"),
             ]
         ),
         .testTarget(

@@ -6,9 +6,8 @@ import NIOCore
 public struct HTTPFetchError: Error, CustomStringConvertible, Sendable, Equatable {
     /// How far the exchange got before it stopped.
     public enum Phase: String, Sendable, Equatable {
-        /// No connection yet (resolving, connecting, or queued for a pooled connection).
-        case connecting
-        /// Connected and the request sent; no response headers yet.
+        /// No response headers yet: connecting (a connect slower than the client's connect timeout fails
+        /// as such, at once), or connected and waiting for the server to answer.
         case awaitingHeaders = "waiting for headers"
         /// Headers received; the body was still arriving.
         case readingBody = "reading the body"
@@ -48,15 +47,13 @@ public struct HTTPFetchError: Error, CustomStringConvertible, Sendable, Equatabl
     public var reason: String {
         let budgetText = Self.format(budget)
         switch kind {
-        case .deadlineExceeded(.connecting, _):
-            return "timed out: no connection within the \(budgetText) request deadline; check the address is reachable from here"
         case .deadlineExceeded(.awaitingHeaders, _):
-            return "timed out: connected, but no response headers within the \(budgetText) request deadline; the server accepted the request and did not answer"
+            return "timed out: no response headers within the \(budgetText) request deadline; the server took the connection and did not answer"
         case .deadlineExceeded(.readingBody, let bytes):
             return "timed out: response headers arrived, but the body was still arriving at the \(budgetText) request deadline (\(bytes) bytes received); the server is sending too slowly"
         case .bodyTooLarge(let limit, let declared):
             let size = declared.map { "declares \($0) bytes" } ?? "is longer"
-            return "response body \(size), over the \(limit)-byte limit for this request; the answer is larger than any realistic cluster sends"
+            return "response body \(size), over the \(limit)-byte limit for this request (refused unread: larger than any realistic answer)"
         case .transport(let words):
             return words
         case .cancelled:

@@ -28,7 +28,7 @@ public final class InFlightRequests: Sendable {
         var method: String
         var url: String
         var started: ContinuousClock.Instant
-        var delegate: HTTPFetchDelegate
+        var progress: HTTPFetchProgress
     }
 
     private let entries = Mutex<(next: Int, running: [Int: Entry])>((0, [:]))
@@ -45,7 +45,7 @@ public final class InFlightRequests: Sendable {
         let now = ContinuousClock.now
         let running = entries.withLock { Array($0.running.values) }
         return running.map { e in
-            let progress = e.delegate.snapshot
+            let progress = e.progress.snapshot
             return Request(
                 method: e.method, url: e.url, phase: progress.phase, bytesReceived: progress.bytesReceived,
                 elapsed: now - e.started)
@@ -60,8 +60,8 @@ public final class InFlightRequests: Sendable {
         func end() { _ = registry.entries.withLock { $0.running.removeValue(forKey: id) } }
     }
 
-    func begin(method: String, url: String, delegate: HTTPFetchDelegate) -> Ticket {
-        let entry = Entry(method: method, url: url, started: .now, delegate: delegate)
+    func begin(method: String, url: String, progress: HTTPFetchProgress) -> Ticket {
+        let entry = Entry(method: method, url: url, started: .now, progress: progress)
         let id = entries.withLock { state in
             state.next += 1
             state.running[state.next] = entry

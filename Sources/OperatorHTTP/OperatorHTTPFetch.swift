@@ -1,15 +1,15 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-import Synchronization
 
 extension OperatorHTTPClient {
     /// Performs one request with a total deadline and a body cap. Every request Operator makes goes through here.
     ///
     /// The deadline covers the whole exchange: connecting, waiting for the headers and reading the body.
     /// (AsyncHTTPClient's own deadline stops at the headers, so a server that drips its body could hold a
-    /// caller forever.) When it runs out, or the body outgrows `maxBodyBytes`, the request is failed, which
-    /// closes its connection: nothing keeps reading afterwards. Cancelling the calling task does the same.
+    /// caller forever.) The exchange races a timer; when the timer wins, or the body outgrows
+    /// `maxBodyBytes`, the exchange's task is cancelled, which makes AsyncHTTPClient fail the request and
+    /// close its connection: nothing keeps reading afterwards. Cancelling the calling task does the same.
     ///
     /// Callers set method, headers and body on `request` as usual (credentials included) and get back the
     /// status, headers and the whole body, or an ``HTTPFetchError`` naming the URL, the stage that was slow,
@@ -21,59 +21,71 @@ extension OperatorHTTPClient {
         func failure(_ kind: HTTPFetchError.Kind) -> HTTPFetchError {
             HTTPFetchError(method: method, url: request.url, budget: budget, kind: kind)
         }
-        let prepared: HTTPClient.Request
-        do {
-            prepared = try await prepare(request)
-        } catch {
-            throw failure(.transport("cannot send the request (\(HTTPTransportErrorText.describe(error))); check the URL"))
-        }
-        let delegate = HTTPFetchDelegate(maxBodyBytes: maxBodyBytes)
-        let tracked = InFlightRequests.current?.begin(method: method, url: request.url, delegate: delegate)
+        let progress = HTTPFetchProgress()
+        let tracked = InFlightRequests.current?.begin(method: method, url: request.url, progress: progress)
         defer { tracked?.end() }
 
-        let task = client.execute(request: prepared, delegate: delegate, eventLoop: .indifferent, deadline: nil)
-        let deadlineHit = Mutex(false)
-        let timer = task.eventLoop.scheduleTask(in: .nanoseconds(budget.nanosecondsClamped)) {
-            deadlineHit.withLock { $0 = true }
-            task.fail(reason: DeadlineReached())
+        let limit = max(0, maxBodyBytes)
+        let headerDeadline = NIODeadline.now() + .nanoseconds(budget.nanosecondsClamped)
+        let outcome: Result<HTTPFetchResponse, any Error>? = await withTaskGroup(of: Result<HTTPFetchResponse, any Error>?.self) { group in
+            group.addTask {
+                do {
+                    return .success(try await exchange(request, client: client, headerDeadline: headerDeadline, limit: limit, progress: progress))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: budget)
+                return nil  // the deadline (or the caller's cancellation)
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
         }
-        defer { timer.cancel() }
-
-        do {
-            return try await withTaskCancellationHandler {
-                try await task.futureResult.get()
-            } onCancel: {
-                task.cancel()
-            }
-        } catch {
-            let progress = delegate.snapshot
-            if let refusal = progress.refusal { throw failure(refusal) }
-            if deadlineHit.withLock({ $0 }) {
-                throw failure(.deadlineExceeded(progress.phase, bytesReceived: progress.bytesReceived))
-            }
-            if Task.isCancelled || error is CancellationError || (error as? HTTPClientError) == .cancelled {
-                throw failure(.cancelled)
+        let reached = progress.snapshot
+        switch outcome {
+        case .success(let response)?:
+            return response
+        case .failure(let error as BodyTooLarge)?:
+            throw failure(.bodyTooLarge(limit: limit, declaredLength: error.declaredLength))
+        case .failure(let error)?:
+            if Task.isCancelled { throw failure(.cancelled) }
+            if (error as? HTTPClientError) == .deadlineExceeded {
+                throw failure(.deadlineExceeded(reached.phase, bytesReceived: reached.bytesReceived))
             }
             throw failure(.transport(HTTPTransportErrorText.describe(error)))
+        case nil:
+            if Task.isCancelled { throw failure(.cancelled) }
+            throw failure(.deadlineExceeded(reached.phase, bytesReceived: reached.bytesReceived))
         }
     }
 
-    /// The same request in the form the delegate API takes; a streamed body is gathered first (Operator's
-    /// request bodies are small JSON documents).
-    private static func prepare(_ request: HTTPClientRequest) async throws -> HTTPClient.Request {
-        var body: HTTPClient.Body?
-        if let source = request.body {
-            var bytes = ByteBuffer()
-            for try await part in source {
-                var chunk = part
-                bytes.writeBuffer(&chunk)
-            }
-            body = .byteBuffer(bytes)
+    /// The exchange itself, cancellable at any point: headers (AsyncHTTPClient enforces the deadline up to
+    /// them, including time queued for a connection), then the body part by part against the cap.
+    private static func exchange(
+        _ request: HTTPClientRequest, client: HTTPClient, headerDeadline: NIODeadline, limit: Int, progress: HTTPFetchProgress
+    ) async throws -> HTTPFetchResponse {
+        let response = try await client.execute(request, deadline: headerDeadline)
+        progress.headersArrived()
+        let declared = response.headers.first(name: "content-length").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        if let declared, declared > limit { throw BodyTooLarge(declaredLength: declared) }
+        var body = ByteBuffer()
+        // A declared length is allocated once instead of by doubling as the parts arrive.
+        if let declared, declared > 0 { body.reserveCapacity(declared) }
+        for try await part in response.body {
+            guard body.readableBytes + part.readableBytes <= limit else { throw BodyTooLarge(declaredLength: nil) }
+            let count = part.readableBytes
+            var part = part
+            body.writeBuffer(&part)
+            progress.received(count)
         }
-        return try HTTPClient.Request(url: request.url, method: request.method, headers: request.headers, body: body)
+        return HTTPFetchResponse(status: Int(response.status.code), headers: response.headers, body: body)
     }
 
-    struct DeadlineReached: Error {}
+    struct BodyTooLarge: Error {
+        var declaredLength: Int?
+    }
 }
 
 extension Duration {

@@ -112,6 +112,30 @@ import Testing
         #expect(error.description.contains("refused"), "\(error)")
     }
 
+    /// A dead node with thousands of stores behind it: every request queued for its connection pool must
+    /// learn "refused" from the failed connection, not sit out the deadline.
+    @Test func manyConcurrentRequestsToADeadPortAllFailAsRefused() async throws {
+        let url = "http://127.0.0.1:\(try closedLocalPort())/metrics"
+        let kinds = try await withHangGuard(limit: .seconds(120)) {
+            await withTaskGroup(of: String.self) { group in
+                for _ in 0..<2000 {
+                    group.addTask {
+                        do throws(HTTPFetchError) {
+                            _ = try await OperatorHTTPClient.fetch(HTTPClientRequest(url: url), deadline: .seconds(60), maxBodyBytes: 100)
+                            return "answered"
+                        } catch {
+                            return error.isDeadlineExceeded ? "deadline" : error.reason
+                        }
+                    }
+                }
+                var counts: [String: Int] = [:]
+                for await kind in group { counts[kind, default: 0] += 1 }
+                return counts
+            }
+        }
+        #expect(kinds == ["connection refused": 2000], "\(kinds)")
+    }
+
     @Test func requestsInFlightAreListedWithTheirStageWhileTheyRun() async throws {
         let server = try await MisbehavingHTTPServer.start(.dripBody(body: String(repeating: "a", count: 1000), interval: .milliseconds(200)))
         defer { server.stop() }

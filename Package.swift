@@ -68,6 +68,8 @@ let package = Package(
                 "PrometheusClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                // Hands a response body to the decoder without copying it.
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Logs/README.md", "README.md", "operator.sample.yaml"]

@@ -3,6 +3,7 @@ import OperatorHTTP
 import Foundation
 import Logging
 import NIOCore
+import NIOFoundationCompat
 import PrometheusClient
 import Synchronization
 
@@ -105,12 +106,13 @@ public final class PDClient: Sendable {
                 request, deadline: timeout, maxBodyBytes: endpoint.maxBodyBytes ?? maxBodyBytes, client: httpClient)
         } catch {
             if case .bodyTooLarge = error.kind {
-                throw PDClientError(endpoint: endpoint.path, url: url, httpStatus: nil, kind: .malformed(field: "<root>", reason: error.reason))
+                throw PDClientError(endpoint: endpoint.path, url: url, httpStatus: nil, kind: .tooLarge(error.reason))
             }
             throw PDClientError(endpoint: endpoint.path, url: url, httpStatus: nil, kind: .unreachable(error.reason))
         }
-        return try PDResponseDecoder.decode(
-            T.self, status: response.status, body: Data(response.body.readableBytesView), endpoint: endpoint.path, url: url)
+        // No copy: the decoder reads the received bytes where they are.
+        let body = Data(buffer: response.body, byteTransferStrategy: .noCopy)
+        return try PDResponseDecoder.decode(T.self, status: response.status, body: body, endpoint: endpoint.path, url: url)
     }
 
     static func normalize(_ endpoint: String) -> String {

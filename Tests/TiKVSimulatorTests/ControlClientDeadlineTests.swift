@@ -9,7 +9,7 @@ import TiKVSimulator
         let server = try await MisbehavingHTTPServer.start(.dripBody(body: #"{"stores":[],"faults":[],"qps":0}"#))
         defer { server.stop() }
         var configured = TiKVSimulatorControlClient(baseURL: server.baseURL)
-        configured.timeout = .milliseconds(1500)
+        configured.timeout = .seconds(8)
         let client = configured
         let outcome = try await withHangGuard { () -> TiKVSimulatorError? in
             do throws(TiKVSimulatorError) {
@@ -19,6 +19,6 @@ import TiKVSimulator
         }
         let error = try #require(outcome)
         #expect("\(error)".contains(server.baseURL + "/simulator/v1/state"), "\(error)")
-        #expect("\(error)".contains("body was still arriving at the 1.5s request deadline"), "\(error)")
+        #expect("\(error)".contains("body was still arriving at the 8s request deadline"), "\(error)")
     }
 }

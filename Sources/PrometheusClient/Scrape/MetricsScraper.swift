@@ -9,17 +9,20 @@ public struct MetricsScraper: Sendable {
     public let url: String
     public let timeout: Duration
     public let maxBodyBytes: Int
+    /// Parse only these families' samples (`nil`: every sample on the page).
+    public let families: MetricFamilyFilter?
     private let httpClient: HTTPClient
     private let logger: Logger
 
     /// `url` is the full address of the page (`http://127.0.0.1:20180/metrics`).
     public init(
-        url: String, timeout: Duration = .seconds(3), maxBodyBytes: Int = 64 << 20, httpClient: HTTPClient = OperatorHTTPClient.shared,
-        logger: Logger = Logger(label: "operator.prometheus.scrape")
+        url: String, timeout: Duration = .seconds(3), maxBodyBytes: Int = 64 << 20, families: MetricFamilyFilter? = nil,
+        httpClient: HTTPClient = OperatorHTTPClient.shared, logger: Logger = Logger(label: "operator.prometheus.scrape")
     ) {
         self.url = url
         self.timeout = timeout
         self.maxBodyBytes = maxBodyBytes
+        self.families = families
         self.httpClient = httpClient
         self.logger = logger
     }
@@ -48,7 +51,7 @@ public struct MetricsScraper: Sendable {
         if BodyPreview.looksLikeHTML(body) {
             throw MetricsScrapeError(url: url, reason: .notExpositionFormat, underlying: BodyPreview.text(body))
         }
-        let page = ExpositionParser.parse(body)
+        let page = ExpositionParser.parse(body, keeping: families)
         if page.samples.isEmpty, let first = page.issues.first {
             throw MetricsScrapeError(url: url, reason: .notExpositionFormat, underlying: first.description)
         }

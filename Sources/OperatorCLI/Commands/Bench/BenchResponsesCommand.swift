@@ -34,6 +34,8 @@ struct BenchResponsesCommand: AsyncParsableCommand {
     var sizes: String = "1MB,10MB,50MB"
     @Flag(help: "Decode the whole body in one JSONDecoder parse, with no body cap (the old behaviour).")
     var wholeDocument = false
+    @Flag(help: "With --kind metrics: parse every family, not only those the TiKV subject reads (the old behaviour).")
+    var allFamilies = false
     @Option(help: ArgumentHelp("Accept bodies up to this size instead of the route's cap (e.g. 100MB).", valueName: "size"))
     var maxBody: String?
     @Flag(help: "Print JSON.") var json = false
@@ -72,7 +74,7 @@ struct BenchResponsesCommand: AsyncParsableCommand {
         let mb = { (b: Int) in BenchFormat.number(Double(b) / 1e6) + " MB" }
         let table = BenchTable(
             title: kind == .metrics
-                ? "/metrics page memory (MetricsScraper, \(maxBody.map { "cap \($0)" } ?? "default cap"))"
+                ? "/metrics page memory (MetricsScraper, \(allFamilies ? "every family" : "TiKV's families only"), \(maxBody.map { "cap \($0)" } ?? "default cap"))"
                 : "PD /stores response memory (\(wholeDocument ? "whole-document decode" : "element-wise decode"), \(maxBody.map { "cap \($0)" } ?? (wholeDocument ? "no cap" : "route cap")))",
             columns: ["body", kind == .metrics ? "lines" : "stores", "outcome", "RSS before", "RSS peak", "peak - before", "(peak - before) / body", "seconds"],
             rows: rows.map { r in
@@ -166,8 +168,8 @@ extension BenchResponsesCommand {
             guard let port = await iterator.next(), port > 0 else { throw CLIFailure("the loopback exporter did not start") }
             let base = "http://127.0.0.1:\(port)"
             _ = try await MetricsScraper(url: base + "/warmup", timeout: .seconds(60)).scrape()
-            let scraper = cap.map { MetricsScraper(url: base + "/metrics", timeout: .seconds(300), maxBodyBytes: $0) }
-                ?? MetricsScraper(url: base + "/metrics", timeout: .seconds(300))
+            let families = allFamilies ? nil : TiKVMetricQueries.families
+            let scraper = MetricsScraper(url: base + "/metrics", timeout: .seconds(300), maxBodyBytes: cap ?? 64 << 20, families: families)
             let before = ProcessMemory.residentBytes() ?? 0
             let clock = ContinuousClock(), start = clock.now
             let (outcome, peak) = await ProcessMemory.peak(every: .milliseconds(5)) { () -> String in

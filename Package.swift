@@ -48,6 +48,7 @@ let package = Package(
             dependencies: [
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // Prometheus HTTP API and text exposition format; reusable by any subject.
@@ -68,6 +69,8 @@ let package = Package(
                 "PrometheusClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                // Hands a response body to the decoder without copying it.
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Logs/README.md", "README.md", "operator.sample.yaml"]
@@ -92,6 +95,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 // The control client that `operator simulate fault|lift|status` uses.
+                "OperatorHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -156,6 +160,9 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                // Raw sockets for servers that misbehave below HTTP (drip a body, never answer).
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/OperatorTestSupport"
         ),
@@ -187,7 +194,7 @@ let package = Package(
         .testTarget(
             name: "TiKVSimulatorTests",
             dependencies: [
-                "TiKVSimulator", "SubjectTiKV", "OperatorCore",
+                "TiKVSimulator", "SubjectTiKV", "OperatorCore", "OperatorTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -204,7 +211,7 @@ let package = Package(
         .testTarget(
             name: "DeployLocalTests",
             dependencies: [
-                "DeployLocal", "OperatorCore", "SubjectTiKV", "SubjectEtcd", .product(name: "Yams", package: "Yams"),
+                "DeployLocal", "OperatorCore", "OperatorTestSupport", "SubjectTiKV", "SubjectEtcd", .product(name: "Yams", package: "Yams"),
             ]
         ),
         .testTarget(

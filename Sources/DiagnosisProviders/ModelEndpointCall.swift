@@ -64,13 +64,11 @@ struct ModelEndpointCall: Sendable {
             for (name, value) in headers { request.headers.add(name: name, value: value) }
             request.body = .bytes(ByteBuffer(bytes: payload))
             var retryAfter: Duration?
-            HTTPCredentials.apply(to: &request)
             do {
-                let response = try await OperatorHTTPClient.shared.execute(request, timeout: .nanoseconds(Int64(policy.timeout.seconds * 1e9)))
-                let bytes = try await response.body.collect(upTo: 8 << 20)
-                let status = Int(response.status.code)
+                let response = try await OperatorHTTPClient.fetch(request, deadline: policy.timeout, maxBodyBytes: Self.maxResponseBytes)
+                let status = response.status
                 lastStatus = status
-                let text = String(buffer: bytes)
+                let text = String(buffer: response.body)
                 if (200..<300).contains(status) {
                     guard let json = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else {
                         throw ModelCallError(endpoint: url, status: status, message: "response is not JSON: \(Self.clip(text))", attempts: attempt)
@@ -84,6 +82,10 @@ struct ModelEndpointCall: Sendable {
                 retryAfter = Self.retryAfter(response.headers)
             } catch let error as ModelCallError {
                 throw error
+            } catch let error as HTTPFetchError {
+                if error.kind == .cancelled || Task.isCancelled { throw CancellationError() }
+                lastStatus = nil
+                lastError = error.reason
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
@@ -101,6 +103,9 @@ struct ModelEndpointCall: Sendable {
             try await Task.sleep(for: delay)
         }
     }
+
+    /// A diagnosis answer is a few KB of JSON; 8 MiB leaves room for verbose models and refuses anything else.
+    static let maxResponseBytes = 8 << 20
 
     /// 429 rate limited, 529 overloaded (Anthropic), and server errors are worth another try.
     static func isRetryable(_ status: Int) -> Bool { status == 408 || status == 429 || status == 529 || (500..<600).contains(status) }

@@ -5,8 +5,8 @@ import Synchronization
 /// Basic-auth credentials by origin (scheme, host, port), the only place a URL's `user:password` lives.
 ///
 /// URLs lose their userinfo where they enter the program, so logs, errors, the database and prompts
-/// never see it; the entry point registers the credentials here and every client calls `apply(to:)`
-/// right before executing a request. Keyed by origin, so URLs a cluster advertises for the same
+/// never see it; the entry point registers the credentials here and `OperatorHTTPClient.fetch`, which
+/// every request goes through, applies them at the last moment. Keyed by origin, so URLs a cluster advertises for the same
 /// server (its member list) get the same credentials.
 public final class HTTPCredentials: Sendable {
     public static let shared = HTTPCredentials()
@@ -35,7 +35,7 @@ public final class HTTPCredentials: Sendable {
         request.headers.replaceOrAdd(name: "Authorization", value: value)
     }
 
-    /// One-line use in clients: `HTTPCredentials.apply(to: &request)`.
+    /// What `OperatorHTTPClient.fetch` calls on every request.
     public static func apply(to request: inout HTTPClientRequest) {
         shared.apply(to: &request)
     }

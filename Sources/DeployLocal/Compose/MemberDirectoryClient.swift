@@ -44,13 +44,13 @@ public enum MemberDirectoryClient {
         request.method = .GET
         request.headers.add(name: "Accept", value: "application/json")
         let data: ByteBuffer
-        let status: UInt
+        let status: Int
         do {
-            let response = try await OperatorHTTPClient.shared.execute(request, timeout: .nanoseconds(Int64(timeout.seconds * 1e9)))
-            status = response.status.code
-            data = try await response.body.collect(upTo: 16 << 20)
+            let response = try await OperatorHTTPClient.fetch(request, deadline: timeout, maxBodyBytes: 16 << 20)
+            status = response.status
+            data = response.body
         } catch {
-            throw .memberDirectory(url: url, reason: "request failed (\(error)); is the cluster up and its API published on the host?")
+            throw .memberDirectory(url: url, reason: "request failed (\(error.reason)); is the cluster up and its API published on the host?")
         }
         let text = String(buffer: data)
         guard (200..<300).contains(status) else {

@@ -20,13 +20,12 @@ public enum HealthProbe {
         var request = HTTPClientRequest(url: url)
         request.method = .GET
         do {
-            let response = try await OperatorHTTPClient.shared.execute(request, timeout: .nanoseconds(Int64(timeout.seconds * 1e9)))
-            let body = try await response.body.collect(upTo: 4096)
-            if (200..<300).contains(Int(response.status.code)) { return .healthy }
-            let text = String(buffer: body).trimmingCharacters(in: .whitespacesAndNewlines)
-            return .unhealthy("GET \(url) answered HTTP \(response.status.code)\(text.isEmpty ? "" : ": \(text.prefix(200))")")
+            let response = try await OperatorHTTPClient.fetch(request, deadline: timeout, maxBodyBytes: 64 << 10)
+            if (200..<300).contains(response.status) { return .healthy }
+            let text = String(buffer: response.body).trimmingCharacters(in: .whitespacesAndNewlines)
+            return .unhealthy("GET \(url) answered HTTP \(response.status)\(text.isEmpty ? "" : ": \(text.prefix(200))")")
         } catch {
-            return .unhealthy("GET \(url) failed: \(error)")
+            return .unhealthy("GET \(url) failed: \(error.reason)")
         }
     }
 }

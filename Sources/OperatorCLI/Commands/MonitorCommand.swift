@@ -70,7 +70,9 @@ struct MonitorCommand: AsyncParsableCommand {
     ) async throws {
         let latest = LatestSnapshot<S.Snapshot>()
         var services: [any Service] = [
-            MonitorService(subject: subject, store: store, configuration: configuration, logger: logger, latest: latest)
+            MonitorService(
+                subject: subject, store: store, configuration: configuration, logger: logger, latest: latest,
+                pendingWork: InFlightHTTPRequests())
         ]
         let diagnoserName = try diagnose ?? file.section("diagnosis")["diagnoser"]?.stringValue
         if let diagnoserName {

@@ -92,7 +92,7 @@ struct ChaosRun<S: Subject> {
         let monitor = MonitorService(
             subject: subject, store: store,
             configuration: MonitorConfiguration(interval: options.interval, policy: TicketPolicy(resolveAfterAbsentTicks: 3)),
-            logger: logger, latest: latest, onTick: { sink.yield(.tick($0)) })
+            logger: logger, latest: latest, onTick: { sink.yield(.tick($0)) }, pendingWork: InFlightHTTPRequests())
         let runner = DiagnosisRunner(
             subject: subject, store: store, diagnoser: diagnoser,
             configuration: .init(pollInterval: .milliseconds(100)), logger: logger, latest: latest,

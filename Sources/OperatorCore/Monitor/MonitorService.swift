@@ -25,12 +25,16 @@ public final class MonitorService<S: Subject>: Service {
     private let onTick: (@Sendable (TickReport) async -> Void)?
     private let pending: PendingTickWrites
     private let sight = Mutex(Sight())
+    /// Names the requests still running when an observation overruns the tick budget.
+    private let pendingWork: (any PendingWorkTracker)?
 
+    /// `pendingWork` lets a tick timeout name what it was waiting for; without it the timeout says only
+    /// how long it waited.
     public init(
         subject: S, store: any TicketStore, configuration: MonitorConfiguration = MonitorConfiguration(),
         logger: Logger = Logger(label: "operator.monitor"), redactor: Redactor = .fromEnvironment(),
         latest: LatestSnapshot<S.Snapshot>? = nil, metricsFactory: (any MetricsFactory)? = nil,
-        onTick: (@Sendable (TickReport) async -> Void)? = nil
+        onTick: (@Sendable (TickReport) async -> Void)? = nil, pendingWork: (any PendingWorkTracker)? = nil
     ) {
         self.subject = subject
         self.store = store
@@ -41,6 +45,7 @@ public final class MonitorService<S: Subject>: Service {
         self.redactor = redactor
         self.latest = latest
         self.onTick = onTick
+        self.pendingWork = pendingWork
     }
 
     public func run() async throws {
@@ -236,16 +241,21 @@ public final class MonitorService<S: Subject>: Service {
     private func observeWithTimeout() async throws -> S.Snapshot {
         let timeout = configuration.tickTimeout
         let subject = self.subject
+        let pendingWork = self.pendingWork
         return try await cancelWhenGracefulShutdown {
             try await withThrowingTaskGroup(of: S.Snapshot?.self) { group in
-                group.addTask { try await subject.observe() }
+                group.addTask {
+                    guard let pendingWork else { return try await subject.observe() }
+                    return try await pendingWork.track { try await subject.observe() }
+                }
                 group.addTask {
                     try await Task.sleep(for: timeout)
                     return nil
                 }
                 defer { group.cancelAll() }
                 guard let first = try await group.next(), let snapshot = first else {
-                    throw ObservationTimeout(after: timeout)
+                    // Read before cancelling: cancelled requests leave the list.
+                    throw ObservationTimeout(after: timeout, pending: pendingWork?.pending())
                 }
                 return snapshot
             }
@@ -284,8 +294,22 @@ private struct Sight {
 /// The cluster did not answer within the tick budget.
 public struct ObservationTimeout: Error, CustomStringConvertible {
     public let after: Duration
+    /// What the observation was still waiting for, when a ``PendingWorkTracker`` could tell (`nil`: unknown).
+    public let pending: [String]?
+
+    public init(after: Duration, pending: [String]? = nil) {
+        self.after = after
+        self.pending = pending
+    }
+
     public var description: String {
-        "observation did not finish within \(DurationText.format(after)); the cluster or its endpoints are too slow or unreachable"
+        let head = "observation did not finish within \(DurationText.format(after))"
+        let advice = "the cluster or its endpoints are too slow or unreachable"
+        guard let pending else { return "\(head); \(advice)" }
+        guard !pending.isEmpty else { return "\(head) (no request was in flight: the time went to work between requests); \(advice)" }
+        let shown = pending.prefix(5).joined(separator: "; ")
+        let more = pending.count > 5 ? "; and \(pending.count - 5) more" : ""
+        return "\(head); still waiting on \(shown)\(more); \(advice)"
     }
 }
 

@@ -102,18 +102,15 @@ public struct PrometheusAPI: Sendable {
         request.method = .GET
         request.headers.add(name: "Accept", value: "application/json")
 
-        let response: HTTPClientResponse
-        let body: ByteBuffer
-        HTTPCredentials.apply(to: &request)
+        let response: HTTPFetchResponse
         do {
-            response = try await httpClient.execute(request, timeout: .nanoseconds(timeout.nanosecondsClamped))
-            body = try await response.body.collect(upTo: maxBodyBytes)
-        } catch is NIOTooManyBytesError {
-            throw failure(nil, .malformed(field: "<root>", reason: "response larger than \(maxBodyBytes) bytes"))
+            response = try await OperatorHTTPClient.fetch(request, deadline: timeout, maxBodyBytes: maxBodyBytes, client: httpClient)
         } catch {
-            throw failure(nil, .unreachable(HTTPErrorText.describe(error)))
+            if case .bodyTooLarge = error.kind { throw failure(nil, .malformed(field: "<root>", reason: error.reason)) }
+            throw failure(nil, .unreachable(error.reason))
         }
-        let status = Int(response.status.code)
+        let body = response.body
+        let status = response.status
         guard body.readableBytes > 0 else { throw failure(status, .emptyBody) }
         let data = Data(body.readableBytesView)
         let decoder = JSONDecoder()

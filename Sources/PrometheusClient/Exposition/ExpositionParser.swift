@@ -13,13 +13,14 @@ public enum ExpositionParser {
         return text.withUTF8 { parse(bytes: $0) }
     }
 
-    public static func parse(_ buffer: ByteBuffer) -> MetricsPage {
+    /// `keeping`: parse only the samples of these families (see ``MetricFamilyFilter``); `nil` parses all.
+    public static func parse(_ buffer: ByteBuffer, keeping filter: MetricFamilyFilter? = nil) -> MetricsPage {
         buffer.withUnsafeReadableBytes { raw in
-            raw.withMemoryRebound(to: UInt8.self) { parse(bytes: $0) }
+            raw.withMemoryRebound(to: UInt8.self) { parse(bytes: $0, keeping: filter) }
         }
     }
 
-    public static func parse(bytes: UnsafeBufferPointer<UInt8>) -> MetricsPage {
+    public static func parse(bytes: UnsafeBufferPointer<UInt8>, keeping filter: MetricFamilyFilter? = nil) -> MetricsPage {
         var page = MetricsPage()
         var lineStart = 0
         var lineNumber = 0
@@ -30,7 +31,7 @@ public enum ExpositionParser {
             lineNumber += 1
             var end = lineEnd
             if end > lineStart, bytes[end - 1] == carriageReturn { end -= 1 }
-            parseLine(bytes, lineStart..<end, number: lineNumber, into: &page)
+            parseLine(bytes, lineStart..<end, number: lineNumber, keeping: filter, into: &page)
             lineStart = lineEnd + 1
         }
         page.lineCount = lineNumber
@@ -52,7 +53,8 @@ public enum ExpositionParser {
     }
 
     private static func parseLine(
-        _ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, number: Int, into page: inout MetricsPage
+        _ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, number: Int, keeping filter: MetricFamilyFilter?,
+        into page: inout MetricsPage
     ) {
         var i = range.lowerBound
         let end = range.upperBound
@@ -61,6 +63,8 @@ public enum ExpositionParser {
         do {
             if b[i] == hash {
                 try parseComment(b, i + 1, end, into: &page)
+            } else if let filter, !filter.keeps(b, i, end) {
+                return
             } else {
                 page.append(try parseSample(b, i, end))
             }

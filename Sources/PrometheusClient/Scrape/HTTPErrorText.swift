@@ -1,20 +1,13 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import OperatorHTTP
 
 /// Words for transport errors, so messages say "timed out" rather than a type name.
 public enum HTTPErrorText {
     public static func describe(_ error: any Error) -> String {
-        if let e = error as? HTTPClientError {
-            if e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout || e == .writeTimeout {
-                return "timed out (\(e))"
-            }
-            if e == .remoteConnectionClosed { return "the server closed the connection" }
-            return "\(e)"
-        }
-        let text = "\(error)"
-        if text.localizedCaseInsensitiveContains("connection refused") { return "connection refused" }
-        return text
+        if let e = error as? HTTPFetchError { return e.reason }
+        return HTTPTransportErrorText.describe(error)
     }
 }
 

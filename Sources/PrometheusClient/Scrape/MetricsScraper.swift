@@ -9,17 +9,20 @@ public struct MetricsScraper: Sendable {
     public let url: String
     public let timeout: Duration
     public let maxBodyBytes: Int
+    /// Parse only these families' samples (`nil`: every sample on the page).
+    public let families: MetricFamilyFilter?
     private let httpClient: HTTPClient
     private let logger: Logger
 
     /// `url` is the full address of the page (`http://127.0.0.1:20180/metrics`).
     public init(
-        url: String, timeout: Duration = .seconds(3), maxBodyBytes: Int = 64 << 20, httpClient: HTTPClient = OperatorHTTPClient.shared,
-        logger: Logger = Logger(label: "operator.prometheus.scrape")
+        url: String, timeout: Duration = .seconds(3), maxBodyBytes: Int = 64 << 20, families: MetricFamilyFilter? = nil,
+        httpClient: HTTPClient = OperatorHTTPClient.shared, logger: Logger = Logger(label: "operator.prometheus.scrape")
     ) {
         self.url = url
         self.timeout = timeout
         self.maxBodyBytes = maxBodyBytes
+        self.families = families
         self.httpClient = httpClient
         self.logger = logger
     }
@@ -31,26 +34,24 @@ public struct MetricsScraper: Sendable {
         request.method = .GET
         // Ask for the text format explicitly: some exporters default to protobuf or OpenMetrics.
         request.headers.add(name: "Accept", value: "text/plain;version=0.0.4;q=1,*/*;q=0.1")
-        let response: HTTPClientResponse
-        let body: ByteBuffer
-        HTTPCredentials.apply(to: &request)
+        let response: HTTPFetchResponse
         do {
-            response = try await httpClient.execute(request, timeout: .nanoseconds(timeout.nanosecondsClamped))
-            body = try await response.body.collect(upTo: maxBodyBytes)
-        } catch let error as NIOTooManyBytesError {
-            throw MetricsScrapeError(url: url, reason: .bodyTooLarge(limit: maxBodyBytes), underlying: "\(error)")
+            response = try await OperatorHTTPClient.fetch(request, deadline: timeout, maxBodyBytes: maxBodyBytes, client: httpClient)
         } catch {
-            throw MetricsScrapeError(url: url, reason: .unreachable, underlying: HTTPErrorText.describe(error))
+            if case .bodyTooLarge = error.kind {
+                throw MetricsScrapeError(url: url, reason: .bodyTooLarge(limit: maxBodyBytes), underlying: error.reason)
+            }
+            throw MetricsScrapeError(url: url, reason: .unreachable, underlying: error.reason)
         }
+        let body = response.body
         let scrapedAt = Date()
-        guard (200..<300).contains(response.status.code) else {
-            throw MetricsScrapeError(
-                url: url, reason: .httpStatus(Int(response.status.code)), underlying: BodyPreview.text(body))
+        guard (200..<300).contains(response.status) else {
+            throw MetricsScrapeError(url: url, reason: .httpStatus(response.status), underlying: BodyPreview.text(body))
         }
         if BodyPreview.looksLikeHTML(body) {
             throw MetricsScrapeError(url: url, reason: .notExpositionFormat, underlying: BodyPreview.text(body))
         }
-        let page = ExpositionParser.parse(body)
+        let page = ExpositionParser.parse(body, keeping: families)
         if page.samples.isEmpty, let first = page.issues.first {
             throw MetricsScrapeError(url: url, reason: .notExpositionFormat, underlying: first.description)
         }
@@ -94,16 +95,7 @@ public struct MetricsScrapeError: Error, CustomStringConvertible, Sendable {
         case .notExpositionFormat:
             return "\(url) did not return the Prometheus text format (\(underlying)); check the URL points at a /metrics endpoint"
         case .bodyTooLarge(let limit):
-            return "cannot scrape \(url): page larger than \(limit) bytes"
+            return "cannot scrape \(url): page larger than \(limit) bytes (\(underlying))"
         }
-    }
-}
-
-extension Duration {
-    /// Nanoseconds, saturating instead of trapping on absurd values from configuration.
-    var nanosecondsClamped: Int64 {
-        let (seconds, attoseconds) = components
-        guard seconds < Int64.max / 1_000_000_000 - 1 else { return Int64.max }
-        return max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }

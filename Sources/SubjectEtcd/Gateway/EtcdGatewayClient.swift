@@ -77,15 +77,14 @@ public struct EtcdGatewayClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: "{}"))
         }
-        HTTPCredentials.apply(to: &request)
         do {
-            let response = try await httpClient.execute(request, timeout: .nanoseconds(Int64(timeout.seconds * 1e9)))
-            let body = try await response.body.collect(upTo: maxBodyBytes)
-            return (Int(response.status.code), Data(body.readableBytesView))
-        } catch let error as NIOTooManyBytesError {
-            throw EtcdGatewayError(url: url, kind: .httpStatus(200, "body larger than \(maxBodyBytes) bytes (\(error))"))
+            let response = try await OperatorHTTPClient.fetch(request, deadline: timeout, maxBodyBytes: maxBodyBytes, client: httpClient)
+            return (response.status, Data(response.body.readableBytesView))
         } catch {
-            throw EtcdGatewayError(url: url, kind: .unreachable(HTTPErrorText.describe(error)))
+            if case .bodyTooLarge = error.kind {
+                throw EtcdGatewayError(url: url, kind: .malformed(field: "<root>", problem: error.reason, preview: ""))
+            }
+            throw EtcdGatewayError(url: url, kind: .unreachable(error.reason))
         }
     }
 

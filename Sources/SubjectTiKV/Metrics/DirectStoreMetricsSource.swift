@@ -85,7 +85,8 @@ public actor DirectStoreMetricsSource: StoreMetricsSource {
         return await withTaskGroup(of: (UInt64, Result<MetricsScrape, MetricsScrapeError>).self) { group in
             for t in targets {
                 group.addTask {
-                    let scraper = MetricsScraper(url: t.metricsURL, timeout: timeout, httpClient: client, logger: logger)
+                    let scraper = MetricsScraper(
+                        url: t.metricsURL, timeout: timeout, families: TiKVMetricQueries.families, httpClient: client, logger: logger)
                     do {
                         return (t.storeID, .success(try await scraper.scrape()))
                     } catch let e as MetricsScrapeError {

@@ -50,8 +50,9 @@ public actor PDLeaderMetricsReader {
         var problems: [String] = []
         for url in candidates {
             do {
-                let scrape = try await MetricsScraper(url: url, timeout: timeout, httpClient: httpClient, logger: logger)
-                    .scrape()
+                let scrape = try await MetricsScraper(
+                    url: url, timeout: timeout, families: Self.families, httpClient: httpClient, logger: logger
+                ).scrape()
                 if Self.isLeaderPage(scrape.page) {
                     lastLeaderURL = url
                     return Reading(page: scrape.page, url: url)
@@ -64,6 +65,10 @@ public actor PDLeaderMetricsReader {
         lastLeaderURL = nil
         throw PDLeaderMetricsError(tried: problems)
     }
+
+    /// What is read from the page: leadership, and the region health counts (TiKVObserver). A PD page of a
+    /// large cluster runs to tens of MB (tikv-at-scale.md §1.5); the rest of it is skipped unparsed.
+    static let families = MetricFamilyFilter(families: ["service_member_role", "etcd_server_is_leader", "pd_regions_status"])
 
     static func isLeaderPage(_ page: MetricsPage) -> Bool {
         if let role = page.value("service_member_role", ["service": "PD"]) { return role == 1 }

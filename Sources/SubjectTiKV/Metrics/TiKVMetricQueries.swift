@@ -17,6 +17,12 @@ public enum TiKVMetricQueries {
     static let slowScore = "tikv_raftstore_slow_score"
     static let cpuQuota = "tikv_server_cpu_cores_quota"
 
+    /// Every family above: a direct scrape parses only these, not the store's thousands of other series.
+    public static let families = MetricFamilyFilter(families: [
+        grpcDuration, grpcFail, storeSize, processCPU, threadCPU, logLag, appendLog, commitLog, applyLog, regionCount,
+        slowScore, cpuQuota,
+    ])
+
     /// `type!="kv_gc"`: GC traffic is excluded from QPS and latency, as on the dashboards.
     static let notGC = LabelMatcher.notEqual("type", "kv_gc")
     /// `name=~"(raftstore|rs)_.*"`: raftstore threads (`tikv_thread_cpu_seconds_total` names).

@@ -3,6 +3,7 @@ import OperatorHTTP
 import Foundation
 import Logging
 import NIOCore
+import NIOFoundationCompat
 import PrometheusClient
 import Synchronization
 
@@ -14,7 +15,13 @@ import Synchronization
 /// list, so losing the one configured member does not blind the client.
 public final class PDClient: Sendable {
     public let timeout: Duration
+    /// The largest body any route may answer with (routes can set a tighter one).
     public let maxBodyBytes: Int
+
+    /// 16 MiB. PD's biggest routine answer is `/stores`, about 1–2 MB for 500 stores (tikv-at-scale.md §0),
+    /// the largest clusters on record; 16 MiB is about 8× that. A larger body is refused as it arrives
+    /// rather than held and decoded.
+    public static let defaultMaxBodyBytes = 16 << 20
     private let httpClient: HTTPClient
     private let logger: Logger
     private let state: Mutex<State>
@@ -26,7 +33,7 @@ public final class PDClient: Sendable {
 
     /// `endpoints` are PD client URLs; a missing scheme means `http://` (`pd1:2379` as TiKV's flags write it).
     public init(
-        endpoints: [String], timeout: Duration = .seconds(3), maxBodyBytes: Int = 64 << 20,
+        endpoints: [String], timeout: Duration = .seconds(3), maxBodyBytes: Int = defaultMaxBodyBytes,
         httpClient: HTTPClient = OperatorHTTPClient.shared, logger: Logger = Logger(label: "operator.tikv.pd")
     ) {
         var unique: [String] = []
@@ -93,23 +100,19 @@ public final class PDClient: Sendable {
         var request = HTTPClientRequest(url: url)
         request.method = .GET
         request.headers.add(name: "Accept", value: "application/json")
-        let status: Int
-        let body: ByteBuffer
-        HTTPCredentials.apply(to: &request)
+        let response: HTTPFetchResponse
         do {
-            let response = try await httpClient.execute(request, timeout: .nanoseconds(timeout.nanosecondsSaturated))
-            status = Int(response.status.code)
-            body = try await response.body.collect(upTo: maxBodyBytes)
-        } catch is NIOTooManyBytesError {
-            throw PDClientError(
-                endpoint: endpoint.path, url: url, httpStatus: nil,
-                kind: .malformed(field: "<root>", reason: "response larger than \(maxBodyBytes) bytes"))
+            response = try await OperatorHTTPClient.fetch(
+                request, deadline: timeout, maxBodyBytes: endpoint.maxBodyBytes ?? maxBodyBytes, client: httpClient)
         } catch {
-            throw PDClientError(
-                endpoint: endpoint.path, url: url, httpStatus: nil, kind: .unreachable(HTTPErrorText.describe(error)))
+            if case .bodyTooLarge = error.kind {
+                throw PDClientError(endpoint: endpoint.path, url: url, httpStatus: nil, kind: .tooLarge(error.reason))
+            }
+            throw PDClientError(endpoint: endpoint.path, url: url, httpStatus: nil, kind: .unreachable(error.reason))
         }
-        return try PDResponseDecoder.decode(
-            T.self, status: status, body: Data(body.readableBytesView), endpoint: endpoint.path, url: url)
+        // No copy: the decoder reads the received bytes where they are.
+        let body = Data(buffer: response.body, byteTransferStrategy: .noCopy)
+        return try PDResponseDecoder.decode(T.self, status: response.status, body: body, endpoint: endpoint.path, url: url)
     }
 
     static func normalize(_ endpoint: String) -> String {
@@ -122,11 +125,5 @@ public final class PDClient: Sendable {
 }
 
 extension Duration {
-    var nanosecondsSaturated: Int64 {
-        let (seconds, attoseconds) = components
-        guard seconds < Int64.max / 1_000_000_000 - 1 else { return Int64.max }
-        return max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-
     var secondsDouble: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -15,6 +15,8 @@ public struct PDClientError: Error, CustomStringConvertible, Sendable {
         case notJSON(body: String)
         /// JSON, but a field is missing, of the wrong type or unreadable; `field` is its coding path.
         case malformed(field: String, reason: String)
+        /// A body over the route's cap, refused as it arrived (the words say by how much).
+        case tooLarge(String)
     }
 
     /// API path, e.g. `/pd/api/v1/stores`.
@@ -38,7 +40,7 @@ public struct PDClientError: Error, CustomStringConvertible, Sendable {
         switch kind {
         case .unreachable: return true
         case .pdError, .httpStatus, .html: return (httpStatus ?? 0) >= 500
-        case .emptyBody, .notJSON, .malformed: return false
+        case .emptyBody, .notJSON, .malformed, .tooLarge: return false
         }
     }
 
@@ -53,6 +55,7 @@ public struct PDClientError: Error, CustomStringConvertible, Sendable {
         case .emptyBody: return "\(status ?? "no status") with an empty body"
         case .notJSON(let body): return "\(status ?? "no status") with a body that is not JSON (\(body))"
         case .malformed(let field, let reason): return "field \(field): \(reason)"
+        case .tooLarge(let why): return why
         }
     }
 
@@ -62,6 +65,7 @@ public struct PDClientError: Error, CustomStringConvertible, Sendable {
         case .unreachable: text += "; check the PD endpoints and that PD is running"
         case .html, .notJSON, .emptyBody: text += "; check the endpoint is a PD client URL (e.g. http://127.0.0.1:2379)"
         case .malformed: text += "; the PD version may be unsupported"
+        case .tooLarge: text += "; check the endpoint is PD itself, not a proxy or another service"
         default: break
         }
         if !otherAttempts.isEmpty { text += " (also tried: " + otherAttempts.joined(separator: "; ") + ")" }

@@ -2,9 +2,13 @@
 public struct PDEndpoint<Response: Decodable & Sendable>: Sendable, CustomStringConvertible {
     /// Path under the PD client URL, with its query string (`/pd/api/v1/stores/check?state=up`).
     public let path: String
+    /// The largest body this route may answer with, when tighter than the client's general cap: a body past
+    /// it is refused as it arrives instead of being held and decoded.
+    public let maxBodyBytes: Int?
 
-    public init(_ path: String) {
+    public init(_ path: String, maxBodyBytes: Int? = nil) {
         self.path = path
+        self.maxBodyBytes = maxBodyBytes
     }
 
     public var description: String { path }
@@ -61,9 +65,10 @@ public enum PDAPI {
     }
 
     /// The regions in a checker state. The body lists them: its size grows with the number of unhealthy
-    /// regions, so monitor ticks read `pd_regions_status` instead and this serves diagnosis only.
+    /// regions (20–30 MB for one down store of 100 in a 1M-region cluster, tikv-at-scale.md §0), so monitor
+    /// ticks read `pd_regions_status` instead and this serves diagnosis only, with a cap to match.
     public static func regionsCheck(_ check: PDRegionCheck) -> PDEndpoint<PDRegionsInfo> {
-        PDEndpoint(prefix + "/regions/check/" + check.rawValue)
+        PDEndpoint(prefix + "/regions/check/" + check.rawValue, maxBodyBytes: 64 << 20)
     }
 
     /// Same route, decoding only `count`.

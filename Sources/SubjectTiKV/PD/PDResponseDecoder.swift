@@ -24,6 +24,13 @@ public enum PDResponseDecoder {
         guard firstByte == UInt8(ascii: "{") || firstByte == UInt8(ascii: "[") else {
             throw failure(.notJSON(body: BodyPreview.text(String(decoding: body, as: UTF8.self))))
         }
+        if let listType = T.self as? any PDListResponse.Type {
+            do throws(DecodingPathError) {
+                if let value = try PDListDecoding.decode(listType, from: body) as? T { return value }
+            } catch {
+                throw failure(.malformed(field: error.field, reason: error.reason))
+            }
+        }
         do {
             return try JSONDecoder().decode(T.self, from: body)
         } catch let error as DecodingError {

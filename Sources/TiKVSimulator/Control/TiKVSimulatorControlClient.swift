@@ -1,20 +1,22 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import OperatorHTTP
 
 /// Drives a running simulator through its control endpoint (`operator simulate fault|lift|status`).
 public struct TiKVSimulatorControlClient: Sendable {
     public let baseURL: String
-    public var timeout: TimeAmount = .seconds(10)
+    /// Total budget for one control request, body included.
+    public var timeout: Duration = .seconds(10)
     private let httpClient: HTTPClient
 
     /// `baseURL` is the first PD member's URL, e.g. `http://127.0.0.1:2379`.
-    public init(baseURL: String, httpClient: HTTPClient = .shared) {
+    public init(baseURL: String, httpClient: HTTPClient = OperatorHTTPClient.shared) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.httpClient = httpClient
     }
 
-    public init(port: Int, httpClient: HTTPClient = .shared) {
+    public init(port: Int, httpClient: HTTPClient = OperatorHTTPClient.shared) {
         self.init(baseURL: "http://127.0.0.1:\(port)", httpClient: httpClient)
     }
 
@@ -50,15 +52,14 @@ public struct TiKVSimulatorControlClient: Sendable {
             request.body = .bytes(ByteBuffer(bytes: data))
         }
         let status: Int
-        let bytes: ByteBuffer
+        let data: Data
         do {
-            let response = try await httpClient.execute(request, timeout: timeout)
-            status = Int(response.status.code)
-            bytes = try await response.body.collect(upTo: 4 * 1024 * 1024)
+            let response = try await OperatorHTTPClient.fetch(request, deadline: timeout, maxBodyBytes: 4 << 20, client: httpClient)
+            status = response.status
+            data = Data(response.body.readableBytesView)
         } catch {
-            throw .controlEndpointUnreachable(url: url, reason: Self.describe(error))
+            throw .controlEndpointUnreachable(url: url, reason: error.reason)
         }
-        let data = Data(bytes.readableBytesView)
         guard (200..<300).contains(status) else {
             if let failure = try? JSONDecoder().decode(SimulatorErrorBody.self, from: data) {
                 throw .controlEndpointRejected(url: url, status: status, message: failure.error)
@@ -70,16 +71,5 @@ public struct TiKVSimulatorControlClient: Sendable {
         } catch {
             throw .notASimulator(url: url, status: status)
         }
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        let text = String(describing: error)
-        if text.contains("connectTimeout") || text.contains("Connection refused") || text.contains("connectionRefused") {
-            return "connection refused"
-        }
-        if text.contains("deadlineExceeded") || text.contains("readTimeout") {
-            return "timed out"
-        }
-        return text
     }
 }

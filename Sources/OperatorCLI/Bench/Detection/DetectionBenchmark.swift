@@ -162,7 +162,7 @@ final class DetectionBenchmark: Service {
         let latest = LatestSnapshot<EtcdSnapshot>()
         let monitor = MonitorService(
             subject: subject, store: store, configuration: MonitorConfiguration(interval: options.interval), logger: logger,
-            latest: latest, onTick: { watch.record($0) })
+            latest: latest, onTick: { watch.record($0) }, pendingWork: InFlightHTTPRequests())
 
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await monitor.run() }

@@ -69,7 +69,8 @@ struct TickCostBenchmark {
     ) async throws -> TickCostReport.SizeResult {
         let store = try SQLiteTicketStore(path: database)
         let monitor = MonitorService(
-            subject: subject, store: store, configuration: MonitorConfiguration(interval: options.interval), logger: logger)
+            subject: subject, store: store, configuration: MonitorConfiguration(interval: options.interval), logger: logger,
+            pendingWork: InFlightHTTPRequests())
         let control = TiKVSimulatorControlClient(baseURL: simulator.endpoints.controlURL)
         var failures = 0
         var tick = 0

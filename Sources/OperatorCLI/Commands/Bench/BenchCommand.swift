@@ -8,7 +8,10 @@ struct BenchCommand: AsyncParsableCommand {
         discussion: """
             Build with optimisations for numbers worth recording: `swift run -c release operator bench all`. Docs/benchmarks.md keeps the latest table, the machine and the command.
             """,
-        subcommands: [BenchAllCommand.self, BenchDetectionCommand.self, BenchTickCostCommand.self, BenchLogsCommand.self, BenchDiagnosisCommand.self])
+        subcommands: [
+            BenchAllCommand.self, BenchDetectionCommand.self, BenchTickCostCommand.self, BenchLogsCommand.self, BenchDiagnosisCommand.self,
+            BenchResponsesCommand.self,
+        ])
 }
 
 /// A benchmark's result table: rows of named measurements, printable as text, markdown or JSON.

@@ -1,0 +1,103 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+extension OperatorHTTPClient {
+    /// Performs one request with a total deadline and a body cap. Every request Operator makes goes through here.
+    ///
+    /// The deadline covers the whole exchange: connecting, waiting for the headers and reading the body.
+    /// (AsyncHTTPClient's own deadline stops at the headers, so a server that drips its body could hold a
+    /// caller forever.) The exchange races a timer; when the timer wins, or the body outgrows
+    /// `maxBodyBytes`, the exchange's task is cancelled, which makes AsyncHTTPClient fail the request and
+    /// close its connection: nothing keeps reading afterwards. Cancelling the calling task does the same.
+    ///
+    /// Callers set method, headers and body on `request` as usual (credentials included) and get back the
+    /// status, headers and the whole body, or an ``HTTPFetchError`` naming the URL, the stage that was slow,
+    /// the bytes received so far and the budget.
+    public static func fetch(
+        _ request: HTTPClientRequest, deadline budget: Duration, maxBodyBytes: Int, client: HTTPClient = shared
+    ) async throws(HTTPFetchError) -> HTTPFetchResponse {
+        // URL userinfo never travels in URLs here: the credentials for this origin, if any, become the
+        // Authorization header at the last moment, so no caller can forget them or log them.
+        var request = request
+        HTTPCredentials.apply(to: &request)
+        let method = request.method.rawValue
+        func failure(_ kind: HTTPFetchError.Kind) -> HTTPFetchError {
+            HTTPFetchError(method: method, url: request.url, budget: budget, kind: kind)
+        }
+        let progress = HTTPFetchProgress()
+        let tracked = InFlightRequests.current?.begin(method: method, url: request.url, progress: progress)
+        defer { tracked?.end() }
+
+        let limit = max(0, maxBodyBytes)
+        let headerDeadline = NIODeadline.now() + .nanoseconds(budget.nanosecondsClamped)
+        let outcome: Result<HTTPFetchResponse, any Error>? = await withTaskGroup(of: Result<HTTPFetchResponse, any Error>?.self) { group in
+            group.addTask {
+                do {
+                    return .success(try await exchange(request, client: client, headerDeadline: headerDeadline, limit: limit, progress: progress))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: budget)
+                return nil  // the deadline (or the caller's cancellation)
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        let reached = progress.snapshot
+        switch outcome {
+        case .success(let response)?:
+            return response
+        case .failure(let error as BodyTooLarge)?:
+            throw failure(.bodyTooLarge(limit: limit, declaredLength: error.declaredLength))
+        case .failure(let error)?:
+            if Task.isCancelled { throw failure(.cancelled) }
+            if (error as? HTTPClientError) == .deadlineExceeded {
+                throw failure(.deadlineExceeded(reached.phase, bytesReceived: reached.bytesReceived))
+            }
+            throw failure(.transport(HTTPTransportErrorText.describe(error)))
+        case nil:
+            if Task.isCancelled { throw failure(.cancelled) }
+            throw failure(.deadlineExceeded(reached.phase, bytesReceived: reached.bytesReceived))
+        }
+    }
+
+    /// The exchange itself, cancellable at any point: headers (AsyncHTTPClient enforces the deadline up to
+    /// them, including time queued for a connection), then the body part by part against the cap.
+    private static func exchange(
+        _ request: HTTPClientRequest, client: HTTPClient, headerDeadline: NIODeadline, limit: Int, progress: HTTPFetchProgress
+    ) async throws -> HTTPFetchResponse {
+        let response = try await client.execute(request, deadline: headerDeadline)
+        progress.headersArrived()
+        let declared = response.headers.first(name: "content-length").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        if let declared, declared > limit { throw BodyTooLarge(declaredLength: declared) }
+        var body = ByteBuffer()
+        // A declared length is allocated once instead of by doubling as the parts arrive.
+        if let declared, declared > 0 { body.reserveCapacity(declared) }
+        for try await part in response.body {
+            guard body.readableBytes + part.readableBytes <= limit else { throw BodyTooLarge(declaredLength: nil) }
+            let count = part.readableBytes
+            var part = part
+            body.writeBuffer(&part)
+            progress.received(count)
+        }
+        return HTTPFetchResponse(status: Int(response.status.code), headers: response.headers, body: body)
+    }
+
+    struct BodyTooLarge: Error {
+        var declaredLength: Int?
+    }
+}
+
+extension Duration {
+    /// Nanoseconds, saturating instead of trapping on absurd values from configuration; never negative.
+    var nanosecondsClamped: Int64 {
+        let (seconds, attoseconds) = components
+        guard seconds >= 0 else { return 0 }
+        guard seconds < Int64.max / 1_000_000_000 - 1 else { return Int64.max }
+        return max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

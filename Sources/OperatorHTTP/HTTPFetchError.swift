@@ -48,7 +48,7 @@ public struct HTTPFetchError: Error, CustomStringConvertible, Sendable, Equatabl
         let budgetText = Self.format(budget)
         switch kind {
         case .deadlineExceeded(.awaitingHeaders, _):
-            return "timed out: no response headers within the \(budgetText) request deadline; the server took the connection and did not answer"
+            return "timed out: no response headers within the \(budgetText) request deadline; the server did not answer (or a connection was never made)"
         case .deadlineExceeded(.readingBody, let bytes):
             return "timed out: response headers arrived, but the body was still arriving at the \(budgetText) request deadline (\(bytes) bytes received); the server is sending too slowly"
         case .bodyTooLarge(let limit, let declared):

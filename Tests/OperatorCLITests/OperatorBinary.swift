@@ -44,22 +44,37 @@ struct OperatorBinary {
         return running
     }
 
-    /// Output collected from a pipe as it arrives.
+    /// Output collected from a pipe as it arrives, by a reader on a thread of its own (never a
+    /// cooperative one) that runs to end of file, so a result holds everything the process wrote.
     final class Collected: Sendable {
         private let data = Mutex(Data())
-        func append(_ d: Data) { data.withLock { $0.append(d) } }
+        private let ended = Mutex(false)
+
+        init(_ handle: FileHandle) {
+            Thread.detachNewThread { [self] in
+                while true {
+                    let chunk = handle.availableData  // blocks until data or end of file
+                    if chunk.isEmpty { break }
+                    data.withLock { $0.append(chunk) }
+                }
+                ended.withLock { $0 = true }
+            }
+        }
+
         var text: String { data.withLock { String(decoding: $0, as: UTF8.self) } }
+        /// The writer closed the pipe: the process (and anything that inherited its output) is gone.
+        var isComplete: Bool { ended.withLock { $0 } }
     }
 
     final class Running: @unchecked Sendable {
         let process: Process
-        private let out = Collected()
-        private let err = Collected()
+        private let out: Collected
+        private let err: Collected
 
         init(process: Process, out outPipe: Pipe, err errPipe: Pipe) {
             self.process = process
-            outPipe.fileHandleForReading.readabilityHandler = { [out] h in out.append(h.availableData) }
-            errPipe.fileHandleForReading.readabilityHandler = { [err] h in err.append(h.availableData) }
+            out = Collected(outPipe.fileHandleForReading)
+            err = Collected(errPipe.fileHandleForReading)
         }
 
         var pid: Int32 { process.processIdentifier }
@@ -77,7 +92,12 @@ struct OperatorBinary {
                 kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
             }
-            try await Task.sleep(for: .milliseconds(50))  // let the readability handlers drain
+            // Everything written before exit is still in the pipes: read to end of file (bounded, in case a
+            // child the process left behind still holds its output open).
+            let drained = ContinuousClock.now + .seconds(10)
+            while !(out.isComplete && err.isComplete) && ContinuousClock.now < drained {
+                try await Task.sleep(for: .milliseconds(10))
+            }
             return Result(status: process.terminationStatus, stdout: stdoutSoFar, stderr: stderrSoFar)
         }
 

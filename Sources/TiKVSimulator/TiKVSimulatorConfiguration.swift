@@ -68,11 +68,14 @@ public struct TiKVSimulatorConfiguration: Sendable, Equatable {
         guard (1...50_000_000).contains(regions) else { throw fail("regions", "must be 1…50000000, got \(regions)") }
         guard (1...5).contains(maxReplicas) else { throw fail("max replicas", "must be 1…5, got \(maxReplicas)") }
         guard timeScale >= 0, timeScale <= 100_000 else { throw fail("time scale", "must be 0…100000 (0 freezes PD time), got \(timeScale)") }
-        guard maxStoreDownTime > 20 else {
-            throw fail("max-store-down-time", "must exceed the 20 s disconnect timeout, got \(maxStoreDownTime) s")
+        // Upper bounds too: simulated time is kept in Int64 nanoseconds, and a day count or rate beyond these
+        // would trap converting to it rather than fail here with the flag's name.
+        let year = 365.0 * 86_400
+        guard maxStoreDownTime > 20, maxStoreDownTime <= year else {
+            throw fail("max-store-down-time", "must exceed the 20 s disconnect timeout and be at most a year, got \(maxStoreDownTime) s")
         }
-        guard maxPeerDownDuration > 0 else { throw fail("max-peer-down-duration", "must be > 0 s") }
-        guard qps >= 0, qps.isFinite else { throw fail("qps", "must be ≥ 0, got \(qps)") }
+        guard maxPeerDownDuration > 0, maxPeerDownDuration <= year else { throw fail("max-peer-down-duration", "must be > 0 s and at most a year") }
+        guard qps >= 0, qps <= 10_000_000 else { throw fail("qps", "must be 0…10000000, got \(qps)") }
         guard port == 0 || (1...65_535).contains(port + pdMembers + stores - 1) else {
             throw fail("port", "\(port) leaves no room for \(pdMembers + stores) consecutive ports")
         }
@@ -80,6 +83,8 @@ public struct TiKVSimulatorConfiguration: Sendable, Equatable {
             throw fail("host", "must be a loopback address (127.0.0.1, ::1, localhost), got \(host)")
         }
         guard regionListLimit > 0 else { throw fail("region list limit", "must be > 0") }
-        if let capacity = storeCapacityBytes, capacity <= 0 { throw fail("store capacity", "must be > 0 bytes") }
+        if let capacity = storeCapacityBytes, !(capacity > 0 && capacity <= 1e18) {
+            throw fail("store capacity", "must be > 0 bytes and at most 1e18, got \(capacity)")
+        }
     }
 }

@@ -34,7 +34,7 @@ enum EtcdRobustness {
                 id: Int64(i + 1), invariant: v.invariant, entity: v.entity, severity: v.severity, message: v.message,
                 firstSeen: s.observedAt.addingTimeInterval(-60), lastSeen: s.observedAt, occurrences: 3, excerpt: v.excerpt)
         }
-        var roots = Array(evaluation.violations.prefix(3).map { ($0.entity, $0.invariant) })
+        var roots = Array(evaluation.violations.prefix(1).map { ($0.entity, $0.invariant) })
         roots.append((.cluster, "quorum-lost"))
         for (entity, invariant) in roots {
             let request = EvidenceRequest(

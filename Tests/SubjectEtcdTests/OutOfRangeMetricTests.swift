@@ -48,6 +48,11 @@ struct OutOfRangeMetricTests {
         #expect(!evaluation.violations.contains { $0.invariant == "db-size-near-quota" })
         #expect(!snapshot.statusLines().isEmpty)
         _ = try JSONEncoder.operatorEncoder.encode(snapshot)
+        // A diagnosis is told which value was dropped, and that the rest of the page was read.
+        let evidence = await EtcdRobustness.subject.knowledge.gatherEvidence(
+            for: EvidenceRequest(rootEntity: .cluster, tickets: [], window: DateInterval(start: snapshot.observedAt, duration: 60)),
+            snapshot: snapshot)
+        #expect(evidence.notes.contains { $0.hasPrefix("metrics of e1 partly unusable: etcd_mvcc_db_total_size_in_bytes is inf") }, "\(evidence.notes)")
     }
 
     @Test("negative and 1e20 sizes: no trap; 1e20 is a real (if absurd) size and is reported as over quota")

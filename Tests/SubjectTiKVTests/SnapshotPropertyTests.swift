@@ -106,18 +106,21 @@ struct SnapshotPropertyTests {
         }
     }
 
-    @Test("3,000 generated snapshots", arguments: [UInt64(1), 2, 3])
+    @Test("1,500 generated snapshots", arguments: [UInt64(1), 2, 3])
     func generatedSnapshots(seed: UInt64) async {
         var generator = Generator(random: SeededRandom(seed: seed))
         var violations = 0
         var skipped = 0
-        for i in 0..<1000 {
+        for i in 0..<500 {
+            // Thousands of CPU-bound iterations: give the shared cooperative pool back each time, so suites
+            // running beside this one (loopback servers answering within a deadline) are not starved.
+            await Task.yield()
             let s = generator.snapshot()
             let evaluation = await TiKVRobustness.exercise(s, "seed \(seed) snapshot \(i)")
             violations += evaluation.violations.count
             skipped += evaluation.skipped.count
         }
         // The generator must reach both outcomes, or the property is vacuous.
-        #expect(violations > 100 && skipped > 100, "violations \(violations), skipped \(skipped)")
+        #expect(violations > 50 && skipped > 50, "violations \(violations), skipped \(skipped)")
     }
 }

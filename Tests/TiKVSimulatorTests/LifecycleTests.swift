@@ -29,6 +29,15 @@ struct LifecycleTests {
         configuration = TiKVSimulatorConfiguration()
         configuration.host = "0.0.0.0"
         await #expect(throws: TiKVSimulatorError.self) { try await TiKVSimulator(configuration: configuration).start() }
+        // Beyond what simulated time (Int64 nanoseconds) holds: refused by name instead of trapping later.
+        configuration = TiKVSimulatorConfiguration()
+        configuration.maxStoreDownTime = 1e12
+        await #expect(throws: TiKVSimulatorError.self) { try await TiKVSimulator(configuration: configuration).start() }
+        configuration = TiKVSimulatorConfiguration()
+        configuration.qps = .infinity
+        await #expect(throws: TiKVSimulatorError.invalidConfiguration(field: "qps", reason: "must be 0…10000000, got inf")) {
+            try await TiKVSimulator(configuration: configuration).start()
+        }
     }
 
     @Test("A busy port gives an error naming it")

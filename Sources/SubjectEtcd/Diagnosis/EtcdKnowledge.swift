@@ -38,7 +38,8 @@ public struct EtcdKnowledge: DiagnosisKnowledge {
         }
         guard let s = current else { return DiagnosisEvidence(notes: notes) }
         for m in s.members {
-            if let e = m.metricsError { notes.append("metrics of \(m.displayName) not read: \(e)") }
+            // With metrics present the error names values that were dropped as malformed, not a failed read.
+            if let e = m.metricsError { notes.append("metrics of \(m.displayName) \(m.metrics == nil ? "not read" : "partly unusable"): \(e)") }
             if let e = m.statusError, m.reachable { notes.append("maintenance/status of \(m.displayName) failed: \(e)") }
         }
         if let e = s.metricsError { notes.append("metrics source \(s.metricsSource) failed: \(e)") }

@@ -12,8 +12,7 @@ let targetNames = [
     "FuzzPrometheusAPIJSON",// Prometheus HTTP API results: query, query_range, targets
     "FuzzTiKVLogLine",      // TiKV unified log lines
     "FuzzEtcdLogLine",      // etcd zap JSON and capnslog lines
-    // OPERATOR-YAML: the `operator.yaml` target goes here once the config file decoder lives in a library
-    // target (issue 12, cli slice): "FuzzOperatorYAML", a `FuzzTargets.operatorYAML` and `corpus/FuzzOperatorYAML/`.
+    "FuzzOperatorYAML",     // operator.yaml through OperatorConfigFile.parse (bounded YAML, typed settings)
 ]
 
 let package = Package(
@@ -28,6 +27,7 @@ let package = Package(
             dependencies: [
                 "CLibFuzzer",
                 .product(name: "OperatorCore", package: "Operator"),
+                .product(name: "OperatorConfiguration", package: "Operator"),
                 .product(name: "PrometheusClient", package: "Operator"),
                 .product(name: "SubjectTiKV", package: "Operator"),
                 .product(name: "SubjectEtcd", package: "Operator"),

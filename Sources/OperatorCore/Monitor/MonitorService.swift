@@ -173,7 +173,7 @@ public final class MonitorService<S: Subject>: Service {
         }
         let duration = clock.now - start
         metrics.ticks.increment()
-        metrics.tickDuration.recordNanoseconds(Int64(duration.seconds * 1e9))
+        metrics.tickDuration.recordNanoseconds(Int64(checking: duration.seconds * 1e9) ?? Int64.max)
         metrics.violations.record(findings.violations.count)
         return TickReport(
             tick: number, startedAt: startedAt, duration: duration, violations: findings.violations, skipped: skipped,

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Splits one line of TiKV's unified log format into its parts without copying
 /// (tikv-interfaces.md §3.1):
 ///
@@ -158,6 +160,18 @@ struct UnifiedLogScanner {
             i += 1
             let start = i
             var escaped = false
+            // Long quoted values (configurations, gRPC errors) are common: jump to the first quote, and
+            // walk byte by byte only from a backslash before it.
+            if let quote = find(UInt8(ascii: "\""), from: i) {
+                if let backslash = find(UInt8(ascii: "\\"), from: i, before: quote) {
+                    i = backslash
+                } else {
+                    i = quote + 1
+                    return Token(range: start..<quote, quoted: true, escaped: false)
+                }
+            } else {
+                i = bytes.count
+            }
             while i < bytes.count {
                 let c = bytes[i]
                 if c == UInt8(ascii: "\\") {
@@ -176,6 +190,15 @@ struct UnifiedLogScanner {
         let start = i
         while i < bytes.count, bytes[i] != rawStop, bytes[i] != UInt8(ascii: "]") { i += 1 }
         return Token(range: start..<i, quoted: false, escaped: false)
+    }
+
+    /// The first `byte` at or after `start` (and before `end`), by memchr.
+    private func find(_ byte: UInt8, from start: Int, before end: Int? = nil) -> Int? {
+        let end = end ?? bytes.count
+        guard start < end, let base = bytes.baseAddress,
+            let found = memchr(base + start, Int32(byte), end - start)
+        else { return nil }
+        return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(found))
     }
 
     private func truncated(_ part: Part, quoted: Bool = false) -> SyntaxError {

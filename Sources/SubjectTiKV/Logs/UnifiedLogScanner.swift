@@ -157,35 +157,28 @@ struct UnifiedLogScanner {
     private func token(at i: inout Int, rawStop: UInt8, part: Part) throws(SyntaxError) -> Token {
         guard i < bytes.count else { throw truncated(part) }
         if bytes[i] == UInt8(ascii: "\"") {
-            i += 1
-            let start = i
-            var escaped = false
-            // Long quoted values (configurations, gRPC errors) are common: jump to the first quote, and
-            // walk byte by byte only from a backslash before it.
-            if let quote = find(UInt8(ascii: "\""), from: i) {
-                if let backslash = find(UInt8(ascii: "\\"), from: i, before: quote) {
-                    i = backslash
-                } else {
-                    i = quote + 1
-                    return Token(range: start..<quote, quoted: true, escaped: false)
+            let start = i + 1
+            // Quoted values can be long (configurations, gRPC errors): memchr from quote to quote. A quote
+            // closes the token unless an odd run of backslashes ends right before it (`\\` is an escaped
+            // backslash), which is what walking the escapes one by one decides.
+            var closing: Int?
+            var from = start
+            while let quote = find(UInt8(ascii: "\""), from: from) {
+                var run = 0
+                while quote - run - 1 >= start, bytes[quote - run - 1] == UInt8(ascii: "\\") { run += 1 }
+                if run % 2 == 0 {
+                    closing = quote
+                    break
                 }
-            } else {
+                from = quote + 1
+            }
+            guard let closing else {
                 i = bytes.count
+                throw truncated(part, quoted: true)
             }
-            while i < bytes.count {
-                let c = bytes[i]
-                if c == UInt8(ascii: "\\") {
-                    escaped = true
-                    i += 2
-                    continue
-                }
-                if c == UInt8(ascii: "\"") { break }
-                i += 1
-            }
-            guard i < bytes.count else { throw truncated(part, quoted: true) }
-            let range = start..<i
-            i += 1
-            return Token(range: range, quoted: true, escaped: escaped)
+            i = closing + 1
+            let escaped = find(UInt8(ascii: "\\"), from: start, before: closing) != nil
+            return Token(range: start..<closing, quoted: true, escaped: escaped)
         }
         let start = i
         while i < bytes.count, bytes[i] != rawStop, bytes[i] != UInt8(ascii: "]") { i += 1 }

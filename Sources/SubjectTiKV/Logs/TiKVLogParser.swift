@@ -112,7 +112,7 @@ public struct TiKVLogParser: ClusterLogParser {
         let sourceText = String(decoding: UnsafeBufferPointer(rebasing: line[header.source]), as: UTF8.self)
         return .event(
             Self.makeEvent(
-                time: time, level: level, message: message, source: sourceText, fields: fields,
+                time: time, level: level, message: message, source: sourceText, fields: &fields,
                 match: match ?? .init(kind: .slowOperation)))
     }
 
@@ -189,7 +189,7 @@ public struct TiKVLogParser: ClusterLogParser {
         guard let match else { return .ignored }
         return .event(
             Self.makeEvent(
-                time: time, level: level, message: message, source: object["caller"] as? String, fields: fields,
+                time: time, level: level, message: message, source: object["caller"] as? String, fields: &fields,
                 match: match))
     }
 
@@ -204,10 +204,10 @@ public struct TiKVLogParser: ClusterLogParser {
     private static let durationKeys = ["takes", "duration", "time_takes", "total_lifetime", "spend"]
 
     static func makeEvent(
-        time: Date, level: String, message: String, source: String?, fields: consuming [String: String],
+        time: Date, level: String, message: String, source: String?, fields: inout [String: String],
         match: TiKVLogCatalogue.Match
     ) -> LogEvent {
-        var fields = fields
+        // `inout`: the line's dictionary gets the normalised fields in place, never copied.
         // Read everything from the line's own fields before adding the normalised ones (whose names are
         // not among the keys read), and set a normalised field only when it is not already that field.
         let storeID = fields["store_id"] ?? fields["store-id"]

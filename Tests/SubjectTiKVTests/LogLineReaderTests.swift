@@ -74,6 +74,69 @@ import Testing
         #expect(lines.map(\.text) == ["a\u{FFFD}\u{FFFD}b", "✓"])
     }
 
+    /// What `withNextLine` hands out, copied out of the reader's buffer.
+    struct RawLine: Equatable {
+        var number: Int
+        var bytes: [UInt8]
+        var byteCount: Int
+        var isTruncated: Bool
+    }
+
+    func readAllBytes(_ reader: LineReader) throws -> [RawLine] {
+        var lines: [RawLine] = []
+        while let line = try reader.withNextLine({ RawLine(number: $0.number, bytes: Array($0.bytes), byteCount: $0.byteCount, isTruncated: $0.isTruncated) }) {
+            lines.append(line)
+        }
+        return lines
+    }
+
+    @Test func lineBytesAreTheLinesAsReadWhateverTheBufferSize() throws {
+        let long = [UInt8](repeating: 0x79, count: 300)
+        let input: [UInt8] = Array("one\r\n\ntwo".utf8) + [0x0A, 0x61, 0xFF, 0xFE, 0x62, 0x0D, 0x0A] + long + [0x0A] + Array("last".utf8)
+        let file = try TemporaryFile(input)
+        for bufferSize in [1, 5, 64, 1 << 16] {
+            let raw = try readAllBytes(try LineReader(path: file.path, bufferSize: bufferSize, maximumLineBytes: 100))
+            // Bytes that are not UTF-8 are handed over as they are; `next()` shows them as U+FFFD.
+            #expect(raw.map(\.bytes) == [Array("one".utf8), [], Array("two".utf8), [0x61, 0xFF, 0xFE, 0x62], Array(long.prefix(100)), Array("last".utf8)], "buffer \(bufferSize)")
+            #expect(raw.map(\.number) == Array(1...6))
+            #expect(raw.map(\.byteCount) == [4, 0, 3, 5, 300, 4])
+            #expect(raw.map(\.isTruncated) == [false, false, false, false, true, false])
+            let text = try readAll(try LineReader(path: file.path, bufferSize: bufferSize, maximumLineBytes: 100))
+            #expect(text.map(\.text) == raw.map { String(decoding: $0.bytes, as: UTF8.self) })
+            #expect(text.map(\.byteCount) == raw.map(\.byteCount))
+        }
+    }
+
+    @Test func utf8CheckAgreesWithTheStandardLibrary() {
+        // Boundaries of Unicode Table 3-7, overlong forms, surrogates, values above U+10FFFF, cut sequences,
+        // and each of them inside and after an ASCII run (the check skips ASCII a word at a time).
+        let sequences: [[UInt8]] = [
+            [], [0x41], [0x7F], [0x80], [0xBF], [0xC0, 0x80], [0xC1, 0xBF], [0xC2, 0x80], [0xDF, 0xBF], [0xC2],
+            [0xE0, 0x9F, 0x80], [0xE0, 0xA0, 0x80], [0xE1, 0x80, 0x80], [0xEC, 0xBF, 0xBF], [0xED, 0x9F, 0xBF],
+            [0xED, 0xA0, 0x80], [0xEE, 0x80, 0x80], [0xEF, 0xBF, 0xBF], [0xE2, 0x9C], [0xE2, 0x28, 0xA1],
+            [0xF0, 0x8F, 0x80, 0x80], [0xF0, 0x90, 0x80, 0x80], [0xF3, 0xBF, 0xBF, 0xBF], [0xF4, 0x8F, 0xBF, 0xBF],
+            [0xF4, 0x90, 0x80, 0x80], [0xF5, 0x80, 0x80, 0x80], [0xFF], [0xF0, 0x9F, 0x98], [0xF0, 0x9F, 0x98, 0x80],
+        ]
+        var random = SystemRandomNumberGenerator()
+        var cases: [[UInt8]] = []
+        for sequence in sequences {
+            for prefix in [0, 3, 8, 13] {
+                for suffix in [0, 1, 9] {
+                    cases.append(Array(repeating: 0x61, count: prefix) + sequence + Array(repeating: 0x62, count: suffix))
+                }
+            }
+        }
+        for _ in 0..<2_000 {
+            cases.append((0..<Int.random(in: 0...24, using: &random)).map { _ in
+                Bool.random(using: &random) ? UInt8.random(in: 0x20...0x7E, using: &random) : UInt8.random(in: 0x80...0xFF, using: &random)
+            })
+        }
+        for bytes in cases {
+            let expected = String(validating: bytes, as: UTF8.self) != nil
+            #expect(bytes.withUnsafeBufferPointer { LogText.isValidUTF8($0) } == expected, "\(bytes)")
+        }
+    }
+
     @Test func readsFromAPipe() throws {
         var fds: [Int32] = [0, 0]
         #expect(pipe(&fds) == 0)

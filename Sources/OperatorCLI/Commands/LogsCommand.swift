@@ -70,14 +70,19 @@ struct LogsParseCommand: ParsableCommand {
         let output = LogEventPrinter(json: json)
         let wantedKinds = Set(kinds)
         var headerPrinted = json
-        while let line = try reader.next() {
-            if line.isTruncated {
+        // The parser reads each line's bytes in the reader's buffer; text is built only for what it keeps.
+        while let line = try reader.withNextLine({ line in
+            ParsedLine(
+                number: line.number, byteCount: line.byteCount,
+                result: line.isTruncated ? nil : parser.parse(lineBytes: line.bytes))
+        }) {
+            guard let result = line.result else {
                 tally.countUnparseable(
                     line: line.number,
                     reason: "line is \(line.byteCount) bytes, longer than --max-line-bytes \(maxLineBytes); not parsed")
                 continue
             }
-            switch parser.parse(line: line.text[...]) {
+            switch result {
             case .event(let event):
                 tally.countEvent(event)
                 guard wantedKinds.isEmpty || wantedKinds.contains(event.kind) else { continue }
@@ -99,6 +104,13 @@ struct LogsParseCommand: ParsableCommand {
             tally: tally)
         output.print(summary)
     }
+}
+
+/// One line's outcome: `result` is `nil` for a line longer than the limit, which is not parsed.
+private struct ParsedLine {
+    var number: Int
+    var byteCount: Int
+    var result: LogLineResult?
 }
 
 /// `--level`: the lowest level shown.

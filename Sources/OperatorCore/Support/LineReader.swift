@@ -78,6 +78,8 @@ public final class LineReader {
         self.ownsFileDescriptor = closeWhenDone
         self.maximumLineBytes = max(1, maximumLineBytes)
         self.buffer = .allocate(byteCount: max(1, bufferSize), alignment: 16)
+        // Lines are handed out as `UInt8` buffers (``withNextLine(_:)``).
+        _ = self.buffer.bindMemory(to: UInt8.self)
         carry.reserveCapacity(min(self.maximumLineBytes, 64 * 1024))
     }
 
@@ -86,9 +88,33 @@ public final class LineReader {
         if ownsFileDescriptor { close(fileDescriptor) }
     }
 
+    /// One line of input as the bytes read, valid only inside the closure it is passed to: no `String` is
+    /// built, so a parser can look at the line before deciding it needs text at all. The bytes may not be
+    /// UTF-8 (``next()`` would show such bytes as U+FFFD).
+    public struct LineBytes {
+        /// 1-based position in the input.
+        public var number: Int
+        /// The line without its terminator (`\n`, or `\r\n`), cut to `maximumLineBytes`.
+        public var bytes: UnsafeBufferPointer<UInt8>
+        /// Length of the line in the input, counting bytes dropped by truncation (but not the terminator).
+        public var byteCount: Int
+        /// The line was longer than the reader's limit; `bytes` holds only its first `maximumLineBytes`.
+        public var isTruncated: Bool
+    }
+
     /// The next line, or `nil` at the end of input. Throws only when reading itself fails (an I/O error,
     /// a directory given as a file); the error names the input.
     public func next() throws(LineReaderError) -> Line? {
+        try withNextLine { line in
+            Line(
+                number: line.number, text: String(decoding: line.bytes, as: UTF8.self), byteCount: line.byteCount,
+                isTruncated: line.isTruncated)
+        }
+    }
+
+    /// Passes the next line's bytes to `body` and returns its result, or `nil` at the end of input. The
+    /// bytes live in the reader's buffer: they must not escape `body`. Throws like ``next()``.
+    public func withNextLine<Result>(_ body: (LineBytes) -> Result) throws(LineReaderError) -> Result? {
         while true {
             if start < end, let base = buffer.baseAddress {
                 let remaining = end - start
@@ -96,7 +122,7 @@ public final class LineReader {
                     let newline = base.distance(to: found)
                     let piece = UnsafeRawBufferPointer(rebasing: buffer[start..<newline])
                     start = newline + 1
-                    return makeLine(lastPiece: piece)
+                    return makeLine(lastPiece: piece, body)
                 }
                 appendToCarry(UnsafeRawBufferPointer(rebasing: buffer[start..<end]))
             }
@@ -105,7 +131,7 @@ public final class LineReader {
             if reachedEnd {
                 // A last line without a terminating newline still counts.
                 guard carryLength > 0 || !carry.isEmpty else { return nil }
-                return makeLine(lastPiece: UnsafeRawBufferPointer(start: nil, count: 0))
+                return makeLine(lastPiece: UnsafeRawBufferPointer(start: nil, count: 0), body)
             }
             try fill()
         }
@@ -135,30 +161,33 @@ public final class LineReader {
         carryLength += bytes.count
     }
 
-    private func makeLine(lastPiece: UnsafeRawBufferPointer) -> Line {
+    private func makeLine<Result>(lastPiece: UnsafeRawBufferPointer, _ body: (LineBytes) -> Result) -> Result {
         linesRead += 1
-        let line: Line
         if carryLength == 0 {
             // Fast path: the whole line sits in the read buffer.
             let length = lastPiece.count
             let kept = UnsafeRawBufferPointer(rebasing: lastPiece.prefix(maximumLineBytes))
-            line = Line(
-                number: linesRead, text: Self.decode(kept), byteCount: length, isTruncated: length > maximumLineBytes)
-        } else {
-            appendToCarry(lastPiece)
-            let text = carry.withUnsafeBytes { Self.decode($0) }
-            line = Line(
-                number: linesRead, text: text, byteCount: carryLength, isTruncated: carryLength > maximumLineBytes)
-            carry.removeAll(keepingCapacity: carry.capacity <= 64 * 1024)
-            carryLength = 0
+            return body(
+                LineBytes(
+                    number: linesRead, bytes: Self.withoutCarriageReturn(kept), byteCount: length,
+                    isTruncated: length > maximumLineBytes))
         }
-        return line
+        appendToCarry(lastPiece)
+        let result = carry.withUnsafeBytes { kept in
+            body(
+                LineBytes(
+                    number: linesRead, bytes: Self.withoutCarriageReturn(kept), byteCount: carryLength,
+                    isTruncated: carryLength > maximumLineBytes))
+        }
+        carry.removeAll(keepingCapacity: carry.capacity <= 64 * 1024)
+        carryLength = 0
+        return result
     }
 
-    private static func decode(_ bytes: UnsafeRawBufferPointer) -> String {
+    private static func withoutCarriageReturn(_ bytes: UnsafeRawBufferPointer) -> UnsafeBufferPointer<UInt8> {
         var bytes = bytes
         if bytes.last == 0x0D { bytes = UnsafeRawBufferPointer(rebasing: bytes.dropLast()) }  // CRLF files
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes.assumingMemoryBound(to: UInt8.self)
     }
 }
 

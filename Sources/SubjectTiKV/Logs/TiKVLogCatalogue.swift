@@ -1,3 +1,5 @@
+import Foundation
+
 /// Maps a TiKV/PD log message to its event kind, with the ids some messages carry in their text.
 ///
 /// Most messages are constant strings with their data in fields, so an exact lookup decides. The raft-rs
@@ -96,7 +98,7 @@ public enum TiKVLogCatalogue {
     static func match(bytes: UnsafeBufferPointer<UInt8>) -> Match? {
         let n = bytes.count
         if n < exactByLength.count {
-            for (candidate, kind) in exactByLength[n] where candidate.elementsEqual(bytes) { return Match(kind: kind) }
+            for (candidate, kind) in exactByLength[n] where equal(bytes, candidate) { return Match(kind: kind) }
         }
         guard patternPrefixes.contains(where: { hasPrefix(bytes, $0) }) || contains(bytes, restoredSnapshot) else {
             return nil
@@ -117,19 +119,34 @@ public enum TiKVLogCatalogue {
         ["became ", "[region ", "starting a new election"].map { Array($0.utf8) } + prefixMessages.map { Array($0.0.utf8) }
     private static let restoredSnapshot = Array("restored snapshot".utf8)
 
+    /// Whether `bytes` start with `prefix` (byte compare; this runs on every line).
     private static func hasPrefix(_ bytes: UnsafeBufferPointer<UInt8>, _ prefix: [UInt8]) -> Bool {
-        bytes.count >= prefix.count && bytes.prefix(prefix.count).elementsEqual(prefix)
+        guard bytes.count >= prefix.count, let base = bytes.baseAddress else { return prefix.isEmpty }
+        return prefix.withUnsafeBytes { p in
+            guard let start = p.baseAddress else { return true }
+            return memcmp(base, start, prefix.count) == 0
+        }
     }
 
+    private static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ other: [UInt8]) -> Bool {
+        bytes.count == other.count && hasPrefix(bytes, other)
+    }
+
+    /// Whether `needle` occurs in `bytes`: memchr to each candidate first byte, then a compare.
     private static func contains(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
-        guard let first = needle.first, bytes.count >= needle.count else { return false }
+        guard let first = needle.first, bytes.count >= needle.count, let base = bytes.baseAddress else { return false }
         var i = 0
         let last = bytes.count - needle.count
-        while i <= last {
-            if bytes[i] == first, bytes[i..<(i + needle.count)].elementsEqual(needle) { return true }
-            i += 1
+        return needle.withUnsafeBytes { pattern in
+            guard let pattern = pattern.baseAddress else { return false }
+            while i <= last {
+                guard let found = memchr(base + i, Int32(first), last - i + 1) else { return false }
+                i = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(found))
+                if memcmp(base + i, pattern, needle.count) == 0 { return true }
+                i += 1
+            }
+            return false
         }
-        return false
     }
 
     private static func matchPatterns(_ message: String) -> Match? {

@@ -19,6 +19,15 @@ public struct TiKVLogParser: ClusterLogParser {
         return line.withUTF8 { parse(bytes: $0) }
     }
 
+    /// The bytes as read: well-formed UTF-8 (nearly every line) is parsed in place, and a line that is not
+    /// decoded first, as ``parse(line:)`` would see it, so both give the same result.
+    public func parse(lineBytes: UnsafeBufferPointer<UInt8>) -> LogLineResult {
+        guard LogText.isValidUTF8(lineBytes) else {
+            return parse(line: Substring(String(decoding: lineBytes, as: UTF8.self)))
+        }
+        return parse(bytes: lineBytes)
+    }
+
     func parse(bytes: UnsafeBufferPointer<UInt8>) -> LogLineResult {
         var end = bytes.count
         while end > 0, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 || bytes[end - 1] == 0x0D { end -= 1 }
@@ -54,17 +63,20 @@ public struct TiKVLogParser: ClusterLogParser {
                 reason: "unknown level \(LogText.quoted(line[header.level])); expected TRACE, DEBUG, INFO, WARN, "
                     + "ERROR or FATAL")
         }
-        // Most messages need no decoding; a `String` is only built for events.
+        // Most messages need no decoding, and a `String` is only built for events.
         var decodedMessage: String?
         let match: TiKVLogCatalogue.Match?
+        let messageBytes = UnsafeBufferPointer(rebasing: line[header.message.range])
         if header.message.escaped {
-            guard let decoded = scanner.string(header.message) else {
-                return .unparseable(reason: "the quoted message has an invalid escape sequence")
+            switch Self.matchEscaped(messageBytes) {
+            case .invalidEscape: return .unparseable(reason: "the quoted message has an invalid escape sequence")
+            case .noMatch: match = nil
+            case .match(let found, let text):
+                match = found
+                decodedMessage = text
             }
-            decodedMessage = decoded
-            match = TiKVLogCatalogue.match(message: decoded)
         } else {
-            match = TiKVLogCatalogue.match(bytes: UnsafeBufferPointer(rebasing: line[header.message.range]))
+            match = TiKVLogCatalogue.match(bytes: messageBytes)
         }
         if match == nil {
             // Not in the catalogue unless it is a WARN slow log (`[takes=<ms>]`, §3.1/§3.4); either way the
@@ -80,6 +92,7 @@ public struct TiKVLogParser: ClusterLogParser {
             guard hasTakes, level == "warn" else { return .ignored }
         }
         var fields: [String: String] = [:]
+        fields.reserveCapacity(12)
         var badEscape = false
         do {
             try scanner.forEachField(from: header.fieldsStart) { field in
@@ -87,31 +100,58 @@ public struct TiKVLogParser: ClusterLogParser {
                     badEscape = true
                     return
                 }
-                // Record fields come before the logger's context, so the first of a repeated key wins.
-                if fields[key] == nil { fields[key] = value }
+                // Record fields come before the logger's context, so the first of a repeated key wins
+                // (one hash on the common path: put the first back only when a key repeats).
+                if let first = fields.updateValue(value, forKey: key) { fields[key] = first }
             }
         } catch {
             return .unparseable(reason: error.reason)
         }
         if badEscape { return .unparseable(reason: "a quoted field has an invalid escape sequence") }
-        let message =
-            decodedMessage ?? String(decoding: UnsafeBufferPointer(rebasing: line[header.message.range]), as: UTF8.self)
+        let message = decodedMessage ?? String(decoding: messageBytes, as: UTF8.self)
         let sourceText = String(decoding: UnsafeBufferPointer(rebasing: line[header.source]), as: UTF8.self)
         return .event(
             Self.makeEvent(
-                time: time, level: level, message: message, source: sourceText, fields: fields,
+                time: time, level: level, message: message, source: sourceText, fields: &fields,
                 match: match ?? .init(kind: .slowOperation)))
     }
 
+    /// What an escaped message decodes to, as far as the catalogue cares.
+    private enum EscapedMessage {
+        case invalidEscape
+        case noMatch
+        case match(TiKVLogCatalogue.Match, String)
+    }
+
+    /// Decodes into scratch memory and matches the decoded bytes; text is kept only for an event.
+    private static func matchEscaped(_ bytes: UnsafeBufferPointer<UInt8>) -> EscapedMessage {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, bytes.count)) { scratch in
+            guard let count = JSONStringUnescaper.unescape(bytes, into: scratch) else { return .invalidEscape }
+            let decoded = UnsafeBufferPointer(rebasing: scratch[..<count])
+            guard let match = TiKVLogCatalogue.match(bytes: decoded) else { return .noMatch }
+            return .match(match, String(decoding: decoded, as: UTF8.self))
+        }
+    }
+
+    /// The level in lower case, from the bytes (no text built for the line).
     private static func level(_ text: Slice<UnsafeBufferPointer<UInt8>>) -> String? {
-        switch String(decoding: UnsafeBufferPointer(rebasing: text), as: UTF8.self) {
-        case "INFO": "info"
-        case "WARN": "warn"
-        case "ERROR": "error"
-        case "DEBUG": "debug"
-        case "TRACE": "trace"
-        case "FATAL": "fatal"
-        default: nil
+        let b = UnsafeBufferPointer(rebasing: text)
+        switch b.count {
+        case 4:
+            switch (b[0], b[1], b[2], b[3]) {
+            case (0x49, 0x4E, 0x46, 0x4F): return "info"  // INFO
+            case (0x57, 0x41, 0x52, 0x4E): return "warn"  // WARN
+            default: return nil
+            }
+        case 5:
+            switch (b[0], b[1], b[2], b[3], b[4]) {
+            case (0x45, 0x52, 0x52, 0x4F, 0x52): return "error"  // ERROR
+            case (0x44, 0x45, 0x42, 0x55, 0x47): return "debug"  // DEBUG
+            case (0x54, 0x52, 0x41, 0x43, 0x45): return "trace"  // TRACE
+            case (0x46, 0x41, 0x54, 0x41, 0x4C): return "fatal"  // FATAL
+            default: return nil
+            }
+        default: return nil
         }
     }
 
@@ -149,7 +189,7 @@ public struct TiKVLogParser: ClusterLogParser {
         guard let match else { return .ignored }
         return .event(
             Self.makeEvent(
-                time: time, level: level, message: message, source: object["caller"] as? String, fields: fields,
+                time: time, level: level, message: message, source: object["caller"] as? String, fields: &fields,
                 match: match))
     }
 
@@ -160,25 +200,31 @@ public struct TiKVLogParser: ClusterLogParser {
 
     // MARK: - Events
 
+    /// Fields a duration is read from, first found wins.
+    private static let durationKeys = ["takes", "duration", "time_takes", "total_lifetime", "spend"]
+
     static func makeEvent(
-        time: Date, level: String, message: String, source: String?, fields original: [String: String],
+        time: Date, level: String, message: String, source: String?, fields: inout [String: String],
         match: TiKVLogCatalogue.Match
     ) -> LogEvent {
-        var fields = original
-        let regionID = original["region_id"] ?? original["region-id"] ?? match.regionID
-        let storeID = original["store_id"] ?? original["store-id"]
-        let peerID = original["peer_id"] ?? original["raft_id"] ?? match.peerID
-        let term = original["term"] ?? match.term
-        if let regionID { fields["region_id"] = regionID }
-        if let storeID { fields["store_id"] = storeID }
-        if let peerID { fields["peer_id"] = peerID }
-        if let term { fields["term"] = term }
-        for key in ["takes", "duration", "time_takes", "total_lifetime", "spend"] {
-            if let text = original[key], let ms = LogLineText.milliseconds(text) {
-                fields["duration_ms"] = LogText.format(milliseconds: ms)
+        // `inout`: the line's dictionary gets the normalised fields in place, never copied.
+        // Read everything from the line's own fields before adding the normalised ones (whose names are
+        // not among the keys read), and set a normalised field only when it is not already that field.
+        let storeID = fields["store_id"] ?? fields["store-id"]
+        var duration: String?
+        for key in durationKeys {
+            if let text = fields[key], let ms = LogLineText.milliseconds(text) {
+                duration = LogText.format(milliseconds: ms)
                 break
             }
         }
+        if fields["region_id"] == nil, let regionID = fields["region-id"] ?? match.regionID {
+            fields["region_id"] = regionID
+        }
+        if let storeID, fields["store_id"] == nil { fields["store_id"] = storeID }
+        if fields["peer_id"] == nil, let peerID = fields["raft_id"] ?? match.peerID { fields["peer_id"] = peerID }
+        if fields["term"] == nil, let term = match.term { fields["term"] = term }
+        if let duration { fields["duration_ms"] = duration }
         // Only a plain numeric store id names an entity: the text is untrusted.
         let entity = storeID.flatMap { TiKVLogCatalogue.isDigits(Substring($0)) ? Entity(kind: "store", id: $0) : nil }
         return LogEvent(

@@ -12,59 +12,76 @@ enum TiKVLogTime {
 
     /// Accepts 0–9 fraction digits (the format writes 3) and a `±HH:MM` or `Z` offset.
     static func parse(_ b: Slice<UnsafeBufferPointer<UInt8>>) -> Date? {
-        var i = b.startIndex
-        let end = b.endIndex
-        func number(_ count: Int) -> Int? {
-            guard end - i >= count else { return nil }
-            var value = 0
-            for k in i..<(i + count) {
-                let c = b[k]
-                guard c >= 0x30, c <= 0x39 else { return nil }
-                value = value * 10 + Int(c - 0x30)
-            }
-            i += count
-            return value
-        }
-        func skip(_ c: UInt8) -> Bool {
-            guard i < end, b[i] == c else { return false }
-            i += 1
-            return true
-        }
-        guard let year = number(4), skip(0x2F), let month = number(2), skip(0x2F), let day = number(2),
-            skip(0x20), let hour = number(2), skip(0x3A), let minute = number(2), skip(0x3A),
-            let second = number(2)
+        // Every line has a timestamp: a cursor of plain values (no closures) keeps this tight.
+        var c = Cursor(bytes: UnsafeBufferPointer(rebasing: b))
+        guard let year = c.number(4), c.skip(0x2F), let month = c.number(2), c.skip(0x2F), let day = c.number(2),
+            c.skip(0x20), let hour = c.number(2), c.skip(0x3A), let minute = c.number(2), c.skip(0x3A),
+            let second = c.number(2)
         else { return nil }
         guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else {
             return nil
         }
         var fraction = 0.0
-        if skip(0x2E) {
+        if c.skip(0x2E) {
             var scale = 0.1
             var digits = 0
-            while i < end, b[i] >= 0x30, b[i] <= 0x39 {
-                fraction += Double(b[i] - 0x30) * scale
+            while let digit = c.digit() {
+                fraction += Double(digit) * scale
                 scale /= 10
                 digits += 1
-                i += 1
             }
             guard (1...9).contains(digits) else { return nil }
         }
-        guard skip(0x20), i < end else { return nil }
+        guard c.skip(0x20), let sign = c.peek() else { return nil }
         var offset = 0
-        if b[i] == 0x5A {  // Z
-            i += 1
-        } else if b[i] == 0x2B || b[i] == 0x2D {  // + -
-            let sign = b[i] == 0x2D ? -1 : 1
-            i += 1
-            guard let oh = number(2), skip(0x3A), let om = number(2), oh < 24, om < 60 else { return nil }
-            offset = sign * (oh * 3600 + om * 60)
+        if sign == 0x5A {  // Z
+            c.i += 1
+        } else if sign == 0x2B || sign == 0x2D {  // + -
+            c.i += 1
+            guard let oh = c.number(2), c.skip(0x3A), let om = c.number(2), oh < 24, om < 60 else { return nil }
+            offset = (sign == 0x2D ? -1 : 1) * (oh * 3600 + om * 60)
         } else {
             return nil
         }
-        guard i == end else { return nil }
+        guard c.i == c.bytes.count else { return nil }
         let days = daysSinceEpoch(year: year, month: month, day: day)
         let seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset
         return Date(timeIntervalSince1970: Double(seconds) + fraction)
+    }
+
+    private struct Cursor {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var i = 0
+
+        init(bytes: UnsafeBufferPointer<UInt8>) {
+            self.bytes = bytes
+        }
+
+        func peek() -> UInt8? { i < bytes.count ? bytes[i] : nil }
+
+        /// The next byte's value if it is a decimal digit (and moves past it).
+        mutating func digit() -> Int? {
+            guard i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 else { return nil }
+            defer { i += 1 }
+            return Int(bytes[i] &- 0x30)
+        }
+
+        /// Exactly `count` decimal digits (at most 4: no overflow).
+        mutating func number(_ count: Int) -> Int? {
+            guard bytes.count - i >= count else { return nil }
+            var value = 0
+            for _ in 0..<count {
+                guard let d = digit() else { return nil }
+                value = value * 10 + d
+            }
+            return value
+        }
+
+        mutating func skip(_ byte: UInt8) -> Bool {
+            guard i < bytes.count, bytes[i] == byte else { return false }
+            i += 1
+            return true
+        }
     }
 
     /// Writes `YYYY/MM/DD HH:MM:SS.mmm ±HH:MM` for a Unix time in milliseconds, shown in the given offset.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Splits one line of TiKV's unified log format into its parts without copying
 /// (tikv-interfaces.md §3.1):
 ///
@@ -155,27 +157,41 @@ struct UnifiedLogScanner {
     private func token(at i: inout Int, rawStop: UInt8, part: Part) throws(SyntaxError) -> Token {
         guard i < bytes.count else { throw truncated(part) }
         if bytes[i] == UInt8(ascii: "\"") {
-            i += 1
-            let start = i
-            var escaped = false
-            while i < bytes.count {
-                let c = bytes[i]
-                if c == UInt8(ascii: "\\") {
-                    escaped = true
-                    i += 2
-                    continue
+            let start = i + 1
+            // Quoted values can be long (configurations, gRPC errors): memchr from quote to quote. A quote
+            // closes the token unless an odd run of backslashes ends right before it (`\\` is an escaped
+            // backslash), which is what walking the escapes one by one decides.
+            var closing: Int?
+            var from = start
+            while let quote = find(UInt8(ascii: "\""), from: from) {
+                var run = 0
+                while quote - run - 1 >= start, bytes[quote - run - 1] == UInt8(ascii: "\\") { run += 1 }
+                if run % 2 == 0 {
+                    closing = quote
+                    break
                 }
-                if c == UInt8(ascii: "\"") { break }
-                i += 1
+                from = quote + 1
             }
-            guard i < bytes.count else { throw truncated(part, quoted: true) }
-            let range = start..<i
-            i += 1
-            return Token(range: range, quoted: true, escaped: escaped)
+            guard let closing else {
+                i = bytes.count
+                throw truncated(part, quoted: true)
+            }
+            i = closing + 1
+            let escaped = find(UInt8(ascii: "\\"), from: start, before: closing) != nil
+            return Token(range: start..<closing, quoted: true, escaped: escaped)
         }
         let start = i
         while i < bytes.count, bytes[i] != rawStop, bytes[i] != UInt8(ascii: "]") { i += 1 }
         return Token(range: start..<i, quoted: false, escaped: false)
+    }
+
+    /// The first `byte` at or after `start` (and before `end`), by memchr.
+    private func find(_ byte: UInt8, from start: Int, before end: Int? = nil) -> Int? {
+        let end = end ?? bytes.count
+        guard start < end, let base = bytes.baseAddress,
+            let found = memchr(base + start, Int32(byte), end - start)
+        else { return nil }
+        return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(found))
     }
 
     private func truncated(_ part: Part, quoted: Bool = false) -> SyntaxError {

@@ -85,7 +85,7 @@ struct BenchLogsCommand: AsyncParsableCommand {
                 ["grep -c -F -f patterns", BenchFormat.number(grepSeconds, digits: 2), BenchFormat.number(mb / grepSeconds),
                  BenchFormat.number(Double(parsed.lines) / grepSeconds, digits: 0), "\(matches) lines", "1.00x"],
             ],
-            notes: ["same file, same run; the parser decodes time, level, fields and event kind of every line, grep only matches; MB = MiB",
+            notes: ["same file, same run; the parser checks the time, level and fields of every line and finds its event kind (or why it is unparseable), and builds each catalogue line's event (time, fields, ids, duration); grep only matches; MB = MiB",
                     "memory while parsing (streaming): resident \(BenchFormat.number(Double(before) / 1_048_576)) MiB before, peak \(BenchFormat.number(Double(peak) / 1_048_576)) MiB (+\(BenchFormat.number(Double(max(0, peak - before)) / 1_048_576)) MiB) for a \(BenchFormat.number(mb, digits: 0)) MiB file", generated.map { "generated in \(BenchFormat.number($0, digits: 1)) s" } ?? "existing file"])
         Output.line(table.render(markdown: markdown))
     }

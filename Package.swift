@@ -156,6 +156,8 @@ let package = Package(
         .target(
             name: "OperatorTestSupport",
             dependencies: [
+                // Subject-generic checks (SubjectRobustness) run any subject's invariants and knowledge.
+                "OperatorCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

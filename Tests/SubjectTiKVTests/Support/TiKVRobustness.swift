@@ -1,5 +1,6 @@
 import Foundation
 import OperatorCore
+import OperatorTestSupport
 import PrometheusClient
 import Testing
 
@@ -16,40 +17,12 @@ enum TiKVRobustness {
             fatalError("the default TiKV configuration must be valid: \(error)")
         }
     }()
-    static let knowledge = TiKVKnowledge()
 
-    /// Runs everything; records an issue when an invariant gives neither a verdict nor a reason.
+    /// Runs everything (`SubjectRobustness`); records an issue when a promise is broken.
     @discardableResult
     static func exercise(_ s: TiKVSnapshot, _ label: @autoclosure () -> String) async -> Evaluation<TiKVSnapshot> {
-        let evaluation = subject.evaluate(s)
-        let ids = Set(subject.invariants.map(\.id))
-        let judged = evaluation.evaluated.union(evaluation.skipped.keys)
-        #expect(judged == ids, "every invariant gives a verdict or a reason (\(label()))")
-        #expect(evaluation.evaluated.isDisjoint(with: evaluation.skipped.keys), "\(label())")
-        for reason in evaluation.skipped.values { #expect(!reason.isEmpty, "\(label())") }
-        _ = s.statusLines()
-        _ = try? JSONEncoder.operatorEncoder.encode(s)
-        for v in evaluation.violations { _ = try? JSONEncoder.operatorEncoder.encode(v) }
-
-        _ = knowledge.causalLinks(among: evaluation.violations, in: s)
-        let tickets = evaluation.violations.enumerated().map { i, v in
-            ContextTicket(
-                id: Int64(i + 1), invariant: v.invariant, entity: v.entity, severity: v.severity, message: v.message,
-                firstSeen: s.observedAt.addingTimeInterval(-60), lastSeen: s.observedAt, occurrences: 3, excerpt: v.excerpt)
-        }
-        var roots = Array(evaluation.violations.prefix(1).map { ($0.entity, $0.invariant) })
-        roots.append((.cluster, "replication-degraded"))
-        for (entity, invariant) in roots {
-            let request = EvidenceRequest(
-                rootEntity: entity, tickets: tickets, window: DateInterval(start: s.observedAt.addingTimeInterval(-600), duration: 600))
-            let evidence = await knowledge.gatherEvidence(for: request, snapshot: s)
-            let context = DiagnosisContext(
-                subject: "tikv", incident: ContextIncident(id: 1, rootEntity: entity, rootInvariant: invariant, title: "t"),
-                tickets: tickets, otherOpenTickets: [], taxonomy: knowledge.taxonomy, evidence: evidence, builtAt: s.observedAt)
-            let diagnosis = OfflineDiagnoser.reason(over: context, rules: knowledge.rules)
-            _ = try? JSONEncoder.operatorEncoder.encode(diagnosis)
-            _ = try? JSONEncoder.operatorEncoder.encode(context)
-        }
-        return evaluation
+        let outcome = await SubjectRobustness.exercise(subject, s, clusterRoot: "replication-degraded")
+        #expect(outcome.problems.isEmpty, "\(outcome.problems) (\(label()))")
+        return outcome.evaluation
     }
 }

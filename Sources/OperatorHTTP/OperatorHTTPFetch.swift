@@ -19,8 +19,9 @@ extension OperatorHTTPClient {
     ) async throws(HTTPFetchError) -> HTTPFetchResponse {
         // URL userinfo never travels in URLs here: the credentials for this origin, if any, become the
         // Authorization header at the last moment, so no caller can forget them or log them.
-        var request = request
-        HTTPCredentials.apply(to: &request)
+        var authorized = request
+        HTTPCredentials.apply(to: &authorized)
+        let request = authorized
         let method = request.method.rawValue
         func failure(_ kind: HTTPFetchError.Kind) -> HTTPFetchError {
             HTTPFetchError(method: method, url: request.url, budget: budget, kind: kind)

@@ -266,7 +266,7 @@ public struct ComposeDeployment: Deployment {
         try await waitUntilHealthy(services: [service], plan: state.plan, probeURLs: false, cli: cli, progress: { _ in })
     }
 
-    private func runningContainer(
+    func runningContainer(
         of member: Entity, plan: ComposeClusterPlan, cli: DockerCommands
     ) async throws -> (Entity, ComposeContainer) {
         let (entity, service) = try await service(of: member, plan: plan, cli: cli)
@@ -293,7 +293,7 @@ public struct ComposeDeployment: Deployment {
 
     // MARK: - support
 
-    private func commands(for plan: ComposeClusterPlan) async throws(ComposeError) -> DockerCommands {
+    func commands(for plan: ComposeClusterPlan) async throws(ComposeError) -> DockerCommands {
         var merged = environment
         merged.merge(plan.environment) { _, planned in planned }
         return try await tools.commands(environment: merged)

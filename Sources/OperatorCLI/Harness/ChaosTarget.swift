@@ -32,7 +32,8 @@ struct UnsupportedFault: Error, CustomStringConvertible {
     var description: String { "fault kind \"\(kind)\" is not supported here; supported: \(known.joined(separator: ", "))" }
 }
 
-/// A deployment as a chaos target: the only faults it can cause are a hard kill and a restart.
+/// A deployment as a chaos target: every fault the deployment offers (`kill`, `stop`, …), plus the
+/// scenario spelling of a kill (`member-down`, `store-down`), which is SIGKILL/`docker kill`.
 struct DeploymentChaosTarget: ChaosTarget {
     var subject: String
     var deployment: any Deployment
@@ -42,18 +43,30 @@ struct DeploymentChaosTarget: ChaosTarget {
     var killKind: String
     var members: [Entity]
 
-    var faultKinds: [String] { [killKind] }
+    var faultKinds: [String] {
+        var kinds = [killKind]
+        for offer in deployment.faultOffers where !kinds.contains(offer.kind) { kinds.append(offer.kind) }
+        return kinds
+    }
 
     func defaultTarget(for kind: String) -> Entity { members.isEmpty ? .cluster : members[members.count / 2] }
 
     func inject(_ fault: FaultSpec) async throws {
-        guard fault.kind == killKind else { throw UnsupportedFault(kind: fault.kind, known: faultKinds) }
-        try await deployment.kill(fault.entity)
+        if fault.kind == killKind { return try await deployment.kill(fault.entity) }
+        do {
+            try await deployment.inject(DeploymentFault(kind: fault.kind, entity: fault.entity))
+        } catch is UnsupportedFaultError {
+            throw UnsupportedFault(kind: fault.kind, known: faultKinds)
+        }
     }
 
     func lift(_ fault: FaultSpec) async throws {
-        guard fault.kind == killKind else { throw UnsupportedFault(kind: fault.kind, known: faultKinds) }
-        try await deployment.restart(fault.entity)
+        if fault.kind == killKind { return try await deployment.restart(fault.entity) }
+        do {
+            try await deployment.lift(DeploymentFault(kind: fault.kind, entity: fault.entity))
+        } catch is UnsupportedFaultError {
+            throw UnsupportedFault(kind: fault.kind, known: faultKinds)
+        }
     }
 
     func stop() async {

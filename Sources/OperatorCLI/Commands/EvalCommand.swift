@@ -40,6 +40,7 @@ struct EvalCommand: AsyncParsableCommand {
         try CLILogging.bootstrap(level: logLevel, fallback: .error)
         let logger = Logger(label: "operator.eval")
         var scenarios = try EvalScenario.files(in: directory).map(EvalScenario.load)
+        for note in scenarios.flatMap(\.notes) { Output.note(note) }
         if let filter { scenarios = scenarios.filter { $0.name.contains(filter) } }
         guard !scenarios.isEmpty else { throw CLIFailure("no scenario matches", exitCode: 2) }
         let runner = EvalRunner(

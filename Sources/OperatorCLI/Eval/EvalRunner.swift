@@ -109,12 +109,12 @@ struct EvalRunner {
         let work = try WorkDirectory(prefix: "operator-eval")
         defer { work.remove() }
         let target: any ChaosTarget
-        switch scenario.subject {
-        case "etcd":
+        if scenario.backend != SimulatorDeploymentRecipe.backend {
             target = try await ChaosTargets.deploy(
-                subject: "etcd", backend: "process", members: scenario.cluster.members ?? 3, stateDirectory: work.file("deploy"),
-                logger: logger, progress: { _ in })
-        default:
+                subject: scenario.subject, backend: scenario.backend, members: scenario.cluster.members ?? scenario.cluster.stores ?? 3,
+                stateDirectory: work.file("deploy"), logger: logger, progress: { _ in })
+        } else {
+            // The simulator runs in this process for eval: no second program to start per scenario.
             var configuration = TiKVSimulatorConfiguration(
                 pdMembers: scenario.cluster.pd ?? 3, stores: scenario.cluster.stores ?? 3, regions: scenario.cluster.regions ?? 30,
                 timeScale: 20, qps: scenario.load.qps ?? 0)

@@ -7,13 +7,17 @@ import Yams
 ///
 /// ```yaml
 /// name: store-down-under-load
-/// subject: tikv-sim            # the simulator; or etcd (real local processes)
+/// subject: tikv                # a registered subject (`operator subjects`)
+/// backend: simulator           # one of its deployment backends; default: the subject's own
 /// cluster: { stores: 5 }       # pd members optional; etcd: { members: 3 }
 /// load: { qps: 2000 }          # optional background load (simulator)
 /// faults:
 ///   - { kind: store-down, target: "store:4", at: 5s }
 /// expect: { category: node-down, entity: "store:4" }
 /// ```
+/// `subject: tikv-sim` is the old spelling of `subject: tikv` + `backend: simulator`; it still works, with
+/// a deprecation note, for one release.
+///
 /// or a stored diagnosis context (`operator diagnose --replay --export-context`) replayed without a cluster:
 ///
 /// ```yaml
@@ -47,16 +51,21 @@ struct EvalScenario: Sendable {
     var file: String
     var name: String
     var subject: String
+    /// The deployment backend the cluster runs on (`simulator`, `process`, `compose`); `nil` for a replay.
+    var backend: String?
     var cluster: Cluster
     var load: Load
     var faults: [Fault]
     var expect: Expectation
     /// Absolute path of a stored context to replay instead of running a cluster.
     var replay: String?
+    /// Said once when the scenario is loaded (deprecated spellings).
+    var notes: [String] = []
 
     private struct File: Decodable {
         var name: String?
         var subject: String?
+        var backend: String?
         var cluster: Cluster?
         var load: Load?
         var faults: [Fault]?
@@ -64,7 +73,8 @@ struct EvalScenario: Sendable {
         var replay: String?
     }
 
-    static let subjects = ["tikv-sim", "etcd"]
+    /// The old subject names eval understood, as subject and backend.
+    static let deprecatedSubjects = ["tikv-sim": (subject: "tikv", backend: "simulator")]
 
     static func load(_ path: String) throws -> EvalScenario {
         func fail(_ reason: String) -> CLIFailure { CLIFailure("scenario \(path): \(reason)", exitCode: 2) }
@@ -79,20 +89,38 @@ struct EvalScenario: Sendable {
         if let replay = file.replay {
             let base = (path as NSString).deletingLastPathComponent
             let resolved = replay.hasPrefix("/") ? replay : (base as NSString).appendingPathComponent(replay)
-            return EvalScenario(file: path, name: name, subject: file.subject ?? "replay", cluster: Cluster(), load: Load(),
+            return EvalScenario(file: path, name: name, subject: file.subject ?? "replay", backend: nil, cluster: Cluster(), load: Load(),
                                 faults: [], expect: expect, replay: resolved)
         }
-        let subject = file.subject ?? "tikv-sim"
-        guard subjects.contains(subject) else {
-            throw fail("subject \"\(subject)\" is not one eval can run; use \(subjects.joined(separator: " or ")), or `replay:`")
+        var notes: [String] = []
+        // No subject at all meant the simulator before subjects were named; it still does.
+        var subject = file.subject ?? "tikv"
+        var backend = file.backend ?? (file.subject == nil ? "simulator" : nil)
+        if let old = deprecatedSubjects[subject] {
+            if let given = file.backend, given != old.backend {
+                throw fail("subject \"\(subject)\" means subject \(old.subject) on backend \(old.backend), not backend \(given); write `subject: \(old.subject)` and `backend: \(given)`")
+            }
+            notes.append("scenario \(path): `subject: \(subject)` is deprecated; write `subject: \(old.subject)` and `backend: \(old.backend)`")
+            subject = old.subject
+            backend = old.backend
+        }
+        let registration: SubjectRegistration
+        do {
+            registration = try LinkedSubjects.registry.registration(named: subject)
+        } catch {
+            throw fail("\(error.description); or use `replay:`")
+        }
+        let offered = registration.deployments.keys.sorted()
+        guard let chosen = backend ?? registration.defaultBackend ?? offered.first, offered.contains(chosen) else {
+            throw fail("subject \(subject) has no \"\(backend ?? "default")\" deployment backend; it offers: \(offered.isEmpty ? "none" : offered.joined(separator: ", "))")
         }
         guard let faults = file.faults, !faults.isEmpty else { throw fail("needs at least one fault") }
         for f in faults {
             do { _ = try Entity(parsing: f.target) } catch { throw fail("fault target: \(error)") }
             if let at = f.at { do { _ = try DurationText.duration(at) } catch { throw fail("fault at: \(error)") } }
         }
-        return EvalScenario(file: path, name: name, subject: subject, cluster: file.cluster ?? Cluster(), load: file.load ?? Load(),
-                            faults: faults, expect: expect, replay: nil)
+        return EvalScenario(file: path, name: name, subject: subject, backend: chosen, cluster: file.cluster ?? Cluster(),
+                            load: file.load ?? Load(), faults: faults, expect: expect, replay: nil, notes: notes)
     }
 
     /// Scenario files in `directory` (`*.yaml`, `*.yml`), sorted by name.

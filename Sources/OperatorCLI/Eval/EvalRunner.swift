@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OperatorCore
+import OperatorHarness
 import Synchronization
 import TiKVSimulator
 
@@ -153,7 +154,7 @@ struct EvalRunner {
             subject: subject, target: target, diagnoser: engine,
             options: .init(interval: interval, healthyTimeout: timeout, detectTimeout: timeout, diagnoseTimeout: timeout,
                            databasePath: database, settle: interval * 3, strictEntity: true),
-            logger: logger)
+            logger: logger, pendingWork: InFlightHTTPRequests())
         let result = try await run.run(primary: primary, schedule: schedule) { _ in }
         guard let d = result.incident?.diagnosis ?? result.ticket?.diagnosis else {
             throw CLIFailure("the incident was never diagnosed")

@@ -2,7 +2,7 @@ import OperatorCore
 
 /// A cluster the demo, the eval harness and the benchmarks can break and repair on purpose: the embedded
 /// simulator, local processes, a compose stack.
-protocol ChaosTarget: Sendable {
+public protocol ChaosTarget: Sendable {
     /// Registry name of the subject that watches it.
     var subject: String { get }
     /// What to give `--endpoints`.
@@ -19,39 +19,62 @@ protocol ChaosTarget: Sendable {
     func stop() async
 }
 
-struct FaultSpec: Sendable, Codable, Equatable, CustomStringConvertible {
-    var kind: String
-    var entity: Entity
+public struct FaultSpec: Sendable, Codable, Equatable, CustomStringConvertible {
+    public var kind: String
+    public var entity: Entity
 
-    var description: String { "\(kind) on \(entity)" }
+    public init(kind: String, entity: Entity) {
+        self.kind = kind
+        self.entity = entity
+    }
+
+    public var description: String { "\(kind) on \(entity)" }
 }
 
-struct UnsupportedFault: Error, CustomStringConvertible {
-    var kind: String
-    var known: [String]
-    var description: String { "fault kind \"\(kind)\" is not supported here; supported: \(known.joined(separator: ", "))" }
+public struct UnsupportedFault: Error, CustomStringConvertible {
+    public var kind: String
+    public var known: [String]
+
+    public init(kind: String, known: [String]) {
+        self.kind = kind
+        self.known = known
+    }
+
+    public var description: String { "fault kind \"\(kind)\" is not supported here; supported: \(known.joined(separator: ", "))" }
 }
 
 /// A deployment as a chaos target: every fault the deployment offers (`kill`, `stop`, …), plus the
 /// scenario spelling of a kill (`member-down`, `store-down`), which is SIGKILL/`docker kill`.
-struct DeploymentChaosTarget: ChaosTarget {
-    var subject: String
-    var deployment: any Deployment
-    var endpoints: [String]
-    var prometheusURL: String? = nil
+public struct DeploymentChaosTarget: ChaosTarget {
+    public var subject: String
+    public var deployment: any Deployment
+    public var endpoints: [String]
+    public var prometheusURL: String? = nil
     /// Fault kind → what to name it (`member-down`, `store-down`); all are SIGKILL/`docker kill`.
-    var killKind: String
-    var members: [Entity]
+    public var killKind: String
+    public var members: [Entity]
 
-    var faultKinds: [String] {
+    public init(
+        subject: String, deployment: any Deployment, endpoints: [String], prometheusURL: String? = nil, killKind: String,
+        members: [Entity]
+    ) {
+        self.subject = subject
+        self.deployment = deployment
+        self.endpoints = endpoints
+        self.prometheusURL = prometheusURL
+        self.killKind = killKind
+        self.members = members
+    }
+
+    public var faultKinds: [String] {
         var kinds = [killKind]
         for offer in deployment.faultOffers where !kinds.contains(offer.kind) { kinds.append(offer.kind) }
         return kinds
     }
 
-    func defaultTarget(for kind: String) -> Entity { members.isEmpty ? .cluster : members[members.count / 2] }
+    public func defaultTarget(for kind: String) -> Entity { members.isEmpty ? .cluster : members[members.count / 2] }
 
-    func inject(_ fault: FaultSpec) async throws {
+    public func inject(_ fault: FaultSpec) async throws {
         if fault.kind == killKind { return try await deployment.kill(fault.entity) }
         do {
             try await deployment.inject(DeploymentFault(kind: fault.kind, entity: fault.entity))
@@ -60,7 +83,7 @@ struct DeploymentChaosTarget: ChaosTarget {
         }
     }
 
-    func lift(_ fault: FaultSpec) async throws {
+    public func lift(_ fault: FaultSpec) async throws {
         if fault.kind == killKind { return try await deployment.restart(fault.entity) }
         do {
             try await deployment.lift(DeploymentFault(kind: fault.kind, entity: fault.entity))
@@ -69,7 +92,7 @@ struct DeploymentChaosTarget: ChaosTarget {
         }
     }
 
-    func stop() async {
+    public func stop() async {
         try? await deployment.down(removeState: true)
     }
 }

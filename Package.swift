@@ -198,7 +198,7 @@ let package = Package(
         .testTarget(
             name: "SubjectTiKVTests",
             dependencies: [
-                "SubjectTiKV", "OperatorCore", "OperatorHTTP", "PrometheusClient", "OperatorTestSupport",
+                "SubjectTiKV", "OperatorCore", "OperatorHTTP", "PrometheusClient", "OperatorTestSupport", "OperatorHarness",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             exclude: ["Fixtures"]
@@ -215,7 +215,7 @@ let package = Package(
         .testTarget(
             name: "SubjectEtcdTests",
             dependencies: [
-                "SubjectEtcd", "OperatorCore", "DeployLocal", "PrometheusClient", "OperatorTestSupport",
+                "SubjectEtcd", "OperatorCore", "DeployLocal", "PrometheusClient", "OperatorTestSupport", "OperatorHarness",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),

@@ -138,6 +138,9 @@ let package = Package(
             name: "OperatorHarness",
             dependencies: [
                 "OperatorCore",
+                // Scenario files: the same bounded YAML loading as operator.yaml.
+                "OperatorConfiguration",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

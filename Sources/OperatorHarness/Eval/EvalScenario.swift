@@ -25,42 +25,42 @@ import Yams
 /// replay: contexts/store-down.json
 /// expect: { category: node-down, entity: "store:2" }
 /// ```
-struct EvalScenario: Sendable {
-    struct Fault: Sendable, Decodable {
-        var kind: String
-        var target: String
-        var at: String?
+public struct EvalScenario: Sendable {
+    public struct Fault: Sendable, Decodable {
+        public var kind: String
+        public var target: String
+        public var at: String?
     }
 
-    struct Cluster: Sendable, Decodable {
-        var stores: Int?
-        var pd: Int?
-        var members: Int?
-        var regions: Int?
+    public struct Cluster: Sendable, Decodable {
+        public var stores: Int?
+        public var pd: Int?
+        public var members: Int?
+        public var regions: Int?
     }
 
-    struct Load: Sendable, Decodable {
-        var qps: Double?
+    public struct Load: Sendable, Decodable {
+        public var qps: Double?
     }
 
-    struct Expectation: Sendable, Codable, Equatable {
-        var category: String
-        var entity: Entity
+    public struct Expectation: Sendable, Codable, Equatable {
+        public var category: String
+        public var entity: Entity
     }
 
-    var file: String
-    var name: String
-    var subject: String
+    public var file: String
+    public var name: String
+    public var subject: String
     /// The deployment backend the cluster runs on (`simulator`, `process`, `compose`); `nil` for a replay.
-    var backend: String?
-    var cluster: Cluster
-    var load: Load
-    var faults: [Fault]
-    var expect: Expectation
+    public var backend: String?
+    public var cluster: Cluster
+    public var load: Load
+    public var faults: [Fault]
+    public var expect: Expectation
     /// Absolute path of a stored context to replay instead of running a cluster.
-    var replay: String?
+    public var replay: String?
     /// Said once when the scenario is loaded (deprecated spellings).
-    var notes: [String] = []
+    public var notes: [String] = []
 
     private struct File: Decodable {
         var name: String?
@@ -74,14 +74,38 @@ struct EvalScenario: Sendable {
     }
 
     /// The old subject names eval understood, as subject and backend.
-    static let deprecatedSubjects = ["tikv-sim": (subject: "tikv", backend: "simulator")]
+    /// A subject and backend a scenario names by another spelling, or when it names none.
+    public struct SubjectSpelling: Sendable {
+        public var subject: String
+        public var backend: String
 
-    static func load(_ path: String) throws -> EvalScenario {
-        func fail(_ reason: String) -> CLIFailure { CLIFailure("scenario \(path): \(reason)", exitCode: 2) }
+        public init(subject: String, backend: String) {
+            self.subject = subject
+            self.backend = backend
+        }
+    }
+
+    /// What the composition root knows of old spellings: deprecated subject names (each read as a
+    /// subject and backend, with a note), and the subject of a scenario that names none.
+    public struct Spellings: Sendable {
+        public var deprecated: [String: SubjectSpelling]
+        public var unnamed: SubjectSpelling?
+
+        public init(deprecated: [String: SubjectSpelling] = [:], unnamed: SubjectSpelling? = nil) {
+            self.deprecated = deprecated
+            self.unnamed = unnamed
+        }
+    }
+
+    /// Reads one scenario; its subject must be in `registry`, with the backend it names.
+    public static func load(
+        _ path: String, registry: SubjectRegistry, spellings: Spellings = Spellings()
+    ) throws(HarnessError) -> EvalScenario {
+        func fail(_ reason: String) -> HarnessError { HarnessError("scenario \(path): \(reason)", usage: true) }
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch { throw fail("cannot read it") }
         // The same limits as operator.yaml first: the decoder expands aliases without bound.
-        do { _ = try BoundedYAML.load(text, path: path, document: "scenario") } catch { throw CLIFailure("\(error)", exitCode: 2) }
+        do { _ = try BoundedYAML.load(text, path: path, document: "scenario") } catch { throw HarnessError("\(error)", usage: true) }
         let file: File
         do { file = try YAMLDecoder().decode(File.self, from: text) } catch { throw fail("\(error)") }
         guard let expect = file.expect else { throw fail("needs `expect: { category, entity }`") }
@@ -93,10 +117,11 @@ struct EvalScenario: Sendable {
                                 faults: [], expect: expect, replay: resolved)
         }
         var notes: [String] = []
-        // No subject at all meant the simulator before subjects were named; it still does.
-        var subject = file.subject ?? "tikv"
-        var backend = file.backend ?? (file.subject == nil ? "simulator" : nil)
-        if let old = deprecatedSubjects[subject] {
+        guard var subject = file.subject ?? spellings.unnamed?.subject else {
+            throw fail("needs `subject:` (one of \(registry.names.joined(separator: ", ")))")
+        }
+        var backend = file.backend ?? (file.subject == nil ? spellings.unnamed?.backend : nil)
+        if let old = spellings.deprecated[subject] {
             if let given = file.backend, given != old.backend {
                 throw fail("subject \"\(subject)\" means subject \(old.subject) on backend \(old.backend), not backend \(given); write `subject: \(old.subject)` and `backend: \(given)`")
             }
@@ -106,7 +131,7 @@ struct EvalScenario: Sendable {
         }
         let registration: SubjectRegistration
         do {
-            registration = try LinkedSubjects.registry.registration(named: subject)
+            registration = try registry.registration(named: subject)
         } catch {
             throw fail("\(error.description); or use `replay:`")
         }
@@ -124,18 +149,22 @@ struct EvalScenario: Sendable {
     }
 
     /// Scenario files in `directory` (`*.yaml`, `*.yml`), sorted by name.
-    static func files(in directory: String) throws -> [String] {
+    public static func files(in directory: String) throws(HarnessError) -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
-            throw CLIFailure("no such directory: \(directory)", exitCode: 2)
+            throw HarnessError("no such directory: \(directory)", usage: true)
         }
         if !isDirectory.boolValue { return [directory] }
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        let listed: [String]
+        do { listed = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
+            throw HarnessError("cannot list \(directory): \(error)", usage: true)
+        }
+        let names = listed
             .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
-        guard !names.isEmpty else { throw CLIFailure("no scenario files (*.yaml) in \(directory)", exitCode: 2) }
+        guard !names.isEmpty else { throw HarnessError("no scenario files (*.yaml) in \(directory)", usage: true) }
         return names.map { (directory as NSString).appendingPathComponent($0) }
     }
 
     /// The fault to grade: the one on the expected entity, else the first.
-    var primaryFault: Fault { faults.first { $0.target == expect.entity.description } ?? faults[0] }
+    public var primaryFault: Fault { faults.first { $0.target == expect.entity.description } ?? faults[0] }
 }

@@ -44,11 +44,21 @@ extension ComposeDeployment {
         }
     }
 
+    /// `docker pause` a running member (`pause: true`) or `docker unpause` a paused one, and note it.
     private func freeze(_ member: Entity, pause: Bool) async throws {
         let state = try StateFile.read(ComposeDeploymentState.self, from: stateDirectory)
         let cli = try await commands(for: state.plan)
-        let (entity, container) = try await runningContainer(of: member, plan: state.plan, cli: cli)
+        let (entity, service) = try await service(of: member, plan: state.plan, cli: cli)
+        guard let container = try await cli.container(project: state.plan.projectName, service: service) else {
+            throw DeploymentError.notRunning(entity, detail: "service \(service) has no container; run `operator deploy up` first")
+        }
+        // A paused container is not "running" to docker, so each direction checks its own state.
+        guard pause ? container.isRunning : container.status == "paused" else {
+            throw DeploymentError.notRunning(
+                entity, detail: "container \(container.name) \(container.stateDescription)\(pause ? "" : ", not paused")")
+        }
         try await cli.docker([pause ? "pause" : "unpause", container.id])
+        logger.notice(pause ? "member paused" : "member unpaused", metadata: ["member": "\(entity)", "container": "\(container.name)"])
         _ = try StateFile.update(ComposeDeploymentState.self, in: stateDirectory) { s in
             s.notes[entity.description] = pause ? "paused by chaos (docker pause \(container.name)) at \(Timestamp.format(Date()))" : nil
         }

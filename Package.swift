@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "DeployLocal", targets: ["DeployLocal"]),
         .library(name: "DiagnosisProviders", targets: ["DiagnosisProviders"]),
         .library(name: "OperatorConfiguration", targets: ["OperatorConfiguration"]),
+        .library(name: "OperatorHarness", targets: ["OperatorHarness"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -131,10 +132,24 @@ let package = Package(
             name: "OperatorConfiguration",
             dependencies: ["OperatorCore", .product(name: "Yams", package: "Yams")]
         ),
+        // The proving harness: drives the production monitor and diagnosis runner against any subject's
+        // cluster while faults are injected (`ChaosRun`). Knows subjects only through the protocols.
+        .target(
+            name: "OperatorHarness",
+            dependencies: [
+                "OperatorCore",
+                // Scenario files: the same bounded YAML loading as operator.yaml.
+                "OperatorConfiguration",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "OperatorCLI",
             dependencies: [
                 "OperatorCore",
+                "OperatorHarness",
                 "OperatorConfiguration",
                 "OperatorHTTP",
                 "PrometheusClient",
@@ -188,7 +203,7 @@ let package = Package(
         .testTarget(
             name: "SubjectTiKVTests",
             dependencies: [
-                "SubjectTiKV", "OperatorCore", "OperatorHTTP", "PrometheusClient", "OperatorTestSupport",
+                "SubjectTiKV", "OperatorCore", "OperatorHTTP", "PrometheusClient", "OperatorTestSupport", "OperatorHarness",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             exclude: ["Fixtures"]
@@ -205,7 +220,7 @@ let package = Package(
         .testTarget(
             name: "SubjectEtcdTests",
             dependencies: [
-                "SubjectEtcd", "OperatorCore", "DeployLocal", "PrometheusClient", "OperatorTestSupport",
+                "SubjectEtcd", "OperatorCore", "DeployLocal", "PrometheusClient", "OperatorTestSupport", "OperatorHarness",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
@@ -219,6 +234,12 @@ let package = Package(
         .testTarget(
             name: "DiagnosisProvidersTests",
             dependencies: ["DiagnosisProviders", "OperatorCore", "OperatorTestSupport", .product(name: "Hummingbird", package: "hummingbird")]
+        ),
+        // A subject built inside the test target, run through the harness library on real processes.
+        .testTarget(
+            name: "OperatorHarnessTests",
+            dependencies: ["OperatorHarness", "OperatorCore", "OperatorHTTP", "DeployLocal", "OperatorTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client")]
         ),
         // End-to-end: runs the built `operator` binary as a user would.
         .testTarget(

@@ -17,6 +17,8 @@ public enum DeploymentError: Error, CustomStringConvertible, Equatable {
     case stateDirectory(path: String, reason: String)
     /// The wait was cancelled (Ctrl-C); what was started is stopped by the caller's cleanup.
     case interrupted(while: String)
+    /// The cluster's fault control refused or did not answer.
+    case faultControl(DeploymentFault, url: String, reason: String)
 
     public var description: String {
         switch self {
@@ -46,6 +48,8 @@ public enum DeploymentError: Error, CustomStringConvertible, Equatable {
             return "cannot use state directory \(path): \(reason)"
         case .interrupted(let activity):
             return "interrupted while \(activity)"
+        case .faultControl(let fault, let url, let reason):
+            return "cannot apply \(fault) through \(url): \(reason); check the deployment with `operator deploy status`"
         }
     }
 }

@@ -98,6 +98,22 @@ struct ComposeEngineTests {
             let healed = try #require(await monitor.runTick(number: 2, consecutiveFailures: &failures))
             #expect(!healed.violations.contains { $0.invariant == "member-down" }, "\(healed.violations)")
 
+            // pause (the fault vocabulary): e2's container is frozen, not dead; unpause brings it back.
+            #expect(deployment.faultOffers.map(\.kind) == ["kill", "pause", "unpause", "restart"])
+            try await deployment.inject(DeploymentFault(kind: "pause", entity: "member:e2"))
+            #expect(!(await HealthProbe.check(try #require(health["member:e2"]), timeout: .seconds(2))).isHealthy)
+            let paused = try await deployment.status()
+            #expect(paused.members.first { $0.entity == "member:e2" }?.state != .healthy, "\(paused.members)")
+            let pauseAgain = await #expect(throws: DeploymentError.self) {
+                try await deployment.inject(DeploymentFault(kind: "pause", entity: "member:e2"))
+            }
+            #expect(pauseAgain?.description.contains("paused") == true)
+            try await deployment.lift(DeploymentFault(kind: "pause", entity: "member:e2"))
+            #expect(await Self.eventuallyHealthy(try #require(health["member:e2"])))
+            await #expect(throws: UnsupportedFaultError.self) {
+                try await deployment.inject(DeploymentFault(kind: "stop", entity: "member:e2"))
+            }
+
             // Quorum loss: with e2 and e3 killed, restarting e2 waits for e2 alone (e3 stays down on purpose).
             try await deployment.kill("member:e2")
             try await deployment.kill("member:e3")

@@ -120,7 +120,30 @@ extension EndToEnd {
                 .write(toFile: dir.file("subject.yaml"), atomically: true, encoding: .utf8)
             let s = try await OperatorBinary.run(["eval", dir.file("subject.yaml")])
             #expect(s.status == 2)
-            #expect(s.stderr.contains("cassandra") && s.stderr.contains("tikv-sim"))
+            #expect(s.stderr.contains("cassandra") && s.stderr.contains("known subjects:") && s.stderr.contains("etcd"))
+            try "subject: tikv\nbackend: nosuch\nfaults: [{ kind: store-down, target: \"store:1\" }]\nexpect: { category: node-down, entity: \"store:1\" }\n"
+                .write(toFile: dir.file("backend.yaml"), atomically: true, encoding: .utf8)
+            let b = try await OperatorBinary.run(["eval", dir.file("backend.yaml")])
+            #expect(b.status == 2)
+            #expect(b.stderr.contains("backend.yaml") && b.stderr.contains("\"nosuch\"") && b.stderr.contains("it offers: compose, simulator"))
+        }
+
+        @Test("eval still reads `subject: tikv-sim` as subject tikv on the simulator backend, with a deprecation note")
+        func evalAcceptsTheOldSimulatorSpelling() async throws {
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            try "name: old\nsubject: tikv-sim\nfaults: [{ kind: store-down, target: \"store:1\" }]\nexpect: { category: node-down, entity: \"store:1\" }\n"
+                .write(toFile: dir.file("old.yaml"), atomically: true, encoding: .utf8)
+            // A filter that matches nothing: the file is loaded (and noted) but no cluster starts.
+            let r = try await OperatorBinary.run(["eval", dir.file("old.yaml"), "--filter", "no-such-scenario"])
+            #expect(r.status == 2)
+            #expect(r.stderr.contains("`subject: tikv-sim` is deprecated; write `subject: tikv` and `backend: simulator`"))
+            #expect(r.stderr.contains("no scenario matches"))
+            try "name: old\nsubject: tikv-sim\nbackend: compose\nfaults: [{ kind: store-down, target: \"store:1\" }]\nexpect: { category: node-down, entity: \"store:1\" }\n"
+                .write(toFile: dir.file("mixed.yaml"), atomically: true, encoding: .utf8)
+            let mixed = try await OperatorBinary.run(["eval", dir.file("mixed.yaml")])
+            #expect(mixed.status == 2)
+            #expect(mixed.stderr.contains("write `subject: tikv` and `backend: compose`"))
         }
 
         /// Issue 9's acceptance on the simulator, through the CLI: one store killed → one open incident

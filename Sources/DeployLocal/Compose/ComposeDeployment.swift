@@ -19,7 +19,7 @@ public struct ComposeDeployment: Deployment {
     public let environment: [String: String]
     /// How long `up` and `restart` wait for health; first pulls are checked before, so this is start-up only.
     public var healthTimeout: Duration
-    private let logger: Logger
+    let logger: Logger
     private let tools = ToolCache()
 
     public init(
@@ -266,7 +266,7 @@ public struct ComposeDeployment: Deployment {
         try await waitUntilHealthy(services: [service], plan: state.plan, probeURLs: false, cli: cli, progress: { _ in })
     }
 
-    private func runningContainer(
+    func runningContainer(
         of member: Entity, plan: ComposeClusterPlan, cli: DockerCommands
     ) async throws -> (Entity, ComposeContainer) {
         let (entity, service) = try await service(of: member, plan: plan, cli: cli)
@@ -283,7 +283,7 @@ public struct ComposeDeployment: Deployment {
 
     /// The compose service running `member`: from the plan's fixed services, else (for the directory's
     /// kind, e.g. `store:4`) from the address the cluster lists for it. The directory is asked only then.
-    private func service(
+    func service(
         of member: Entity, plan: ComposeClusterPlan, cli: DockerCommands
     ) async throws -> (Entity, String) {
         if let service = plan.services[member.description] { return (member, service) }
@@ -293,7 +293,7 @@ public struct ComposeDeployment: Deployment {
 
     // MARK: - support
 
-    private func commands(for plan: ComposeClusterPlan) async throws(ComposeError) -> DockerCommands {
+    func commands(for plan: ComposeClusterPlan) async throws(ComposeError) -> DockerCommands {
         var merged = environment
         merged.merge(plan.environment) { _, planned in planned }
         return try await tools.commands(environment: merged)

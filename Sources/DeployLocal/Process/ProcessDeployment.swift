@@ -233,7 +233,7 @@ public struct ProcessDeployment: Deployment {
         let health = await HealthProbe.check(member.healthURL, timeout: .seconds(2))
         return .init(
             entity: member.entity, state: health.isHealthy ? .healthy : .unhealthy, pid: handle.pid,
-            endpoint: member.endpoint, detail: health.reason)
+            endpoint: member.endpoint, detail: [record?.frozenNote, health.reason].compactMap { $0 }.joined(separator: "; "))
     }
 
     // MARK: - down
@@ -287,7 +287,10 @@ public struct ProcessDeployment: Deployment {
         _ = await DetachedProcess.waitForExit(handle, within: .seconds(5))
         logger.notice("member killed", metadata: ["member": "\(planned.entity)", "pid": "\(handle.pid)"])
         _ = try StateFile.update(ProcessDeploymentState.self, in: stateDirectory) { s in
-            s.update(planned.entity) { $0.stopNote = "killed by SIGKILL at \(Timestamp.format(Date()))" }
+            s.update(planned.entity) {
+                $0.stopNote = "killed by SIGKILL at \(Timestamp.format(Date()))"
+                $0.frozenNote = nil
+            }
             s.updatedAt = Date()
         }
     }
@@ -308,6 +311,7 @@ public struct ProcessDeployment: Deployment {
                 $0.process = handle
                 $0.startedAt = Date()
                 $0.stopNote = nil
+                $0.frozenNote = nil
             }
             s.updatedAt = Date()
         }
@@ -323,7 +327,7 @@ public struct ProcessDeployment: Deployment {
         }
     }
 
-    private func plannedMember(_ entity: Entity, in state: ProcessDeploymentState) throws(DeploymentError)
+    func plannedMember(_ entity: Entity, in state: ProcessDeploymentState) throws(DeploymentError)
         -> ProcessClusterPlan.Member
     {
         guard let member = state.plan.members.first(where: { $0.entity == entity }) else {
@@ -332,7 +336,7 @@ public struct ProcessDeployment: Deployment {
         return member
     }
 
-    private func stoppedDetail(_ entity: Entity, in state: ProcessDeploymentState) -> String {
+    func stoppedDetail(_ entity: Entity, in state: ProcessDeploymentState) -> String {
         guard let record = state.record(for: entity) else { return "never started" }
         if let note = record.stopNote { return note }
         if let handle = record.process { return "pid \(handle.pid) \(DetachedProcess.exitDescription(handle) ?? "exited")" }
@@ -347,7 +351,7 @@ public struct ProcessDeployment: Deployment {
         return "logs/\(safe).log"
     }
 
-    private func path(_ relative: String) -> String {
+    func path(_ relative: String) -> String {
         (stateDirectory as NSString).appendingPathComponent(relative)
     }
 

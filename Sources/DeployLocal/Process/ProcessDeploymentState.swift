@@ -20,9 +20,12 @@ struct ProcessDeploymentState: Codable, Equatable, Sendable {
         var logFile: String
         /// Why the member is not running when Operator stopped it (`killed by chaos kill at …`).
         var stopNote: String?
+        /// Set while the member is frozen by SIGSTOP (`chaos inject stop`), until SIGCONT.
+        var frozenNote: String?
 
         enum CodingKeys: String, CodingKey {
             case entity, process
+            case frozenNote = "frozen_note"
             case startedAt = "started_at"
             case logFile = "log_file"
             case stopNote = "stop_note"

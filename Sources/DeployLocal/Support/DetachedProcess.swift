@@ -82,6 +82,8 @@ public enum DetachedProcess {
     @discardableResult
     public static func stop(_ handle: ProcessHandle, grace: Duration) async -> Bool {
         guard signal(handle, SIGTERM) else { return false }
+        // A member frozen by `chaos inject stop` would hold SIGTERM pending until the grace runs out.
+        signal(handle, SIGCONT)
         if await waitForExit(handle, within: grace) { return false }
         signal(handle, SIGKILL)
         _ = await waitForExit(handle, within: .seconds(1))

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import OperatorConfiguration
 import OperatorCore
+import OperatorHarness
 import TiKVSimulator
 
 struct DemoCommand: AsyncParsableCommand {
@@ -123,7 +124,7 @@ struct DemoCommand: AsyncParsableCommand {
             subject: subject, target: target, diagnoser: engine,
             options: .init(interval: interval, healthyTimeout: timeout, detectTimeout: timeout, diagnoseTimeout: timeout,
                            databasePath: db ?? (directory as NSString).appendingPathComponent("operator.db")),
-            logger: logger)
+            logger: logger, pendingWork: InFlightHTTPRequests())
         return try await run.run(fault: fault) { printer.phase($0.phase, $0.detail) }
     }
 

@@ -88,8 +88,18 @@ struct DeployCommand: AsyncParsableCommand {
             Output.line(DeployRendering.table(status))
             Output.line()
             Output.line("Watch it:  operator monitor --subject \(status.subject) --endpoints \(status.endpoints.joined(separator: ","))")
-            Output.line("Break it:  operator chaos kill \(status.members.last?.entity.description ?? "member:…")")
+            Output.line("Break it:  operator chaos kill \(DeployCommand.killTarget(status, offers: deployment.faultOffers))  (every fault it offers: operator chaos list)")
         }
+    }
+
+    /// The entity to suggest killing: the last member, unless the first kill the deployment offers hits
+    /// another kind (a simulated store, not the simulator's own process).
+    static func killTarget(_ status: DeploymentStatus, offers: [FaultOffer]) -> String {
+        let last = status.members.last?.entity
+        guard let kind = offers.first(where: { $0.kind == "kill" })?.entityKinds.first, kind != last?.kind else {
+            return last?.description ?? "member:…"
+        }
+        return "\(kind):<id>"
     }
 
     struct Status: AsyncParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import OperatorCore
+import OperatorHarness
 
 struct EvalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,11 +40,22 @@ struct EvalCommand: AsyncParsableCommand {
     func run() async throws {
         try CLILogging.bootstrap(level: logLevel, fallback: .error)
         let logger = Logger(label: "operator.eval")
-        var scenarios = try EvalScenario.files(in: directory).map(EvalScenario.load)
+        var scenarios: [EvalScenario]
+        do {
+            scenarios = try EvalScenario.files(in: directory).map { path throws(HarnessError) in
+                try EvalScenario.load(path, registry: LinkedSubjects.registry, spellings: EvalComposition.spellings)
+            }
+        } catch {
+            throw CLIFailure(error.description, exitCode: error.isUsage ? 2 : 1)
+        }
+        for note in scenarios.flatMap(\.notes) { Output.note(note) }
         if let filter { scenarios = scenarios.filter { $0.name.contains(filter) } }
         guard !scenarios.isEmpty else { throw CLIFailure("no scenario matches", exitCode: 2) }
         let runner = EvalRunner(
-            diagnoserName: diagnoser, overrides: .init(model: model, baseURL: baseURL),
+            registry: LinkedSubjects.registry,
+            diagnosers: EvalComposition.Diagnosers(name: diagnoser, overrides: .init(model: model, baseURL: baseURL)),
+            targets: { scenario, work, logger in try await EvalComposition.target(scenario, workDirectory: work, logger: logger) },
+            pendingWork: { InFlightHTTPRequests() },
             interval: try DemoCommand.duration(interval, flag: "--interval"), timeout: try DemoCommand.duration(timeout, flag: "--timeout"),
             logger: logger)
         let quiet = json

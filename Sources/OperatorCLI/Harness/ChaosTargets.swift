@@ -2,6 +2,7 @@ import DeployLocal
 import Foundation
 import Logging
 import OperatorCore
+import OperatorHarness
 import TiKVSimulator
 
 /// Builds the chaos target a demo, eval or benchmark asked for.

@@ -1,5 +1,6 @@
 import Foundation
 import OperatorCore
+import OperatorHarness
 import TiKVSimulator
 
 /// The embedded TiKV simulator as a chaos target: every simulated fault kind, injected over its API.

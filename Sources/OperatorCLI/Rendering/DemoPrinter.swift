@@ -1,5 +1,6 @@
 import Foundation
 import OperatorCore
+import OperatorHarness
 
 /// The demo's live timeline: one line per phase with the time since the demo started.
 struct DemoPrinter: Sendable {

@@ -13,6 +13,12 @@ public protocol Deployment: Sendable {
     /// Hard-kills one member (SIGKILL, `docker kill`): the fault a chaos run injects.
     func kill(_ member: Entity) async throws
     func restart(_ member: Entity) async throws
+    /// The faults this deployment can inject, by kind and entity kind (`operator chaos list`).
+    var faultOffers: [FaultOffer] { get }
+    /// Injects one of ``faultOffers``; anything else throws ``UnsupportedFaultError`` listing the offers.
+    func inject(_ fault: DeploymentFault) async throws
+    /// Undoes an injected fault (SIGCONT for `stop`, a restart for `kill`).
+    func lift(_ fault: DeploymentFault) async throws
 }
 
 /// What a deployment is running.
@@ -97,11 +103,20 @@ public struct ProcessClusterPlan: Sendable, Codable, Equatable {
     public var members: [Member]
     /// Shown when the executable is missing (`apt-get install some-server-package`).
     public var installHint: String
+    /// Faults the running members inject into themselves on request (a simulator), on top of the
+    /// process faults the backend offers.
+    public var faultControl: FaultControlEndpoint?
 
-    public init(subject: String, members: [Member], installHint: String) {
+    public init(subject: String, members: [Member], installHint: String, faultControl: FaultControlEndpoint? = nil) {
         self.subject = subject
         self.members = members
         self.installHint = installHint
+        self.faultControl = faultControl
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case subject, members, installHint
+        case faultControl = "fault_control"
     }
 
     public struct Member: Sendable, Codable, Equatable {

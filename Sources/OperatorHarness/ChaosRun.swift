@@ -5,11 +5,11 @@ import ServiceLifecycle
 import Synchronization
 
 /// One step of a chaos cycle, as it happened.
-struct ChaosPhase: Sendable, Encodable {
-    var phase: String
-    var at: Date
-    var offsetSeconds: Double
-    var detail: String
+public struct ChaosPhase: Sendable, Encodable {
+    public var phase: String
+    public var at: Date
+    public var offsetSeconds: Double
+    public var detail: String
 
     enum CodingKeys: String, CodingKey {
         case phase, at
@@ -19,14 +19,14 @@ struct ChaosPhase: Sendable, Encodable {
 }
 
 /// What a chaos cycle produced: the timeline, the latencies, the ticket with its diagnosis.
-struct ChaosRunResult: Sendable, Encodable {
-    var subject: String
-    var fault: FaultSpec
-    var timeline: [ChaosPhase]
-    var detectSeconds: Double?
-    var diagnoseSeconds: Double?
-    var ticket: Ticket?
-    var incident: Incident?
+public struct ChaosRunResult: Sendable, Encodable {
+    public var subject: String
+    public var fault: FaultSpec
+    public var timeline: [ChaosPhase]
+    public var detectSeconds: Double?
+    public var diagnoseSeconds: Double?
+    public var ticket: Ticket?
+    public var incident: Incident?
 
     enum CodingKeys: String, CodingKey {
         case subject, fault, timeline
@@ -39,38 +39,70 @@ struct ChaosRunResult: Sendable, Encodable {
 /// One full cycle on a chaos target: wait for health, inject a fault, watch the monitor see it, open a
 /// ticket and diagnose its incident. The monitor and the diagnosis runner are the production services,
 /// run in-process on a temporary database.
-struct ChaosRun<S: Subject> {
-    struct Options {
-        var interval: Duration = .seconds(1)
-        var healthyTimeout: Duration = .seconds(60)
-        var detectTimeout: Duration = .seconds(90)
-        var diagnoseTimeout: Duration = .seconds(90)
-        var databasePath: String
+public struct ChaosRun<S: Subject> {
+    public struct Options: Sendable {
+        public var interval: Duration = .seconds(1)
+        public var healthyTimeout: Duration = .seconds(60)
+        public var detectTimeout: Duration = .seconds(90)
+        public var diagnoseTimeout: Duration = .seconds(90)
+        public var databasePath: String
         /// After the first diagnosis, keep running this long after the last fault (and the last
         /// diagnosis) so later tickets join the incident and its final diagnosis is the one returned.
-        var settle: Duration = .zero
+        public var settle: Duration = .zero
         /// Track only tickets on the primary fault's entity (the eval harness); the demo falls back to the
         /// first ticket opened, for faults named by alias (`pd:leader`).
-        var strictEntity = false
+        public var strictEntity = false
+
+        public init(
+            interval: Duration = .seconds(1), healthyTimeout: Duration = .seconds(60), detectTimeout: Duration = .seconds(90),
+            diagnoseTimeout: Duration = .seconds(90), databasePath: String, settle: Duration = .zero, strictEntity: Bool = false
+        ) {
+            self.interval = interval
+            self.healthyTimeout = healthyTimeout
+            self.detectTimeout = detectTimeout
+            self.diagnoseTimeout = diagnoseTimeout
+            self.databasePath = databasePath
+            self.settle = settle
+            self.strictEntity = strictEntity
+        }
     }
 
     /// A fault and when to inject it, counted from the moment the cluster is healthy.
-    struct ScheduledFault: Sendable {
-        var fault: FaultSpec
-        var after: Duration
+    public struct ScheduledFault: Sendable {
+        public var fault: FaultSpec
+        public var after: Duration
+
+        public init(fault: FaultSpec, after: Duration) {
+            self.fault = fault
+            self.after = after
+        }
     }
 
-    struct Timeout: Error, CustomStringConvertible {
-        var waitingFor: String
-        var after: Duration
-        var description: String { "no \(waitingFor) within \(DurationText.format(after))" }
+    public struct Timeout: Error, CustomStringConvertible {
+        public var waitingFor: String
+        public var after: Duration
+        public var description: String { "no \(waitingFor) within \(DurationText.format(after))" }
     }
 
-    let subject: S
-    let target: any ChaosTarget
-    let diagnoser: any Diagnoser
-    let options: Options
-    let logger: Logger
+    public let subject: S
+    public let target: any ChaosTarget
+    public let diagnoser: any Diagnoser
+    public let options: Options
+    public let logger: Logger
+    /// Lets a tick timeout name the requests it waited for; the composition root knows the HTTP layer.
+    public let pendingWork: (any PendingWorkTracker)?
+
+    public init(
+        subject: S, target: any ChaosTarget, diagnoser: any Diagnoser, options: Options, logger: Logger,
+        pendingWork: (any PendingWorkTracker)? = nil
+    ) {
+        self.subject = subject
+        self.target = target
+        self.diagnoser = diagnoser
+        self.options = options
+        self.logger = logger
+        self.pendingWork = pendingWork
+    }
 
     /// Events from the running services, in arrival order.
     private enum Event: Sendable {
@@ -78,12 +110,12 @@ struct ChaosRun<S: Subject> {
         case diagnosed(DiagnosisRunner<S>.Outcome)
     }
 
-    func run(fault: FaultSpec, onPhase: @escaping @Sendable (ChaosPhase) -> Void) async throws -> ChaosRunResult {
+    public func run(fault: FaultSpec, onPhase: @escaping @Sendable (ChaosPhase) -> Void) async throws -> ChaosRunResult {
         try await run(primary: fault, schedule: [ScheduledFault(fault: fault, after: .zero)], onPhase: onPhase)
     }
 
     /// Injects every fault of `schedule` at its time; tracks the ticket and incident of `primary`.
-    func run(primary fault: FaultSpec, schedule: [ScheduledFault], onPhase: @escaping @Sendable (ChaosPhase) -> Void) async throws
+    public func run(primary fault: FaultSpec, schedule: [ScheduledFault], onPhase: @escaping @Sendable (ChaosPhase) -> Void) async throws
         -> ChaosRunResult
     {
         let store = try SQLiteTicketStore(path: options.databasePath)
@@ -92,7 +124,7 @@ struct ChaosRun<S: Subject> {
         let monitor = MonitorService(
             subject: subject, store: store,
             configuration: MonitorConfiguration(interval: options.interval, policy: TicketPolicy(resolveAfterAbsentTicks: 3)),
-            logger: logger, latest: latest, onTick: { sink.yield(.tick($0)) }, pendingWork: InFlightHTTPRequests())
+            logger: logger, latest: latest, onTick: { sink.yield(.tick($0)) }, pendingWork: pendingWork)
         let runner = DiagnosisRunner(
             subject: subject, store: store, diagnoser: diagnoser,
             configuration: .init(pollInterval: .milliseconds(100)), logger: logger, latest: latest,

@@ -1,32 +1,32 @@
 import Foundation
 import Logging
 import OperatorCore
+import OperatorHarness
 import Synchronization
-import TiKVSimulator
 
 /// Runs one scenario: starts its cluster, injects its faults on schedule, lets the production monitor and
 /// diagnosis runner work, and compares the graded incident's final diagnosis with the expectation.
 ///
 /// The graded incident is the one holding a ticket on the primary fault's entity; its diagnosis must name
 /// the expected category *and* entity, with every distractor's tickets open beside it.
-struct EvalRunner {
-    struct Outcome: Sendable, Encodable {
-        struct Got: Sendable, Encodable, Equatable {
-            var category: String
-            var entity: String
+public struct EvalRunner: Sendable {
+    public struct Outcome: Sendable, Encodable {
+        public struct Got: Sendable, Encodable, Equatable {
+            public var category: String
+            public var entity: String
         }
 
-        var name: String
-        var expected: EvalScenario.Expectation
-        var got: Got?
-        var correct: Bool
-        var seconds: Double
-        var error: String?
+        public var name: String
+        public var expected: EvalScenario.Expectation
+        public var got: Got?
+        public var correct: Bool
+        public var seconds: Double
+        public var error: String?
         /// Times the diagnoser was asked about the graded incident (failed calls included). The offline
         /// diagnoser's calls are free; a model diagnoser's are paid requests.
-        var diagnoserCalls: Int
+        public var diagnoserCalls: Int
         /// Times it was asked about any incident of the scenario.
-        var diagnoserCallsTotal: Int
+        public var diagnoserCallsTotal: Int
 
         enum CodingKeys: String, CodingKey {
             case name, expected, got, correct, seconds, error
@@ -42,13 +42,34 @@ struct EvalRunner {
         var totalCalls: Int
     }
 
-    var diagnoserName: String
-    var overrides: DiagnoserFactory.ModelSettings
-    var interval: Duration
-    var timeout: Duration
-    var logger: Logger
+    /// The subjects scenarios may name.
+    public var registry: SubjectRegistry
+    /// Makes the diagnoser under test for a scenario's subject.
+    public var diagnosers: any EvalDiagnoserMaking
+    /// Starts a scenario's cluster (in `workDirectory`) as something faults can be injected into.
+    public var targets: @Sendable (_ scenario: EvalScenario, _ workDirectory: String, Logger) async throws -> any ChaosTarget
+    /// Lets a tick timeout name the requests it waited for (the composition root knows the HTTP layer).
+    public var pendingWork: @Sendable () -> (any PendingWorkTracker)?
+    public var interval: Duration
+    public var timeout: Duration
+    public var logger: Logger
 
-    func run(_ scenario: EvalScenario) async -> Outcome {
+    public init(
+        registry: SubjectRegistry, diagnosers: any EvalDiagnoserMaking,
+        targets: @escaping @Sendable (EvalScenario, String, Logger) async throws -> any ChaosTarget,
+        pendingWork: @escaping @Sendable () -> (any PendingWorkTracker)? = { nil }, interval: Duration, timeout: Duration,
+        logger: Logger
+    ) {
+        self.registry = registry
+        self.diagnosers = diagnosers
+        self.targets = targets
+        self.pendingWork = pendingWork
+        self.interval = interval
+        self.timeout = timeout
+        self.logger = logger
+    }
+
+    public func run(_ scenario: EvalScenario) async -> Outcome {
         let clock = ContinuousClock(), start = clock.now
         var graded: Graded?
         var failure: String?
@@ -87,9 +108,9 @@ struct EvalRunner {
 
     private func replayContext(_ path: String, scenario: EvalScenario, counter: CallLedger) async throws -> Graded {
         let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch { throw CLIFailure("cannot read replayed context \(path)") }
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch { throw HarnessError("cannot read replayed context \(path)") }
         let context = try JSONDecoder.operatorDecoder.decode(DiagnosisContext.self, from: data)
-        let registration = try LinkedSubjects.registry.registration(named: context.subject)
+        let registration = try registry.registration(named: context.subject)
         let subject = try registration.make(SubjectConfiguration(endpoints: registration.defaultEndpoints))
         return try await diagnose(context, with: subject, counter: counter)
     }
@@ -97,7 +118,7 @@ struct EvalRunner {
     private func diagnose<S: Subject>(_ context: DiagnosisContext, with subject: S, counter: CallLedger) async throws
         -> Graded
     {
-        let engine = counting(try DiagnoserFactory.make(diagnoserName, for: subject, config: .empty, overrides: overrides), into: counter)
+        let engine = counting(try diagnosers.make(for: subject), into: counter)
         let d = try await engine.diagnose(context)
         try d.validate(against: context)
         return Graded(
@@ -106,35 +127,33 @@ struct EvalRunner {
     }
 
     private func runCluster(_ scenario: EvalScenario, counter: CallLedger) async throws -> Graded {
-        let work = try WorkDirectory(prefix: "operator-eval")
-        defer { work.remove() }
-        let target: any ChaosTarget
-        switch scenario.subject {
-        case "etcd":
-            target = try await ChaosTargets.deploy(
-                subject: "etcd", backend: "process", members: scenario.cluster.members ?? 3, stateDirectory: work.file("deploy"),
-                logger: logger, progress: { _ in })
-        default:
-            var configuration = TiKVSimulatorConfiguration(
-                pdMembers: scenario.cluster.pd ?? 3, stores: scenario.cluster.stores ?? 3, regions: scenario.cluster.regions ?? 30,
-                timeScale: 20, qps: scenario.load.qps ?? 0)
-            configuration.logDirectory = work.file("logs")
-            target = try await SimulatorChaosTarget.start(configuration)
-        }
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("operator-eval-\(UUID().uuidString)").path
         do {
-            let got = try await grade(scenario, on: target, database: work.file("operator.db"), counter: counter)
-            await Interruptible.cleanup { await target.stop() }
+            try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        } catch {
+            throw HarnessError("cannot create a working directory \(work): \(error)")
+        }
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let target = try await targets(scenario, work, logger)
+        do {
+            let got = try await grade(scenario, on: target, database: (work as NSString).appendingPathComponent("operator.db"), counter: counter)
+            await Self.cleanup { await target.stop() }
             return got
         } catch {
-            await Interruptible.cleanup { await target.stop() }
+            await Self.cleanup { await target.stop() }
             throw error
         }
+    }
+
+    /// Runs `work` to completion even when the caller was cancelled (Ctrl-C): what was started is stopped.
+    public static func cleanup(_ work: @escaping @Sendable () async -> Void) async {
+        await Task { await work() }.value
     }
 
     private func grade(_ scenario: EvalScenario, on target: any ChaosTarget, database: String, counter: CallLedger)
         async throws -> Graded
     {
-        let registration = try LinkedSubjects.registry.registration(named: target.subject)
+        let registration = try registry.registration(named: target.subject)
         let subject = try registration.make(SubjectConfiguration(endpoints: target.endpoints, logger: logger))
         return try await grade(scenario, subject: subject, target: target, database: database, counter: counter)
     }
@@ -142,7 +161,7 @@ struct EvalRunner {
     private func grade<S: Subject>(
         _ scenario: EvalScenario, subject: S, target: any ChaosTarget, database: String, counter: CallLedger
     ) async throws -> Graded {
-        let engine = counting(try DiagnoserFactory.make(diagnoserName, for: subject, config: .empty, overrides: overrides), into: counter)
+        let engine = counting(try diagnosers.make(for: subject), into: counter)
         let schedule = try scenario.faults.map { f in
             ChaosRun<S>.ScheduledFault(
                 fault: FaultSpec(kind: f.kind, entity: try Entity(parsing: f.target)),
@@ -153,14 +172,19 @@ struct EvalRunner {
             subject: subject, target: target, diagnoser: engine,
             options: .init(interval: interval, healthyTimeout: timeout, detectTimeout: timeout, diagnoseTimeout: timeout,
                            databasePath: database, settle: interval * 3, strictEntity: true),
-            logger: logger)
+            logger: logger, pendingWork: pendingWork())
         let result = try await run.run(primary: primary, schedule: schedule) { _ in }
         guard let d = result.incident?.diagnosis ?? result.ticket?.diagnosis else {
-            throw CLIFailure("the incident was never diagnosed")
+            throw HarnessError("the incident was never diagnosed")
         }
         let incidentID = result.incident?.id ?? result.ticket?.incidentID
         return Graded(
             got: Outcome.Got(category: d.rootCause.category, entity: d.rootCause.entity.description),
             calls: incidentID.map(engine.calls(incident:)) ?? engine.totalCalls, totalCalls: engine.totalCalls)
     }
+}
+
+/// Makes the diagnoser an eval run grades, for whichever subject a scenario names.
+public protocol EvalDiagnoserMaking: Sendable {
+    func make<S: Subject>(for subject: S) throws -> any Diagnoser
 }

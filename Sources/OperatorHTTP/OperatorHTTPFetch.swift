@@ -88,6 +88,9 @@ extension OperatorHTTPClient {
         let declared = response.headers.first(name: "content-length").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         // A prefix reader stops long before a large declared length, so only a whole-body read refuses it here.
         if stopWhen == nil, let declared, declared > limit { throw BodyTooLarge(declaredLength: declared) }
+        // A body declared to fit under the cap is read whole even by a prefix reader: hanging up early would
+        // save nothing and cost the pooled connection.
+        let stopWhen = declared.map { $0 <= limit } == true ? nil : stopWhen
         var body = ByteBuffer()
         // A declared length is allocated once instead of by doubling as the parts arrive.
         if stopWhen == nil, let declared, declared > 0 { body.reserveCapacity(declared) }

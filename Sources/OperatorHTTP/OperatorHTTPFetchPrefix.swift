@@ -19,8 +19,9 @@ extension OperatorHTTPClient {
     ///
     /// For answers whose first bytes are all the caller needs (PD's `/regions/check/<type>` starts with
     /// `count`, and its region list can run to tens of MB). `maxBodyBytes` caps what is read before
-    /// `enough` is satisfied; past it the fetch fails with `.bodyTooLarge` as `fetch` does. The same total
-    /// deadline covers connecting, headers and the bytes read.
+    /// `enough` is satisfied; past it the fetch fails with `.bodyTooLarge` as `fetch` does. A body whose
+    /// declared length fits under the cap is read whole (`complete`), keeping the connection for reuse.
+    /// The same total deadline covers connecting, headers and the bytes read.
     public static func fetchPrefix(
         _ request: HTTPClientRequest, deadline budget: Duration, maxBodyBytes: Int, client: HTTPClient = shared,
         until enough: @escaping @Sendable (ByteBuffer) -> Bool

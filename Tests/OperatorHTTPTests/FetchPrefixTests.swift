@@ -11,7 +11,7 @@ import Testing
 @Suite struct FetchPrefixTests {
     /// 20 MB of text after a short header line.
     static func largeBody() -> StreamedBody {
-        StreamedBody(prefix: "HEADER 42\n", pieceCount: 2_000) { i in String(repeating: "x", count: 9_999) + "\n" }
+        StreamedBody(prefix: "HEADER 42\n", pieceCount: 2_000, burst: 50) { i in String(repeating: "x", count: 9_999) + "\n" }
     }
 
     @Test func stopsOnceThePredicateIsSatisfiedAndClosesTheConnection() async throws {
@@ -43,6 +43,17 @@ import Testing
                 HTTPClientRequest(url: url + "/small"), deadline: .seconds(20), maxBodyBytes: 1 << 20, until: { _ in false })
             #expect(read.complete)
             #expect(read.body.getString(at: read.body.readerIndex, length: read.body.readableBytes) == "short")
+        }
+    }
+
+    @Test func aBodyDeclaredToFitUnderTheCapIsReadWholeKeepingTheConnection() async throws {
+        let router = Router()
+        router.get("/declared") { _, _ in CannedResponse(body: #"{"count":3,"regions":[{"id":1},{"id":2},{"id":3}]}"#) }
+        try await withLocalHTTPServer(router) { url in
+            let read = try await OperatorHTTPClient.fetchPrefix(
+                HTTPClientRequest(url: url + "/declared"), deadline: .seconds(20), maxBodyBytes: 1 << 20, until: { _ in true })
+            #expect(read.complete, "Content-Length under the cap: nothing to save by hanging up")
+            #expect(read.body.readableBytes == 50)
         }
     }
 

@@ -11,10 +11,20 @@ public final class StreamedBody: Sendable {
     public let pieceCount: Int
     public let suffix: String
     public let piece: @Sendable (Int) -> String
+    /// After this many pieces, the server waits ``pause`` before each further one: a body the client reads
+    /// whole then takes far longer than any prefix read, so "the client hung up" shows as a body that never
+    /// completed. (NIO buffers what a handler writes, so bytes handed over prove nothing on their own.)
+    public let burst: Int?
+    public let pause: Duration
     private let state = Mutex<(written: Int, ended: Int, completed: Int)>((0, 0, 0))
 
     /// The body is `prefix`, then `piece(0) … piece(pieceCount - 1)`, then `suffix`.
-    public init(prefix: String = "", pieceCount: Int, suffix: String = "", piece: @escaping @Sendable (Int) -> String) {
+    public init(
+        prefix: String = "", pieceCount: Int, suffix: String = "", burst: Int? = nil, pause: Duration = .milliseconds(2),
+        piece: @escaping @Sendable (Int) -> String
+    ) {
+        self.burst = burst
+        self.pause = pause
         self.prefix = prefix
         self.pieceCount = pieceCount
         self.suffix = suffix
@@ -51,7 +61,10 @@ public final class StreamedBody: Sendable {
                 }
             }
             try await write(ByteBuffer(string: prefix), to: &writer)
-            for i in 0..<pieceCount { try await write(ByteBuffer(string: piece(i)), to: &writer) }
+            for i in 0..<pieceCount {
+                if let burst, i >= burst { try await Task.sleep(for: pause) }
+                try await write(ByteBuffer(string: piece(i)), to: &writer)
+            }
             try await write(ByteBuffer(string: suffix), to: &writer)
             try await writer.finish(nil)
             completed = true

@@ -13,7 +13,7 @@ import Testing
 struct LargeClusterTickTests {
     /// Waits (hang guard only) until `body` has ended `requests` requests on the server side.
     static func waitUntilEnded(_ body: StreamedBody, requests: Int) async throws {
-        for _ in 0..<400 where body.requestsEnded < requests { try await Task.sleep(for: .milliseconds(50)) }
+        for _ in 0..<600 where body.requestsEnded < requests { try await Task.sleep(for: .milliseconds(50)) }
     }
 
     @Test("against a PD whose /metrics is 150 MB, check never fetches it and reports replication-degraded from regions/check")
@@ -57,9 +57,8 @@ struct LargeClusterTickTests {
         try await Self.waitUntilEnded(downPeer, requests: 1)
         #expect(downPeer.requestsEnded == 1)
         #expect(downPeer.requestsCompleted == 0, "the client closed the connection after the count")
-        // Loopback socket buffers take several MB before the server notices; the rest is never sent.
         let total = downPeer.totalBytes()
-        #expect(total > 20_000_000, "about 0.8 KB per region: \(total)")
+        #expect(total > 20_000_000, "about 0.7 KB per region: \(total)")
         #expect(downPeer.bytesWritten < total, "\(downPeer.bytesWritten) of \(total) bytes written")
     }
 

@@ -117,9 +117,10 @@ func fakeTiKVStatusRouter(metrics: @escaping @Sendable () -> String, log: Reques
 
 /// PD's `RegionsInfo` for `/regions/check/<state>`, streamed: `{"count":N,"regions":[...]}` with `count`
 /// first as PD writes it (`pkg/response/region.go`) and about 0.8 KB of `RegionInfo` per region
-/// (tikv-at-scale.md §1.1), each region with a peer down on `downStore`.
+/// (tikv-at-scale.md §1.1), each region with a peer down on `downStore`. Past the first 100 regions the
+/// server paces itself (2 ms a region), so a client that reads the whole list takes a minute.
 func regionsCheckBody(count: Int, downStore: UInt64 = 2) -> StreamedBody {
-    StreamedBody(prefix: "{\"count\":\(count),\"regions\":[", pieceCount: count, suffix: "]}") { i in
+    StreamedBody(prefix: "{\"count\":\(count),\"regions\":[", pieceCount: count, suffix: "]}", burst: 100) { i in
         let id = 1000 + i * 4
         let start = String(format: "7480000000000000FF%02X5F728000000000%06X", i % 256, i)
         let end = String(format: "7480000000000000FF%02X5F728000000000%06X", i % 256, i + 1)

@@ -17,6 +17,15 @@ extension OperatorHTTPClient {
     public static func fetch(
         _ request: HTTPClientRequest, deadline budget: Duration, maxBodyBytes: Int, client: HTTPClient = shared
     ) async throws(HTTPFetchError) -> HTTPFetchResponse {
+        let read = try await perform(request, deadline: budget, maxBodyBytes: maxBodyBytes, client: client, stopWhen: nil)
+        return HTTPFetchResponse(status: read.status, headers: read.headers, body: read.body)
+    }
+
+    /// The one implementation behind `fetch` and `fetchPrefix`: `stopWhen` (when given) ends the body early.
+    static func perform(
+        _ request: HTTPClientRequest, deadline budget: Duration, maxBodyBytes: Int, client: HTTPClient,
+        stopWhen: (@Sendable (ByteBuffer) -> Bool)?
+    ) async throws(HTTPFetchError) -> HTTPFetchPrefix {
         // URL userinfo never travels in URLs here: the credentials for this origin, if any, become the
         // Authorization header at the last moment, so no caller can forget them or log them.
         var authorized = request
@@ -32,10 +41,12 @@ extension OperatorHTTPClient {
 
         let limit = max(0, maxBodyBytes)
         let headerDeadline = NIODeadline.now() + .nanoseconds(budget.nanosecondsClamped)
-        let outcome: Result<HTTPFetchResponse, any Error>? = await withTaskGroup(of: Result<HTTPFetchResponse, any Error>?.self) { group in
+        let outcome: Result<HTTPFetchPrefix, any Error>? = await withTaskGroup(of: Result<HTTPFetchPrefix, any Error>?.self) { group in
             group.addTask {
                 do {
-                    return .success(try await exchange(request, client: client, headerDeadline: headerDeadline, limit: limit, progress: progress))
+                    return .success(try await exchange(
+                        request, client: client, headerDeadline: headerDeadline, limit: limit, progress: progress,
+                        stopWhen: stopWhen))
                 } catch {
                     return .failure(error)
                 }
@@ -69,23 +80,33 @@ extension OperatorHTTPClient {
     /// The exchange itself, cancellable at any point: headers (AsyncHTTPClient enforces the deadline up to
     /// them, including time queued for a connection), then the body part by part against the cap.
     private static func exchange(
-        _ request: HTTPClientRequest, client: HTTPClient, headerDeadline: NIODeadline, limit: Int, progress: HTTPFetchProgress
-    ) async throws -> HTTPFetchResponse {
+        _ request: HTTPClientRequest, client: HTTPClient, headerDeadline: NIODeadline, limit: Int, progress: HTTPFetchProgress,
+        stopWhen: (@Sendable (ByteBuffer) -> Bool)?
+    ) async throws -> HTTPFetchPrefix {
         let response = try await client.execute(request, deadline: headerDeadline)
         progress.headersArrived()
         let declared = response.headers.first(name: "content-length").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        if let declared, declared > limit { throw BodyTooLarge(declaredLength: declared) }
+        // A prefix reader stops long before a large declared length, so only a whole-body read refuses it here.
+        if stopWhen == nil, let declared, declared > limit { throw BodyTooLarge(declaredLength: declared) }
+        // A body declared to fit under the cap is read whole even by a prefix reader: hanging up early would
+        // save nothing and cost the pooled connection.
+        let stopWhen = declared.map { $0 <= limit } == true ? nil : stopWhen
         var body = ByteBuffer()
         // A declared length is allocated once instead of by doubling as the parts arrive.
-        if let declared, declared > 0 { body.reserveCapacity(declared) }
+        if stopWhen == nil, let declared, declared > 0 { body.reserveCapacity(declared) }
+        let status = Int(response.status.code)
         for try await part in response.body {
-            guard body.readableBytes + part.readableBytes <= limit else { throw BodyTooLarge(declaredLength: nil) }
             let count = part.readableBytes
             var part = part
             body.writeBuffer(&part)
             progress.received(count)
+            // Returning leaves the rest of the body unread: AsyncHTTPClient then closes the connection.
+            if let stopWhen, stopWhen(body) {
+                return HTTPFetchPrefix(status: status, headers: response.headers, body: body, complete: false)
+            }
+            guard body.readableBytes <= limit else { throw BodyTooLarge(declaredLength: nil) }
         }
-        return HTTPFetchResponse(status: Int(response.status.code), headers: response.headers, body: body)
+        return HTTPFetchPrefix(status: status, headers: response.headers, body: body, complete: true)
     }
 
     struct BodyTooLarge: Error {

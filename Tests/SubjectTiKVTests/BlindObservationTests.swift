@@ -44,12 +44,9 @@ struct BlindObservationTests {
             let stores = [FakeStore(id: 1, statusAddress: address[0]), FakeStore(id: 2, statusAddress: address[1])]
             // A healthy cluster apart from the fault: every PD member healthy, no degraded regions.
             let health = try Fixtures.text("pd/health.json").replacingOccurrences(of: "\"health\": false", with: "\"health\": true")
-            let pdMetrics = try Fixtures.text("pd/metrics.txt").split(separator: "\n", omittingEmptySubsequences: false).map {
-                line in
-                line.hasPrefix("pd_regions_status{") ? line.split(separator: " ").dropLast().joined(separator: " ") + " 0" : String(line)
-            }.joined(separator: "\n")
             let router = try fakePDRouter(
-                stores: stores, log: RequestLog(), health: health, pdMetrics: pdMetrics, storesOverride: { fault.answer() })
+                stores: stores, log: RequestLog(), health: health, regionChecks: [.missPeer: regionsCheckBody(count: 0)],
+                storesOverride: { fault.answer() })
             try await withLocalHTTPServer(router) { pdURL in try await body(pdURL) }
         }
     }

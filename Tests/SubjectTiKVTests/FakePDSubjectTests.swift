@@ -35,7 +35,8 @@ struct FakePDSubjectTests {
                 FakeStore(id: 2, stateName: "Disconnected", statusAddress: "127.0.0.1:\(deadPort)", lastHeartbeatAgo: 45),
                 FakeStore(id: 3, statusAddress: address[1], available: "7GiB"),
             ]
-            try await withLocalHTTPServer(try fakePDRouter(stores: stores, log: pdLog)) { pdURL in
+            let router = try fakePDRouter(stores: stores, log: pdLog, regionChecks: [.downPeer: regionsCheckBody(count: 58)])
+            try await withLocalHTTPServer(router) { pdURL in
                 let subject = try TiKVSubject(configuration: Self.configuration([pdURL]))
                 let evaluation = try await subject.check()
                 let found = Set(evaluation.violations.map { "\($0.invariant)@\($0.entity)" })
@@ -68,19 +69,20 @@ struct FakePDSubjectTests {
                 #expect(snapshot.store(1)?.metrics?.leaderCount == 17)
                 #expect(snapshot.maxStoreDownTimeSeconds == 1800)
                 #expect(snapshot.maxReplicas == 3)
-                #expect(snapshot.regions?.source == pdURL + "/metrics")
+                #expect(snapshot.regions?.source == pdURL + "/pd/api/v1/regions/check")
                 #expect(!snapshot.statusLines().isEmpty)
                 _ = try JSONEncoder.operatorEncoder.encode(snapshot)
             }
-            // Never list every region in a tick.
+            // Never list every region in a tick, never read PD's /metrics: counts come from /regions/check.
             #expect(pdLog.count("/pd/api/v1/regions") == 0)
-            #expect(!pdLog.all.contains { $0.hasPrefix("/pd/api/v1/regions/check") })
+            #expect(pdLog.count("/metrics") == 0)
+            #expect(pdLog.count("/pd/api/v1/regions/check/down-peer") == 1)
             #expect(pdLog.count("/pd/api/v1/stores") == 1)
             #expect(statusLog.count("/metrics") >= 4, "two scrapes per live store: warm-up then the tick")
         }
     }
 
-    @Test("a tick costs the same requests whatever the region count")
+    @Test("a tick costs the same requests whatever the region count; PD config once a minute, never PD's /metrics")
     func constantCostPerTick() async throws {
         let log = RequestLog()
         let page = try Fixtures.text("tikv/metrics.txt")
@@ -92,12 +94,17 @@ struct FakePDSubjectTests {
                 let first = log.all.sorted()
                 _ = try await subject.observe()
                 let second = Array(log.all.dropFirst(first.count)).sorted()
-                // The region count fixture says 1,000,000; requests do not depend on it.
-                #expect(first == second)
-                #expect(Set(first) == [
+                // The region count fixture says 1,000,000; requests do not depend on it. Small counts with
+                // every store Up are read every tick; PD's configuration is cached for a minute.
+                let everyTick: Set<String> = [
                     "/pd/api/v1/members", "/pd/api/v1/health", "/pd/api/v1/stores", "/pd/api/v1/regions/count",
-                    "/pd/api/v1/config/schedule", "/pd/api/v1/config/replicate", "/metrics",
-                ])
+                    "/pd/api/v1/regions/check/down-peer", "/pd/api/v1/regions/check/miss-peer",
+                    "/pd/api/v1/regions/check/pending-peer", "/pd/api/v1/regions/check/offline-peer",
+                    "/pd/api/v1/regions/check/extra-peer",
+                ]
+                #expect(Set(first) == everyTick.union(["/pd/api/v1/config/schedule", "/pd/api/v1/config/replicate"]))
+                #expect(Set(second) == everyTick)
+                #expect(first.count == everyTick.count + 2 && second.count == everyTick.count, "one request per route")
             }
         }
     }

@@ -11,10 +11,12 @@ import Testing
 /// fixtures with one value changed, `TiKVSubject.check()`, the status lines and the JSON the CLI writes.
 @Suite("TiKV: out-of-range metric values")
 struct OutOfRangeMetricTests {
-    static func check(pdMetrics: String? = nil, storePage: String) async throws -> Evaluation<TiKVSnapshot> {
+    static func check(missPeerBody: String? = nil, storePage: String) async throws -> Evaluation<TiKVSnapshot> {
         try await withLocalHTTPServer(fakeTiKVStatusRouter(metrics: { storePage })) { statusURL in
             let store = FakeStore(id: 1, statusAddress: statusURL.replacingOccurrences(of: "http://", with: ""))
-            return try await withLocalHTTPServer(try fakePDRouter(stores: [store], log: RequestLog(), pdMetrics: pdMetrics)) { pdURL in
+            return try await withLocalHTTPServer(try fakePDRouter(
+                stores: [store], log: RequestLog(),
+                regionChecks: missPeerBody.map { [.missPeer: StreamedBody(text: $0)] } ?? [:])) { pdURL in
                 let subject = try TiKVSubject(configuration: FakePDSubjectTests.configuration([pdURL]))
                 let evaluation = try await subject.check()
                 #expect(!evaluation.snapshot.statusLines().isEmpty)
@@ -25,25 +27,22 @@ struct OutOfRangeMetricTests {
         }
     }
 
-    static func pdPage(missPeer: String) throws -> String {
-        try Fixtures.text("pd/metrics.txt").replacingOccurrences(
-            of: #"pd_regions_status{type="miss-peer-region-count"} 2"#,
-            with: #"pd_regions_status{type="miss-peer-region-count"} "# + missPeer)
-    }
+    /// PD's `RegionsInfo` with `count` as given (PD writes it first).
+    static func missPeerBody(count: String) -> String { #"{"count":"# + count + #","regions":[]}"# }
 
-    @Test("pd_regions_status at 1e20: replication-degraded says why it cannot judge, naming the series", arguments: ["1e20", "-3", "NaN", "+Inf"])
+    @Test("a regions/check count of 1e20, -3 or NaN: replication-degraded says why it cannot judge, naming the route", arguments: ["1e20", "-3", "NaN", "123456789012345678901"])
     func impossibleRegionCount(value: String) async throws {
-        let evaluation = try await Self.check(pdMetrics: try Self.pdPage(missPeer: value), storePage: try Fixtures.text("tikv/metrics.txt"))
+        let evaluation = try await Self.check(missPeerBody: Self.missPeerBody(count: value), storePage: try Fixtures.text("tikv/metrics.txt"))
         #expect(evaluation.snapshot.regions == nil, "one impossible count makes the counts unknown, not zero")
         let reason = try #require(evaluation.skipped["replication-degraded"])
-        #expect(reason.contains(#"pd_regions_status{type="miss-peer-region-count"}"#), "\(reason)")
-        #expect(reason.contains("not a region count"), "\(reason)")
+        #expect(reason.contains("/pd/api/v1/regions/check/miss-peer"), "\(reason)")
+        #expect(reason.contains("count"), "\(reason)")
         #expect(!evaluation.evaluated.contains("replication-degraded"))
     }
 
-    @Test("a sane pd_regions_status still gives counts (the check is not too strict)")
+    @Test("a sane regions/check count still gives counts (the check is not too strict)")
     func saneRegionCount() async throws {
-        let evaluation = try await Self.check(pdMetrics: try Self.pdPage(missPeer: "7"), storePage: try Fixtures.text("tikv/metrics.txt"))
+        let evaluation = try await Self.check(missPeerBody: Self.missPeerBody(count: "7"), storePage: try Fixtures.text("tikv/metrics.txt"))
         #expect(evaluation.snapshot.regions?.count(.missPeer) == 7)
         #expect(evaluation.evaluated.contains("replication-degraded"))
     }

@@ -1,8 +1,9 @@
 import OperatorCore
 
 /// `replication-degraded`: PD counts regions with missing, down, pending or offline peers. Read from
+/// `/pd/api/v1/regions/check/<state>` (its leading `count`); with a Prometheus, cross-checked against
 /// `pd_regions_status` with the real **hyphenated** types (the official PD_miss_peer_region_count rule
-/// uses underscores and never fires, tikv-interfaces.md §2.3).
+/// uses underscores and never fires, tikv-interfaces.md §2.3). A disagreement is shown, not fatal.
 public struct ReplicationDegradedInvariant: Invariant {
     public let id = "replication-degraded"
     public let severity = Severity.warning
@@ -32,6 +33,11 @@ public struct ReplicationDegradedInvariant: Invariant {
         let serious = (degraded[.missPeer] ?? 0) > 0 || (degraded[.downPeer] ?? 0) > 0
         var counts: [String: JSONValue] = [:]
         for c in ordered { counts[c.rawValue] = .number(Double(degraded[c] ?? 0)) }
+        let ages: [String: JSONValue] = (regions.ageSeconds ?? [:]).mapValues { JSONValue.number($0) }
+        var metricCounts = JSONValue.null
+        if let metric = regions.metricCounts {
+            metricCounts = .object(metric.mapValues { n in JSONValue.number(Double(n)) })
+        }
         return [
             violation(
                 on: .cluster,
@@ -40,6 +46,8 @@ public struct ReplicationDegradedInvariant: Invariant {
                 excerpt: [
                     "counts": .object(counts), "total_regions": JSONValue(regions.total),
                     "source": .string(regions.source), "max_replicas": JSONValue(snapshot.maxReplicas),
+                    "count_age_seconds": .object(ages), "metric_counts": metricCounts,
+                    "disagreements": .array((regions.disagreements ?? []).map { JSONValue.string($0) }),
                 ],
                 severity: serious ? .critical : .warning)
         ]

@@ -113,7 +113,7 @@ struct TiKVEvidenceGatherer: Sendable {
                 let name = "regions." + check.rawValue.replacingOccurrences(of: "-", with: "_")
                 out.append(
                     Signal(name, entity: .cluster, value: .number(Double(n)),
-                        source: "\(r.source): pd_regions_status{type=\"\(check.metricType)\"}",
+                        source: r.source(of: check),
                         expected: RegionHealth.degradingChecks.contains(check) ? "0" : nil))
             }
             if let total = r.total {

@@ -8,10 +8,14 @@ public struct StoreMetricsTarget: Sendable, Hashable {
     public var storeID: UInt64
     /// `host:port` of the TiKV status server (`tikv1:20180`), as in PD's `status_address`.
     public var statusAddress: String
+    /// Why PD flags this store (not Up, slow score above 1, busy, low on space), or `nil`: a flagged
+    /// store's page is read every tick, the others' in turn (``StoreScrapeRotation``).
+    public var flag: String?
 
-    public init(storeID: UInt64, statusAddress: String) {
+    public init(storeID: UInt64, statusAddress: String, flag: String? = nil) {
         self.storeID = storeID
         self.statusAddress = statusAddress
+        self.flag = flag
     }
 
     var baseURL: String { statusAddress.contains("://") ? statusAddress : "http://" + statusAddress }

@@ -67,16 +67,66 @@ public final class PDClient: Sendable {
 
     /// GETs one route, trying PD members in turn. Throws the last ``PDClientError``, listing earlier attempts.
     public func get<T>(_ endpoint: PDEndpoint<T>) async throws(PDClientError) -> T {
+        try await withFailover(path: endpoint.path) { base throws(PDClientError) in try await get(endpoint, from: base) }
+    }
+
+    /// The number of regions in a checker state, from the first bytes of `/regions/check/<state>`: the body
+    /// starts with `count`, so the connection is closed once it is read instead of receiving the region
+    /// list (tens of MB for one down store in a large cluster, tikv-at-scale.md §0). A body that does not
+    /// start with `count` is decoded whole, up to ``regionCheckPrefixCap`` bytes.
+    public func regionCheckCount(_ check: PDRegionCheck) async throws(PDClientError) -> Int {
+        let path = PDAPI.regionsCheckCount(check).path
+        return try await withFailover(path: path) { base throws(PDClientError) in
+            try await regionCheckCount(path: path, from: base)
+        }
+    }
+
+    /// The most a tick reads of one `/regions/check/<state>` answer before giving up on finding its count.
+    public static let regionCheckPrefixCap = 256 << 10
+
+    private func regionCheckCount(path: String, from base: String) async throws(PDClientError) -> Int {
+        let url = Self.normalize(base) + path
+        var request = HTTPClientRequest(url: url)
+        request.method = .GET
+        request.headers.add(name: "Accept", value: "application/json")
+        let read: HTTPFetchPrefix
+        do {
+            read = try await OperatorHTTPClient.fetchPrefix(
+                request, deadline: timeout, maxBodyBytes: Self.regionCheckPrefixCap, client: httpClient,
+                until: { LeadingCount.read($0).isSettled })
+        } catch {
+            if case .bodyTooLarge = error.kind {
+                throw PDClientError(
+                    endpoint: path, url: url, httpStatus: nil,
+                    kind: .tooLarge(
+                        "the body does not start with \"count\" and runs past \(Self.regionCheckPrefixCap) bytes; "
+                            + "PD writes {\"count\":N,...}: check that \(base) is a PD server"))
+            }
+            throw PDClientError(endpoint: path, url: url, httpStatus: nil, kind: .unreachable(error.reason))
+        }
+        if (200..<300).contains(read.status), case .count(let n) = LeadingCount.read(read.body) { return n }
+        if (200..<300).contains(read.status), case .malformed(let why) = LeadingCount.read(read.body) {
+            throw PDClientError(endpoint: path, url: url, httpStatus: read.status, kind: .malformed(field: "count", reason: why))
+        }
+        // An error status, or a body with another key first: the decoder names what is wrong.
+        let body = Data(buffer: read.body, byteTransferStrategy: .noCopy)
+        return try PDResponseDecoder.decode(PDRegionsCount.self, status: read.status, body: body, endpoint: path, url: url).count
+    }
+
+    /// Runs `attempt` against each PD member in turn until one answers; remembers the one that did.
+    private func withFailover<T>(
+        path: String, _ attempt: (String) async throws(PDClientError) -> T
+    ) async throws(PDClientError) -> T {
         let order = endpoints
         guard !order.isEmpty else {
             throw PDClientError(
-                endpoint: endpoint.path, url: "(none)", httpStatus: nil,
+                endpoint: path, url: "(none)", httpStatus: nil,
                 kind: .unreachable("no PD endpoints configured; pass --endpoints or set PD_ENDPOINT"))
         }
         var failures: [PDClientError] = []
         for base in order {
             do {
-                let value = try await get(endpoint, from: base)
+                let value = try await attempt(base)
                 state.withLock { s in s.preferred = s.endpoints.firstIndex(of: base) ?? s.preferred }
                 return value
             } catch {

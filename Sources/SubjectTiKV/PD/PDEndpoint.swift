@@ -66,12 +66,13 @@ public enum PDAPI {
 
     /// The regions in a checker state. The body lists them: its size grows with the number of unhealthy
     /// regions (20–30 MB for one down store of 100 in a 1M-region cluster, tikv-at-scale.md §0), so monitor
-    /// ticks read `pd_regions_status` instead and this serves diagnosis only, with a cap to match.
+    /// ticks read only its leading `count` (`PDClient.regionCheckCount`) and this serves diagnosis, with a
+    /// cap to match.
     public static func regionsCheck(_ check: PDRegionCheck) -> PDEndpoint<PDRegionsInfo> {
         PDEndpoint(prefix + "/regions/check/" + check.rawValue, maxBodyBytes: 64 << 20)
     }
 
-    /// Same route, decoding only `count`.
+    /// Same route, decoding only `count` (after receiving the whole body: ticks use `PDClient.regionCheckCount`).
     public static func regionsCheckCount(_ check: PDRegionCheck) -> PDEndpoint<PDRegionsCount> {
         PDEndpoint(prefix + "/regions/check/" + check.rawValue)
     }

@@ -20,7 +20,9 @@ extension TiKVSnapshot {
         for s in stores.sorted(by: { $0.id < $1.id }) { lines.append(s.statusLine) }
         if let r = regions {
             let counts = PDRegionCheck.allCases.compactMap { c in r.count(c).map { "\(c.rawValue) \($0)" } }
-            lines.append("regions: \(r.total.map(String.init) ?? "?") total; " + counts.joined(separator: ", "))
+            let oldest = (r.ageSeconds ?? [:]).values.max().map { "; some counts remembered from \(DurationText.format(seconds: $0)) ago" } ?? ""
+            lines.append(
+                "regions: \(r.total.map(String.init) ?? "?") total; " + counts.joined(separator: ", ") + " (from \(r.source))" + oldest)
         } else if let error = regionsError {
             lines.append("regions: health counts unavailable: \(error)")
         }

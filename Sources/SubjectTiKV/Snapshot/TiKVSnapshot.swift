@@ -152,6 +152,8 @@ public struct StoreView: Sendable, Hashable, Codable {
     public var regionCount: Int?
     public var leaderWeight: Double?
     public var pdSlowScore: Double?
+    /// PD's `is_busy` (the store reported itself busy in its heartbeat).
+    public var isBusy: Bool?
     public var lastHeartbeat: Date?
     /// Seconds between the last heartbeat PD received and the observation.
     public var heartbeatAgeSeconds: Double?
@@ -204,6 +206,7 @@ public struct StoreView: Sendable, Hashable, Codable {
         case regionCount = "region_count"
         case leaderWeight = "leader_weight"
         case pdSlowScore = "pd_slow_score"
+        case isBusy = "is_busy"
         case lastHeartbeat = "last_heartbeat"
         case heartbeatAgeSeconds = "heartbeat_age_seconds"
         case uptimeSeconds = "uptime_seconds"
@@ -214,17 +217,44 @@ public struct StoreView: Sendable, Hashable, Codable {
     }
 }
 
-/// Region health counts from PD (`pd_regions_status` on the PD leader, `/regions/count`).
+/// Region health counts from PD: `/pd/api/v1/regions/check/<state>` counts, cross-checked against
+/// `sum(pd_regions_status) by (type)` when a Prometheus is configured; `/regions/count` for the total.
 public struct RegionHealth: Sendable, Hashable, Codable {
     public var total: Int?
+    /// By check state (`down-peer`, ...): `/regions/check` counts, or the metric's where those failed.
     public var counts: [String: Int]
-    /// Where the counts came from (the PD leader's metrics URL).
+    /// Where the counts came from (`http://pd:2379/pd/api/v1/regions/check`).
     public var source: String
+    /// Seconds since a count was read, for counts remembered from an earlier tick (large counts and
+    /// clusters with a store not Up are read every 30 s).
+    public var ageSeconds: [String: Double]?
+    /// `sum(pd_regions_status) by (type)` from Prometheus, by check state, when configured and answering.
+    public var metricCounts: [String: Int]?
+    /// States whose count comes from the metric because `/regions/check` could not be read.
+    public var fromMetric: [String]?
+    /// Where `/regions/check` and the metric disagree, in words (`/regions/check` is preferred).
+    public var disagreements: [String]?
 
     public init(total: Int?, counts: [String: Int], source: String) {
         self.total = total
         self.counts = counts
         self.source = source
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case total, counts, source
+        case ageSeconds = "age_seconds"
+        case metricCounts = "metric_counts"
+        case fromMetric = "from_metric"
+        case disagreements
+    }
+
+    /// What a state's count was read from, for evidence.
+    public func source(of check: PDRegionCheck) -> String {
+        if fromMetric?.contains(check.rawValue) == true {
+            return "sum(pd_regions_status{type=\"\(check.metricType)\"})"
+        }
+        return source + "/" + check.rawValue
     }
 
     public func count(_ check: PDRegionCheck) -> Int? { counts[check.rawValue] }

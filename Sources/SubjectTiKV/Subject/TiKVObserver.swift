@@ -3,23 +3,44 @@ import Logging
 import OperatorCore
 import PrometheusClient
 
-/// Takes one observation of the cluster. Every tick costs the same whatever the number of regions: PD
-/// counts regions itself (`/regions/count`, `pd_regions_status`), and `/pd/api/v1/regions` is never read.
+/// Takes one observation of the cluster the way PD's own tools do (tikv-at-scale.md §2): state from PD's
+/// REST API, never PD's `/metrics` (165 MB on large clusters). Every tick reads `/stores`, `/members`,
+/// `/health`, `/regions/count` and the first bytes of `/regions/check/<state>` (RegionHealthReader); PD's
+/// configuration at most once a minute (PDConfigCache). `/pd/api/v1/regions` is never read.
 public struct TiKVObserver: Sendable {
     public let pd: PDClient
     let configuredEndpoints: [String]
     let metricsSource: any StoreMetricsSource
-    let pdMetrics: PDLeaderMetricsReader
+    let regionHealth: RegionHealthReader
+    let config = PDConfigCache()
     let memory = ObservationMemory()
+    /// Stores below this free ratio in PD's view are flagged: their pages are read every tick.
+    let lowSpaceRatio: Double
     let logger: Logger
 
+    /// `prometheus`, when given, cross-checks the region counts against `sum(pd_regions_status) by (type)`.
+    init(
+        pd: PDClient, configuredEndpoints: [String], metricsSource: any StoreMetricsSource, prometheus: PrometheusAPI?,
+        regionCheckSchedule: RegionCheckSchedule = RegionCheckSchedule(), lowSpaceRatio: Double = 0.2, logger: Logger
+    ) {
+        self.lowSpaceRatio = lowSpaceRatio
+        self.pd = pd
+        self.configuredEndpoints = configuredEndpoints
+        self.metricsSource = metricsSource
+        self.regionHealth = RegionHealthReader(pd: pd, schedule: regionCheckSchedule, prometheus: prometheus)
+        self.logger = logger
+    }
+
     public func observe() async throws -> TiKVSnapshot {
+        let pd = self.pd
         async let membersResult = attempt { () async throws(PDClientError) in try await pd.get(PDAPI.members) }
         async let healthResult = attempt { () async throws(PDClientError) in try await pd.get(PDAPI.health) }
         async let storesResult = attempt { () async throws(PDClientError) in try await pd.get(PDAPI.stores) }
         async let countResult = attempt { () async throws(PDClientError) in try await pd.get(PDAPI.regionsCount) }
-        async let scheduleResult = attempt { () async throws(PDClientError) in try await pd.get(PDAPI.scheduleConfig) }
-        async let replicateResult = attempt { () async throws(PDClientError) in
+        async let schedule = config.maxStoreDownTime(at: Date()) { () async throws(PDClientError) in
+            try await pd.get(PDAPI.scheduleConfig)
+        }
+        async let replicate = config.maxReplicas(at: Date()) { () async throws(PDClientError) in
             try await pd.get(PDAPI.replicationConfig)
         }
         let (members, health, stores) = await (membersResult, healthResult, storesResult)
@@ -34,13 +55,11 @@ public struct TiKVObserver: Sendable {
         snapshot.metricsSource = metricsSource.name
 
         // PD membership and health.
-        var leaderClientURLs: [String] = []
         switch members {
         case .success(let m):
             pd.learn(clientURLs: m.members.flatMap { $0.clientURLs ?? [] })
             snapshot.clusterID = m.header?.clusterID.map { String($0.value) }
             snapshot.pd.leader = m.leader?.name
-            leaderClientURLs = m.leader?.clientURLs ?? []
             snapshot.pd.members = m.members.map { member in
                 PDMemberView(
                     name: member.name ?? "?", memberID: member.memberID.map { String($0.value) } ?? "",
@@ -76,17 +95,12 @@ public struct TiKVObserver: Sendable {
             snapshot.storesError = e.description
         }
 
-        // Store metrics and the PD leader's region counts, concurrently.
+        // Store metrics and region health, concurrently.
         let targets = snapshot.stores.compactMap { s -> StoreMetricsTarget? in
             guard !s.isTiFlash, let address = s.statusAddress, !address.isEmpty else { return nil }
-            return StoreMetricsTarget(storeID: s.id, statusAddress: address)
+            return StoreMetricsTarget(
+                storeID: s.id, statusAddress: address, flag: StoreScrapeRotation.flag(s, lowSpaceRatio: lowSpaceRatio))
         }
-        let configured = configuredEndpoints
-        async let reading = metricsSource.read(targets)
-        async let leaderPage = attemptAny { try await pdMetrics.read(leaderClientURLs: leaderClientURLs, configured: configured) }
-        let (metrics, pdPage) = await (reading, leaderPage)
-        apply(metrics, to: &snapshot)
-
         let total: Int?
         switch await countResult {
         case .success(let c): total = c.count
@@ -94,35 +108,28 @@ public struct TiKVObserver: Sendable {
             total = nil
             snapshot.notes.append("region count unavailable: \(e)")
         }
-        switch pdPage {
-        case .success(let page):
-            let byType = page.page.sum("pd_regions_status", by: ["type"])
-            if byType.isEmpty {
-                snapshot.regionsError = "\(page.url) has no pd_regions_status series"
-            } else {
-                switch Self.regionCounts(byType, source: page.url) {
-                case .success(let counts): snapshot.regions = RegionHealth(total: total, counts: counts, source: page.url)
-                // One impossible count makes them all suspect: unknown, not "no degraded regions".
-                case .failure(let malformed): snapshot.regionsError = "\(page.url): \(malformed)"
-                }
-            }
-        case .failure(let e):
-            snapshot.regionsError = "\(e)"
+        let storesKnown = if case .success = stores { true } else { false }
+        let everyStoreUp = storesKnown && snapshot.stores.allSatisfy { $0.stateName == "Up" }
+        async let reading = metricsSource.read(targets)
+        async let regionReading = regionHealth.read(total: total, everyStoreUp: everyStoreUp, at: observedAt)
+        let (metrics, (regions, regionNotes)) = await (reading, regionReading)
+        apply(metrics, to: &snapshot)
+        switch regions {
+        case .success(let health): snapshot.regions = health
+        case .failure(let e): snapshot.regionsError = "\(e)"
         }
+        snapshot.notes += regionNotes
 
-        switch await scheduleResult {
-        case .success(let c): snapshot.maxStoreDownTimeSeconds = c.maxStoreDownTime?.seconds
-        case .failure(let e): snapshot.notes.append("schedule config unavailable: \(e)")
-        }
-        switch await replicateResult {
-        case .success(let c): snapshot.maxReplicas = c.maxReplicas
-        case .failure(let e): snapshot.notes.append("replication config unavailable: \(e)")
-        }
+        let (downTime, scheduleNote) = await schedule
+        snapshot.maxStoreDownTimeSeconds = downTime
+        let (replicas, replicateNote) = await replicate
+        snapshot.maxReplicas = replicas
+        snapshot.notes += [scheduleNote, replicateNote].compactMap { $0 }
         snapshot.pdEndpoint = pd.currentEndpoint
         return snapshot
     }
 
-    /// `pd_regions_status` values by check state. A NaN, infinite, negative or enormous value is not a
+    /// `pd_regions_status` values by check state (from Prometheus). A NaN, infinite, negative or enormous value is not a
     /// region count: it fails the whole reading rather than trapping or passing as zero.
     static func regionCounts(_ byType: [LabelSet: Double], source: String) -> Result<[String: Int], MalformedValue> {
         var counts: [String: Int] = [:]
@@ -169,6 +176,7 @@ public struct TiKVObserver: Sendable {
         v.regionCount = info.status.regionCount ?? 0
         v.leaderWeight = info.status.leaderWeight
         v.pdSlowScore = info.status.slowScore.map { Double($0.value) }
+        v.isBusy = info.status.isBusy
         let heartbeat = info.status.lastHeartbeatTS?.date ?? info.store.lastHeartbeatDate
         v.lastHeartbeat = heartbeat
         // A heartbeat stamped in our future means PD's clock runs ahead of this machine's (or a
@@ -180,10 +188,6 @@ public struct TiKVObserver: Sendable {
 }
 
 private func attempt<T: Sendable>(_ body: () async throws(PDClientError) -> T) async -> Result<T, PDClientError> {
-    do { return .success(try await body()) } catch { return .failure(error) }
-}
-
-private func attemptAny<T: Sendable>(_ body: () async throws -> T) async -> Result<T, any Error> {
     do { return .success(try await body()) } catch { return .failure(error) }
 }
 

@@ -6,7 +6,7 @@ import OperatorCore
 import PrometheusClient
 
 /// The TiKV subject: watches a TiKV cluster through PD's HTTP API, each store's status server (or a
-/// Prometheus scraping them) and the PD leader's metrics.
+/// Prometheus scraping them). PD's own `/metrics` is never read.
 public struct TiKVSubject: Subject {
     public typealias Snapshot = TiKVSnapshot
 
@@ -40,10 +40,8 @@ public struct TiKVSubject: Subject {
             endpoints: configuration.endpoints, timeout: configuration.requestTimeout, httpClient: httpClient,
             logger: configuration.logger)
         self.observer = TiKVObserver(
-            pd: pd, configuredEndpoints: configuration.endpoints, metricsSource: metricsSource,
-            pdMetrics: PDLeaderMetricsReader(
-                timeout: configuration.requestTimeout, httpClient: httpClient, logger: configuration.logger),
-            logger: configuration.logger)
+            pd: pd, configuredEndpoints: configuration.endpoints, metricsSource: metricsSource, prometheus: prometheus,
+            lowSpaceRatio: settings.thresholds.lowSpaceRatio, logger: configuration.logger)
         self.invariants = TiKVInvariants.all(settings.thresholds)
         self.knowledge = TiKVKnowledge(thresholds: settings.thresholds, prometheus: prometheus, observer: observer)
     }

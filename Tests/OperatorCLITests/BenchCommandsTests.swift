@@ -61,13 +61,14 @@ extension EndToEnd {
                 #expect(abs((result["requests_per_tick"] as? Double ?? -1) - requestsByPath.values.reduce(0, +)) < 1e-6, "\(name)")
                 #expect((requestsByPath["/pd/api/v1/stores"] ?? 0) > 0, "\(name)")
                 #expect(Set(bytesByPath.keys).isSubset(of: Set(requestsByPath.keys)), "\(name): bytes only where requests were made")
-                // With 3 replicas a store holds 3/stores of the regions: all of them at 3 stores, half at 6.
+                // With 3 replicas a store holds about 3/stores of the regions: all of them at 3 stores, half at 6.
                 let stores = result["stores"] as? Int ?? 0
                 let down = result["down_peer_regions"] as? Int
                 if result["scenario"] as? String == "healthy" {
                     #expect(down == 0, "\(name)")
                 } else {
-                    #expect(down == 50_000 * 3 / max(1, stores), "\(name)")
+                    let expected = 50_000 * 3 / max(1, stores)
+                    #expect(abs((down ?? 0) - expected) <= expected / 100, "\(name): \(down ?? -1) down-peer regions, about \(expected)")
                     #expect((result["violations_last_tick"] as? Int ?? 0) >= 1, "\(name): a dead store is never healthy")
                 }
             }

@@ -99,9 +99,13 @@ let package = Package(
                 "OperatorHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                // gzip for /metrics pages asked with Accept-Encoding: gzip, as TiKV and PD answer.
+                "CZlib",
             ],
             exclude: ["README.md"]
         ),
+        // The system zlib, for the simulator's gzip responses.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(
             name: "DeployLocal",
             dependencies: [

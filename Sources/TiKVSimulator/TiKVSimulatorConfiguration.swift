@@ -32,9 +32,17 @@ public struct TiKVSimulatorConfiguration: Sendable, Equatable {
     public var host: String = "127.0.0.1"
     /// Each store's disk capacity in bytes; nil sizes disks so data fills about a third of them.
     public var storeCapacityBytes: Double?
-    /// Most regions a list endpoint (`/regions`, `/regions/check/…`) returns; `count` is always
-    /// the full count. Real PD returns every region, which at a million regions is gigabytes.
+    /// Most regions `/regions` returns; `count` is always the full count. Real PD returns every
+    /// region, which at a million regions is gigabytes.
     public var regionListLimit: Int = 1_000
+    /// Most regions a `/regions/check/…` body lists (lowest ids first; `count` is the full count). Real
+    /// PD lists every matching region, about 0.8 KB of JSON each: 30,000 down-peer regions are ~24 MB,
+    /// and the simulator sends them all up to this cap (100,000 regions, ~80 MB) in streamed chunks.
+    public var regionCheckLimit: Int = 100_000
+    /// Size in bytes of the leader's quadratic scheduler series on PD's `/metrics` (pre-v8.5.5 PD,
+    /// tikv/pd#9357): nil gives what the live stores make (about 0.5 KB per ordered store pair: ~5 MB
+    /// at 100 stores, ~130 MB at 500); a number picks the size (up to 200 MB) with stale store ids.
+    public var pdSchedulerSeriesBytes: Int?
     /// TiKV version reported by stores (`version` has no `v`, as in PD's `/stores`).
     public var tikvVersion: String = "8.5.0"
     /// PD version reported by `/version` and `/status`.
@@ -83,6 +91,10 @@ public struct TiKVSimulatorConfiguration: Sendable, Equatable {
             throw fail("host", "must be a loopback address (127.0.0.1, ::1, localhost), got \(host)")
         }
         guard regionListLimit > 0 else { throw fail("region list limit", "must be > 0") }
+        guard regionCheckLimit > 0 else { throw fail("region check limit", "must be > 0") }
+        if let bytes = pdSchedulerSeriesBytes, !(0...200_000_000).contains(bytes) {
+            throw fail("PD scheduler series bytes", "must be 0…200000000 (200 MB), got \(bytes)")
+        }
         if let capacity = storeCapacityBytes, !(capacity > 0 && capacity <= 1e18) {
             throw fail("store capacity", "must be > 0 bytes and at most 1e18, got \(capacity)")
         }

@@ -34,25 +34,52 @@ extension EndToEnd {
             #expect(left.isEmpty, "the generated log and pattern file are removed: \(left)")
         }
 
-        @Test func tickCostMeasuresThreeSizesAndNeverListsRegions() async throws {
+        @Test func tickCostMeasuresEachSizeHealthyAndWithAStoreDown() async throws {
             let r = try await OperatorBinary.run(
-                ["bench", "tick-cost", "--stores", "6", "--regions", "50000", "--ticks", "3", "--warmup", "2", "--json"],
-                timeout: .seconds(240))
+                ["bench", "tick-cost", "--stores", "3", "--stores", "6", "--regions", "50000", "--ticks", "3", "--warmup", "2", "--json"],
+                timeout: .seconds(300))
             #expect(r.status == 0, "\(r.stderr)")
             let json = try #require(r.json as? [String: Any], "stdout: \(r.stdout)")
-            let sizes = try #require(json["sizes"] as? [[String: Any]])
-            #expect(sizes.map { "\($0["stores"] ?? "-")/\($0["regions"] ?? "-")" } == ["3/10", "3/50000", "6/50000"])
-            for size in sizes {
-                #expect(size["ticks"] as? Int == 3)
-                #expect(size["region_list_requests_per_tick"] as? Double == 0, "a tick never lists every region")
-                #expect((size["rss_peak_bytes"] as? Int ?? 0) >= (size["rss_before_bytes"] as? Int ?? .max))
-                let tick = try #require(size["tick"] as? [String: Any])
-                #expect((tick["p50_seconds"] as? Double ?? 0) > 0)
-                #expect(size["tick_errors"] as? [String] == [], "every tick observed the simulated cluster")
+            let results = try #require(json["results"] as? [[String: Any]])
+            #expect(results.map { "\($0["stores"] ?? "-")/\($0["regions"] ?? "-")/\($0["scenario"] ?? "-")" }
+                == ["3/50000/healthy", "3/50000/one-store-down", "6/50000/healthy", "6/50000/one-store-down"])
+            for result in results {
+                let name = "\(result["stores"] ?? "-")/\(result["scenario"] ?? "-")"
+                #expect(result["ticks"] as? Int == 3, "\(name)")
+                #expect(result["region_list_requests_per_tick"] as? Double == 0, "\(name): a tick never lists every region")
+                let peak = try #require(result["rss_peak_bytes"] as? Int)
+                #expect(peak >= (result["rss_before_bytes"] as? Int ?? .max) && peak >= (result["rss_after_bytes"] as? Int ?? .max), "\(name)")
+                let tick = try #require(result["tick"] as? [String: Any])
+                #expect((tick["p50_seconds"] as? Double ?? 0) > 0, "\(name)")
+                let cpu = try #require(result["cpu_per_tick"] as? [String: Any])
+                #expect((cpu["mean_seconds"] as? Double ?? 0) > 0, "\(name): a tick costs Operator some CPU")
+                #expect(result["tick_errors"] as? [String] == [], "\(name): every tick observed the simulated cluster")
+                // Totals are the sums over paths; a tick reads PD's stores at least.
+                let bytesByPath = try #require(result["bytes_per_tick_by_path"] as? [String: Double])
+                let requestsByPath = try #require(result["requests_per_tick_by_path"] as? [String: Double])
+                #expect(abs((result["bytes_per_tick"] as? Double ?? -1) - bytesByPath.values.reduce(0, +)) < 1e-6, "\(name)")
+                #expect(abs((result["requests_per_tick"] as? Double ?? -1) - requestsByPath.values.reduce(0, +)) < 1e-6, "\(name)")
+                #expect((requestsByPath["/pd/api/v1/stores"] ?? 0) > 0, "\(name)")
+                #expect(Set(bytesByPath.keys).isSubset(of: Set(requestsByPath.keys)), "\(name): bytes only where requests were made")
+                // With 3 replicas a store holds about 3/stores of the regions: all of them at 3 stores, half at 6.
+                let stores = result["stores"] as? Int ?? 0
+                let down = result["down_peer_regions"] as? Int
+                if result["scenario"] as? String == "healthy" {
+                    #expect(down == 0, "\(name)")
+                } else {
+                    let expected = 50_000 * 3 / max(1, stores)
+                    #expect(abs((down ?? 0) - expected) <= expected / 100, "\(name): \(down ?? -1) down-peer regions, about \(expected)")
+                    #expect((result["violations_last_tick"] as? Int ?? 0) >= 1, "\(name): a dead store is never healthy")
+                }
             }
-            // The same PD requests per tick whatever the region count: counts and checks, never a listing.
-            let requests = sizes.map { $0["requests_per_tick"] as? [String: Double] ?? [:] }
-            #expect(!requests[0].isEmpty && requests[0] == requests[1] && requests[1] == requests[2])
+            // Ratios are to the smallest size of the same scenario.
+            let ratios = try #require(json["ratios"] as? [[String: Any]])
+            #expect(ratios.count == results.count)
+            for ratio in ratios where ratio["stores"] as? Int == 3 {
+                #expect(ratio["tick_p50"] as? Double == 1 && ratio["bytes_per_tick"] as? Double == 1, "\(ratio)")
+            }
+            // The issue's targets are stated for 100 and 500 stores only.
+            #expect((json["targets"] as? [Any])?.isEmpty == true)
         }
 
         @Test func diagnosisTimesEveryIncidentAndDiagnosesItAsExpected() async throws {

@@ -80,8 +80,13 @@ struct TiKVMetricsTests {
             for storeIndex in endpoints.stores.indices {
                 for (earlier, later) in zip(scrapes, scrapes.dropFirst()) {
                     let before = earlier[storeIndex], after = later[storeIndex]
+                    // Indexed: a realistic page has ~15,000 samples, too many to search one by one.
+                    func key(_ sample: MetricsText.Sample) -> String {
+                        sample.name + "{" + sample.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+                    }
+                    let afterValues = Dictionary(after.samples.map { (key($0), $0.value) }, uniquingKeysWith: { first, _ in first })
                     for sample in before.samples where sample.name.hasSuffix("_total") || sample.name.hasSuffix("_bucket") || sample.name.hasSuffix("_count") || sample.name.hasSuffix("_sum") {
-                        let next = after.values(sample.name, sample.labels).first?.value ?? -1
+                        let next = afterValues[key(sample)] ?? -1
                         #expect(next >= sample.value, "\(sample.name)\(sample.labels) went from \(sample.value) to \(next)")
                     }
                 }

@@ -57,6 +57,14 @@ struct SimulateCommand: AsyncParsableCommand {
         @Option(help: "Seed for ids and region sizes, for reproducible runs.")
         var seed: UInt64 = 4
 
+        @Option(
+            name: .customLong("pd-scheduler-series-bytes"),
+            help: "Size in bytes of the PD leader's quadratic scheduler series on /metrics (pre-v8.5.5 PD, up to 200000000); default: what the stores make.")
+        var pdSchedulerSeriesBytes: Int?
+
+        @Option(name: .customLong("region-check-limit"), help: "Most regions a /regions/check/… body lists (real PD lists all).")
+        var regionCheckLimit = 100_000
+
         @Flag(help: "Print the endpoints as JSON instead of text.")
         var json = false
 
@@ -64,6 +72,8 @@ struct SimulateCommand: AsyncParsableCommand {
             var configuration = TiKVSimulatorConfiguration(
                 pdMembers: pd, stores: stores, regions: regions, timeScale: timeScale, seed: seed, qps: qps,
                 port: port, logDirectory: logDirectory)
+            configuration.pdSchedulerSeriesBytes = pdSchedulerSeriesBytes
+            configuration.regionCheckLimit = regionCheckLimit
             do {
                 configuration.maxStoreDownTime = try DurationText.seconds(maxStoreDownTime)
             } catch {

@@ -110,8 +110,10 @@ public struct SimulatorStateReport: Codable, Sendable, Equatable {
     public var regionChecks: [String: Int]
     public var faults: [SimulatedFault]
     public var knownFaultKinds: [String]
-    /// Requests per path across PD members (e.g. `/pd/api/v1/regions`).
+    /// Requests per path across PD members (e.g. `/pd/api/v1/regions`); stores' under `store:<path>`.
     public var requestCounts: [String: Int]
+    /// Body bytes sent per path (compressed bytes when gzipped); store status servers' under `store:<path>`.
+    public var requestBytes: [String: Int]?
 
     enum CodingKeys: String, CodingKey {
         case pdTime = "pd_time"
@@ -125,5 +127,6 @@ public struct SimulatorStateReport: Codable, Sendable, Equatable {
         case faults
         case knownFaultKinds = "known_fault_kinds"
         case requestCounts = "request_counts"
+        case requestBytes = "request_bytes"
     }
 }

@@ -53,7 +53,7 @@ extension ClusterModel {
         }
     }
 
-    func stateReport(at time: SimInstant, requestCounts: [String: Int]) -> SimulatorStateReport {
+    func stateReport(at time: SimInstant, requestCounts: [String: Int], requestBytes: [String: Int]) -> SimulatorStateReport {
         let summary = summary(at: time)
         return SimulatorStateReport(
             pdTime: GoFormat.rfc3339Nano(time),
@@ -80,6 +80,6 @@ extension ClusterModel {
             ],
             faults: activeFaults,
             knownFaultKinds: SimulatedFaultKind.allCases.map(\.rawValue),
-            requestCounts: requestCounts)
+            requestCounts: requestCounts, requestBytes: requestBytes)
     }
 }

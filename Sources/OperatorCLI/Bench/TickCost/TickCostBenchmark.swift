@@ -5,15 +5,23 @@ import OperatorCore
 import Synchronization
 import TiKVSimulator
 
-/// What one monitor tick of the TiKV subject costs at a small and a large cluster size, in the same run:
-/// tick duration through `MonitorService.runTick` (observe, evaluate, record, heartbeat, on a temporary
-/// SQLite database), Operator's resident memory, and the PD requests each tick makes.
+/// What one monitor tick of the TiKV subject costs Operator at each cluster size, healthy and with one
+/// store down: tick duration through `MonitorService.runTick` (observe, evaluate, record, heartbeat, on a
+/// temporary SQLite database), Operator's own CPU time and peak RSS, and the requests and body bytes per
+/// path the simulator served it.
 struct TickCostBenchmark {
     struct ClusterSize: Sendable, Encodable {
         var stores: Int
         var regions: Int
 
         var label: String { "\(stores) stores, \(BenchFormat.grouped(regions)) regions" }
+    }
+
+    enum Scenario: String, Sendable, Encodable, CaseIterable {
+        case healthy
+        /// The last store killed and PD time moved past `max-peer-down-duration` (10m), so its peers are
+        /// down-peers: with 3 replicas, 3 × regions / stores regions (30,000 at 100 stores × 1M).
+        case oneStoreDown = "one-store-down"
     }
 
     /// The small cluster, the small cluster's stores with the large one's regions, and the large cluster:
@@ -25,13 +33,20 @@ struct TickCostBenchmark {
         }
     }
 
+    /// 3, 100 and 500 stores with a million regions each (issue 16).
+    static let defaultSizes = [3, 100, 500].map { ClusterSize(stores: $0, regions: 1_000_000) }
+
     struct Options: Sendable {
-        var sizes = TickCostBenchmark.sizes(small: ClusterSize(stores: 3, regions: 10), large: ClusterSize(stores: 100, regions: 1_000_000))
+        var sizes = TickCostBenchmark.defaultSizes
+        var scenarios = Scenario.allCases
         var ticks = 30
         var warmupTicks = 5
         var interval: Duration = .seconds(1)
         /// Background load the simulator reports (so counters move as in a live cluster).
         var qps: Double = 100
+        /// PD seconds past the kill: beyond `max-peer-down-duration` (600 s), short of
+        /// `max-store-down-time` (1800 s), so the dead store's peers are down-peers and not yet replaced.
+        var storeDownSeconds: Double = 660
     }
 
     var options: Options
@@ -41,7 +56,7 @@ struct TickCostBenchmark {
 
     func run() async throws -> TickCostReport {
         let registration = try LinkedSubjects.registry.registration(named: "tikv")
-        var results: [TickCostReport.SizeResult] = []
+        var results: [TickCostReport.Result] = []
         for (index, size) in options.sizes.enumerated() {
             progress("starting the simulator: \(size.label)")
             let started = Mutex<ProcessHandle?>(nil)
@@ -51,67 +66,103 @@ struct TickCostBenchmark {
                     logFile: (directory as NSString).appendingPathComponent("simulator-\(index + 1).log"),
                     started: { handle in started.withLock { $0 = handle } })
                 let subject = try registration.make(SubjectConfiguration(endpoints: simulator.endpoints.pdURLs, logger: logger))
-                let result = try await measure(
-                    subject, size: size, simulator: simulator, database: (directory as NSString).appendingPathComponent("tick-cost-\(index + 1).db"))
-                results.append(result)
-                progress("  tick p50 \(BenchFormat.duration(result.tick.p50)), p99 \(BenchFormat.duration(result.tick.p99)), RSS peak \(BenchFormat.byteCount(result.rssPeakBytes))")
+                results += try await measure(
+                    subject, size: size, simulator: simulator,
+                    database: (directory as NSString).appendingPathComponent("tick-cost-\(index + 1).db"))
             } catch {
                 if let handle = started.withLock({ $0 }) { await Interruptible.cleanup { await SimulatorProcess.stop(handle) } }
                 throw error
             }
             if let handle = started.withLock({ $0 }) { await Interruptible.cleanup { await SimulatorProcess.stop(handle) } }
         }
-        return TickCostReport(sizes: results, interval: DurationText.format(options.interval), qps: options.qps)
+        return TickCostReport(results: results, interval: DurationText.format(options.interval), qps: options.qps)
     }
 
+    /// Every scenario at one size, with one monitor kept across them: the dead store is seen by a running
+    /// Operator, as it would be.
     private func measure<S: Subject>(
         _ subject: S, size: ClusterSize, simulator: SimulatorProcess, database: String
-    ) async throws -> TickCostReport.SizeResult {
+    ) async throws -> [TickCostReport.Result] {
         let store = try SQLiteTicketStore(path: database)
         let monitor = MonitorService(
             subject: subject, store: store, configuration: MonitorConfiguration(interval: options.interval), logger: logger,
             pendingWork: InFlightHTTPRequests())
         let control = TiKVSimulatorControlClient(baseURL: simulator.endpoints.controlURL)
-        var failures = 0
         var tick = 0
-        var errors: [String] = []
+        var failures = 0
+        var results: [TickCostReport.Result] = []
+        for scenario in options.scenarios {
+            if scenario == .oneStoreDown, let victim = simulator.endpoints.stores.last {
+                _ = try await control.inject(.storeDown, entity: "store:\(victim.id)")
+                _ = try await control.advanceClock(bySeconds: options.storeDownSeconds)
+            }
+            let result = try await measure(
+                monitor, tick: &tick, failures: &failures, size: size, scenario: scenario, simulator: simulator, control: control)
+            results.append(result)
+            progress(
+                "  \(scenario.rawValue): tick p50 \(BenchFormat.duration(result.tick.p50)), CPU p50 \(BenchFormat.duration(result.cpu.p50)), "
+                    + "\(BenchFormat.byteCount(Int(checking: result.bytesPerTick, rounding: .toNearestOrEven))) read per tick, RSS peak \(BenchFormat.byteCount(result.rssPeakBytes))")
+        }
+        return results
+    }
 
+    private func measure<S: Subject>(
+        _ monitor: MonitorService<S>, tick: inout Int, failures: inout Int, size: ClusterSize, scenario: Scenario,
+        simulator: SimulatorProcess, control: TiKVSimulatorControlClient
+    ) async throws -> TickCostReport.Result {
         // Warm-up: first connections, the metrics source's first readings (rates need two), SQLite pages.
         for _ in 0..<options.warmupTicks {
             tick += 1
-            guard let report = await monitor.runTick(number: tick, consecutiveFailures: &failures) else { throw CancellationError() }
+            guard let report = await monitor.runTick(number: tick, consecutiveFailures: &failures) else {
+                throw CancellationError()
+            }
             try await Task.sleep(for: report.nextDelay)
         }
 
-        let countsBefore = try await control.state().requestCounts
+        let before = try await control.state()
         let rssBefore = ProcessMemory.residentBytes() ?? 0
-        var rssPeak = rssBefore
+        let peakReset = ProcessUsage.resetPeakResident()
+        var rssSampledPeak = rssBefore
         var durations: [Double] = []
+        var cpu: [Double] = []
         var violations = 0
+        var errors: [String] = []
         let clock = ContinuousClock()
         for _ in 0..<options.ticks {
             tick += 1
             let start = clock.now
-            guard let report = await monitor.runTick(number: tick, consecutiveFailures: &failures) else { throw CancellationError() }
+            let cpuStart = ProcessUsage.cpuSeconds()
+            guard let report = await monitor.runTick(number: tick, consecutiveFailures: &failures) else {
+                throw CancellationError()
+            }
+            cpu.append(max(0, ProcessUsage.cpuSeconds() - cpuStart))
             durations.append((clock.now - start).seconds)
-            rssPeak = max(rssPeak, ProcessMemory.residentBytes() ?? 0)
+            rssSampledPeak = max(rssSampledPeak, ProcessMemory.residentBytes() ?? 0)
             violations = report.violations.count
             if let error = report.error, errors.count < 3 { errors.append(error) }
             try await Task.sleep(for: report.nextDelay)
         }
-        let countsAfter = try await control.state().requestCounts
+        let after = try await control.state()
         let ticks = Double(options.ticks)
-        var perTick: [String: Double] = [:]
-        for (path, after) in countsAfter where !path.hasPrefix(SimulatorControl.pathPrefix) {
-            let delta = after - (countsBefore[path] ?? 0)
-            if delta > 0 { perTick[path] = Double(delta) / ticks }
+        func perTick(_ after: [String: Int], _ before: [String: Int]) -> [String: Double] {
+            var out: [String: Double] = [:]
+            for (path, value) in after where !path.hasPrefix(SimulatorControl.pathPrefix) {
+                let delta = value - (before[path] ?? 0)
+                if delta > 0 { out[path] = Double(delta) / ticks }
+            }
+            return out
         }
-        // The state request itself is counted once on its own path, which is excluded above.
-        return TickCostReport.SizeResult(
-            size: size, ticks: options.ticks, warmupTicks: options.warmupTicks, tick: LatencySummary(seconds: durations),
-            rssBeforeBytes: rssBefore, rssPeakBytes: rssPeak, rssAfterBytes: ProcessMemory.residentBytes() ?? 0,
-            simulatorRSSBytes: simulator.residentBytes, pdRequestsPerTick: perTick.values.reduce(0, +),
-            regionListRequestsPerTick: perTick["/pd/api/v1/regions"] ?? 0, requestsPerTick: perTick,
+        let requests = perTick(after.requestCounts, before.requestCounts)
+        let bytes = perTick(after.requestBytes ?? [:], before.requestBytes ?? [:])
+        let kernelPeak = peakReset ? ProcessUsage.peakResidentBytes() : nil
+        let rssAfter = ProcessMemory.residentBytes() ?? 0
+        return TickCostReport.Result(
+            size: size, scenario: scenario, downPeerRegions: after.regionChecks["down-peer"] ?? 0,
+            ticks: options.ticks, warmupTicks: options.warmupTicks,
+            tick: LatencySummary(seconds: durations), cpu: LatencySummary(seconds: cpu),
+            rssBeforeBytes: rssBefore, rssPeakBytes: max(rssSampledPeak, kernelPeak ?? 0, rssAfter), rssAfterBytes: rssAfter,
+            rssPeakIsKernelMark: kernelPeak != nil, simulatorRSSBytes: simulator.residentBytes,
+            requestsPerTickByPath: requests, bytesPerTickByPath: bytes,
             violationsLastTick: violations, tickErrors: errors)
     }
 }

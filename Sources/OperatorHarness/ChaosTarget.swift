@@ -19,17 +19,8 @@ public protocol ChaosTarget: Sendable {
     func stop() async
 }
 
-public struct FaultSpec: Sendable, Codable, Equatable, CustomStringConvertible {
-    public var kind: String
-    public var entity: Entity
-
-    public init(kind: String, entity: Entity) {
-        self.kind = kind
-        self.entity = entity
-    }
-
-    public var description: String { "\(kind) on \(entity)" }
-}
+/// The harness speaks the deployments' fault vocabulary: one type for a fault, wherever it is injected.
+public typealias FaultSpec = DeploymentFault
 
 public struct UnsupportedFault: Error, CustomStringConvertible {
     public var kind: String

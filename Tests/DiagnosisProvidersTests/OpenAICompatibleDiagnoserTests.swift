@@ -65,7 +65,7 @@ struct OpenAICompatibleDiagnoserTests {
     }
 
     @Test func aDeadEndpointNamesTheURL() async throws {
-        let port = try FreePorts.take(1)[0]
+        let port = try closedLocalPort()
         let d = OpenAICompatibleDiagnoser(configuration: .init(
             baseURL: "http://127.0.0.1:\(port)/v1", model: "m", retry: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(5))))
         await #expect {

@@ -71,7 +71,7 @@ struct GatewayClientTests {
             let status = await #expect(throws: EtcdGatewayError.self) { try await client.status(at: url) }
             #expect(status?.kind == .httpStatus(503, "etcdserver: leader changed"))
         }
-        let port = try #require(FreePorts.take(1).first)
+        let port = try closedLocalPort()
         let dead = await #expect(throws: EtcdGatewayError.self) {
             try await EtcdGatewayClient(timeout: .seconds(5)).status(at: "http://127.0.0.1:\(port)")
         }
@@ -81,7 +81,7 @@ struct GatewayClientTests {
 
     @Test("observation fails only when no endpoint answers the member list, naming every endpoint")
     func observationFailsWhenNoEndpointAnswers() async throws {
-        let ports = try FreePorts.take(2)
+        let ports = try closedLocalPorts(2)
         let subject = try EtcdSubject(
             configuration: SubjectConfiguration(endpoints: ports.map { "http://127.0.0.1:\($0)" }, requestTimeout: .seconds(2)))
         let error = await #expect(throws: EtcdUnobservableError.self) { try await subject.observe() }

@@ -104,7 +104,7 @@ struct MetricsSourceTests {
         router.get("/metrics") { _, _ in
             CannedResponse(contentType: "text/plain", body: "# TYPE node_load1 gauge\nnode_load1 0.5\n")
         }
-        let port = try #require(FreePorts.take(1).first)
+        let port = try closedLocalPort()
         try await withLocalHTTPServer(router) { url in
             let notEtcd = EtcdMetricsTarget(id: EtcdMemberID(1), clientURL: url)
             let dead = EtcdMetricsTarget(id: EtcdMemberID(2), clientURL: "http://127.0.0.1:\(port)")
@@ -153,7 +153,7 @@ struct MetricsSourceTests {
             #expect(log.withLock { $0 }.contains("increase(etcd_server_proposals_failed_total[300s])"))
             #expect(reading.source == "prometheus \(url)")
         }
-        let port = try #require(FreePorts.take(1).first)
+        let port = try closedLocalPort()
         let down = await PrometheusMetricsSource(baseURL: "http://127.0.0.1:\(port)", timeout: .seconds(2))
             .read([EtcdMetricsTarget(id: EtcdMemberID(1), clientURL: "http://127.0.0.1:2379")], window: .seconds(60))
         #expect(down.sourceError?.contains("127.0.0.1:\(port)") == true)

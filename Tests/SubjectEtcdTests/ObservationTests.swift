@@ -13,7 +13,7 @@ struct ObservationTests {
     /// (e2), so the subject must probe each member on its own client URL.
     @Test("a member that refuses connections is observed as down, not as an observation failure")
     func refusedMemberIsDown() async throws {
-        let deadPort = try #require(FreePorts.take(1).first)
+        let deadPort = try closedLocalPort()
         let selfURL = Mutex("")
         let router = Router()
         router.post("/v3/cluster/member/list") { _, _ -> CannedResponse in

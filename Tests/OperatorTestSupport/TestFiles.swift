@@ -61,6 +61,8 @@ public enum PackagePaths {
 /// A port on 127.0.0.1 that refuses connections for the rest of the test process: bound and kept bound,
 /// never listening. A port bound and released (`FreePorts`) is not dead: a cluster another suite starts
 /// at the same moment can take it and answer (seen in CI: a "dead" member's URL served a real etcd).
+/// Dead ports come from 20000–29999, below the kernel's ephemeral range that `FreePorts` (port 0) draws
+/// from, so holding one never takes a port another test was just handed for a server.
 public func closedLocalPort() throws -> Int {
     try closedLocalPorts(1)[0]
 }
@@ -68,23 +70,27 @@ public func closedLocalPort() throws -> Int {
 /// `count` ports that refuse connections for the rest of the test process (see `closedLocalPort`).
 public func closedLocalPorts(_ count: Int) throws -> [Int] {
     var ports: [Int] = []
-    for _ in 0..<count {
+    var attempts = 0
+    while ports.count < count {
+        attempts += 1
+        guard attempts <= 1000 else { throw POSIXError(.EADDRINUSE) }
+        let candidate = Int.random(in: 20000..<30000)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EMFILE) }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = 0
+        addr.sin_port = UInt16(candidate).bigEndian
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let len = socklen_t(MemoryLayout<sockaddr_in>.size)
         let ok = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 }
         }
         guard ok else {
             close(fd)
-            throw POSIXError(.EADDRINUSE)
+            continue  // taken: try another
         }
         // Deliberately never closed: the descriptor holds the port until the test process exits.
-        ports.append(Int(UInt16(bigEndian: addr.sin_port)))
+        ports.append(candidate)
     }
     return ports
 }

@@ -14,7 +14,7 @@ enum PrometheusServer {
         scraping targets: [String], interval: String = "1s", _ body: @Sendable (_ url: String) async throws -> T
     ) async throws -> T {
         guard let binary else { throw TestServerError(message: "prometheus binary not found in PATH") }
-        let port = try closedLocalPort()
+        let port = try FreePorts.take(1)[0]  // free now, for Prometheus to listen on
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("operator-prometheus-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let config = """

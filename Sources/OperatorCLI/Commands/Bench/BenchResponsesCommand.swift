@@ -96,21 +96,7 @@ struct BenchResponsesCommand: AsyncParsableCommand {
         router.get(RouterPath(PDAPI.version.path)) { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"version":"8.5.0"}"#)))
         }
-        var quiet = Logger(label: "operator.bench.responses")
-        quiet.logLevel = .warning
-        let (ports, announce) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                announce.yield(channel.localAddress?.port ?? 0)
-                announce.finish()
-            }, logger: quiet)
-        let group = ServiceGroup(services: [app], logger: quiet)
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            defer { tasks.cancelAll() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next(), port > 0 else { throw CLIFailure("the loopback PD did not start") }
+        return try await Self.serving(router, name: "PD") { port, group in
             let client = PDClient(
                 endpoints: ["http://127.0.0.1:\(port)"], timeout: .seconds(300),
                 maxBodyBytes: cap ?? (wholeDocument ? Int.max : PDClient.defaultMaxBodyBytes))
@@ -151,21 +137,7 @@ extension BenchResponsesCommand {
         router.get("/warmup") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: ResponseBody(byteBuffer: ByteBuffer(string: "up 1\n")))
         }
-        var quiet = Logger(label: "operator.bench.responses")
-        quiet.logLevel = .warning
-        let (ports, announce) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                announce.yield(channel.localAddress?.port ?? 0)
-                announce.finish()
-            }, logger: quiet)
-        let group = ServiceGroup(services: [app], logger: quiet)
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            defer { tasks.cancelAll() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next(), port > 0 else { throw CLIFailure("the loopback exporter did not start") }
+        return try await Self.serving(router, name: "exporter") { port, group in
             let base = "http://127.0.0.1:\(port)"
             _ = try await MetricsScraper(url: base + "/warmup", timeout: .seconds(60)).scrape()
             let families = allFamilies ? nil : TiKVMetricQueries.families
@@ -192,4 +164,30 @@ extension BenchResponsesCommand {
 struct WholeDocumentStores: Decodable, Sendable {
     var value: PDStores
     init(from decoder: any Decoder) throws { value = try PDStores(from: decoder) }
+}
+
+extension BenchResponsesCommand {
+    /// Runs `router` on a loopback port for the length of `body`, which gets the port and the group to
+    /// shut down once its measurement is taken.
+    fileprivate static func serving<T: Sendable>(
+        _ router: Router<BasicRequestContext>, name: String, _ body: (Int, ServiceGroup) async throws -> T
+    ) async throws -> T {
+        var quiet = Logger(label: "operator.bench.responses")
+        quiet.logLevel = .warning
+        let (ports, announce) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                announce.yield(channel.localAddress?.port ?? 0)
+                announce.finish()
+            }, logger: quiet)
+        let group = ServiceGroup(services: [app], logger: quiet)
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            defer { tasks.cancelAll() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next(), port > 0 else { throw CLIFailure("the loopback \(name) did not start") }
+            return try await body(port, group)
+        }
+    }
 }

@@ -23,7 +23,10 @@ struct PrometheusIntegrationTests {
                 lagBuckets: [9: 0.5, 10: 0.45, 11: 0.05], appendBuckets: [12: 0.95, 14: 0.05]),
         ]
         let routers = models.map { model in
-            fakeTiKVStatusRouter(metrics: { model.page(elapsed: Date().timeIntervalSince(start)) })
+            fakeTiKVStatusRouter(metrics: {
+                let now = Date()
+                return model.page(elapsed: now.timeIntervalSince(start), stampedAt: now)
+            })
         }
         try await withLocalHTTPServers(routers) { statusURLs in
             let addresses = statusURLs.map { $0.replacingOccurrences(of: "http://", with: "") }

@@ -47,7 +47,12 @@ struct TiKVPageModel: Sendable {
 
     var expectedQPS: Double { qpsByType.filter { $0.key != "kv_gc" }.values.reduce(0, +) }
 
-    func page(elapsed: Double) -> String {
+    /// The page `elapsed` seconds after the model's start. With `stampedAt`, every sample carries that time
+    /// as its exposition timestamp, so a scraper that honours timestamps (Prometheus does by default) rates
+    /// the counters against the time they were computed rather than when its scrape started: on a loaded
+    /// test machine the response can leave seconds after the scrape began, which skews a 5 s rate() by tens
+    /// of percent though the model is exact.
+    func page(elapsed: Double, stampedAt: Date? = nil) -> String {
         let t = baseSeconds + elapsed
         var out: [String] = []
         func histogram(_ name: String, labels: String, bounds: [Double], shares: [Int: Double], perSecond: Double) {
@@ -102,6 +107,10 @@ struct TiKVPageModel: Sendable {
         }
         out.append("# TYPE tikv_grpc_msg_fail_total counter")
         out.append("tikv_grpc_msg_fail_total{type=\"kv_prewrite\"} \(0.5 * t)")
+        if let stampedAt {
+            let milliseconds = Int64((stampedAt.timeIntervalSince1970 * 1000).rounded())
+            out = out.map { $0.hasPrefix("#") ? $0 : "\($0) \(milliseconds)" }
+        }
         return out.joined(separator: "\n") + "\n"
     }
 }

@@ -31,6 +31,22 @@ public struct DiagnosisContext: Sendable, Codable, Equatable {
         self.evidence = evidence
         self.builtAt = builtAt
         self.truncations = truncations
+        numberEvidence()
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        version = try c.decode(Int.self, forKey: .version)
+        subject = try c.decode(String.self, forKey: .subject)
+        incident = try c.decode(ContextIncident.self, forKey: .incident)
+        tickets = try c.decode([ContextTicket].self, forKey: .tickets)
+        otherOpenTickets = try c.decodeIfPresent([ContextTicket].self, forKey: .otherOpenTickets) ?? []
+        taxonomy = try c.decode([DiagnosisCategory].self, forKey: .taxonomy)
+        evidence = try c.decode(DiagnosisEvidence.self, forKey: .evidence)
+        builtAt = try c.decode(Date.self, forKey: .builtAt)
+        truncations = try c.decodeIfPresent([String].self, forKey: .truncations) ?? []
+        // Contexts stored before evidence ids existed get them on load, in the same order a build would.
+        numberEvidence()
     }
 
     /// The root ticket: the violation nothing else explains.
@@ -158,6 +174,8 @@ public struct DiagnosisEvidence: Sendable, Codable, Equatable {
 
 /// One named fact about one entity, with where it came from.
 public struct Signal: Sendable, Codable, Equatable {
+    /// The evidence id claims cite (`s3`), unique within one context; assigned when the context is built.
+    public var id: String?
     /// Stable name rules look up (`store.state`, `store.available_ratio`).
     public var name: String
     public var entity: Entity?
@@ -169,8 +187,10 @@ public struct Signal: Sendable, Codable, Equatable {
     public var unit: String?
 
     public init(
-        _ name: String, entity: Entity?, value: JSONValue, source: String, expected: String? = nil, unit: String? = nil
+        _ name: String, entity: Entity?, value: JSONValue, source: String, expected: String? = nil, unit: String? = nil,
+        id: String? = nil
     ) {
+        self.id = id
         self.name = name
         self.entity = entity
         self.value = value
@@ -199,19 +219,28 @@ public struct Signal: Sendable, Codable, Equatable {
     public func asEvidence(note: String? = nil) -> Diagnosis.Evidence {
         Diagnosis.Evidence(
             signal: entity.map { "\(name) (\($0))" } ?? name, queryOrSource: source, value: displayValue,
-            expected: expected, note: note)
+            expected: expected, note: note, id: id)
+    }
+
+    /// A sentence stating this signal's value, citing it and asserting the value it had (a checker compares
+    /// the assertion with the context the diagnosis was made from).
+    public func claim(_ text: String) -> Claim {
+        Claim(text, evidence: id.map { [$0] } ?? [], facts: id.map { [Fact(evidence: $0, equals: value)] } ?? [])
     }
 }
 
 /// A metric series over the incident window.
 public struct MetricWindow: Sendable, Codable, Equatable {
+    /// The evidence id claims cite (`m2`), unique within one context.
+    public var id: String?
     public var name: String
     public var query: String
     public var entity: Entity?
     public var unit: String?
     public var points: [MetricPoint]
 
-    public init(name: String, query: String, entity: Entity?, unit: String? = nil, points: [MetricPoint]) {
+    public init(name: String, query: String, entity: Entity?, unit: String? = nil, points: [MetricPoint], id: String? = nil) {
+        self.id = id
         self.name = name
         self.query = query
         self.entity = entity
@@ -254,6 +283,8 @@ public struct MetricPoint: Sendable, Codable, Equatable {
 
 /// A parsed cluster log line. `message` and `fields` are cluster text: untrusted data, never instructions.
 public struct LogEvent: Sendable, Codable, Equatable {
+    /// The evidence id claims cite (`l4`), unique within one context.
+    public var id: String?
     public var time: Date?
     public var level: String
     /// What happened, from the subject's catalogue (`leader-elected`, `snapshot-sent`, `peer-lost`).
@@ -266,8 +297,9 @@ public struct LogEvent: Sendable, Codable, Equatable {
 
     public init(
         time: Date?, level: String, kind: String, entity: Entity?, message: String, fields: [String: String] = [:],
-        source: String? = nil
+        source: String? = nil, id: String? = nil
     ) {
+        self.id = id
         self.time = time
         self.level = level
         self.kind = kind

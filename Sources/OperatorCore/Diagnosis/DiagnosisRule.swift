@@ -25,6 +25,23 @@ public struct Hypothesis: Sendable {
     /// Why it is not the cause, citing values (used when it loses).
     public var against: String?
     public var actions: [Diagnosis.RecommendedAction]
+    /// The sentences of `explanation` that state facts, each citing context evidence (see ``Claim``).
+    public var claims: [Claim]
+    /// The sentences of `against` that state facts.
+    public var againstClaims: [Claim]
+
+    /// A hypothesis whose explanation is its claims, in order: every fact it states is cited.
+    public init(
+        category: String, entity: Entity, score: Double, claims: [Claim], supporting: [Diagnosis.Evidence] = [],
+        againstClaims: [Claim] = [], actions: [Diagnosis.RecommendedAction] = []
+    ) {
+        self.init(
+            category: category, entity: entity, score: score, explanation: claims.map(\.text).joined(separator: "; "),
+            supporting: supporting, against: againstClaims.isEmpty ? nil : againstClaims.map(\.text).joined(separator: "; "),
+            actions: actions)
+        self.claims = claims
+        self.againstClaims = againstClaims
+    }
 
     public init(
         category: String, entity: Entity, score: Double, explanation: String, supporting: [Diagnosis.Evidence] = [],
@@ -37,5 +54,7 @@ public struct Hypothesis: Sendable {
         self.supporting = supporting
         self.against = against
         self.actions = actions
+        self.claims = []
+        self.againstClaims = []
     }
 }

@@ -145,6 +145,8 @@ public final class DiagnosisRunner<S: Subject>: Service {
             var diagnosis = try await diagnoser.diagnose(built)
             diagnosis.diagnoser = diagnoser.name
             try diagnosis.validate(against: built)
+            // Rules must never state what the context does not show; a model's unsupported claims are listed.
+            try diagnosis.audit(against: built, strict: diagnosis.diagnoser == "offline")
             try await store.recordDiagnosis(diagnosis, context: built, incidentID: incident.id, at: Date(), reason: reason)
             logger.notice(
                 "incident diagnosed",

@@ -51,7 +51,9 @@ public struct OfflineDiagnoser: Diagnoser {
                 ?? String(
                     format: "weaker support than %@ (score %.2f vs %.2f)", best.category, h.score, best.score)
             alternatives.append(
-                Diagnosis.Alternative(hypothesis: "\(h.category) on \(h.entity): \(h.explanation)", rejectedBecause: because))
+                Diagnosis.Alternative(
+                    hypothesis: "\(h.category) on \(h.entity): \(h.explanation)", rejectedBecause: because,
+                    claims: h.against == nil ? [] : h.againstClaims))
         }
         if alternatives.isEmpty {
             alternatives.append(
@@ -77,7 +79,7 @@ public struct OfflineDiagnoser: Diagnoser {
             summary: summary, observation: observation,
             rootCause: .init(category: best.category, entity: best.entity, explanation: best.explanation),
             confidence: (best.score * 100).rounded() / 100, evidence: evidence, alternatives: alternatives,
-            recommendedActions: actions, diagnoser: "offline", model: nil, durationMs: 0)
+            recommendedActions: actions, diagnoser: "offline", model: nil, durationMs: 0, claims: best.claims)
     }
 
     /// What was seen: the incident's violations in one paragraph.

@@ -17,6 +17,10 @@ public struct Diagnosis: Sendable, Codable, Equatable {
     public var alternatives: [Alternative]
     /// Observe-only advice: nothing here is ever executed (DIAG-04).
     public var recommendedActions: [RecommendedAction]
+    /// The root cause's sentences that state facts, each citing context evidence ids (`s3`, `t12`).
+    public var claims: [Claim]
+    /// Claims the context does not support, found by ``ClaimCheck`` when the diagnosis was audited.
+    public var unsupportedClaims: [ClaimProblem]
     public var diagnoser: String
     public var model: String?
     public var durationMs: Int
@@ -26,8 +30,11 @@ public struct Diagnosis: Sendable, Codable, Equatable {
     public init(
         summary: String, observation: String, rootCause: RootCause, confidence: Double, evidence: [Evidence],
         alternatives: [Alternative], recommendedActions: [RecommendedAction], diagnoser: String, model: String? = nil,
-        durationMs: Int = 0, inputTokens: Int? = nil, outputTokens: Int? = nil
+        durationMs: Int = 0, inputTokens: Int? = nil, outputTokens: Int? = nil, claims: [Claim] = [],
+        unsupportedClaims: [ClaimProblem] = []
     ) {
+        self.claims = claims
+        self.unsupportedClaims = unsupportedClaims
         self.summary = summary
         self.observation = observation
         self.rootCause = rootCause
@@ -56,6 +63,8 @@ public struct Diagnosis: Sendable, Codable, Equatable {
     }
 
     public struct Evidence: Sendable, Codable, Equatable {
+        /// The context evidence id this item quotes (`s3`), when it quotes one.
+        public var id: String?
         public var signal: String
         /// The PromQL, API path or log file the value came from.
         public var queryOrSource: String
@@ -63,8 +72,11 @@ public struct Diagnosis: Sendable, Codable, Equatable {
         public var expected: String?
         public var note: String?
 
-        public init(signal: String, queryOrSource: String, value: String, expected: String? = nil, note: String? = nil)
-        {
+        public init(
+            signal: String, queryOrSource: String, value: String, expected: String? = nil, note: String? = nil,
+            id: String? = nil
+        ) {
+            self.id = id
             self.signal = signal
             self.queryOrSource = queryOrSource
             self.value = value
@@ -73,7 +85,7 @@ public struct Diagnosis: Sendable, Codable, Equatable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case signal
+            case id, signal
             case queryOrSource = "query_or_source"
             case value, expected, note
         }
@@ -82,14 +94,24 @@ public struct Diagnosis: Sendable, Codable, Equatable {
     public struct Alternative: Sendable, Codable, Equatable {
         public var hypothesis: String
         public var rejectedBecause: String
+        /// The sentences of `rejectedBecause` that state facts, with the evidence they cite.
+        public var claims: [Claim]
 
-        public init(hypothesis: String, rejectedBecause: String) {
+        public init(hypothesis: String, rejectedBecause: String, claims: [Claim] = []) {
             self.hypothesis = hypothesis
             self.rejectedBecause = rejectedBecause
+            self.claims = claims
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            hypothesis = try c.decode(String.self, forKey: .hypothesis)
+            rejectedBecause = try c.decode(String.self, forKey: .rejectedBecause)
+            claims = try c.decodeIfPresent([Claim].self, forKey: .claims) ?? []
         }
 
         enum CodingKeys: String, CodingKey {
-            case hypothesis
+            case hypothesis, claims
             case rejectedBecause = "rejected_because"
         }
     }
@@ -116,5 +138,26 @@ public struct Diagnosis: Sendable, Codable, Equatable {
         case durationMs = "duration_ms"
         case inputTokens = "input_tokens"
         case outputTokens = "output_tokens"
+        case claims
+        case unsupportedClaims = "unsupported_claims"
+    }
+
+    /// Diagnoses stored before claims existed decode with none.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        summary = try c.decode(String.self, forKey: .summary)
+        observation = try c.decode(String.self, forKey: .observation)
+        rootCause = try c.decode(RootCause.self, forKey: .rootCause)
+        confidence = try c.decode(Double.self, forKey: .confidence)
+        evidence = try c.decode([Evidence].self, forKey: .evidence)
+        alternatives = try c.decode([Alternative].self, forKey: .alternatives)
+        recommendedActions = try c.decode([RecommendedAction].self, forKey: .recommendedActions)
+        diagnoser = try c.decode(String.self, forKey: .diagnoser)
+        model = try c.decodeIfPresent(String.self, forKey: .model)
+        durationMs = try c.decodeIfPresent(Int.self, forKey: .durationMs) ?? 0
+        inputTokens = try c.decodeIfPresent(Int.self, forKey: .inputTokens)
+        outputTokens = try c.decodeIfPresent(Int.self, forKey: .outputTokens)
+        claims = try c.decodeIfPresent([Claim].self, forKey: .claims) ?? []
+        unsupportedClaims = try c.decodeIfPresent([ClaimProblem].self, forKey: .unsupportedClaims) ?? []
     }
 }

@@ -31,6 +31,12 @@ public enum NumberText {
         return String(format: "%g", value)
     }
 
+    /// `0.25`, `1e+20`, `1234`: up to six significant digits, never a trap.
+    public static func decimal(_ value: Double) -> String {
+        if let n = Int64(checking: value, rounding: .towardZero), Double(n) == value { return String(n) }
+        return String(format: "%.6g", value)
+    }
+
     /// `42%` for a ratio of 0.42; `%g` beyond what an integer holds.
     public static func percent(_ ratio: Double) -> String {
         integer(ratio * 100, rounding: .toNearestOrAwayFromZero) + "%"

@@ -19,6 +19,8 @@ public enum DeploymentError: Error, CustomStringConvertible, Equatable {
     case interrupted(while: String)
     /// The cluster's fault control refused or did not answer.
     case faultControl(DeploymentFault, url: String, reason: String)
+    /// The host could not apply (or undo) a fault to a member's process: cgroup, iptables, a device.
+    case hostFault(DeploymentFault, reason: String)
 
     public var description: String {
         switch self {
@@ -50,6 +52,8 @@ public enum DeploymentError: Error, CustomStringConvertible, Equatable {
             return "interrupted while \(activity)"
         case .faultControl(let fault, let url, let reason):
             return "cannot apply \(fault) through \(url): \(reason); check the deployment with `operator deploy status`"
+        case .hostFault(let fault, let reason):
+            return "cannot apply \(fault): \(reason)"
         }
     }
 }

@@ -9,4 +9,9 @@ enum LinkedSubjects {
         SimulatorDeploymentRecipe.adding(to: TiKVRegistration.registration),
         EtcdRegistration.registration,
     ])
+
+    /// A recorded deployment's recipe faults (`operator chaos` on a state directory).
+    static func recipeFaults(subject: String, backend: String) -> (any RecipeFaultHandler)? {
+        (try? registry.registration(named: subject))?.deployments[backend]?.faults
+    }
 }

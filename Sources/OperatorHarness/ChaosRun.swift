@@ -52,11 +52,16 @@ public struct ChaosRun<S: Subject> {
         /// Track only tickets on the primary fault's entity (the eval harness); the demo falls back to the
         /// first ticket opened, for faults named by alias (`pd:leader`).
         public var strictEntity = false
+        /// Settled also waits until every incident of the run has a diagnosis (or a failed attempt): a
+        /// scenario with independent faults grades each incident's diagnosis, not just the primary's.
+        public var awaitEveryIncident = false
 
         public init(
             interval: Duration = .seconds(1), healthyTimeout: Duration = .seconds(60), detectTimeout: Duration = .seconds(90),
-            diagnoseTimeout: Duration = .seconds(90), databasePath: String, settle: Duration = .zero, strictEntity: Bool = false
+            diagnoseTimeout: Duration = .seconds(90), databasePath: String, settle: Duration = .zero, strictEntity: Bool = false,
+            awaitEveryIncident: Bool = false
         ) {
+            self.awaitEveryIncident = awaitEveryIncident
             self.interval = interval
             self.healthyTimeout = healthyTimeout
             self.detectTimeout = detectTimeout
@@ -239,7 +244,8 @@ public struct ChaosRun<S: Subject> {
                 if let t = ticket, let last = lastDiagnosis, pending.isEmpty,
                     Date().timeIntervalSince(max(last, lastInjection)) >= options.settle.seconds,
                     let current = try await store.ticket(id: t.id), let incidentID = current.incidentID,
-                    let incident = try await store.incident(id: incidentID), incident.status != .open
+                    let incident = try await store.incident(id: incidentID), incident.status != .open,
+                    try await everyIncidentAnswered(store)
                 {
                     return try await finish(ticket: t, incident: incident, store: store, injectedAt: injectedAt,
                                             ticketSeenAt: ticketSeenAt, diagnosedAt: firstDiagnosisAt)
@@ -268,6 +274,12 @@ public struct ChaosRun<S: Subject> {
                 }
             }
         }
+    }
+
+    /// Every incident has a diagnosis or a failed attempt, when ``Options/awaitEveryIncident`` asks for it.
+    private func everyIncidentAnswered(_ store: SQLiteTicketStore) async throws -> Bool {
+        guard options.awaitEveryIncident else { return true }
+        return try await store.incidents(.all).allSatisfy { $0.diagnosis != nil || $0.diagnosisError != nil }
     }
 
     private func finish(

@@ -17,6 +17,12 @@ public protocol ChaosTarget: Sendable {
     func lift(_ fault: FaultSpec) async throws
     /// Stops everything the target started. Safe to call twice.
     func stop() async
+    /// Why this machine cannot inject `kind` (no cgroup I/O controller, …), or `nil` when it can.
+    func unavailableReason(for kind: String) -> String?
+}
+
+extension ChaosTarget {
+    public func unavailableReason(for kind: String) -> String? { nil }
 }
 
 /// The harness speaks the deployments' fault vocabulary: one type for a fault, wherever it is injected.
@@ -85,5 +91,12 @@ public struct DeploymentChaosTarget: ChaosTarget {
 
     public func stop() async {
         try? await deployment.down(removeState: true)
+    }
+
+    public func unavailableReason(for kind: String) -> String? {
+        guard kind != killKind else { return nil }
+        return deployment.faultOffers.first { $0.kind == kind }.flatMap { offer in
+            offer.unavailable.map { "\(offer.kind) is not possible on this machine: \($0)" }
+        }
     }
 }

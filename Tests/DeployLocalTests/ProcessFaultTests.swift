@@ -9,13 +9,13 @@ import Glibc
 
 @Suite("ProcessDeployment faults")
 struct ProcessFaultTests {
-    @Test("the process backend offers kill, stop, resume and restart on its members' kind, and names them when asked for another")
+    @Test("the process backend offers kill, stop, resume, restart, slow-disk and partition on its members' kind, and names them when asked for another")
     func offersAndRefusals() async throws {
         let state = try TemporaryStateDirectory()
         defer { state.cleanup() }
         let port = try #require(LocalPorts.freeBlock(count: 1))
         let deployment = ProcessDeployment(plan: HTTPServerPlan.plan(members: 1, basePort: port), stateDirectory: state.path)
-        #expect(deployment.faultOffers.map(\.kind) == ["kill", "stop", "resume", "restart"])
+        #expect(deployment.faultOffers.map(\.kind) == ["kill", "stop", "resume", "restart", "slow-disk", "partition"])
         #expect(deployment.faultOffers.allSatisfy { $0.entityKinds == ["member"] })
 
         let pause = await #expect(throws: UnsupportedFaultError.self) {
@@ -33,7 +33,7 @@ struct ProcessFaultTests {
         let lift = await #expect(throws: UnsupportedFaultError.self) {
             try await deployment.lift(DeploymentFault(kind: "resume", entity: "member:h1"))
         }
-        #expect(try #require(lift).description.contains("offers: kill member:<id>, stop member:<id> ("))
+        #expect(try #require(lift).description.contains("offers: kill member:<id>, stop member:<id>, slow-disk member:<id>, partition member:<id> ("))
     }
 
     @Test("stop freezes a real HTTP server with SIGSTOP: its port stays open, health fails, lift brings it back")

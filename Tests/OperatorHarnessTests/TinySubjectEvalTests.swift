@@ -99,12 +99,12 @@ struct TinySubjectEvalTests {
         // A fault the process backend does not offer fails the scenario naming the offers.
         try """
             subject: tiny
-            faults: [{ kind: slow-disk, target: "node:n1" }]
+            faults: [{ kind: corrupt-wal, target: "node:n1" }]
             expect: { category: node-down, entity: "node:n1" }
             """.write(toFile: dir.file("unsupported.yaml"), atomically: true, encoding: .utf8)
         let unsupported = await runner.run(try EvalScenario.load(dir.file("unsupported.yaml"), registry: registry))
         #expect(!unsupported.correct)
-        #expect(unsupported.error?.contains("slow-disk") == true && unsupported.error?.contains("stop") == true)
+        #expect(unsupported.error?.contains("corrupt-wal") == true && unsupported.error?.contains("stop") == true)
     }
 
     @Test("a scenario naming an unregistered subject or backend is refused, naming the file and what exists")

@@ -26,13 +26,17 @@ public struct ProcessDeployment: Deployment {
     public var healthTimeout: Duration
     /// Between SIGTERM and SIGKILL when stopping.
     public var stopGracePeriod: Duration
-    private let logger: Logger
+    /// The subject recipe's own faults (an alarm, a leadership transfer), offered next to the process faults.
+    public var recipeFaults: (any RecipeFaultHandler)?
+    let logger: Logger
 
     public init(
         plan: ProcessClusterPlan, stateDirectory: String, healthTimeout: Duration = .seconds(60),
-        stopGracePeriod: Duration = .seconds(10), logger: Logger = Logger(label: "operator.deploy.process")
+        stopGracePeriod: Duration = .seconds(10), recipeFaults: (any RecipeFaultHandler)? = nil,
+        logger: Logger = Logger(label: "operator.deploy.process")
     ) {
         self.plan = plan
+        self.recipeFaults = recipeFaults
         self.stateDirectory = Self.absolute(stateDirectory)
         self.healthTimeout = healthTimeout
         self.stopGracePeriod = stopGracePeriod
@@ -41,10 +45,10 @@ public struct ProcessDeployment: Deployment {
 
     /// The deployment recorded in `stateDirectory` by an earlier `up`.
     public static func load(
-        stateDirectory: String, logger: Logger = Logger(label: "operator.deploy.process")
+        stateDirectory: String, recipeFaults: (any RecipeFaultHandler)? = nil, logger: Logger = Logger(label: "operator.deploy.process")
     ) throws(DeploymentError) -> ProcessDeployment {
         let state = try StateFile.read(ProcessDeploymentState.self, from: absolute(stateDirectory))
-        return ProcessDeployment(plan: state.plan, stateDirectory: stateDirectory, logger: logger)
+        return ProcessDeployment(plan: state.plan, stateDirectory: stateDirectory, recipeFaults: recipeFaults, logger: logger)
     }
 
     // MARK: - up
@@ -240,6 +244,7 @@ public struct ProcessDeployment: Deployment {
 
     public func down(removeState: Bool) async throws {
         let state = try StateFile.read(ProcessDeploymentState.self, from: stateDirectory)
+        await liftHostFaults(in: state)
         await stopMembers(state.members.map(\.entity), note: "stopped by deploy down")
         guard removeState else { return }
         let fm = FileManager.default
@@ -255,7 +260,7 @@ public struct ProcessDeployment: Deployment {
     }
 
     /// Stops the named members in parallel (SIGTERM, SIGKILL after the grace period) and records it.
-    private func stopMembers(_ entities: [Entity], note: String) async {
+    func stopMembers(_ entities: [Entity], note: String) async {
         guard let state = try? StateFile.read(ProcessDeploymentState.self, from: stateDirectory) else { return }
         let grace = stopGracePeriod
         await withTaskGroup(of: Void.self) { group in

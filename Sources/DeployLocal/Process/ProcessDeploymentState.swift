@@ -22,9 +22,12 @@ struct ProcessDeploymentState: Codable, Equatable, Sendable {
         var stopNote: String?
         /// Set while the member is frozen by SIGSTOP (`chaos inject stop`), until SIGCONT.
         var frozenNote: String?
+        /// Host faults in force on its process (`slow-disk`, `partition`), undone by `lift` or `down`.
+        var hostFaults: [String]?
 
         enum CodingKeys: String, CodingKey {
             case entity, process
+            case hostFaults = "host_faults"
             case frozenNote = "frozen_note"
             case startedAt = "started_at"
             case logFile = "log_file"

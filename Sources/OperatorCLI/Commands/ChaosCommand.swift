@@ -32,7 +32,7 @@ struct ChaosCommand: AsyncParsableCommand {
             for offer in offers {
                 table.add(
                     offer.kind, offer.entityKinds.map { $0 == Entity.cluster.kind ? $0 : "\($0):<id>" }.joined(separator: " "),
-                    offer.lift ?? "-", offer.summary)
+                    offer.lift ?? "-", offer.unavailable.map { "\(offer.summary); NOT AVAILABLE HERE: \($0)" } ?? offer.summary)
             }
             Output.line("\(deployment.backend) backend in \(state.resolved)")
             Output.line(table.render(maxCell: 120))

@@ -34,6 +34,10 @@ struct DeployCommand: AsyncParsableCommand {
             "How long to wait for every member to become healthy (default: 60s; 5m for compose, whose containers start slower).",
             valueName: "duration"))
         var healthTimeout: String?
+        @Option(name: .customLong("option"), help: ArgumentHelp(
+            "A recipe setting as key=value, repeatable (etcd: quota-backend-bytes=1048576, or e2=1048576 for one member).",
+            valueName: "key=value"))
+        var options: [String] = []
         @Flag(help: "Print the deployment status as JSON when up.") var json = false
 
         func run() async throws {
@@ -61,15 +65,21 @@ struct DeployCommand: AsyncParsableCommand {
             let timeout = try SettingLimits.harnessDuration("--health-timeout").parse(
                 healthTimeout ?? (backendName == "compose" ? "5m" : "60s"), from: .flag("--health-timeout"))
             let directory = state.resolved
+            var extra = composeFile.map { ["compose-file": URL(fileURLWithPath: $0).standardizedFileURL.path] } ?? [:]
+            for option in options {
+                guard let equals = option.firstIndex(of: "="), equals != option.startIndex else {
+                    throw CLIFailure("--option \"\(option)\" is not key=value (e.g. --option quota-backend-bytes=1048576)", exitCode: 2)
+                }
+                extra[String(option[..<equals])] = String(option[option.index(after: equals)...])
+            }
             let plan: DeploymentPlan
             do {
-                let extra = composeFile.map { ["compose-file": URL(fileURLWithPath: $0).standardizedFileURL.path] } ?? [:]
                 plan = try recipe.plan(
                     DeploymentOptions(members: members, basePort: basePort, stateDirectory: directory, extra: extra))
             } catch {
                 throw CLIFailure("\(error)", exitCode: 2)
             }
-            var deployment = try LocalDeployments.make(plan: plan, stateDirectory: directory)
+            var deployment = try LocalDeployments.make(plan: plan, stateDirectory: directory, recipeFaults: recipe.faults)
             if var process = deployment as? ProcessDeployment {
                 process.healthTimeout = timeout
                 deployment = process
@@ -169,7 +179,7 @@ struct StateDirectoryOptions: ParsableArguments {
     /// The deployment recorded in the state directory.
     func load() throws -> any Deployment {
         do {
-            return try LocalDeployments.load(stateDirectory: resolved)
+            return try LocalDeployments.load(stateDirectory: resolved, recipeFaults: LinkedSubjects.recipeFaults)
         } catch {
             throw CLIFailure(error.description)
         }

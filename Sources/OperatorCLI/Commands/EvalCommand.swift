@@ -9,7 +9,7 @@ struct EvalCommand: AsyncParsableCommand {
         commandName: "eval",
         abstract: "Score a diagnoser on fault scenarios: right root-cause category and entity, or not.",
         discussion: """
-            Each scenario file (YAML) starts a cluster (the embedded TiKV simulator, or real local etcd), injects its faults on schedule, runs the monitor until the fault's ticket appears, diagnoses its incident once every fault has landed, and compares the category and entity with `expect`. A scenario may instead replay a stored diagnosis context (`replay:`), made with `operator diagnose --incident N --replay --export-context FILE`.
+            Each scenario file (YAML) starts a cluster (the embedded TiKV simulator, or real local etcd), injects its faults on schedule, runs the monitor until the fault's ticket appears, diagnoses its incident once every fault has landed, and grades it on three counts: the root-cause category and entity of every expected cause, the number of incidents the run ended with (`expect.incidents`), and false statements (`expect.forbid` texts found in any diagnosis, claims the evidence does not support, diagnoses the audit rejected). A scenario may instead replay a stored diagnosis context (`replay:`), made with `operator diagnose --incident N --replay --export-context FILE`.
             """)
 
     @Argument(help: ArgumentHelp("Directory of scenario files (or one file).", valueName: "dir")) var directory: String
@@ -20,20 +20,27 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Per-phase timeout inside each scenario.", valueName: "duration")) var timeout: String = "60s"
     @Option(help: ArgumentHelp("Only scenarios whose name contains this.", valueName: "text")) var filter: String?
     @Option(help: "Log level on stderr (trace … critical).") var logLevel: String?
-    @Flag(help: "Print {accuracy, diagnoser, diagnoser_calls, results: [{name, expected, got, correct, seconds, diagnoser_calls, diagnoser_calls_total}]}.")
+    @Option(help: ArgumentHelp("Run each scenario this many times (1-20) and report flaky ones.", valueName: "n")) var `repeat`: Int = 1
+    @Option(help: ArgumentHelp("Exit 1 when category+entity accuracy is below this (0-1), e.g. 0.9.", valueName: "fraction"))
+    var requireAccuracy: Double?
+    @Option(help: ArgumentHelp("Exit 1 when incident-count accuracy is below this (0-1).", valueName: "fraction"))
+    var requireIncidentAccuracy: Double?
+    @Option(help: ArgumentHelp("Exit 1 when the runs made more false statements than this.", valueName: "n"))
+    var maxFalseStatements: Int?
+    @Flag(help: """
+        Print {accuracy, graded, correct, categories, confusion, incident_accuracy, false_statement_count, false_statements, \
+        repeats, stability, skipped, diagnoser, diagnoser_calls, results: [{name, run, expected, got, causes, correct, incidents, \
+        expected_incidents, incidents_correct, false_statements, skipped, seconds, diagnoser_calls, diagnoser_calls_total}]}.
+        """)
     var json = false
 
-    struct Report: Encodable {
-        var accuracy: Double
-        var diagnoser: String
-        /// Every diagnoser call of every scenario: free with `offline`, paid requests with a model.
-        var diagnoserCalls: Int
-        var results: [EvalRunner.Outcome]
-
-        enum CodingKeys: String, CodingKey {
-            case accuracy, diagnoser
-            case diagnoserCalls = "diagnoser_calls"
-            case results
+    func validate() throws {
+        guard (1...20).contains(`repeat`) else { throw ValidationError("--repeat must be between 1 and 20, got \(`repeat`)") }
+        for (flag, value) in [("--require-accuracy", requireAccuracy), ("--require-incident-accuracy", requireIncidentAccuracy)] {
+            if let value, !(0...1).contains(value) { throw ValidationError("\(flag) must be a fraction between 0 and 1 (0.9 for 90 %), got \(value)") }
+        }
+        if let maxFalseStatements, maxFalseStatements < 0 {
+            throw ValidationError("--max-false-statements must be 0 or more, got \(maxFalseStatements)")
         }
     }
 
@@ -60,31 +67,22 @@ struct EvalCommand: AsyncParsableCommand {
             logger: logger)
         let quiet = json
         let chosen = scenarios
+        let repeats = `repeat`
         let results = try await Interruptible.run(logger: logger) {
             var results: [EvalRunner.Outcome] = []
             for scenario in chosen {
-                try Task.checkCancellation()
-                if !quiet { Output.note("running \(scenario.name) …") }
-                results.append(await runner.run(scenario))
+                for index in 1...repeats {
+                    try Task.checkCancellation()
+                    if !quiet { Output.note("running \(scenario.name)\(repeats > 1 ? " (\(index)/\(repeats))" : "") …") }
+                    results.append(await runner.run(scenario, run: index))
+                }
             }
             return results
         }
-        let accuracy = Double(results.filter(\.correct).count) / Double(results.count)
-        let calls = results.map(\.diagnoserCallsTotal).reduce(0, +)
-        if json { return try Output.json(Report(accuracy: accuracy, diagnoser: diagnoser, diagnoserCalls: calls, results: results)) }
-        var table = TextTable("SCENARIO", "EXPECTED", "GOT", "CORRECT", "DIAGNOSER CALLS", "SECONDS")
-        for r in results {
-            let others = r.diagnoserCallsTotal - r.diagnoserCalls
-            table.add(
-                r.name, "\(r.expected.category) on \(r.expected.entity)",
-                r.got.map { "\($0.category) on \($0.entity)" } ?? "error: \(r.error ?? "-")", r.correct ? "yes" : "NO",
-                "\(r.diagnoserCalls)" + (others > 0 ? " (+\(others) other incidents)" : ""),
-                String(format: "%.1f", r.seconds))
-        }
-        Output.line(table.render(maxCell: 90))
-        Output.line()
-        Output.line(String(format: "accuracy: %d/%d = %.0f%% (diagnoser: %@)", results.filter(\.correct).count, results.count, accuracy * 100, diagnoser))
-        let cost = diagnoser == "offline" ? "offline: local rules, no request, free" : "\(diagnoser): one model request each"
-        Output.line("diagnoser calls: \(calls) in \(results.count) scenarios (\(cost))")
+        let report = EvalReport(diagnoser: diagnoser, repeats: repeats, results: results)
+        if json { try Output.json(report) } else { Output.line(EvalReportText.render(report)) }
+        let shortfalls = report.shortfalls(
+            requireAccuracy: requireAccuracy, requireIncidentAccuracy: requireIncidentAccuracy, maxFalseStatements: maxFalseStatements)
+        if !shortfalls.isEmpty { throw CLIFailure("eval below the bar: " + shortfalls.joined(separator: "; "), exitCode: 1) }
     }
 }

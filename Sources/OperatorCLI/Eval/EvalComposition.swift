@@ -35,6 +35,6 @@ enum EvalComposition {
         }
         return try await ChaosTargets.deploy(
             subject: scenario.subject, backend: scenario.backend, members: scenario.cluster.members ?? scenario.cluster.stores ?? 3,
-            stateDirectory: work("deploy"), logger: logger, progress: { _ in })
+            stateDirectory: work("deploy"), extra: scenario.cluster.options ?? [:], logger: logger, progress: { _ in })
     }
 }

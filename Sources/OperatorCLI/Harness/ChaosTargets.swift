@@ -23,7 +23,7 @@ enum ChaosTargets {
             throw CLIFailure("no block of \(members * 2) free loopback ports found")
         }
         let plan = try recipe.plan(DeploymentOptions(members: members, basePort: base, stateDirectory: stateDirectory, extra: extra))
-        let deployment = try LocalDeployments.make(plan: plan, stateDirectory: stateDirectory, logger: logger)
+        let deployment = try LocalDeployments.make(plan: plan, stateDirectory: stateDirectory, recipeFaults: recipe.faults, logger: logger)
         let status: DeploymentStatus
         do {
             status = try await deployment.up(progress: progress)

@@ -67,10 +67,16 @@ public struct DeploymentRecipe: Sendable {
     public var backend: String
     public var summary: String
     public var plan: @Sendable (DeploymentOptions) throws -> DeploymentPlan
+    /// Faults the subject injects into its running members itself (on top of the backend's own).
+    public var faults: (any RecipeFaultHandler)?
 
-    public init(backend: String, summary: String, plan: @escaping @Sendable (DeploymentOptions) throws -> DeploymentPlan) {
+    public init(
+        backend: String, summary: String, faults: (any RecipeFaultHandler)? = nil,
+        plan: @escaping @Sendable (DeploymentOptions) throws -> DeploymentPlan
+    ) {
         self.backend = backend
         self.summary = summary
+        self.faults = faults
         self.plan = plan
     }
 }

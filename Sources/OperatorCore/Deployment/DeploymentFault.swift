@@ -21,12 +21,17 @@ public struct FaultOffer: Sendable, Codable, Equatable {
     public var summary: String
     /// What `lift` does for it (`SIGCONT`, `docker start`), or `nil` when it cannot be lifted.
     public var lift: String?
+    /// Why this machine cannot inject it (no cgroup I/O controller, not root), or `nil` when it can. Listed
+    /// all the same, so `operator chaos list` says what is missing; an eval scenario using it is skipped
+    /// with this reason.
+    public var unavailable: String?
 
-    public init(kind: String, entityKinds: [String], summary: String, lift: String? = nil) {
+    public init(kind: String, entityKinds: [String], summary: String, lift: String? = nil, unavailable: String? = nil) {
         self.kind = kind
         self.entityKinds = entityKinds
         self.summary = summary
         self.lift = lift
+        self.unavailable = unavailable
     }
 
     public func applies(to fault: DeploymentFault) -> Bool {
@@ -37,7 +42,7 @@ public struct FaultOffer: Sendable, Codable, Equatable {
     public var usage: String { "\(kind) \(entityKinds.map { $0 == Entity.cluster.kind ? $0 : "\($0):<id>" }.joined(separator: "|"))" }
 
     enum CodingKeys: String, CodingKey {
-        case kind, summary, lift
+        case kind, summary, lift, unavailable
         case entityKinds = "entity_kinds"
     }
 }

@@ -11,15 +11,33 @@ import Synchronization
 /// the expected category *and* entity, with every distractor's tickets open beside it.
 public struct EvalRunner: Sendable {
     public struct Outcome: Sendable, Encodable {
-        public struct Got: Sendable, Encodable, Equatable {
+        public struct Got: Sendable, Codable, Equatable {
             public var category: String
             public var entity: String
+
+            public init(category: String, entity: String) {
+                self.category = category
+                self.entity = entity
+            }
         }
 
         public var name: String
+        /// Which run of the scenario this is (1…`--repeat`).
+        public var run: Int = 1
         public var expected: EvalScenario.Expectation
         public var got: Got?
+        /// Every expected cause graded (category and entity); `correct` when all are right.
+        public var causes: [CauseResult] = []
         public var correct: Bool
+        /// Incidents the run ended with (merged ones not counted); `nil` for a replay or a failed run.
+        public var incidents: Int?
+        public var expectedIncidents: IncidentCount?
+        /// Whether `incidents` is in `expectedIncidents`; `nil` when the scenario states no count.
+        public var incidentsCorrect: Bool?
+        /// Forbidden statements found, unsupported claims, claims of diagnoses the audit rejected.
+        public var falseStatements: [FalseStatement] = []
+        /// Why the scenario could not run on this machine (a fault it cannot inject); not graded.
+        public var skipped: String?
         public var seconds: Double
         public var error: String?
         /// Times the diagnoser was asked about the graded incident (failed calls included). The offline
@@ -28,8 +46,33 @@ public struct EvalRunner: Sendable {
         /// Times it was asked about any incident of the scenario.
         public var diagnoserCallsTotal: Int
 
+        public init(
+            name: String, run: Int = 1, expected: EvalScenario.Expectation, got: Got?, causes: [CauseResult]? = nil,
+            incidents: Int? = nil, expectedIncidents: IncidentCount? = nil, falseStatements: [FalseStatement] = [],
+            skipped: String? = nil, seconds: Double = 0, error: String? = nil, diagnoserCalls: Int = 0, diagnoserCallsTotal: Int = 0
+        ) {
+            self.name = name
+            self.run = run
+            self.expected = expected
+            self.got = got
+            self.causes = causes ?? [CauseResult(expected: expected, got: got)]
+            self.correct = skipped == nil && !self.causes.isEmpty && self.causes.allSatisfy(\.correct)
+            self.incidents = incidents
+            self.expectedIncidents = expectedIncidents
+            self.incidentsCorrect = skipped != nil ? nil : expectedIncidents.map { expected in incidents.map(expected.accepts) ?? false }
+            self.falseStatements = falseStatements
+            self.skipped = skipped
+            self.seconds = seconds
+            self.error = error
+            self.diagnoserCalls = diagnoserCalls
+            self.diagnoserCallsTotal = diagnoserCallsTotal
+        }
+
         enum CodingKeys: String, CodingKey {
-            case name, expected, got, correct, seconds, error
+            case name, run, expected, got, causes, correct, incidents, skipped, seconds, error
+            case expectedIncidents = "expected_incidents"
+            case incidentsCorrect = "incidents_correct"
+            case falseStatements = "false_statements"
             case diagnoserCalls = "diagnoser_calls"
             case diagnoserCallsTotal = "diagnoser_calls_total"
         }
@@ -40,6 +83,14 @@ public struct EvalRunner: Sendable {
         var got: Outcome.Got
         var calls: Int
         var totalCalls: Int
+        /// Final diagnoses of every incident of the run (for further causes).
+        var finals: [Outcome.Got] = []
+        var incidents: Int?
+    }
+
+    /// A fault the scenario needs that the target cannot inject on this machine.
+    struct Skipped: Error {
+        var reason: String
     }
 
     /// The subjects scenarios may name.
@@ -69,10 +120,11 @@ public struct EvalRunner: Sendable {
         self.logger = logger
     }
 
-    public func run(_ scenario: EvalScenario) async -> Outcome {
+    public func run(_ scenario: EvalScenario, run index: Int = 1) async -> Outcome {
         let clock = ContinuousClock(), start = clock.now
         var graded: Graded?
         var failure: String?
+        var skipped: String?
         let counter = CallLedger()
         do {
             if let replay = scenario.replay {
@@ -82,28 +134,38 @@ public struct EvalRunner: Sendable {
             }
         } catch is CancellationError {
             failure = "interrupted"
+        } catch let skip as Skipped {
+            skipped = skip.reason
         } catch {
             failure = "\(error)"
         }
         let got = graded?.got
-        let correct = got.map { $0.category == scenario.expect.category && $0.entity == scenario.expect.entity.description } ?? false
-        // A failed scenario still made the calls it made.
+        // A failed scenario still made the calls it made, and its diagnoses still said what they said.
         let total = graded?.totalCalls ?? counter.totalCalls
-        return Outcome(name: scenario.name, expected: scenario.expect, got: got, correct: correct,
-                       seconds: (clock.now - start).seconds, error: failure, diagnoserCalls: graded?.calls ?? total,
-                       diagnoserCallsTotal: total)
+        let causes = EvalGrading.causes(scenario.grading.causes, primary: got, finals: graded?.finals ?? [])
+        return Outcome(
+            name: scenario.name, run: index, expected: scenario.expect, got: got, causes: causes, incidents: graded?.incidents,
+            expectedIncidents: scenario.replay == nil ? scenario.grading.incidents : nil,
+            falseStatements: EvalGrading.falseStatements(forbid: scenario.grading.forbid, diagnoses: counter.records),
+            skipped: skipped, seconds: (clock.now - start).seconds, error: failure, diagnoserCalls: graded?.calls ?? total,
+            diagnoserCallsTotal: total)
     }
 
     private func counting(_ engine: any Diagnoser, into counter: CallLedger) -> CountingDiagnoser {
-        let counting = CountingDiagnoser(engine)
+        let recording = RecordingDiagnoser(engine)
+        let counting = CountingDiagnoser(recording)
         counter.engine.withLock { $0 = counting }
+        counter.recorder.withLock { $0 = recording }
         return counting
     }
 
-    /// The scenario's counting diagnoser once made, so a failed scenario still reports its calls.
+    /// The scenario's counting and recording diagnosers once made, so a failed scenario still reports its
+    /// calls and what its diagnoses said.
     final class CallLedger: Sendable {
         let engine = Mutex<CountingDiagnoser?>(nil)
+        let recorder = Mutex<RecordingDiagnoser?>(nil)
         var totalCalls: Int { engine.withLock { $0?.totalCalls } ?? 0 }
+        var records: [DiagnosisRecord] { recorder.withLock { $0?.records } ?? [] }
     }
 
     private func replayContext(_ path: String, scenario: EvalScenario, counter: CallLedger) async throws -> Graded {
@@ -135,7 +197,14 @@ public struct EvalRunner: Sendable {
         }
         defer { try? FileManager.default.removeItem(atPath: work) }
         let target = try await targets(scenario, work, logger)
+        if let reason = (scenario.setup + scenario.faults).lazy.compactMap({ target.unavailableReason(for: $0.kind) }).first {
+            await Self.cleanup { await target.stop() }
+            throw Skipped(reason: reason)
+        }
         do {
+            for step in scenario.setup {
+                try await target.inject(FaultSpec(kind: step.kind, entity: try Entity(parsing: step.target)))
+            }
             let got = try await grade(scenario, on: target, database: (work as NSString).appendingPathComponent("operator.db"), counter: counter)
             await Self.cleanup { await target.stop() }
             return got
@@ -171,16 +240,22 @@ public struct EvalRunner: Sendable {
         let run = ChaosRun(
             subject: subject, target: target, diagnoser: engine,
             options: .init(interval: interval, healthyTimeout: timeout, detectTimeout: timeout, diagnoseTimeout: timeout,
-                           databasePath: database, settle: interval * 3, strictEntity: true),
+                           // Independent faults: long enough after the last one for its own incident to open.
+                           databasePath: database, settle: interval * (scenario.grading.causes.count > 1 ? 8 : 3), strictEntity: true,
+                           awaitEveryIncident: scenario.grading.causes.count > 1),
             logger: logger, pendingWork: pendingWork())
         let result = try await run.run(primary: primary, schedule: schedule) { _ in }
         guard let d = result.incident?.diagnosis ?? result.ticket?.diagnosis else {
             throw HarnessError("the incident was never diagnosed")
         }
         let incidentID = result.incident?.id ?? result.ticket?.incidentID
+        // Every incident the run ended with, as the store holds them after the services stopped.
+        let all = try await SQLiteTicketStore(path: database).incidents(.all)
         return Graded(
             got: Outcome.Got(category: d.rootCause.category, entity: d.rootCause.entity.description),
-            calls: incidentID.map(engine.calls(incident:)) ?? engine.totalCalls, totalCalls: engine.totalCalls)
+            calls: incidentID.map(engine.calls(incident:)) ?? engine.totalCalls, totalCalls: engine.totalCalls,
+            finals: all.compactMap { $0.diagnosis.map { Outcome.Got(category: $0.rootCause.category, entity: $0.rootCause.entity.description) } },
+            incidents: all.count)
     }
 }
 

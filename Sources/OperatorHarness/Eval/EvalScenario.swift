@@ -15,6 +15,14 @@ import Yams
 ///   - { kind: store-down, target: "store:4", at: 5s }
 /// expect: { category: node-down, entity: "store:4" }
 /// ```
+/// `expect` may also state the number of incidents the run must end with (`incidents: 1`, or a range
+/// `incidents: 1-2`), statements no diagnosis of the run may make (`forbid: ["e3 leads now"]`, matched
+/// case-insensitively in summary, explanation, claims and alternatives), and, for independent faults,
+/// several causes (`causes: [{ category, entity }, …]`, each the root cause of an incident of the run).
+/// `cluster: { options: { quota-backend-bytes: "1048576" } }` passes recipe settings (`deploy up --option`);
+/// `setup: [{ kind: move-leader, target: "member:e1" }]` are faults applied once the cluster is up and before
+/// the monitor starts (so a scenario knows which member leads).
+///
 /// `subject: tikv-sim` is the old spelling of `subject: tikv` + `backend: simulator`; it still works, with
 /// a deprecation note, for one release.
 ///
@@ -37,15 +45,54 @@ public struct EvalScenario: Sendable {
         public var pd: Int?
         public var members: Int?
         public var regions: Int?
+        /// Recipe settings, as `operator deploy up --option key=value`.
+        public var options: [String: String]?
+
+        public init(stores: Int? = nil, pd: Int? = nil, members: Int? = nil, regions: Int? = nil, options: [String: String]? = nil) {
+            self.stores = stores
+            self.pd = pd
+            self.members = members
+            self.regions = regions
+            self.options = options
+        }
     }
 
     public struct Load: Sendable, Decodable {
         public var qps: Double?
     }
 
+    /// One root cause the run must diagnose: a category on an entity.
     public struct Expectation: Sendable, Codable, Equatable {
         public var category: String
         public var entity: Entity
+
+        public init(category: String, entity: Entity) {
+            self.category = category
+            self.entity = entity
+        }
+    }
+
+    /// What the run must end with, beyond the first cause (`expect`).
+    public struct Grading: Sendable, Equatable {
+        /// Every cause, `expect` first.
+        public var causes: [Expectation]
+        public var incidents: IncidentCount?
+        public var forbid: [String]
+
+        public init(causes: [Expectation], incidents: IncidentCount? = nil, forbid: [String] = []) {
+            self.causes = causes
+            self.incidents = incidents
+            self.forbid = forbid
+        }
+    }
+
+    /// `expect`'s full spelling: `{category, entity}` and/or `causes`, plus `incidents` and `forbid`.
+    private struct ExpectFile: Decodable {
+        var category: String?
+        var entity: Entity?
+        var causes: [Expectation]?
+        var incidents: IncidentCount?
+        var forbid: [String]?
     }
 
     public var file: String
@@ -56,7 +103,11 @@ public struct EvalScenario: Sendable {
     public var cluster: Cluster
     public var load: Load
     public var faults: [Fault]
+    /// Applied before the monitor starts; not graded.
+    public var setup: [Fault] = []
     public var expect: Expectation
+    /// Every cause, the incident count and the forbidden statements.
+    public var grading: Grading
     /// Absolute path of a stored context to replay instead of running a cluster.
     public var replay: String?
     /// Said once when the scenario is loaded (deprecated spellings).
@@ -69,7 +120,8 @@ public struct EvalScenario: Sendable {
         var cluster: Cluster?
         var load: Load?
         var faults: [Fault]?
-        var expect: Expectation?
+        var setup: [Fault]?
+        var expect: ExpectFile?
         var replay: String?
     }
 
@@ -108,13 +160,24 @@ public struct EvalScenario: Sendable {
         do { _ = try BoundedYAML.load(text, path: path, document: "scenario") } catch { throw HarnessError("\(error)", usage: true) }
         let file: File
         do { file = try YAMLDecoder().decode(File.self, from: text) } catch { throw fail("\(error)") }
-        guard let expect = file.expect else { throw fail("needs `expect: { category, entity }`") }
+        guard let expectFile = file.expect else { throw fail("needs `expect: { category, entity }`") }
+        var causes = expectFile.causes ?? []
+        switch (expectFile.category, expectFile.entity) {
+        case (let category?, let entity?): causes.insert(Expectation(category: category, entity: entity), at: 0)
+        case (nil, nil): break
+        default: throw fail("`expect` needs both `category` and `entity` (or neither, with `causes`)")
+        }
+        guard let expect = causes.first else { throw fail("needs `expect: { category, entity }` or `expect: { causes: [...] }`") }
+        if let bad = (expectFile.forbid ?? []).first(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            throw fail("`forbid` holds an empty statement \"\(bad)\"; list the sentences no diagnosis may make")
+        }
+        let grading = Grading(causes: causes, incidents: expectFile.incidents, forbid: expectFile.forbid ?? [])
         let name = file.name ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         if let replay = file.replay {
             let base = (path as NSString).deletingLastPathComponent
             let resolved = replay.hasPrefix("/") ? replay : (base as NSString).appendingPathComponent(replay)
             return EvalScenario(file: path, name: name, subject: file.subject ?? "replay", backend: nil, cluster: Cluster(), load: Load(),
-                                faults: [], expect: expect, replay: resolved)
+                                faults: [], expect: expect, grading: grading, replay: resolved)
         }
         var notes: [String] = []
         guard var subject = file.subject ?? spellings.unnamed?.subject else {
@@ -140,12 +203,13 @@ public struct EvalScenario: Sendable {
             throw fail("subject \(subject) has no \"\(backend ?? "default")\" deployment backend; it offers: \(offered.isEmpty ? "none" : offered.joined(separator: ", "))")
         }
         guard let faults = file.faults, !faults.isEmpty else { throw fail("needs at least one fault") }
-        for f in faults {
+        for f in faults + (file.setup ?? []) {
             do { _ = try Entity(parsing: f.target) } catch { throw fail("fault target: \(error)") }
             if let at = f.at { do { _ = try DurationText.duration(at) } catch { throw fail("fault at: \(error)") } }
         }
         return EvalScenario(file: path, name: name, subject: subject, backend: chosen, cluster: file.cluster ?? Cluster(),
-                            load: file.load ?? Load(), faults: faults, expect: expect, replay: nil, notes: notes)
+                            load: file.load ?? Load(), faults: faults, setup: file.setup ?? [], expect: expect, grading: grading,
+                            replay: nil, notes: notes)
     }
 
     /// Scenario files in `directory` (`*.yaml`, `*.yml`), sorted by name.

@@ -28,7 +28,7 @@ struct HostFaultTests {
         #expect(CgroupFiles.groupName("slow-disk", "member:e2") == "operator-slow-disk-member-e2")
     }
 
-    @Test("without any cgroup I/O controller, slow-disk is offered as unavailable with the reason, and inject refuses with it")
+    @Test("without any cgroup I/O controller, slow-disk and partition are offered as unavailable, with the reason in their JSON")
     func slowDiskUnavailable() async throws {
         let machine = CgroupFilesSnapshot.mounts("/dev/vda / ext4 rw 0 0")
         let offers = ProcessDeployment.processFaultOffers(memberKinds: ["member"], cgroups: machine)

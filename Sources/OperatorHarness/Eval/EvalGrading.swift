@@ -65,11 +65,11 @@ public enum EvalGrading {
     }
 
     /// The sentences of a diagnosis a reader takes as statements: summary, root-cause explanation, claims,
-    /// and the alternatives with why they were rejected.
+    /// and why each alternative was rejected (its hypothesis is not asserted: "quorum-lost: no leader can be
+    /// elected", rejected, says nothing false).
     public static func statements(of d: Diagnosis) -> [String] {
         var out = [d.summary, d.rootCause.explanation] + d.claims.map(\.text)
         for alternative in d.alternatives {
-            out.append(alternative.hypothesis)
             out.append(alternative.rejectedBecause)
             out += alternative.claims.map(\.text)
         }

@@ -279,7 +279,8 @@ public struct ChaosRun<S: Subject> {
     /// Every incident has a diagnosis or a failed attempt, when ``Options/awaitEveryIncident`` asks for it.
     private func everyIncidentAnswered(_ store: SQLiteTicketStore) async throws -> Bool {
         guard options.awaitEveryIncident else { return true }
-        return try await store.incidents(.all).allSatisfy { $0.diagnosis != nil || $0.diagnosisError != nil }
+        // A resolved incident is never diagnosed any more: it counts as answered.
+        return try await store.incidents(.all).allSatisfy { $0.status == .resolved || $0.diagnosis != nil || $0.diagnosisError != nil }
     }
 
     private func finish(

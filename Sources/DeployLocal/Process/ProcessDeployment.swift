@@ -237,7 +237,9 @@ public struct ProcessDeployment: Deployment {
         let health = await HealthProbe.check(member.healthURL, timeout: .seconds(2))
         return .init(
             entity: member.entity, state: health.isHealthy ? .healthy : .unhealthy, pid: handle.pid,
-            endpoint: member.endpoint, detail: [record?.frozenNote, health.reason].compactMap { $0 }.joined(separator: "; "))
+            endpoint: member.endpoint,
+            detail: [record?.frozenNote, record?.hostFaults.map { "host faults in force: \($0.joined(separator: ", "))" }, health.reason]
+                .compactMap { $0 }.joined(separator: "; "))
     }
 
     // MARK: - down

@@ -80,10 +80,21 @@ struct EtcdRecipeFaultTests {
         // slow-disk: e2's process sits in the throttling cgroup until lifted.
         if offers.first(where: { $0.kind == "slow-disk" })?.unavailable == nil {
             try await deployment.inject(DeploymentFault(kind: "slow-disk", entity: "member:e2"))
-            let cgroup = { (try? String(contentsOfFile: "/proc/\(pid("e2"))/cgroup", encoding: .utf8)) ?? "" }
-            #expect(cgroup().contains("operator-slow-disk-member-e2"))
+            let cgroup = { (pid: Int32) in (try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8)) ?? "" }
+            #expect(cgroup(pid("e2")).contains("operator-slow-disk-member-e2"))
+            let throttled = try await deployment.status().members.first { $0.entity == "member:e2" }
+            #expect(throttled?.detail?.contains("host faults in force: slow-disk") == true)
             try await deployment.lift(DeploymentFault(kind: "slow-disk", entity: "member:e2"))
-            #expect(!cgroup().contains("operator-slow-disk-member-e2"))
+            #expect(!cgroup(pid("e2")).contains("operator-slow-disk-member-e2"))
+            // A restart starts the member free of it, and the group is gone.
+            try await deployment.inject(DeploymentFault(kind: "slow-disk", entity: "member:e2"))
+            try await deployment.restart("member:e2")
+            let restarted = try await deployment.status().members.first { $0.entity == "member:e2" }
+            #expect(restarted?.detail?.contains("host faults") == false)
+            let newGroups = cgroup(restarted?.pid ?? 0)
+            #expect(!newGroups.isEmpty && !newGroups.contains("operator-slow-disk"))
+            let groups = [CgroupFiles.current().blkioMount, CgroupFiles.current().unifiedMount].compactMap { $0 }
+            #expect(groups.allSatisfy { !FileManager.default.fileExists(atPath: $0 + "/operator-slow-disk-member-e2") })
         } else {
             print("slow-disk not exercised: \(offers.first { $0.kind == "slow-disk" }?.unavailable ?? "")")
         }

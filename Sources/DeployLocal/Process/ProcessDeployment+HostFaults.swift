@@ -63,7 +63,7 @@ extension ProcessDeployment {
         }
     }
 
-    private func undo(_ kind: String, on member: ProcessClusterPlan.Member, pid: Int32?) async {
+    func undo(_ kind: String, on member: ProcessClusterPlan.Member, pid: Int32?) async {
         let group = CgroupFiles.groupName(kind, member.entity.description)
         switch kind {
         case "slow-disk":

@@ -311,6 +311,8 @@ public struct ProcessDeployment: Deployment {
         guard let executable = ExecutableLookup.find(planned.executable) else {
             throw DeploymentError.executableMissing(executable: planned.executable, installHint: state.plan.installHint)
         }
+        // The host faults held the old process (its cgroup); the new one starts free of them.
+        for kind in state.record(for: planned.entity)?.hostFaults ?? [] { await undo(kind, on: planned, pid: nil) }
         try await waitForPortsReleased(planned)
         let handle = try start(planned, executable: executable)
         let updated = try StateFile.update(ProcessDeploymentState.self, in: stateDirectory) { s in
@@ -319,6 +321,7 @@ public struct ProcessDeployment: Deployment {
                 $0.startedAt = Date()
                 $0.stopNote = nil
                 $0.frozenNote = nil
+                $0.hostFaults = nil
             }
             s.updatedAt = Date()
         }

@@ -65,6 +65,16 @@ struct EtcdRecipeFaultTests {
         try await deployment.inject(DeploymentFault(kind: "move-leader", entity: "cluster"))
         #expect(try await curl(client(0) + "/v3/maintenance/status", "{}")["leader"] as? String == ids["e1"])
 
+        // nospace through e1, whose quota is etcd's default: e2's 1 MiB fills first, and the fault says so
+        // instead of claiming e1 raised it. Lifted, the cluster takes writes again.
+        let elsewhere = await #expect(throws: EtcdFaultError.self) {
+            try await deployment.inject(DeploymentFault(kind: "nospace", entity: "member:e1"))
+        }
+        #expect(elsewhere?.description.contains("raised by member:e2") == true, "\(elsewhere?.description ?? "")")
+        #expect(elsewhere?.description.contains("quota-backend-bytes=e1=") == true)
+        try await deployment.lift(DeploymentFault(kind: "nospace", entity: "member:e1"))
+        #expect(try await curl(client(0) + "/v3/maintenance/alarm", #"{"action":"GET"}"#)["alarms"] == nil)
+
         // nospace: the NOSPACE alarm names e2 (its quota is 1 MiB); lift disarms it and writes work again.
         try await deployment.inject(DeploymentFault(kind: "nospace", entity: "member:e2"))
         let alarms = try await curl(client(0) + "/v3/maintenance/alarm", #"{"action":"GET"}"#)["alarms"] as? [[String: Any]] ?? []

@@ -40,7 +40,7 @@ public struct EtcdProcessFaults: RecipeFaultHandler {
         }
         let target = try member(fault.entity, in: cluster)
         switch fault.kind {
-        case "nospace": try await fillUntilNoSpace(through: target, fault: fault)
+        case "nospace": try await fillUntilNoSpace(through: target, cluster: cluster, fault: fault)
         case "move-leader": try await moveLeader(to: target, cluster: cluster, fault: fault)
         case "member-remove": try await remove(target, cluster: cluster, fault: fault)
         default: throw EtcdFaultError(fault: fault, reason: "unknown kind")
@@ -56,7 +56,7 @@ public struct EtcdProcessFaults: RecipeFaultHandler {
 
     // MARK: - nospace
 
-    private func fillUntilNoSpace(through target: RecipeFaultCluster.Member, fault: DeploymentFault) async throws {
+    private func fillUntilNoSpace(through target: RecipeFaultCluster.Member, cluster: RecipeFaultCluster, fault: DeploymentFault) async throws {
         let value = Data(repeating: UInt8(ascii: "x"), count: Self.nospaceValueBytes).base64EncodedString()
         for index in 0..<Self.nospaceMaximumWrites {
             let key = Data((Self.nospacePrefix + String(format: "%06d", index)).utf8).base64EncodedString()
@@ -70,7 +70,16 @@ public struct EtcdProcessFaults: RecipeFaultHandler {
         }
         // The alarm is raised by the member whose quota was exceeded; wait until the cluster lists it.
         for _ in 0..<50 {
-            if try await !alarms(at: target.endpoint, fault: fault).isEmpty { return }
+            let raised = try await alarms(at: target.endpoint, fault: fault)
+            if !raised.isEmpty {
+                let ids = try await memberIDs(cluster: cluster, fault: fault)
+                guard let targetID = ids[target.entity.id ?? ""], !raised.contains(where: { $0.memberID == targetID }) else { return }
+                // Another member's smaller quota filled first: the cluster is in NOSPACE, but not by the member named.
+                let names = raised.map { alarm in ids.first { $0.value == alarm.memberID }.map { "member:\($0.key)" } ?? alarm.memberID }
+                throw EtcdFaultError(
+                    fault: fault,
+                    reason: "the NOSPACE alarm was raised by \(names.joined(separator: ", ")), whose quota filled first, not by \(target.entity); the cluster refuses writes now (`operator chaos lift nospace \(target.entity)` clears it); give \(target.entity) the smallest quota (--option quota-backend-bytes=\(target.entity.id ?? "")=1048576)")
+            }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw EtcdFaultError(

@@ -101,5 +101,17 @@ extension EndToEnd {
             #expect(r.stdout.contains("replay stores nothing; the incident and its stored diagnosis are unchanged"), "\(r.stdout)")
             #expect(!r.stdout.contains("will be retried"))
         }
+
+        @Test func modelLimitFlagsAreHeldToTheirRanges() async throws {
+            let (dir, db) = try await seeded()
+            defer { dir.remove() }
+            let base = ["diagnose", "--incident", "1", "--replay", "--db", db, "--diagnoser", "openai", "--base-url", "http://127.0.0.1:9/v1", "--model", "m"]
+            let tokens = try await OperatorBinary.run(base + ["--max-tokens", "10"])
+            #expect(tokens.status == 2)
+            #expect(tokens.stderr.contains("--max-tokens: 10 is out of range for diagnosis.max_tokens; allowed 256…65536"), "\(tokens.stderr)")
+            let timeout = try await OperatorBinary.run(base + ["--model-timeout", "2h"])
+            #expect(timeout.status == 2)
+            #expect(timeout.stderr.contains("out of range for diagnosis.request_timeout"), "\(timeout.stderr)")
+        }
     }
 }

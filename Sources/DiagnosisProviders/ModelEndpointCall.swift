@@ -79,7 +79,9 @@ struct ModelEndpointCall: Sendable {
         var body: JSONValue
     }
 
-    func post(_ body: OrderedJSON) async throws -> Response {
+    /// `final`: an error answer that another attempt would not change (a server refusing the request's
+    /// shape, whatever its status code), handed back at once for the caller to change the request.
+    func post(_ body: OrderedJSON, final: @Sendable (_ status: Int, _ message: String) -> Bool = { _, _ in false }) async throws -> Response {
         let payload = Data(body.text.utf8)
         var attempt = 0
         var lastError = ""
@@ -105,7 +107,7 @@ struct ModelEndpointCall: Sendable {
                     return Response(status: status, body: json)
                 }
                 lastError = Self.errorMessage(text)
-                guard Self.isRetryable(status) else {
+                guard Self.isRetryable(status), !final(status, lastError) else {
                     throw ModelCallError(endpoint: url, status: status, message: lastError, attempts: attempt)
                 }
                 retryAfter = Self.retryAfter(response.headers)

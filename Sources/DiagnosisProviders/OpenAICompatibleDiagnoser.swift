@@ -3,11 +3,13 @@ import Logging
 import OperatorCore
 
 /// Any OpenAI-compatible `/v1/chat/completions` endpoint (llama.cpp server, vLLM, Ollama) with the answer
-/// constrained by `response_format: json_schema`.
+/// constrained by the response format.
 ///
-/// The schema is sent with `strict: true`; a server that refuses it (HTTP 400 naming the schema, the
-/// response format or strict mode: OpenAI's own API refuses `maxLength`/`maxItems` and optional properties
-/// in strict mode) is asked once more with `strict: false`, and the reply is still checked here.
+/// The schema is sent as `response_format: json_schema` with `strict: true`. A server that refuses that
+/// is asked again with the next format of ``ResponseFormat``: `strict: false` (OpenAI's own API refuses
+/// `maxLength`/`maxItems` and optional properties in strict mode, with HTTP 400), then `json_object` with
+/// the schema alongside (llama-cpp-python's server knows only `text` and `json_object` and answers
+/// `json_schema` with HTTP 500 naming `response_format`). Whatever the format, the reply is checked here.
 public struct OpenAICompatibleDiagnoser: Diagnoser {
     public struct Configuration: Sendable {
         /// Ollama's OpenAI-compatible endpoint on this machine; point it anywhere with --base-url.
@@ -51,15 +53,18 @@ public struct OpenAICompatibleDiagnoser: Diagnoser {
             ["role": "user", "content": .string(DiagnosisPrompt.user(context, channel: .jsonReply))],
         ]
         var tokens = TokenCount()
-        var strict = true
+        var format = ResponseFormat.strictSchema
         var round = 1
         while true {
             let response: ModelEndpointCall.Response
             do {
-                response = try await call.post(body(messages: messages, schema: schema, strict: strict))
-            } catch let error as ModelCallError where strict && Self.refusesStrictSchema(error) {
-                logger.warning("the server refused the strict json_schema; asking again with strict: false", metadata: ["error": "\(error.message)"])
-                strict = false
+                response = try await call.post(body(messages: messages, schema: schema, format: format), final: ResponseFormat.refused)
+            } catch let error as ModelCallError where error.status.map({ ResponseFormat.refused($0, error.message) }) == true {
+                guard let next = format.fallback else { throw error }
+                logger.warning(
+                    "the server refused the response format; asking again with the next one",
+                    metadata: ["refused": "\(format)", "next": "\(next)", "status": "\(error.status ?? 0)"])
+                format = next
                 continue
             }
             tokens.add(response.body["usage"], input: "prompt_tokens", output: "completion_tokens")
@@ -91,24 +96,55 @@ public struct OpenAICompatibleDiagnoser: Diagnoser {
         }
     }
 
-    private func body(messages: [JSONValue], schema: OrderedJSON, strict: Bool) -> OrderedJSON {
+    private func body(messages: [JSONValue], schema: OrderedJSON, format: ResponseFormat) -> OrderedJSON {
         [
             "model": .string(configuration.model),
             "messages": .array(messages.map(OrderedJSON.value)),
             "temperature": 0,
             "max_tokens": .number(configuration.maxTokens),
-            "response_format": [
-                "type": "json_schema",
-                "json_schema": ["name": .string(DiagnosisSchema.toolName), "strict": .value(.bool(strict)), "schema": schema],
-            ],
+            "response_format": format.body(schema),
         ]
     }
+}
 
-    /// A 400 that names the schema or strict mode: the server cannot take this schema strictly.
-    static func refusesStrictSchema(_ error: ModelCallError) -> Bool {
-        guard error.status == 400 else { return false }
-        let m = error.message.lowercased()
-        return ["schema", "strict", "response_format", "maxitems", "maxlength"].contains { m.contains($0) }
+/// How an OpenAI-compatible request asks for the schema, most exact first.
+enum ResponseFormat: String, Sendable, CustomStringConvertible {
+    /// `{"type": "json_schema", "json_schema": {"name", "strict": true, "schema"}}`: OpenAI, llama.cpp's
+    /// llama-server, vLLM, Ollama.
+    case strictSchema = "json_schema strict"
+    /// The same with `strict: false`, for servers that refuse parts of the schema in strict mode.
+    case schema = "json_schema"
+    /// `{"type": "json_object", "schema"}`: llama-cpp-python's server and other older servers.
+    case jsonObjectWithSchema = "json_object with schema"
+
+    var description: String { rawValue }
+
+    var fallback: ResponseFormat? {
+        switch self {
+        case .strictSchema: .schema
+        case .schema: .jsonObjectWithSchema
+        case .jsonObjectWithSchema: nil
+        }
+    }
+
+    func body(_ schema: OrderedJSON) -> OrderedJSON {
+        switch self {
+        case .strictSchema, .schema:
+            [
+                "type": "json_schema",
+                "json_schema": ["name": .string(DiagnosisSchema.toolName), "strict": .value(.bool(self == .strictSchema)), "schema": schema],
+            ]
+        case .jsonObjectWithSchema:
+            ["type": "json_object", "schema": schema]
+        }
+    }
+
+    /// An error answer that refuses the response format (or the schema in it), whatever its status: 400
+    /// from OpenAI, 422 from a validating server, 500 from llama-cpp-python's.
+    @Sendable static func refused(_ status: Int, _ message: String) -> Bool {
+        guard (400..<600).contains(status), status != 401, status != 403, status != 404, status != 429, status != 529 else { return false }
+        let m = message.lowercased()
+        return ["response_format", "json_schema", "strict", "maxitems", "maxlength"].contains { m.contains($0) }
     }
 }
 

@@ -72,12 +72,23 @@ struct ModelServerBehaviourTests {
     }
 
     @Test func aServerThatRefusesTheStrictSchemaIsAskedAgainWithoutStrict() async throws {
-        let server = try await GrammarChatServer.start(answering: [validAnswer], refuseStrict: true)
+        let server = try await GrammarChatServer.start(answering: [validAnswer], dialect: .refusesStrict)
         defer { server.stop() }
         let d = try await openai(server).diagnose(sampleContext())
         #expect(d.rootCause.entity == "store:2")
         let sent = try server.log.all.map { try OrderedJSONParser.parse($0.body)["response_format"]?["json_schema"]?["strict"]?.unordered }
         #expect(sent == [.bool(true), .bool(false)])
+    }
+
+    @Test func aServerThatKnowsOnlyJSONObjectGetsTheSchemaThatWayWithoutRetryingItsError() async throws {
+        let server = try await GrammarChatServer.start(answering: [validAnswer], dialect: .jsonObjectOnly)
+        defer { server.stop() }
+        let d = try await openai(server).diagnose(sampleContext())
+        #expect(d.rootCause.entity == "store:2")
+        let formats = try server.log.all.map { try OrderedJSONParser.parse($0.body)["response_format"] }
+        #expect(formats.map { $0?["type"]?.unordered.stringValue } == ["json_schema", "json_schema", "json_object"],
+                "each refusal (HTTP 500) moves to the next format at once instead of being retried")
+        #expect(formats.last??["schema"]?["properties"]?.keys == DiagnosisSchema.propertyOrder)
     }
 
     /// A model server stopped with SIGTERM while a request is open keeps the socket open and never answers:

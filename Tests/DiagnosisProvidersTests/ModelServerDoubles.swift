@@ -8,15 +8,24 @@ import Synchronization
 /// An OpenAI-compatible `/v1/chat/completions` server that behaves like llama.cpp's: it reads the
 /// `response_format` schema with its key order, makes its model (`GrammarModel`, answering `intended`)
 /// write under that grammar, cuts the reply at `max_tokens` with `finish_reason: "length"`, and counts
-/// prompt and completion tokens. A strict schema is refused with HTTP 400 when `refuseStrict` is set, the
-/// way OpenAI's API refuses `maxItems` in strict mode.
+/// prompt and completion tokens. Its dialect decides which response formats it takes.
 final class GrammarChatServer: Sendable {
+    enum Dialect: Sendable {
+        /// llama.cpp's llama-server, vLLM, Ollama: `json_schema`, strict or not.
+        case jsonSchema
+        /// OpenAI's API: refuses `maxItems` in a strict schema with HTTP 400.
+        case refusesStrict
+        /// llama-cpp-python's server: only `text` and `json_object` (with `schema`); `json_schema` gets
+        /// HTTP 500 with pydantic's words (observed on 0.3.36).
+        case jsonObjectOnly
+    }
+
     let server: LoopbackServer
     let log: RequestLog
 
     var baseURL: String { server.baseURL + "/v1" }
 
-    static func start(answering answers: [JSONValue], refuseStrict: Bool = false) async throws -> GrammarChatServer {
+    static func start(answering answers: [JSONValue], dialect: Dialect = .jsonSchema) async throws -> GrammarChatServer {
         let log = RequestLog()
         let queue = Mutex(answers)
         let server = try await LoopbackServer.start { router in
@@ -24,14 +33,20 @@ final class GrammarChatServer: Sendable {
                 let text = String(buffer: try await request.body.collect(upTo: 4 << 20))
                 log.record(request, body: text)
                 let body = try OrderedJSONParser.parse(text)
-                let format = body["response_format"]?["json_schema"]
-                guard let schema = format?["schema"] else {
-                    return CannedResponse(status: .badRequest, body: #"{"error":{"message":"response_format json_schema expected","type":"invalid_request_error"}}"#)
+                let format = body["response_format"]
+                let type = format?["type"]?.unordered.stringValue
+                if dialect == .jsonObjectOnly, type == "json_schema" {
+                    return CannedResponse(
+                        status: .internalServerError,
+                        body: #"{"error":{"message":"1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), 'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema'}","type":"internal_server_error","param":null,"code":null}}"#)
                 }
-                if refuseStrict, format?["strict"]?.unordered == .bool(true) {
+                if dialect == .refusesStrict, format?["json_schema"]?["strict"]?.unordered == .bool(true) {
                     return CannedResponse(
                         status: .badRequest,
                         body: #"{"error":{"message":"Invalid schema for response_format 'record_diagnosis': 'maxItems' is not permitted.","type":"invalid_request_error","param":"response_format"}}"#)
+                }
+                guard let schema = type == "json_object" ? format?["schema"] : format?["json_schema"]?["schema"] else {
+                    return CannedResponse(status: .badRequest, body: #"{"error":{"message":"a response_format with a schema is expected","type":"invalid_request_error"}}"#)
                 }
                 let intended = queue.withLock { q in q.count > 1 ? q.removeFirst() : q[0] }
                 let maxTokens = body["max_tokens"]?.unordered.doubleValue.flatMap { Int(exactly: $0) } ?? 4096

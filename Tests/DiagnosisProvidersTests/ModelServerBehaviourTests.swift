@@ -96,9 +96,12 @@ struct ModelServerBehaviourTests {
     @Test func aSilentServerCostsOneRequestBudgetAndSaysItTimedOut() async throws {
         let server = try await MisbehavingHTTPServer.start(.acceptOnly)
         defer { server.stop() }
-        let d = OpenAICompatibleDiagnoser(configuration: .init(
-            baseURL: server.baseURL + "/v1", model: "m",
-            retry: RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(10), timeout: .seconds(2))))
+        let logs = CapturedLogs()
+        let d = OpenAICompatibleDiagnoser(
+            configuration: .init(
+                baseURL: server.baseURL + "/v1", model: "m",
+                retry: RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(10), timeout: .seconds(2))),
+            logger: logs.logger())
         let error = try await withHangGuard { () -> ModelCallError? in
             do {
                 _ = try await d.diagnose(sampleContext())
@@ -108,6 +111,7 @@ struct ModelServerBehaviourTests {
         let e = try #require(error)
         #expect(e.timedOut && e.attempts == 1, "\(e)")
         #expect(e.description.contains("timed out after 1 attempt(s)"), "\(e)")
+        #expect(logs.all.map { $0.metadata["status"] } == ["timeout"], "the log says the request timed out: \(logs.all.map(\.metadata))")
     }
 
     @Test func retriesStopAtTheDiagnosisDeadline() async throws {
@@ -117,13 +121,18 @@ struct ModelServerBehaviourTests {
             script: ResponseScript([.init(status: .serviceUnavailable, body: #"{"error":{"message":"loading model","type":"unavailable_error"}}"#)]),
             log: log)
         defer { server.stop() }
-        let d = OpenAICompatibleDiagnoser(configuration: .init(
-            baseURL: server.baseURL + "/v1", model: "m",
-            retry: RetryPolicy(maxAttempts: 50, baseDelay: .milliseconds(400), maxDelay: .milliseconds(400), timeout: .seconds(10),
-                               deadline: .seconds(2))))
+        let logs = CapturedLogs()
+        let d = OpenAICompatibleDiagnoser(
+            configuration: .init(
+                baseURL: server.baseURL + "/v1", model: "m",
+                retry: RetryPolicy(maxAttempts: 50, baseDelay: .milliseconds(400), maxDelay: .milliseconds(400), timeout: .seconds(10),
+                                   deadline: .seconds(2))),
+            logger: logs.logger())
         let error = await #expect(throws: ModelCallError.self) { _ = try await d.diagnose(sampleContext()) }
         #expect(error?.message.contains("2s diagnosis deadline") == true, "\(String(describing: error))")
         #expect(error?.message.contains("loading model") == true)
         #expect(log.all.count < 50)
+        #expect(logs.all.allSatisfy { $0.metadata["status"] == "503" }, "each retry logs the server's status")
+        #expect(!logs.all.contains { $0.metadata.values.contains { $0.contains("loading model") } }, "the server's words (which may echo a secret) stay out of the log")
     }
 }

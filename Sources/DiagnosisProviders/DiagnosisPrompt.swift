@@ -45,10 +45,11 @@ public enum DiagnosisPrompt {
         withoutLogs.evidence.logEvents = []
         let json = String(decoding: (try? JSONEncoder.operatorPrettyEncoder.encode(withoutLogs)) ?? Data(), as: UTF8.self)
         var text = "Incident context (JSON):\n\(json)\n"
+        // A one-line index (the sources are in the JSON above): a few tokens per item buy ids the model can copy.
         text += "\nEvidence ids you can cite:\n"
         for s in context.evidence.signals {
             guard let id = s.id else { continue }
-            text += "\(id) signal \(s.name)\(s.entity.map { " on \($0)" } ?? "") = \(s.displayValue) (\(s.source))\n"
+            text += "\(id) signal \(s.name)\(s.entity.map { " on \($0)" } ?? "") = \(s.displayValue)\n"
         }
         for m in context.evidence.metrics {
             guard let id = m.id else { continue }

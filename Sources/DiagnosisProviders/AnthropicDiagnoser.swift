@@ -16,7 +16,7 @@ public struct AnthropicDiagnoser: Diagnoser {
         public var maxTokens: Int
         public var retry: RetryPolicy
 
-        public init(apiKey: String, model: String = defaultModel, baseURL: String = defaultBaseURL, maxTokens: Int = 4096,
+        public init(apiKey: String, model: String = defaultModel, baseURL: String = defaultBaseURL, maxTokens: Int = 2048,
                     retry: RetryPolicy = RetryPolicy()) {
             self.apiKey = apiKey
             self.model = model
@@ -41,24 +41,28 @@ public struct AnthropicDiagnoser: Diagnoser {
             url: configuration.baseURL + "/v1/messages",
             headers: [("x-api-key", configuration.apiKey), ("anthropic-version", Configuration.apiVersion)],
             policy: configuration.retry, logger: logger)
-        let tool: JSONValue = [
+        let tool: OrderedJSON = [
             "name": .string(DiagnosisSchema.toolName),
             "description": "Record the structured diagnosis of the incident.",
-            "input_schema": DiagnosisSchema.jsonSchema(taxonomy: context.taxonomy),
+            "input_schema": DiagnosisSchema.jsonSchema(for: context),
         ]
-        var messages: [JSONValue] = [["role": "user", "content": .string(DiagnosisPrompt.user(context))]]
-        var inputTokens = 0, outputTokens = 0
-        // One retry for an answer that does not validate, telling the model what was wrong.
-        for attempt in 1...2 {
-            let body: JSONValue = [
-                "model": .string(configuration.model), "max_tokens": .number(Double(configuration.maxTokens)),
-                "system": .string(DiagnosisPrompt.system(subject: context.subject, taxonomy: context.taxonomy)),
-                "messages": .array(messages), "tools": [tool],
+        var content: [JSONValue] = [["type": "text", "text": .string(DiagnosisPrompt.user(context, channel: .tool))]]
+        var tokens = TokenCount()
+        // One repair round for an answer that does not validate; it sends the problems, not the answer back.
+        for round in 1...2 {
+            let body: OrderedJSON = [
+                "model": .string(configuration.model), "max_tokens": .number(configuration.maxTokens),
+                "system": .string(DiagnosisPrompt.system(subject: context.subject, taxonomy: context.taxonomy, channel: .tool)),
+                "messages": [.value(["role": "user", "content": .array(content)])], "tools": [tool],
                 "tool_choice": ["type": "tool", "name": .string(DiagnosisSchema.toolName)],
             ]
             let response = try await call.post(body)
-            inputTokens += (response.body["usage"]?["input_tokens"]?.doubleValue).flatMap { Int(checking: $0) } ?? 0
-            outputTokens += (response.body["usage"]?["output_tokens"]?.doubleValue).flatMap { Int(checking: $0) } ?? 0
+            tokens.add(response.body["usage"], input: "input_tokens", output: "output_tokens")
+            if let stop = response.body["stop_reason"]?.stringValue, stop == "max_tokens" {
+                throw ModelReplyTruncated(
+                    endpoint: call.url, reason: "stop_reason \"max_tokens\"", maxTokens: configuration.maxTokens,
+                    outputTokens: (response.body["usage"]?["output_tokens"]?.doubleValue).flatMap { Int(checking: $0) })
+            }
             let blocks = response.body["content"]?.arrayValue ?? []
             let toolUse = blocks.first { $0["type"]?.stringValue == "tool_use" && $0["name"]?.stringValue == DiagnosisSchema.toolName }
             do {
@@ -73,24 +77,14 @@ public struct AnthropicDiagnoser: Diagnoser {
                 var diagnosis = try DiagnosisSchema.diagnosis(
                     from: answer, context: context, diagnoser: name,
                     model: response.body["model"]?.stringValue ?? configuration.model)
-                diagnosis.inputTokens = inputTokens
-                diagnosis.outputTokens = outputTokens
-                diagnosis.durationMs = Int(((ContinuousClock.now - start).seconds * 1000).rounded())
+                diagnosis.inputTokens = tokens.input
+                diagnosis.outputTokens = tokens.output
+                diagnosis.durationMs = Int(checking: ((ContinuousClock.now - start).seconds * 1000).rounded()) ?? 0
                 return diagnosis
             } catch let invalid as DiagnosisSchema.InvalidOutput {
-                guard attempt == 1 else { throw invalid }
+                guard round == 1 else { throw invalid }
                 logger.warning("model answer rejected, asking once more", metadata: ["problems": "\(invalid.problems.joined(separator: "; "))"])
-                if let toolUse, let id = toolUse["id"]?.stringValue {
-                    messages.append(["role": "assistant", "content": .array(blocks)])
-                    messages.append([
-                        "role": "user",
-                        "content": [["type": "tool_result", "tool_use_id": .string(id), "is_error": true,
-                                     "content": .string("Rejected: \(invalid.description). Call \(DiagnosisSchema.toolName) again with a corrected diagnosis.")]],
-                    ])
-                } else {
-                    messages.append(["role": "assistant", "content": .array(blocks.isEmpty ? [["type": "text", "text": "(no answer)"]] : blocks)])
-                    messages.append(["role": "user", "content": .string("Rejected: \(invalid.description). Call \(DiagnosisSchema.toolName).")])
-                }
+                content.append(["type": "text", "text": .string(RepairRequest.text(invalid, channel: .tool))])
             }
         }
         throw DiagnosisSchema.InvalidOutput(problems: ["unreachable"])

@@ -14,15 +14,19 @@ public struct RetryPolicy: Sendable {
     public var baseDelay: Duration
     /// No single wait is longer than this, whatever `retry-after` says.
     public var maxDelay: Duration
-    /// Budget for one request, response body included.
+    /// Budget for one request: connect, first byte and body together.
     public var timeout: Duration
+    /// Budget for a whole diagnosis (every attempt, wait and repair round); nil: only the per-request one.
+    /// No request outlives it: each gets what is left when it starts.
+    public var deadline: Duration?
 
     public init(maxAttempts: Int = 4, baseDelay: Duration = .seconds(1), maxDelay: Duration = .seconds(60),
-                timeout: Duration = .seconds(120)) {
+                timeout: Duration = .seconds(120), deadline: Duration? = nil) {
         self.maxAttempts = max(1, maxAttempts)
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
         self.timeout = timeout
+        self.deadline = deadline
     }
 }
 
@@ -32,27 +36,53 @@ public struct ModelCallError: Error, CustomStringConvertible {
     public var status: Int?
     public var message: String
     public var attempts: Int
+    /// The request or the diagnosis ran out of time (not retried: a silent server would cost it again).
+    public var timedOut: Bool
+
+    public init(endpoint: String, status: Int?, message: String, attempts: Int, timedOut: Bool = false) {
+        self.endpoint = endpoint
+        self.status = status
+        self.message = message
+        self.attempts = attempts
+        self.timedOut = timedOut
+    }
 
     public var description: String {
-        let code = status.map { "HTTP \($0)" } ?? "no response"
+        let code = status.map { "HTTP \($0)" } ?? (timedOut ? "timed out" : "no response")
         return "\(endpoint): \(code) after \(attempts) attempt(s): \(message)"
     }
 }
 
-/// One JSON POST with retries on 429, 529, 5xx and transport errors, honouring `retry-after`.
+/// One JSON POST with retries on 429, 529, 5xx and refused connections, honouring `retry-after`.
+///
+/// A request that runs out of time is not retried: a server that is silent (stopped with its socket still
+/// open, or generating far too slowly) would cost the whole budget again. With a diagnosis deadline, no
+/// request or wait outlives it.
 struct ModelEndpointCall: Sendable {
     var url: String
     var headers: [(String, String)]
     var policy: RetryPolicy
     var logger: Logger
+    /// When the whole diagnosis must be over (from `policy.deadline`, fixed when the call is made).
+    var deadline: ContinuousClock.Instant?
+
+    init(url: String, headers: [(String, String)], policy: RetryPolicy, logger: Logger) {
+        self.url = url
+        self.headers = headers
+        self.policy = policy
+        self.logger = logger
+        self.deadline = policy.deadline.map { ContinuousClock.now + $0 }
+    }
 
     struct Response {
         var status: Int
         var body: JSONValue
     }
 
-    func post(_ body: JSONValue) async throws -> Response {
-        let payload = try JSONEncoder.operatorEncoder.encode(body)
+    /// `final`: an error answer that another attempt would not change (a server refusing the request's
+    /// shape, whatever its status code), handed back at once for the caller to change the request.
+    func post(_ body: OrderedJSON, final: @Sendable (_ status: Int, _ message: String) -> Bool = { _, _ in false }) async throws -> Response {
+        let payload = Data(body.text.utf8)
         var attempt = 0
         var lastError = ""
         var lastStatus: Int?
@@ -64,8 +94,9 @@ struct ModelEndpointCall: Sendable {
             for (name, value) in headers { request.headers.add(name: name, value: value) }
             request.body = .bytes(ByteBuffer(bytes: payload))
             var retryAfter: Duration?
+            let budget = try requestBudget(attempt: attempt, lastStatus: lastStatus, lastError: lastError)
             do {
-                let response = try await OperatorHTTPClient.fetch(request, deadline: policy.timeout, maxBodyBytes: Self.maxResponseBytes)
+                let response = try await OperatorHTTPClient.fetch(request, deadline: budget, maxBodyBytes: Self.maxResponseBytes)
                 let status = response.status
                 lastStatus = status
                 let text = String(buffer: response.body)
@@ -76,7 +107,7 @@ struct ModelEndpointCall: Sendable {
                     return Response(status: status, body: json)
                 }
                 lastError = Self.errorMessage(text)
-                guard Self.isRetryable(status) else {
+                guard Self.isRetryable(status), !final(status, lastError) else {
                     throw ModelCallError(endpoint: url, status: status, message: lastError, attempts: attempt)
                 }
                 retryAfter = Self.retryAfter(response.headers)
@@ -84,6 +115,10 @@ struct ModelEndpointCall: Sendable {
                 throw error
             } catch let error as HTTPFetchError {
                 if error.kind == .cancelled || Task.isCancelled { throw CancellationError() }
+                if error.isDeadlineExceeded {
+                    logger.warning("model endpoint timed out", metadata: ["endpoint": "\(url)", "status": "timeout", "budget": "\(DurationText.format(budget))"])
+                    throw ModelCallError(endpoint: url, status: nil, message: error.reason, attempts: attempt, timedOut: true)
+                }
                 lastStatus = nil
                 lastError = error.reason
             } catch is CancellationError {
@@ -97,11 +132,31 @@ struct ModelEndpointCall: Sendable {
             }
             let backoff = policy.baseDelay * (1 << min(attempt - 1, 16))
             let delay = min(retryAfter ?? backoff, policy.maxDelay)
+            if let deadline, ContinuousClock.now + delay >= deadline {
+                throw ModelCallError(
+                    endpoint: url, status: lastStatus,
+                    message: "\(lastError); no time left for another attempt within the \(DurationText.format(policy.deadline ?? .zero)) diagnosis deadline",
+                    attempts: attempt, timedOut: true)
+            }
             logger.warning(
                 "model endpoint failed, retrying",
-                metadata: ["endpoint": "\(url)", "status": "\(lastStatus.map(String.init) ?? "-")", "retry_in": "\(DurationText.format(delay))"])
+                metadata: ["endpoint": "\(url)", "status": "\(lastStatus.map(String.init) ?? "no response")", "retry_in": "\(DurationText.format(delay))"])
             try await Task.sleep(for: delay)
         }
+    }
+
+    /// The request's own budget, cut to what is left of the diagnosis deadline; none left is an error.
+    private func requestBudget(attempt: Int, lastStatus: Int?, lastError: String) throws -> Duration {
+        guard let deadline else { return policy.timeout }
+        let left = deadline - ContinuousClock.now
+        guard left > .milliseconds(1) else {
+            let why = lastError.isEmpty ? "" : " (last: \(lastError))"
+            throw ModelCallError(
+                endpoint: url, status: lastStatus,
+                message: "the \(DurationText.format(policy.deadline ?? .zero)) diagnosis deadline passed before request \(attempt)\(why)",
+                attempts: attempt - 1, timedOut: true)
+        }
+        return min(policy.timeout, left)
     }
 
     /// A diagnosis answer is a few KB of JSON; 8 MiB leaves room for verbose models and refuses anything else.

@@ -100,7 +100,7 @@ public struct OperatorConfigFile: Sendable {
         _ = try integer(SettingLimits.metricsPort)
         _ = try endpointURLs("endpoints")
         _ = try endpointURL("prometheus")
-        _ = try section("diagnosis")
+        _ = try modelCallLimits()
         _ = try section("subjects")
     }
 

@@ -90,3 +90,14 @@ public struct IntegerSetting: Sendable {
         return try check(value, from: source)
     }
 }
+
+extension SettingLimits {
+    /// Output tokens a model may write for one diagnosis: a bounded diagnosis needs about 1,000.
+    public static let diagnosisMaxTokens = IntegerSetting(name: "diagnosis.max_tokens", range: 256...65_536)
+    /// Budget of one model request (connect, first byte and body).
+    public static let diagnosisRequestTimeout = DurationSetting(name: "diagnosis.request_timeout", range: .seconds(1)...(.seconds(3600)))
+    /// Size of the context a model is given, in estimated tokens (JSON bytes / 4).
+    public static let diagnosisContextTokens = IntegerSetting(name: "diagnosis.context_tokens", range: 500...1_000_000)
+    /// Further attempts after a refused connection, 429, 529 or 5xx (a timed-out request is not retried).
+    public static let diagnosisRetries = IntegerSetting(name: "diagnosis.retries", range: 0...10)
+}

@@ -159,6 +159,8 @@ public struct ChaosRun<S: Subject> {
                 return r
             } catch {
                 await group.triggerGracefulShutdown()
+                // Past the deadline nothing may keep the run: a model call in flight is cancelled, not awaited.
+                tasks.cancelAll()
                 try? await tasks.waitForAll()
                 throw error
             }

@@ -33,7 +33,7 @@ struct AnthropicDiagnoserTests {
         #expect(tool["name"] == "record_diagnosis")
         #expect(tool["input_schema"]?["properties"]?["root_cause"]?["properties"]?["category"]?["enum"] == ["node-down", "disk-full", "overload"])
         #expect(tool["input_schema"]?["required"]?.arrayValue?.contains("alternatives") == true)
-        let prompt = try #require(body["messages"]?.arrayValue?.first?["content"]?.stringValue)
+        let prompt = try #require(body["messages"]?.arrayValue?.first?["content"]?.arrayValue?.first?["text"]?.stringValue)
         // The hostile log line sits inside the fence and cannot close it.
         let fenced = try #require(prompt.range(of: "<untrusted_cluster_logs>\n"))
         let close = try #require(prompt.range(of: "\n</untrusted_cluster_logs>"))
@@ -94,10 +94,10 @@ struct AnthropicDiagnoserTests {
         #expect(log.all.count == 3)
     }
 
-    @Test func anInvalidAnswerIsRetriedOnceWithTheProblemsAsAToolResult() async throws {
+    @Test func anInvalidAnswerIsRetriedOnceWithOnlyTheProblems() async throws {
         var wrong = validAnswer
         if case .object(var o) = wrong {
-            o["root_cause"] = ["category": "cosmic-rays", "entity": "store:2", "explanation": "?"]
+            o["root_cause"] = ["category": "cosmic-rays", "entity": "store:2", "explanation": "a neutrino flipped a bit"]
             wrong = .object(o)
         }
         let log = RequestLog()
@@ -108,11 +108,13 @@ struct AnthropicDiagnoserTests {
         #expect(d.rootCause.category == "node-down")
         #expect(d.inputTokens == 2 * 2095, "tokens of both calls are counted")
         let second = try json(try #require(log.all.last).body)
-        let last = try #require(second["messages"]?.arrayValue?.last)
-        let result = try #require(last["content"]?.arrayValue?.first)
-        #expect(result["type"] == "tool_result")
-        #expect(result["is_error"] == true)
-        #expect(result["content"]?.stringValue?.contains("cosmic-rays") == true)
+        let messages = try #require(second["messages"]?.arrayValue)
+        #expect(messages.count == 1 && messages.first?["role"] == "user", "the rejected answer is not sent back")
+        #expect(!second.jsonText.contains("a neutrino flipped a bit"))
+        let repair = try #require(messages.first?["content"]?.arrayValue?.last?["text"]?.stringValue)
+        #expect(repair.hasPrefix("Your previous answer was rejected:"))
+        #expect(repair.contains("cosmic-rays"))
+        #expect(repair.hasSuffix("Call record_diagnosis again with a corrected diagnosis."))
     }
 
     @Test func anAnswerInvalidTwiceIsAnError() async throws {

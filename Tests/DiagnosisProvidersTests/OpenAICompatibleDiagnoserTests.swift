@@ -50,7 +50,8 @@ struct OpenAICompatibleDiagnoserTests {
         } throws: { "\($0)".contains("holds no JSON object") }
         #expect(log.all.count == 2)
         let second = try json(try #require(log.all.last).body)
-        #expect(second["messages"]?.arrayValue?.last?["content"]?.stringValue?.hasPrefix("Rejected:") == true)
+        #expect(second["messages"]?.arrayValue?.last?["content"]?.stringValue?.hasPrefix("Your previous answer was rejected: the reply holds no JSON object") == true)
+        #expect(second["messages"]?.arrayValue?.contains { $0["role"] == "assistant" } == false, "the prose is not sent back")
     }
 
     @Test func aMissingModelIsTheServersErrorMessage() async throws {

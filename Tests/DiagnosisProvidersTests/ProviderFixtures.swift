@@ -32,10 +32,18 @@ let validAnswer: JSONValue = [
     "observation": "store 2 Disconnected for 40s; status port refuses connections",
     "root_cause": ["category": "node-down", "entity": "store:2", "explanation": "the TiKV process on store 2 is gone"],
     "confidence": 0.85,
-    "evidence": [["signal": "store.state", "query_or_source": "GET /pd/api/v1/stores", "value": "Disconnected", "expected": "Up"]],
+    "evidence": [["id": "s1", "signal": "store.state", "query_or_source": "GET /pd/api/v1/stores", "value": "Disconnected", "expected": "Up"]],
     "alternatives": [["hypothesis": "disk-full on store 2", "rejected_because": "available space was 61% before it stopped"]],
     "recommended_actions": [["action": "check the tikv process on store 2", "rationale": "it stopped answering", "risk": "low"]],
+    "claims": [["text": "PD shows store 2 Disconnected", "evidence": ["s1", "t11"], "facts": [["evidence": "s1", "equals": "Disconnected"]]]],
 ]
+
+/// `validAnswer` with some fields replaced (`nil` removes one).
+func answer(_ changes: [String: JSONValue?]) -> JSONValue {
+    var o = validAnswer.objectValue ?? [:]
+    for (k, v) in changes { o[k] = v }
+    return .object(o)
+}
 
 func messagesResponse(input: JSONValue, model: String = "claude-sonnet-4-5-20250929") -> String {
     let body: JSONValue = [

@@ -55,9 +55,10 @@ enum GuardedDoubles {
             "observation": "every request to the endpoint was refused",
             "root_cause": ["category": "node-down", "entity": "cluster", "explanation": "the member process is not running"],
             "confidence": 0.6,
-            "evidence": [["signal": "observation", "query_or_source": "member list", "value": "connection refused", "expected": "an answer"]],
+            "evidence": [["id": "t1", "signal": "observation", "query_or_source": "member list", "value": "connection refused", "expected": "an answer"]],
             "alternatives": [["hypothesis": "network partition", "rejected_because": "a refusal is an answer from the host"]],
             "recommended_actions": [["action": "start the member", "rationale": "it is down", "risk": "low"]],
+            "claims": [["text": "the endpoint refused every request", "evidence": ["t1"]]],
         ]
         let completion: JSONValue = [
             "id": "chatcmpl-123", "object": "chat.completion", "created": 1_795_417_505, "model": "test-model",

@@ -31,6 +31,7 @@ struct DiagnoseCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Model endpoint base URL (default: ANTHROPIC_BASE_URL/OPENAI_BASE_URL, operator.yaml).", valueName: "url"))
     var baseURL: String?
     @Option(help: "Incidents diagnosed at once.") var concurrency: Int = 2
+    @OptionGroup var limits: ModelLimitOptions
 
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var database: DatabaseOptions
@@ -88,7 +89,9 @@ struct DiagnoseCommand: AsyncParsableCommand {
 
     private func diagnose<S: Subject>(_ subject: S, store: SQLiteTicketStore, target: Int64?, file: OperatorConfigFile) async throws {
         let name = try diagnoser ?? file.section("diagnosis")["diagnoser"]?.stringValue ?? "offline"
-        let engine = try DiagnoserFactory.make(name, for: subject, config: file, overrides: .init(model: model, baseURL: baseURL))
+        let limits = try self.limits.limits(file: file)
+        let engine = try DiagnoserFactory.make(
+            name, for: subject, config: file, overrides: .init(model: model, baseURL: baseURL), limits: limits)
         let logger = Logger(label: "operator")
 
         if replay, let target {
@@ -96,7 +99,8 @@ struct DiagnoseCommand: AsyncParsableCommand {
         }
         let runner = DiagnosisRunner(
             subject: subject, store: store, diagnoser: engine,
-            configuration: DiagnosisRunner<S>.Configuration(concurrency: concurrency), logger: logger,
+            configuration: DiagnosisRunner<S>.Configuration(concurrency: concurrency, budget: ContextBudget(maxTokens: limits.contextTokens)),
+            logger: logger,
             onOutcome: watch ? { @Sendable outcome in Self.report([outcome], json: false) } : nil)
         if watch {
             logger.notice("diagnosing \(subject.name) incidents as they open", metadata: ["diagnoser": "\(engine.name)", "db": "\(store.path)"])
@@ -130,9 +134,13 @@ struct DiagnoseCommand: AsyncParsableCommand {
             var diagnosis = try await engine.diagnose(context)
             diagnosis.diagnoser = engine.name
             try diagnosis.validate(against: context)
-            Self.report([Result(incidentID: incident, diagnosis: diagnosis, error: nil)], json: json)
+            // The same audit the runner applies: rules must not state what the context lacks; a model's
+            // unsupported claims are listed and lower its confidence.
+            try diagnosis.audit(against: context, strict: diagnosis.diagnoser == "offline")
+            Self.report([Result(incidentID: incident, diagnosis: diagnosis, error: nil)], json: json, replay: true)
         } catch {
-            Self.report([Result(incidentID: incident, diagnosis: nil, error: Redactor.fromEnvironment().redact("\(error)"))], json: json)
+            Self.report(
+                [Result(incidentID: incident, diagnosis: nil, error: Redactor.fromEnvironment().redact("\(error)"))], json: json, replay: true)
             throw CLIFailure.exit(1)
         }
     }
@@ -141,7 +149,8 @@ struct DiagnoseCommand: AsyncParsableCommand {
         report(outcomes.map { Result(incidentID: $0.incidentID, diagnosis: $0.diagnosis, error: $0.error) }, json: json)
     }
 
-    static func report(_ results: [Result], json: Bool) {
+    /// `replay`: nothing was stored, so a failure changes nothing and nothing will retry it.
+    static func report(_ results: [Result], json: Bool, replay: Bool = false) {
         if json {
             try? Output.json(results)
             return
@@ -151,7 +160,10 @@ struct DiagnoseCommand: AsyncParsableCommand {
             if let d = r.diagnosis {
                 Output.line(DiagnosisRendering.render(d))
             } else {
-                Output.line("  diagnosis failed: \(r.error ?? "unknown error"); its tickets stay `created` and it will be retried")
+                let consequence = replay
+                    ? "replay stores nothing; the incident and its stored diagnosis are unchanged"
+                    : "its tickets stay `created` and it will be retried"
+                Output.line("  diagnosis failed: \(r.error ?? "unknown error"); \(consequence)")
             }
             Output.line()
         }

@@ -77,7 +77,9 @@ struct MonitorCommand: AsyncParsableCommand {
         let diagnoserName = try diagnose ?? file.section("diagnosis")["diagnoser"]?.stringValue
         if let diagnoserName {
             let diagnoser = try DiagnoserFactory.make(diagnoserName, for: subject, config: file)
-            services.append(DiagnosisRunner(subject: subject, store: store, diagnoser: diagnoser, logger: logger, latest: latest))
+            let budget = ContextBudget(maxTokens: try file.modelCallLimits().contextTokens)
+            services.append(DiagnosisRunner(
+                subject: subject, store: store, diagnoser: diagnoser, configuration: .init(budget: budget), logger: logger, latest: latest))
         }
         if let port = metricsPort {
             services.append(MetricsEndpoint.service(port: port, logger: logger))

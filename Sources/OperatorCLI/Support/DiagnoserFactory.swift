@@ -13,11 +13,14 @@ enum DiagnoserFactory {
         var baseURL: String?
     }
 
+    /// `limits`: nil takes them from the file's `diagnosis:` section (or the defaults).
     static func make<S: Subject>(
         _ name: String, for subject: S, config: OperatorConfigFile, overrides: ModelSettings = ModelSettings(),
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        limits given: ModelCallLimits? = nil, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> any Diagnoser {
         let section = try config.section("diagnosis")
+        let limits = try given ?? config.modelCallLimits()
+        let retry = RetryPolicy(maxAttempts: limits.retries + 1, timeout: limits.requestTimeout)
         let settings = (section[name.lowercased()]?.objectValue) ?? [:]
         func setting(_ key: String, env: String) -> String? {
             environment[env].flatMap { $0.isEmpty ? nil : $0 } ?? settings[key]?.stringValue
@@ -45,7 +48,8 @@ enum DiagnoserFactory {
             return AnthropicDiagnoser(configuration: .init(
                 apiKey: key,
                 model: overrides.model ?? setting("model", env: "ANTHROPIC_MODEL") ?? AnthropicDiagnoser.Configuration.defaultModel,
-                baseURL: try baseURL(env: "ANTHROPIC_BASE_URL", fallback: AnthropicDiagnoser.Configuration.defaultBaseURL)))
+                baseURL: try baseURL(env: "ANTHROPIC_BASE_URL", fallback: AnthropicDiagnoser.Configuration.defaultBaseURL),
+                maxTokens: limits.maxTokens, retry: retry))
         case "openai":
             guard let model = overrides.model ?? setting("model", env: "OPENAI_MODEL") else {
                 throw CLIFailure(
@@ -53,7 +57,7 @@ enum DiagnoserFactory {
             }
             return OpenAICompatibleDiagnoser(configuration: .init(
                 baseURL: try baseURL(env: "OPENAI_BASE_URL", fallback: OpenAICompatibleDiagnoser.Configuration.defaultBaseURL),
-                model: model, apiKey: environment["OPENAI_API_KEY"]))
+                model: model, apiKey: environment["OPENAI_API_KEY"], maxTokens: limits.maxTokens, retry: retry))
         default:
             throw CLIFailure("unknown diagnoser \"\(name)\"; known diagnosers: \(names.joined(separator: ", "))", exitCode: 2)
         }

@@ -153,6 +153,8 @@ public final class DiagnosisRunner<S: Subject>: Service {
                 metadata: [
                     "incident": "\(incident.id)", "category": "\(diagnosis.rootCause.category)",
                     "entity": "\(diagnosis.rootCause.entity)", "diagnoser": "\(diagnoser.name)",
+                    "evidence": "\(Set(diagnosis.claims.flatMap(\.evidence)).sorted().joined(separator: ","))",
+                    "unsupported_claims": "\(diagnosis.unsupportedClaims.count)",
                 ])
             return Outcome(incidentID: incident.id, diagnosis: diagnosis, error: nil, context: built)
         } catch {

@@ -12,6 +12,8 @@ struct DiagnosisBenchmark {
     var buildIterations: Int
     var directory: String
     var logger: Logger
+    /// With a model diagnoser, each incident is also diagnosed once by it (`--diagnoser openai|anthropic`).
+    var model: BenchModelDiagnoser? = nil
 
     /// One incident ready to be diagnosed again and again.
     struct PreparedIncident: Sendable {
@@ -25,6 +27,7 @@ struct DiagnosisBenchmark {
         /// Diagnoser calls the production runner made for this incident while the ticks arrived.
         var diagnoserCalls: Int
         var flapCount: Int
+        var modelDiagnoser: (any Diagnoser)?
     }
 
     struct IncidentResult: Encodable, Sendable {
@@ -50,6 +53,8 @@ struct DiagnosisBenchmark {
         var diagnoserCalls: Int
         /// Recurrences counted once the incident was flapping (0: it never flapped).
         var flapCount: Int
+        /// The one model-backed diagnosis, when a model diagnoser was given.
+        var model: ModelDiagnosisRun?
 
         enum CodingKeys: String, CodingKey {
             case diagnoserCalls = "diagnoser_calls"
@@ -62,7 +67,7 @@ struct DiagnosisBenchmark {
             case logEvents = "log_events"
             case signals, expected, diagnosed, confidence
             case matchesExpected = "matches_expected"
-            case valid, build, diagnose
+            case valid, build, diagnose, model
         }
     }
 
@@ -136,7 +141,8 @@ struct DiagnosisBenchmark {
                     logEvents: context.evidence.logEvents.count, signals: context.evidence.signals.count, expected: p.expected,
                     diagnosed: diagnosed, confidence: diagnosis.confidence, matchesExpected: diagnosed == p.expected, valid: valid,
                     build: LatencySummary(seconds: buildSamples), diagnose: LatencySummary(seconds: diagnoseSamples),
-                    diagnoserCalls: p.diagnoserCalls, flapCount: p.flapCount))
+                    diagnoserCalls: p.diagnoserCalls, flapCount: p.flapCount,
+                    model: await p.modelDiagnoser.asyncMap { await ModelDiagnosisRun.measure($0, context: context) }))
         }
         return Report(
             iterations: iterations, buildIterations: buildIterations, incidents: results, overall: LatencySummary(seconds: all))
@@ -156,14 +162,14 @@ struct DiagnosisBenchmark {
                     settings: .object(["log_files": .array([.string(logFile)])]), logger: logger))
             out += try await prepare(
                 subject: subject, snapshots: scenario.snapshots, database: base + ".db", scenario: scenario.name,
-                expected: "\(scenario.expectedCategory) on \(scenario.expectedEntity)")
+                expected: "\(scenario.expectedCategory) on \(scenario.expectedEntity)", modelDiagnoser: try model?(subject))
         }
         return out
     }
 
     /// Records the observations tick by tick, then returns every open incident with a context builder.
     private func prepare<S: Subject>(
-        subject: S, snapshots: [S.Snapshot], database: String, scenario: String, expected: String
+        subject: S, snapshots: [S.Snapshot], database: String, scenario: String, expected: String, modelDiagnoser: (any Diagnoser)?
     ) async throws -> [PreparedIncident] {
         let store = try SQLiteTicketStore(path: database)
         for snapshot in snapshots {
@@ -188,7 +194,7 @@ struct DiagnosisBenchmark {
             return PreparedIncident(
                 scenario: scenario, subject: subject.name, expected: expected, incident: incident, tickets: incident.ticketIDs.count,
                 build: { try await builder.build(for: incident, snapshot: latest, now: now) }, diagnoser: diagnoser,
-                diagnoserCalls: calls[root]?.calls ?? 0, flapCount: calls[root]?.flapCount ?? 0)
+                diagnoserCalls: calls[root]?.calls ?? 0, flapCount: calls[root]?.flapCount ?? 0, modelDiagnoser: modelDiagnoser)
         }
     }
 
@@ -220,5 +226,12 @@ struct DiagnosisBenchmark {
             out[root] = (before.calls + counter.calls(incident: incident.id), max(before.flapCount, incident.flapCount))
         }
         return out
+    }
+}
+
+extension Optional {
+    fileprivate func asyncMap<T>(_ transform: (Wrapped) async -> T) async -> T? {
+        guard let value = self else { return nil }
+        return await transform(value)
     }
 }

@@ -1,0 +1,116 @@
+import DiagnosisProviders
+import Foundation
+import OperatorCore
+import OperatorTestSupport
+import Testing
+
+@Suite("diagnosis schema: one source, writing order, bounds, enums of the context")
+struct DiagnosisSchemaTests {
+    @Test func bothProvidersSendTheSchemaWithItsPropertiesInWritingOrder() async throws {
+        let chat = try await GrammarChatServer.start(answering: [validAnswer])
+        defer { chat.stop() }
+        let messages = try await MessagesServer.start(answering: validAnswer)
+        defer { messages.stop() }
+        _ = try await OpenAICompatibleDiagnoser(configuration: .init(baseURL: chat.baseURL, model: "gemma3-270m")).diagnose(sampleContext())
+        _ = try await AnthropicDiagnoser(configuration: .init(apiKey: "sk-ant-test", baseURL: messages.baseURL)).diagnose(sampleContext())
+
+        let chatBody = try OrderedJSONParser.parse(try #require(chat.log.all.first).body)
+        let chatSchema = try #require(chatBody["response_format"]?["json_schema"]?["schema"])
+        let messagesBody = try OrderedJSONParser.parse(try #require(messages.log.all.first).body)
+        let toolSchema = try #require(messagesBody["tools"].flatMap { if case .array(let a) = $0 { a.first } else { nil } }?["input_schema"])
+        for schema in [chatSchema, toolSchema] {
+            #expect(schema["properties"]?.keys == DiagnosisSchema.propertyOrder)
+            #expect(schema["properties"]?["root_cause"]?["properties"]?.keys == ["category", "entity", "explanation"])
+            #expect(schema["properties"]?["evidence"]?["items"]?["properties"]?.keys.first == "id")
+        }
+        #expect(chatSchema == toolSchema, "one schema source for both providers")
+        #expect(chatBody["response_format"]?["json_schema"]?["strict"]?.unordered == .bool(true))
+    }
+
+    @Test func everyArrayAndStringIsBounded() throws {
+        var unbounded: [String] = []
+        func walk(_ s: OrderedJSON, _ path: String) {
+            switch s["type"]?.unordered.stringValue {
+            case "array":
+                if s["maxItems"] == nil { unbounded.append(path) }
+                if let items = s["items"] { walk(items, path + "[]") }
+            case "string":
+                if s["maxLength"] == nil && s["enum"] == nil { unbounded.append(path) }
+            case "object":
+                for key in s["properties"]?.keys ?? [] { if let p = s["properties"]?[key] { walk(p, path + "." + key) } }
+            default:
+                break
+            }
+        }
+        walk(DiagnosisSchema.jsonSchema(for: sampleContext()), "$")
+        #expect(unbounded.isEmpty, "unbounded: \(unbounded)")
+    }
+
+    @Test func categoryEntityAndEvidenceIdsAreEnumsOfTheContext() throws {
+        let context = sampleContext()
+        let schema = DiagnosisSchema.jsonSchema(for: context).unordered
+        let root = schema["properties"]?["root_cause"]?["properties"]
+        #expect(root?["category"]?["enum"] == ["node-down", "disk-full", "overload"])
+        // The root first, then every other entity the context names, then the cluster.
+        #expect(root?["entity"]?["enum"] == ["store:2", "cluster", "store:1"])
+        #expect(context.evidenceIDs == ["s1", "l1", "t11"])
+        #expect(schema["properties"]?["evidence"]?["items"]?["properties"]?["id"]?["enum"] == ["s1", "l1", "t11"])
+        #expect(schema["properties"]?["claims"]?["items"]?["properties"]?["evidence"]?["items"]?["enum"] == ["s1", "l1", "t11"])
+    }
+
+    @Test func anEntityOutsideTheContextIsRejectedNamingTheAllowedOnes() throws {
+        let bad = answer(["root_cause": ["category": "node-down", "entity": "store-down", "explanation": "x"]])
+        #expect {
+            _ = try DiagnosisSchema.diagnosis(from: bad, context: sampleContext(), diagnoser: "openai", model: "m")
+        } throws: { error in
+            "\(error)".contains("root_cause.entity \"store-down\" is not an entity of this incident; use one of: store:2, cluster, store:1")
+        }
+        let elsewhere = answer(["root_cause": ["category": "node-down", "entity": "store:9", "explanation": "x"]])
+        #expect(throws: DiagnosisSchema.InvalidOutput.self) {
+            _ = try DiagnosisSchema.diagnosis(from: elsewhere, context: sampleContext(), diagnoser: "openai", model: "m")
+        }
+    }
+
+    @Test func aCategoryOutsideTheTaxonomyAndTooManyItemsAreRejected() throws {
+        let cosmic = answer(["root_cause": ["category": "cosmic-rays", "entity": "store:2", "explanation": "x"]])
+        #expect {
+            _ = try DiagnosisSchema.diagnosis(from: cosmic, context: sampleContext(), diagnoser: "openai", model: "m")
+        } throws: { "\($0)".contains("root_cause.category \"cosmic-rays\" is not in the taxonomy") }
+        let many = answer(["alternatives": .array(Array(repeating: ["hypothesis": "h", "rejected_because": "r"], count: 4))])
+        #expect {
+            _ = try DiagnosisSchema.diagnosis(from: many, context: sampleContext(), diagnoser: "openai", model: "m")
+        } throws: { "\($0)".contains("alternatives has 4 items; at most 3") }
+        let long = answer(["summary": .string(String(repeating: "x", count: 601))])
+        #expect {
+            _ = try DiagnosisSchema.diagnosis(from: long, context: sampleContext(), diagnoser: "openai", model: "m")
+        } throws: { "\($0)".contains("summary is 601 characters; at most 600") }
+    }
+
+    @Test func claimsAreDecodedWithTheirIdsAndFactsEvenWhenTheContextLacksAnId() throws {
+        let a = answer(["claims": [
+            ["text": "store 2 is Disconnected", "evidence": ["s1"], "facts": [["evidence": "s1", "equals": "Disconnected"]]],
+            ["text": "store 2 ran out of disk", "evidence": ["s9"]],
+        ]])
+        let d = try DiagnosisSchema.diagnosis(from: a, context: sampleContext(), diagnoser: "openai", model: "m")
+        #expect(d.claims == [
+            Claim("store 2 is Disconnected", evidence: ["s1"], facts: [Fact(evidence: "s1", equals: "Disconnected")]),
+            Claim("store 2 ran out of disk", evidence: ["s9"]),
+        ])
+        #expect(d.evidence.first?.id == "s1")
+        #expect(ClaimCheck.problems(in: d, against: sampleContext()).map(\.claim) == ["store 2 ran out of disk"])
+    }
+
+    @Test func eachPromptNamesTheAnswerChannelItHasAndEveryEvidenceId() {
+        let context = sampleContext()
+        let openaiSystem = DiagnosisPrompt.system(subject: "tikv", taxonomy: context.taxonomy, channel: .jsonReply)
+        let openaiUser = DiagnosisPrompt.user(context, channel: .jsonReply)
+        #expect(!openaiSystem.contains("tool \(DiagnosisSchema.toolName)") && !openaiSystem.contains("calling the"))
+        #expect(!openaiUser.contains("call \(DiagnosisSchema.toolName)") && !openaiUser.contains("calling the"))
+        #expect(openaiSystem.contains("there are no tools"))
+        let anthropicSystem = DiagnosisPrompt.system(subject: "tikv", taxonomy: context.taxonomy, channel: .tool)
+        #expect(anthropicSystem.contains("calling the record_diagnosis tool"))
+        #expect(openaiUser.contains("s1 signal store.state on store:2 = Disconnected\n"))
+        #expect(openaiUser.contains("t11 ticket store-down on store:2"))
+        #expect(openaiUser.contains("\nl1 2026-"), "each log line starts with its id")
+    }
+}

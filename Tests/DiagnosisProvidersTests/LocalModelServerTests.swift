@@ -1,0 +1,90 @@
+import DiagnosisProviders
+import Foundation
+import OperatorCore
+import OperatorTestSupport
+import Testing
+
+/// The `openai` diagnoser against a real llama.cpp server with Gemma 3 270M, when the machine has one.
+/// Plumbing, not wisdom: a 270M base model's diagnosis is no judgement, but the request must be accepted,
+/// the grammar must give a schema-valid answer (or a clear cut-off), and failures must be clear and quick.
+@Suite(
+    "a real local model server (llama.cpp)", .serialized,
+    .enabled(if: LocalModelServer.available, LocalModelServer.skipReason))
+struct LocalModelServerTests {
+    func diagnoser(_ server: LocalModelServer, maxTokens: Int = 1200, timeout: Duration = .seconds(240)) -> OpenAICompatibleDiagnoser {
+        OpenAICompatibleDiagnoser(configuration: .init(
+            baseURL: server.baseURL, model: "gemma3-270m", maxTokens: maxTokens,
+            retry: RetryPolicy(maxAttempts: 1, timeout: timeout)))
+    }
+
+    /// Appends a line to `$OPERATOR_LLAMA_REPORT`, when set, for the benchmark notes.
+    func report(_ line: String) {
+        guard let path = ProcessInfo.processInfo.environment["OPERATOR_LLAMA_REPORT"], !path.isEmpty else { return }
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        if let h = FileHandle(forWritingAtPath: path) {
+            h.seekToEndOfFile()
+            h.write(Data((line + "\n").utf8))
+            try? h.close()
+        }
+    }
+
+    @Test func aDiagnosisIsParsedUnderTheGrammarOrEndsWithAClearReason() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let server = try await LocalModelServer.start(contextSize: 4096, logDirectory: dir)
+        defer { server.stop() }
+        let context = sampleContext()
+        let start = ContinuousClock.now
+        do {
+            let d = try await diagnoser(server).diagnose(context)
+            let seconds = (ContinuousClock.now - start).seconds
+            report("accepted in \(NumberText.decimal(seconds)) s: \(d.inputTokens ?? -1) input / \(d.outputTokens ?? -1) output tokens, "
+                + "\(d.rootCause.category) on \(d.rootCause.entity), \(d.claims.count) claims")
+            #expect(DiagnosisSchema.entities(of: context).contains(d.rootCause.entity))
+            #expect(context.taxonomy.contains { $0.id == d.rootCause.category })
+            #expect((d.inputTokens ?? 0) > 0 && (d.outputTokens ?? 0) > 0, "the server's usage is recorded")
+            #expect((d.outputTokens ?? .max) <= 1200)
+        } catch let cut as ModelReplyTruncated {
+            report("cut after \(NumberText.decimal((ContinuousClock.now - start).seconds)) s: \(cut)")
+            Issue.record("under the bounded grammar the answer should fit 1200 tokens: \(cut)")
+        } catch let invalid as DiagnosisSchema.InvalidOutput {
+            // The grammar makes the JSON valid; a base model may still write an empty summary twice.
+            report("rejected after \(NumberText.decimal((ContinuousClock.now - start).seconds)) s: \(invalid)")
+            #expect(!invalid.description.contains("holds no JSON object"), "the grammar was not applied: \(invalid)")
+        }
+    }
+
+    @Test func aContextLargerThanTheServersWindowFailsAtOnceWithTheServersWords() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let server = try await LocalModelServer.start(contextSize: 512, logDirectory: dir)
+        defer { server.stop() }
+        let start = ContinuousClock.now
+        let error = await #expect(throws: (any Error).self) { _ = try await diagnoser(server).diagnose(sampleContext()) }
+        report("context over n_ctx 512: \(NumberText.decimal((ContinuousClock.now - start).seconds)) s: \(error.map { "\($0)" } ?? "-")")
+        let text = error.map { "\($0)" } ?? ""
+        #expect(text.contains("HTTP 400") || text.contains("max_tokens"), "\(text)")
+        #expect(text.contains("context") || text.contains("tokens"), "\(text)")
+    }
+
+    @Test func aServerStoppedMidCallIsAClearErrorWithinTheRequestBudget() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let server = try await LocalModelServer.start(contextSize: 4096, logDirectory: dir)
+        defer { server.stop() }
+        let d = diagnoser(server, timeout: .seconds(20))
+        let call = Task { () -> String? in
+            do {
+                _ = try await d.diagnose(sampleContext())
+                return nil
+            } catch { return "\(error)" }
+        }
+        try await Task.sleep(for: .seconds(3))
+        let start = ContinuousClock.now
+        server.signal(SIGTERM)
+        let outcome = try await withHangGuard(limit: .seconds(90)) { await call.value }
+        report("SIGTERM mid-call: error \(NumberText.decimal((ContinuousClock.now - start).seconds)) s after the signal: \(outcome ?? "none")")
+        // Either the server finished the answer before exiting, or the call failed naming the endpoint.
+        if let outcome { #expect(outcome.contains(server.baseURL), "\(outcome)") }
+    }
+}

@@ -8,16 +8,25 @@ public struct EtcdKnowledge: DiagnosisKnowledge {
     let observe: @Sendable () async throws -> EtcdSnapshot
     let metricsSource: any EtcdMetricsSource
 
-    public var taxonomy: [DiagnosisCategory] {
-        [
-            DiagnosisCategory("node-down", "a member process stopped or its host is unreachable"),
-            DiagnosisCategory("quorum-lost", "fewer than a majority of voting members serve: no leader, no writes"),
-            DiagnosisCategory("slow-disk", "WAL fsync or backend commit latency too high for raft's timing"),
-            DiagnosisCategory("leader-churn", "leadership keeps changing: heartbeats time out"),
-            DiagnosisCategory("db-quota", "the backend database is at or near its quota (NOSPACE alarm)"),
-            DiagnosisCategory("network-lag", "slow or partitioned links between members' peer URLs"),
-            DiagnosisCategory("overload", "more proposals than the leader commits: backlog and failures"),
-        ]
+    public var taxonomy: [DiagnosisCategory] { Self.categories }
+
+    static let categories: [DiagnosisCategory] = [
+        DiagnosisCategory("node-down", "a member's process is not running: its client URL refuses connections"),
+        DiagnosisCategory("node-unresponsive", "a member accepts connections but answers nothing: frozen (SIGSTOP), hung on its disk or starved"),
+        DiagnosisCategory("quorum-lost", "no leader and no linearizable reads: fewer than a majority of voting members serve"),
+        DiagnosisCategory("member-removed", "a member left the member list (etcdctl member remove): the cluster is smaller"),
+        DiagnosisCategory("db-quota", "the backend database reached its quota: the NOSPACE alarm, writes refused"),
+        DiagnosisCategory("slow-disk", "WAL fsync or backend commit latency too high for raft's timing"),
+        DiagnosisCategory("leader-churn", "elections keep following each other: heartbeats time out"),
+        DiagnosisCategory("leader-transfer", "leadership was handed over (etcdctl move-leader) while the previous leader stays healthy"),
+        DiagnosisCategory("network-partition", "peer streams down between members that answer clients"),
+        DiagnosisCategory("network-lag", "slow links between members' peer URLs"),
+        DiagnosisCategory("overload", "more proposals than the leader commits: backlog and failures"),
+    ]
+
+    /// What a category means, for hypotheses that have no evidence to cite.
+    static func meaning(_ category: String) -> String {
+        categories.first { $0.id == category }?.summary ?? category
     }
 
     public var rules: [DiagnosisRule] { EtcdRules.all(settings) }

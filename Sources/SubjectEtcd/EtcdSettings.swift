@@ -31,12 +31,13 @@ public struct EtcdSettings: Sendable, Equatable {
     public var peerRoundTripP99Seconds: Double = 0.1
     /// etcd log files whose recent events are gathered as diagnosis evidence.
     public var logFiles: [String] = []
-    /// Budget of each request to one member (status, health, alarms, metrics scrape, member list): a frozen
+    /// Budget of each request to one member (status, health, alarms, the linearizable read, metrics scrape): a frozen
     /// member costs this once per observation, not the whole tick.
     public var probeTimeout: Duration = .seconds(1)
-    /// Consecutive observations a member must stay silent (no answer within `probeTimeout`) before
-    /// `member-unresponsive` fires: one slow answer on a loaded machine is not a frozen process.
-    public var unresponsiveAfter: Int = 2
+    /// Consecutive observations a member must stay silent (no answer within `probeTimeout` to status and
+    /// health alike) before `member-unresponsive` fires. 1 by default, so a one-shot `operator check` never
+    /// calls a frozen member healthy; raise it where a loaded machine makes members slow to answer.
+    public var unresponsiveAfter: Int = 1
     /// How long a member that answers again after being down or unresponsive counts as recovering: its
     /// after-effects (a long fsync once resumed, failed proposals, an election) belong to the same fault.
     public var recoveryWindow: Duration = .seconds(60)

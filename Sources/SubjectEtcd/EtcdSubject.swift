@@ -9,7 +9,11 @@ public struct EtcdSubject: Subject {
     public let name = EtcdRegistration.name
     public let endpoints: [String]
     public let settings: EtcdSettings
+    /// Per-member probes: status, health, alarms, the linearizable read (the probe budget).
     let gateway: EtcdGatewayClient
+    /// Cluster-wide requests: the member list and version, asked of every endpoint at once (the request
+    /// budget: with all endpoints asked together, one frozen endpoint does not delay the answer).
+    let clusterGateway: EtcdGatewayClient
     let metricsSource: any EtcdMetricsSource
     private let memory = EtcdObservationMemory()
     private let logger: Logger
@@ -20,6 +24,7 @@ public struct EtcdSubject: Subject {
         // Each member gets its own short budget; a smaller --request-timeout still wins.
         let probeBudget = min(settings.probeTimeout, configuration.requestTimeout)
         gateway = EtcdGatewayClient(timeout: probeBudget)
+        clusterGateway = EtcdGatewayClient(timeout: configuration.requestTimeout)
         logger = configuration.logger
         if let prometheus = configuration.prometheusURL {
             metricsSource = PrometheusMetricsSource(
@@ -55,7 +60,7 @@ public struct EtcdSubject: Subject {
     public func observe() async throws -> EtcdSnapshot {
         let now = Date()
         let (list, answeredBy, endpointErrors) = try await memberList()
-        async let versionAnswer = try? gateway.version(at: answeredBy)
+        async let versionAnswer = try? clusterGateway.version(at: answeredBy)
         let targets = list.members.compactMap { m in m.clientURLs.first.map { EtcdMetricsTarget(id: m.id, clientURL: $0) } }
         async let metricsReading = metricsSource.read(targets, window: settings.window)
         let probes = await probeMembers(list.members)
@@ -110,7 +115,7 @@ public struct EtcdSubject: Subject {
     /// The member list from whichever endpoint answers first: all are asked at once, so a frozen first
     /// endpoint costs one probe budget, not one per endpoint. Every failure is kept for the message.
     private func memberList() async throws -> (EtcdMemberListResponse, String, [String]) {
-        let gateway = self.gateway
+        let gateway = self.clusterGateway
         let endpoints = self.endpoints
         let outcome = await withTaskGroup(of: (Int, Result<EtcdMemberListResponse, EtcdGatewayError>).self) { group in
             for (i, endpoint) in endpoints.enumerated() {

@@ -24,7 +24,8 @@ struct FaultFamilyTests {
 
     /// The incident is every violation whose root (following links) is `root`, plus `extraTickets`
     /// (tickets of the fault still open but no longer violated); then evidence, rules and the strict audit.
-    func run(_ s: EtcdSnapshot, root: ViolationKey, extraTickets: [ViolationKey] = []) async throws -> Outcome {
+    /// `evidenceFrom` is the observation evidence is gathered from (a one-shot diagnosis observes afresh).
+    func run(_ s: EtcdSnapshot, root: ViolationKey, extraTickets: [ViolationKey] = [], evidenceFrom: EtcdSnapshot? = nil) async throws -> Outcome {
         let violations = subject.evaluate(s).violations
         let links = subject.knowledge.causalLinks(among: violations, in: s)
         var parent: [ViolationKey: ViolationKey] = [:]
@@ -51,7 +52,7 @@ struct FaultFamilyTests {
         }
         let request = EvidenceRequest(
             rootEntity: root.entity, tickets: tickets, window: DateInterval(start: s.observedAt.addingTimeInterval(-600), end: s.observedAt))
-        let evidence = await subject.knowledge.gatherEvidence(for: request, snapshot: s)
+        let evidence = await subject.knowledge.gatherEvidence(for: request, snapshot: evidenceFrom ?? s)
         let context = DiagnosisContext(
             subject: "etcd", incident: ContextIncident(id: 1, rootEntity: root.entity, rootInvariant: root.invariant, title: "t"),
             tickets: tickets, otherOpenTickets: [], taxonomy: subject.knowledge.taxonomy, evidence: evidence, builtAt: s.observedAt)
@@ -144,6 +145,28 @@ struct FaultFamilyTests {
         #expect(!o.diagnosis.rootCause.explanation.contains("timing out"))
     }
 
+    @Test("move-leader diagnosed by a one-shot observation that never saw the change: the leader-changed ticket is cited")
+    func transferOneShot() async throws {
+        var b = SnapshotBuilder()
+        b.leaderMoved(from: "e2", to: "e1")
+        b.snapshot.previousLeader?.reachable = true
+        let fresh = SnapshotBuilder().snapshot  // e1 leads, nothing remembered
+        let root = ViolationKey(invariant: "leader-changed", entity: .cluster)
+        let o = try await run(b.snapshot, root: root, evidenceFrom: fresh)
+        #expect(o.context.signal(named: "cluster.previous_leader", on: .cluster) == nil)
+        #expect(o.diagnosis.rootCause.category == "leader-transfer")
+        #expect(o.diagnosis.claims.first?.evidence == ["t1"])
+        #expect(o.diagnosis.rootCause.explanation.contains("leadership moved from e2 to e1 while e2 answered, healthy (ticket #1)"))
+
+        // The same change after the previous leader froze is not a transfer.
+        var lost = SnapshotBuilder()
+        lost.freeze("e2")
+        lost.leaderMoved(from: "e2", to: "e1")
+        let frozen = try await run(lost.snapshot, root: ViolationKey(invariant: "member-unresponsive", entity: "member:e2"), evidenceFrom: fresh)
+        #expect(frozen.diagnosis.rootCause.category != "leader-transfer")
+        #expect(frozen.diagnosis.alternatives.contains { $0.hypothesis.hasPrefix("leader-transfer") && $0.rejectedBecause.contains("e2 was unresponsive when leadership moved to e1") })
+    }
+
     @Test("member remove: member-removed on it")
     func removal() async throws {
         var b = SnapshotBuilder()
@@ -153,6 +176,14 @@ struct FaultFamilyTests {
         #expect(o.diagnosis.rootCause.category == "member-removed")
         #expect(o.diagnosis.rootCause.entity == "member:e3")
         #expect(o.diagnosis.rootCause.explanation.contains("the cluster has 2 voting member(s) now"))
+
+        // A one-shot diagnosis never saw e3 listed: the ticket says it was.
+        var fresh = SnapshotBuilder()
+        fresh.snapshot.members.removeLast()
+        let later = try await run(b.snapshot, root: root, evidenceFrom: fresh.snapshot)
+        #expect(later.diagnosis.rootCause.category == "member-removed")
+        #expect(later.diagnosis.rootCause.entity == "member:e3")
+        #expect(later.diagnosis.claims.first?.evidence == ["t1"])
     }
 
     @Test("two of three killed: quorum-lost, with the read that failed cited")

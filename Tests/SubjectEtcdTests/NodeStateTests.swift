@@ -48,12 +48,15 @@ struct NodeStateTests {
         #expect(d.snapshot.condition(of: d.snapshot.members[1]).health == .recovering, "a member that just came back is recovering")
     }
 
-    @Test("a frozen member is member-unresponsive, never member-down, and only after two silent observations")
-    func frozen() {
+    @Test("a frozen member is member-unresponsive, never member-down; unresponsive_after debounces it")
+    func frozen() throws {
         var b = SnapshotBuilder()
         b.freeze("e3", observations: 1)
-        #expect(subject.evaluate(b.snapshot).violations.keys == [], "one silent probe on a loaded machine is not a freeze")
+        let patient = try EtcdSubject(configuration: .init(endpoints: ["http://127.0.0.1:2379"], settings: ["unresponsive_after": 2]))
+        #expect(patient.evaluate(b.snapshot).violations.keys == [], "one silent probe is not yet a freeze with unresponsive_after 2")
         b.freeze("e3", observations: 2)
+        #expect(patient.evaluate(b.snapshot).violations.keys == ["member-unresponsive@member:e3"])
+        b.freeze("e3", observations: 1)
         let v = subject.evaluate(b.snapshot).violations
         #expect(v.keys == ["member-unresponsive@member:e3"])
         #expect(v[0].severity == .critical)

@@ -50,7 +50,7 @@ enum EtcdClusterRules {
             return T.hypothesis(
                 "leader-churn", .cluster, score: 0.1, claims: [],
                 against: signal.map {
-                    [T.atMost($0, settings.leaderChangesMax, "\(NumberText.integer($0.number ?? 0)) leader change(s) in \(window), at most \(NumberText.integer(settings.leaderChangesMax)) expected")]
+                    [T.atMost($0, settings.leaderChangesMax, "\(NumberText.integer($0.number ?? 0)) leader change(s) in \(window) (\($0.source)), at most \(NumberText.integer(settings.leaderChangesMax)) expected")]
                 } ?? [],
                 absent: "leader changes were not gathered")
         }
@@ -74,33 +74,49 @@ enum EtcdClusterRules {
     }
 
     /// A hand-over (`etcdctl move-leader`, a leader stepping down): the previous leader still answers and is
-    /// healthy, and another member that answers leads now.
+    /// healthy, and another member that answers leads now. A one-shot diagnosis observes afresh and has not
+    /// seen the change; the incident's `leader-changed` ticket recorded it, with the previous leader's state.
     static func leaderTransfer(_ c: DiagnosisContext) -> Hypothesis {
         let previous = c.signal(named: "cluster.previous_leader", on: .cluster)
         let leader = c.signal(named: "cluster.leader", on: .cluster)
         let state = c.signal(named: "cluster.previous_leader_state", on: .cluster)
-        guard let previous, let from = previous.text, let leader, let to = leader.text, from != to, let state, state.text == "healthy"
-        else {
-            var against: [Claim] = []
-            if let state, let s = state.text, s != "healthy" {
-                against.append(state.claim("the previous leader is \(s) now: leadership was lost, not handed over"))
-            } else if let leader, leader.value == .null {
-                against.append(leader.claim("no member that answers leads"))
-            }
-            return T.hypothesis("leader-transfer", .cluster, score: 0.05, claims: [], against: against, absent: "no leader change was observed")
-        }
-        let claims = [
-            previous.claim("\(from) led before"), leader.claim("\(to) leads now"),
-            state.claim("\(from) still answers and is healthy, so leadership was handed over (a transfer such as `etcdctl move-leader`), not lost"),
+        let ticket = c.tickets.first { $0.invariant == "leader-changed" }
+        let actions: [Diagnosis.RecommendedAction] = [
+            .init(
+                action: "Nothing to repair; if the transfer was not planned, look for who ran `etcdctl move-leader` or a member restarting with a leadership hand-over",
+                rationale: "a transfer costs one short election and no data", risk: "low")
         ]
+        if let previous, let from = previous.text, let leader, let to = leader.text, from != to, let state, state.text == "healthy" {
+            let claims = [
+                previous.claim("\(from) led before"), leader.claim("\(to) leads now"),
+                state.claim("\(from) still answers and is healthy, so leadership was handed over (a transfer such as `etcdctl move-leader`), not lost"),
+            ]
+            return T.hypothesis(
+                "leader-transfer", .cluster, score: T.score(0.75, c, ["leader-changed"]), claims: claims,
+                supporting: [previous.asEvidence(), leader.asEvidence(), state.asEvidence()], actions: actions)
+        }
+        if let ticket, let id = ticket.id, let from = ticket.excerpt["previous_leader"]?.stringValue,
+            let to = ticket.excerpt["leader"]?.stringValue, let then = ticket.excerpt["previous_leader_state"]?.stringValue
+        {
+            let cite = { (text: String) in Claim(text, evidence: ["t\(id)"], facts: [Fact(evidence: "t\(id)", equals: .string("leader-changed"))]) }
+            guard then == "healthy" else {
+                return T.hypothesis(
+                    "leader-transfer", .cluster, score: 0.05, claims: [],
+                    against: [cite("\(from) was \(then) when leadership moved to \(to) (ticket #\(id)): leadership was lost, not handed over")])
+            }
+            var claims = [cite("leadership moved from \(from) to \(to) while \(from) answered, healthy (ticket #\(id)): a hand-over such as `etcdctl move-leader`, not a loss")]
+            if let leader, let now = leader.text { claims.append(leader.claim("\(now) leads now")) }
+            return T.hypothesis("leader-transfer", .cluster, score: T.score(0.7, c, ["leader-changed"]), claims: claims, actions: actions)
+        }
+        var against: [Claim] = []
+        if let state, let s = state.text, s != "healthy" {
+            against.append(state.claim("the previous leader is \(s) now: leadership was lost, not handed over"))
+        } else if let leader, leader.value == .null {
+            against.append(leader.claim("no member that answers leads"))
+        }
         return T.hypothesis(
-            "leader-transfer", .cluster, score: T.score(0.75, c, ["leader-changed"]), claims: claims,
-            supporting: [previous.asEvidence(), leader.asEvidence(), state.asEvidence()],
-            actions: [
-                .init(
-                    action: "Nothing to repair; if the transfer was not planned, look for who ran `etcdctl move-leader` or a member restarting with a leadership hand-over",
-                    rationale: "a transfer costs one short election and no data", risk: "low")
-            ])
+            "leader-transfer", .cluster, score: 0.05, claims: [], against: against,
+            absent: "this observation saw no change of leader, and the incident has no leader-changed ticket")
     }
 
     /// Peer streams down between members that both answer clients: the network between them, not a process.

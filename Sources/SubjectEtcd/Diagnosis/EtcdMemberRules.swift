@@ -37,8 +37,10 @@ enum EtcdMemberRules {
         let silent = c.signals(named: "member.reachability").filter { $0.text == "silent" }
         let root = c.incident.rootEntity
         // Once it is resumed the member answers again; the incident's ticket still records the freeze.
+        let recordedID = c.tickets.first { $0.invariant == "member-unresponsive" && $0.entity == root }?.id.map { "#\($0)" } ?? ""
         let recorded = T.ticketClaim(
-            c, "member-unresponsive", on: root, "\(T.name(root)) accepted connections but answered nothing within the probe budget (ticket)")
+            c, "member-unresponsive", on: root,
+            "\(T.name(root)) accepted connections but answered nothing within the probe budget (ticket \(recordedID))")
         guard !silent.isEmpty || recorded != nil else {
             return T.hypothesis(
                 "node-unresponsive", root, score: 0.05, claims: [],
@@ -72,6 +74,18 @@ enum EtcdMemberRules {
 
     static func memberRemoved(_ c: DiagnosisContext) -> Hypothesis {
         let removed = c.signals(named: "member.removed").filter { $0.value == .bool(true) }
+        // A one-shot diagnosis observes afresh and never saw the member listed; the ticket did.
+        if removed.isEmpty, let ticket = c.tickets.first(where: { $0.invariant == "member-removed" }), let id = ticket.id {
+            var claims = [
+                Claim(
+                    "\(T.name(ticket.entity)) left the member list: it was removed from the cluster (ticket #\(id))", evidence: ["t\(id)"],
+                    facts: [Fact(evidence: "t\(id)", equals: .string("member-removed"))])
+            ]
+            if let voting = c.signal(named: "cluster.voting_members", on: .cluster), let n = voting.number {
+                claims.append(voting.claim("the cluster has \(NumberText.integer(n)) voting member(s) now"))
+            }
+            return T.hypothesis("member-removed", ticket.entity, score: 0.9, claims: claims, actions: removalActions)
+        }
         guard !removed.isEmpty else {
             let list = c.signal(named: "cluster.removed_members", on: .cluster)
             return T.hypothesis(
@@ -88,13 +102,14 @@ enum EtcdMemberRules {
         claims += leadership(c, entity, lost: "was removed")
         return T.hypothesis(
             "member-removed", entity, score: T.score(0.9, c, ["member-removed"], on: entity), claims: claims,
-            supporting: removed.map { $0.asEvidence() },
-            actions: [
-                .init(
-                    action: "Confirm the removal was intended (`etcdctl member list`); if not, add a member back with `etcdctl member add` and start it on an empty data directory",
-                    rationale: "a smaller cluster tolerates fewer failures", risk: "medium")
-            ])
+            supporting: removed.map { $0.asEvidence() }, actions: removalActions)
     }
+
+    private static let removalActions: [Diagnosis.RecommendedAction] = [
+        .init(
+            action: "Confirm the removal was intended (`etcdctl member list`); if not, add a member back with `etcdctl member add` and start it on an empty data directory",
+            rationale: "a smaller cluster tolerates fewer failures", risk: "medium")
+    ]
 
     static func dbQuota(_ c: DiagnosisContext, _ settings: EtcdSettings) -> Hypothesis {
         let alarm = c.signals(named: "member.alarm").first { $0.text == "NOSPACE" }

@@ -2,15 +2,15 @@ import OperatorCore
 
 /// `member-unresponsive`: every member answers within the probe budget. A member whose probes all run out
 /// of budget without being refused has a live socket and a process that does not serve it: frozen
-/// (SIGSTOP), hung on its disk, or starved. It fires after `after` silent observations in a row, so one
-/// slow answer on a loaded machine does not page anyone.
+/// (SIGSTOP), hung on its disk, or starved. It fires after `after` silent observations in a row (1 by
+/// default; `unresponsive_after` debounces it on machines where members answer slowly).
 public struct MemberUnresponsiveInvariant: Invariant {
     public let id = "member-unresponsive"
     public let severity = Severity.critical
     public let summary = "every member answers its client URL within the probe budget"
     public var after: Int
 
-    public init(after: Int = 2) { self.after = after }
+    public init(after: Int = 1) { self.after = after }
 
     public func evaluate(_ s: EtcdSnapshot) -> [Violation] {
         s.members.compactMap { m in

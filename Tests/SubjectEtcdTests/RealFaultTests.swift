@@ -206,4 +206,44 @@ struct RealFaultTests {
         #expect(diagnosis.rootCause.category == "member-removed")
         #expect(diagnosis.rootCause.entity == Entity(kind: "member", id: victim.name))
     }
+
+    @Test(
+        "two independent faults at once (a frozen follower, NOSPACE raised by another member): two incidents, each diagnosed as its own fault",
+        .enabled(if: installed, "etcd is not installed: apt-get install etcd-server"))
+    func frozenAndFull() async throws {
+        let h = try await RealFaultHarness { plan in plan.members[2].arguments += ["--quota-backend-bytes", "1048576"] }
+        defer { h.cleanup() }
+        try await h.start()
+        let leader = try #require(await h.latest.value?.leader?.name)
+        // Freeze a member that neither leads nor holds the small quota; write through the leader.
+        let frozen = try #require(["e1", "e2"].first { $0 != leader })
+        let frozenPid = try pid(h, frozen)
+        kill(frozenPid, SIGSTOP)
+        defer { kill(frozenPid, SIGCONT) }
+        let value = Data(repeating: UInt8(ascii: "y"), count: 100_000).base64EncodedString()
+        var refused = false
+        for i in 0..<40 where !refused {
+            let key = Data("pair-\(i)".utf8).base64EncodedString()
+            let (status, body) = try await RealFaultHarness.post(h.endpoint(leader) + "/v3/kv/put", #"{"key":"\#(key)","value":"\#(value)"}"#)
+            if status == 429 || body.contains("database space exceeded") { refused = true }
+        }
+        #expect(refused)
+        try await eventually("member-unresponsive on \(frozen) and alarm-active on e3", within: .seconds(90), describe: h.dump) {
+            let keys = try await h.openKeys()
+            return keys.contains("member-unresponsive@member:\(frozen)") && keys.contains("alarm-active@member:e3")
+        }
+        try await h.waitTicks(3)
+        let tickets = try await h.openTickets()
+        let frozenIncident = try #require(tickets.first { $0.invariant == "member-unresponsive" }?.incidentID)
+        let alarmIncident = try #require(tickets.first { $0.invariant == "alarm-active" }?.incidentID)
+        let dumped = await h.dump()
+        #expect(frozenIncident != alarmIncident, "independent faults, separate incidents: \(dumped)")
+        #expect(try await h.openIncidents().count == 2, "\(dumped)")
+        let first = try #require(try await h.diagnose(frozenIncident), "\(dumped)")
+        #expect(first.rootCause.category == "node-unresponsive")
+        #expect(first.rootCause.entity == Entity(kind: "member", id: frozen))
+        let second = try #require(try await h.diagnose(alarmIncident), "\(dumped)")
+        #expect(second.rootCause.category == "db-quota")
+        #expect(second.rootCause.entity == Entity(kind: "member", id: "e3"))
+    }
 }

@@ -216,6 +216,19 @@ struct FaultFamilyTests {
         #expect(second.diagnosis.rootCause.entity == "member:e1")
     }
 
+    @Test("a partitioned member (answers clients, sees no leader, peers lost both ways): network-partition on it")
+    func partition() async throws {
+        var b = SnapshotBuilder()
+        b.unhealthy("e3", observations: 3, noLeader: true)
+        for name in ["e1", "e2"] { b.metrics(name) { $0.activePeers = [GatewayFixtures.e1: 1, GatewayFixtures.e2: 1, GatewayFixtures.e3: 0] } }
+        b.metrics("e3") { $0.activePeers = [GatewayFixtures.e1: 0, GatewayFixtures.e2: 0] }
+        let root = ViolationKey(invariant: "member-unhealthy", entity: "member:e3")
+        let o = try await run(b.snapshot, root: root)
+        #expect(o.diagnosis.rootCause.category == "network-partition")
+        #expect(o.diagnosis.rootCause.entity == "member:e3")
+        #expect(o.diagnosis.rootCause.explanation.contains("e1→e3"))
+    }
+
     @Test("the backlog is named by member, and called the leader's only when that member leads")
     func backlog() async throws {
         var b = SnapshotBuilder()

@@ -133,6 +133,18 @@ struct NodeStateTests {
         #expect(v.first { $0.invariant == "member-unhealthy" }?.message.contains("(slow-disk): /health fails with WAL fsync p99 1.4s") == true)
     }
 
+    @Test("a member that sees no leader while the others follow one is cut off: member-unhealthy, diagnosed network-partition")
+    func cutOff() async throws {
+        var b = SnapshotBuilder()
+        b.unhealthy("e3", observations: 3, noLeader: true)
+        for name in ["e1", "e2"] { b.metrics(name) { $0.activePeers = [GatewayFixtures.e1: 1, GatewayFixtures.e2: 1, GatewayFixtures.e3: 0] } }
+        b.metrics("e3") { $0.activePeers = [GatewayFixtures.e1: 0, GatewayFixtures.e2: 0] }
+        let v = subject.evaluate(b.snapshot).violations
+        #expect(v.keys == ["member-unhealthy@member:e3"])
+        #expect(v[0].message.contains("(no-leader)"))
+        #expect(v[0].message.contains("e1 leads the others, so e3 is cut off from them"))
+    }
+
     @Test("the killed leader's note names the new leader only when that one answers")
     func leaderNote() {
         var b = SnapshotBuilder()

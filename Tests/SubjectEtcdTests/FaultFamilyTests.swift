@@ -1,5 +1,6 @@
 import Foundation
 import OperatorCore
+import OperatorTestSupport
 import Testing
 
 @testable import SubjectEtcd
@@ -165,6 +166,39 @@ struct FaultFamilyTests {
         let frozen = try await run(lost.snapshot, root: ViolationKey(invariant: "member-unresponsive", entity: "member:e2"), evidenceFrom: fresh)
         #expect(frozen.diagnosis.rootCause.category != "leader-transfer")
         #expect(frozen.diagnosis.alternatives.contains { $0.hypothesis.hasPrefix("leader-transfer") && $0.rejectedBecause.contains("e2 was unresponsive when leadership moved to e1") })
+    }
+
+    @Test("with etcd's logs read, the transfer diagnosis also cites the logged hand-over")
+    func transferLogged() async throws {
+        var b = SnapshotBuilder()
+        b.leaderMoved(from: "e2", to: "e1")
+        b.snapshot.previousLeader?.reachable = true
+        let dir = try TemporaryDirectory(prefix: "etcd-transfer-log")
+        defer { dir.remove() }
+        let ts = Timestamp.format(b.snapshot.observedAt.addingTimeInterval(-3))
+        let e1 = GatewayFixtures.e1, e2 = GatewayFixtures.e2
+        try #"{"level":"info","ts":"\#(ts)","caller":"etcdserver/server.go:1456","msg":"leadership transfer starting","local-member-id":"\#(e2)","current-leader-member-id":"\#(e2)","transferee-member-id":"\#(e1)"}"#
+            .write(toFile: dir.file("e2.log"), atomically: true, encoding: .utf8)
+        let logged = try EtcdSubject(
+            configuration: .init(endpoints: ["http://127.0.0.1:2379"], settings: ["log_files": [.string(dir.file("e2.log"))]]))
+        let violations = logged.evaluate(b.snapshot).violations
+        let tickets = violations.enumerated().map { i, v in
+            ContextTicket(
+                id: Int64(i + 1), invariant: v.invariant, entity: v.entity, severity: v.severity, message: v.message,
+                firstSeen: b.snapshot.observedAt, lastSeen: b.snapshot.observedAt, occurrences: 1, excerpt: v.excerpt)
+        }
+        let request = EvidenceRequest(
+            rootEntity: .cluster, tickets: tickets,
+            window: DateInterval(start: b.snapshot.observedAt.addingTimeInterval(-600), end: b.snapshot.observedAt))
+        let evidence = await logged.knowledge.gatherEvidence(for: request, snapshot: b.snapshot)
+        let context = DiagnosisContext(
+            subject: "etcd", incident: ContextIncident(id: 1, rootEntity: .cluster, rootInvariant: "leader-changed", title: "t"),
+            tickets: tickets, otherOpenTickets: [], taxonomy: logged.knowledge.taxonomy, evidence: evidence, builtAt: b.snapshot.observedAt)
+        var d = OfflineDiagnoser.reason(over: context, rules: logged.knowledge.rules)
+        try d.audit(against: context, strict: true)
+        #expect(d.rootCause.category == "leader-transfer")
+        #expect(d.rootCause.explanation.contains("etcd logged a leadership transfer (leader-transfer-started on e1)"), "\(d.rootCause.explanation)")
+        #expect(d.claims.last?.evidence.first?.hasPrefix("l") == true, "cites the log event")
     }
 
     @Test("member remove: member-removed on it")

@@ -86,11 +86,20 @@ enum EtcdClusterRules {
                 action: "Nothing to repair; if the transfer was not planned, look for who ran `etcdctl move-leader` or a member restarting with a leadership hand-over",
                 rationale: "a transfer costs one short election and no data", risk: "low")
         ]
+        // etcd's own words for a hand-over, when its logs were read (`log_files`).
+        let logged = c.evidence.logEvents.first { $0.kind.hasPrefix("leader-transfer-") }
+        let loggedClaim = logged.flatMap { e in
+            e.id.map { id in
+                Claim(
+                    "etcd logged a leadership transfer (\(e.kind)\(e.entity.map { " on \($0.id ?? $0.description)" } ?? ""))",
+                    evidence: [id], facts: [Fact(evidence: id, equals: .string(e.kind))])
+            }
+        }
         if let previous, let from = previous.text, let leader, let to = leader.text, from != to, let state, state.text == "healthy" {
             let claims = [
                 previous.claim("\(from) led before"), leader.claim("\(to) leads now"),
                 state.claim("\(from) still answers and is healthy, so leadership was handed over (a transfer such as `etcdctl move-leader`), not lost"),
-            ]
+            ] + [loggedClaim].compactMap { $0 }
             return T.hypothesis(
                 "leader-transfer", .cluster, score: T.score(0.75, c, ["leader-changed"]), claims: claims,
                 supporting: [previous.asEvidence(), leader.asEvidence(), state.asEvidence()], actions: actions)
@@ -105,6 +114,7 @@ enum EtcdClusterRules {
                     against: [cite("\(from) was \(then) when leadership moved to \(to) (ticket #\(id)): leadership was lost, not handed over")])
             }
             var claims = [cite("leadership moved from \(from) to \(to) while \(from) answered, healthy (ticket #\(id)): a hand-over such as `etcdctl move-leader`, not a loss")]
+            if let loggedClaim { claims.append(loggedClaim) }
             if let leader, let now = leader.text { claims.append(leader.claim("\(now) leads now")) }
             return T.hypothesis("leader-transfer", .cluster, score: T.score(0.7, c, ["leader-changed"]), claims: claims, actions: actions)
         }

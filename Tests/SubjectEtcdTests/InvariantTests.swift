@@ -74,21 +74,41 @@ struct InvariantTests {
         #expect(QuorumLostInvariant().evaluate(b.snapshot).isEmpty, "a learner does not count towards quorum")
     }
 
-    @Test("quorum-lost: no leader for N observations and a failed linearizable read; two of three down under a leader is not yet")
+    @Test("quorum-lost: a failed linearizable read with a minority answering, or no leader for N observations; never while reads are served")
     func quorum() {
         var b = SnapshotBuilder()
         b.kill("e3")
         #expect(QuorumLostInvariant().evaluate(b.snapshot).isEmpty)
         b.kill("e2")
-        #expect(QuorumLostInvariant().evaluate(b.snapshot).isEmpty, "e1 still leads until its election timeout")
+        b.snapshot.linearizableRead = EtcdReadCheck(succeeded: true, answers: ["e1": "served"])
+        #expect(QuorumLostInvariant().evaluate(b.snapshot).isEmpty, "e1 leads and serves reads")
+        b.snapshot.linearizableRead = EtcdReadCheck(succeeded: false, answers: ["e1": "no answer within the probe budget"])
+        #expect(
+            QuorumLostInvariant().evaluate(b.snapshot).first?.message.hasPrefix(
+                "quorum lost: e1 still calls itself the leader but cannot confirm it with a majority and a linearizable read failed") == true,
+            "a minority answers and the self-named leader cannot serve a read")
+        var stale = SnapshotBuilder()
+        stale.kill("e1")
+        stale.kill("e2")
+        stale.snapshot.linearizableRead = EtcdReadCheck(succeeded: false, answers: ["e3": "no answer within the probe budget"])
+        let early = QuorumLostInvariant(after: 2).evaluate(stale.snapshot)
+        #expect(early.count == 1, "a minority answers, the leader it names is dead and its read fails")
+        #expect(early.first?.message.contains("the members still name e1 as leader, which does not answer") == true)
+        stale.snapshot.linearizableRead?.succeeded = true
+        #expect(QuorumLostInvariant(after: 2).evaluate(stale.snapshot).isEmpty, "reads served: not lost")
         b.leaderless(observations: 1)
-        #expect(QuorumLostInvariant(after: 2).evaluate(b.snapshot).isEmpty, "one leaderless observation is an election")
+        #expect(QuorumLostInvariant(after: 2).evaluate(b.snapshot).count == 1, "only a minority answers: no election can succeed")
+        var election = SnapshotBuilder()
+        election.leaderless(observations: 1)
+        #expect(QuorumLostInvariant(after: 2).evaluate(election.snapshot).isEmpty, "all answer: one leaderless observation is an election")
+        election.leaderless(observations: 2)
+        #expect(QuorumLostInvariant(after: 2).evaluate(election.snapshot).count == 1, "still no leader, reads fail")
         b.leaderless(observations: 2)
         let v = QuorumLostInvariant(after: 2).evaluate(b.snapshot)
         #expect(v.keys == ["quorum-lost@cluster"])
         #expect(
             v[0].message
-                == "quorum lost: no member reports a leader for 2 consecutive observations and a linearizable read failed (e1: answered HTTP 503: etcdserver: request timed out); 1 of 3 voting members answer (e1), a majority needs 2; not answering: e2 (refused), e3 (refused)"
+                == "quorum lost: no member reports a leader for 2 consecutive observation(s) and a linearizable read failed (e1: answered HTTP 503: etcdserver: request timed out); 1 of 3 voting members answer (e1), a majority needs 2; not answering: e2 (refused), e3 (refused)"
         )
         b.leaderless(observations: 2, readFails: false)
         #expect(QuorumLostInvariant(after: 2).evaluate(b.snapshot).isEmpty, "a served linearizable read means a majority still works")

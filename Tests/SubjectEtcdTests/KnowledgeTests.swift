@@ -83,7 +83,7 @@ struct KnowledgeTests {
         let (d, _) = await diagnose(b.snapshot, root: ViolationKey(invariant: "member-down", entity: "member:e2"))
         #expect(d.rootCause.category == "quorum-lost")
         #expect(d.rootCause.entity == .cluster)
-        #expect(d.rootCause.explanation.contains("no member that answers reports a leader; a linearizable read failed on every member that answered"))
+        #expect(d.rootCause.explanation.contains("no member that answers leads; a linearizable read failed on every member that answered"))
         #expect(d.rootCause.explanation.contains("not answering: e2 (refused), e3 (refused)"))
         #expect(d.alternatives.contains { $0.hypothesis.hasPrefix("node-down on member:e2") })
         #expect(d.recommendedActions.contains { $0.risk == "high" && $0.action.contains("--force-new-cluster") })

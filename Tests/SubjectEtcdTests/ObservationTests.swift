@@ -51,9 +51,12 @@ struct ObservationTests {
             #expect(s.version?.server == "3.4.23")
 
             let evaluation = subject.evaluate(s)
-            // e1 still reports itself leading: quorum is lost only once no member reports a leader and a
-            // linearizable read fails, so this is one member down.
-            #expect(Set(evaluation.violations.map(\.key)) == [ViolationKey(invariant: "member-down", entity: "member:e2")])
+            // Two voting members need both for a majority: with one down and the linearizable read refused
+            // (this fake serves no /v3/kv/range), quorum is lost although e1 still calls itself the leader.
+            #expect(Set(evaluation.violations.map(\.key)) == [
+                ViolationKey(invariant: "member-down", entity: "member:e2"), ViolationKey(invariant: "quorum-lost", entity: .cluster),
+            ])
+            #expect(s.linearizableRead?.succeeded == false)
             #expect(evaluation.violations.first?.message.contains("127.0.0.1:\(deadPort)") == true)
 
             // Streaks carry over between observations.

@@ -4,29 +4,37 @@ import OperatorCore
 enum EtcdClusterRules {
     typealias T = RuleText
 
-    /// Quorum is lost only when no member that answers reports a leader and a linearizable read failed:
-    /// members failing `/health` for another reason (an alarm, a slow disk) under a leader have not lost it.
+    /// Quorum is lost when a linearizable read fails and either no member that answers leads, or fewer
+    /// than a majority of the voting members answer at all (a leader cut off from its majority keeps its
+    /// title until etcd's CheckQuorum steps it down, but cannot serve the read). Members failing `/health`
+    /// for another reason (an alarm, a slow disk) under a leader that serves reads have not lost it.
     static func quorumLost(_ c: DiagnosisContext) -> Hypothesis {
         let leader = c.signal(named: "cluster.leader", on: .cluster)
         let read = c.signal(named: "cluster.linearizable_read", on: .cluster)
+        let quorum = c.signal(named: "cluster.quorum", on: .cluster)
+        let reach = c.signals(named: "member.reachability")
+        let answering = reach.filter { $0.text == "answers" }
+        let out = reach.filter { $0.text != "answers" }
         let hasLeader = leader?.text != nil
         let served = read?.text == "served"
-        guard !hasLeader, !served, let leader else {
+        let minority = !reach.isEmpty && Double(answering.count) < (quorum?.number ?? 0)
+        guard !served, let leader, !hasLeader || minority else {
             var against: [Claim] = []
             if let leader, let name = leader.text { against.append(leader.claim("\(name) leads")) }
             if let read, served { against.append(read.claim("linearizable reads are served")) }
             return T.hypothesis("quorum-lost", .cluster, score: 0.05, claims: [], against: against, absent: "the leader was not gathered")
         }
-        var claims = [leader.claim("no member that answers reports a leader")]
+        var claims: [Claim] = []
+        if let name = leader.text {
+            claims.append(leader.claim("\(name) still calls itself the leader but cannot confirm it with a majority"))
+        } else {
+            claims.append(leader.claim("no member that answers leads"))
+        }
         if let read { claims.append(read.claim(read.value == .null ? "no member answered a linearizable read" : "a linearizable read failed on every member that answered")) }
-        let reach = c.signals(named: "member.reachability")
-        let out = reach.filter { $0.text != "answers" }
         if !out.isEmpty {
             claims.append(Claim.from(out, "not answering: \(out.map { "\(T.name($0.entity)) (\($0.displayValue))" }.joined(separator: ", "))"))
         }
-        if let quorum = c.signal(named: "cluster.quorum", on: .cluster), let q = quorum.number {
-            claims.append(quorum.claim("a leader needs \(NumberText.integer(q)) votes"))
-        }
+        if let quorum, let q = quorum.number { claims.append(quorum.claim("a leader needs \(NumberText.integer(q)) votes")) }
         let names = out.map { T.name($0.entity) }
         return T.hypothesis(
             "quorum-lost", .cluster, score: T.score(0.95, c, ["quorum-lost", "no-leader"]), claims: claims,

@@ -6,6 +6,9 @@ enum EtcdMemberRules {
 
     static func nodeDown(_ c: DiagnosisContext) -> Hypothesis {
         let reach = c.signals(named: "member.reachability")
+        // Contexts stored before reachability had states carry only `member.reachable` (false: refused or
+        // timed out); read them as they were meant then.
+        if reach.isEmpty, let legacy = legacyNodeDown(c) { return legacy }
         let down = reach.filter { $0.text == "refused" || $0.text == "not-started" }
         guard !down.isEmpty else {
             return T.hypothesis(
@@ -31,6 +34,20 @@ enum EtcdMemberRules {
                     action: "If its host or disk is gone, replace it: `etcdctl member remove <id>` then `etcdctl member add` a new one",
                     rationale: "a permanently lost member keeps counting against quorum until removed", risk: "medium"),
             ])
+    }
+
+    /// node-down over a stored context that has `member.reachable` and no `member.reachability`.
+    static func legacyNodeDown(_ c: DiagnosisContext) -> Hypothesis? {
+        let down = c.signals(named: "member.reachable").filter { $0.value == .bool(false) }
+        guard !down.isEmpty else { return nil }
+        let root = c.incident.rootEntity
+        let target = down.first { $0.entity == root } ?? down[0]
+        let entity = target.entity ?? root
+        var claims = [target.claim("\(T.name(entity)) did not answer on its client URL")]
+        claims += leadership(c, entity, lost: "went down")
+        return T.hypothesis(
+            "node-down", entity, score: T.score(0.9, c, ["member-down"], on: entity), claims: claims,
+            supporting: down.map { $0.asEvidence(note: "refused or timed out") } + leadershipEvidence(c, entity))
     }
 
     static func nodeUnresponsive(_ c: DiagnosisContext) -> Hypothesis {

@@ -1,8 +1,9 @@
 import OperatorCore
 
-/// `quorum-lost`: the cluster can still serve linearizable requests. Fires only when both hold, for `after`
-/// consecutive observations: no answering member reports a leader, and a linearizable read (which needs a
-/// leader confirmed by a majority) failed on every member that answered, or no member answered at all. A
+/// `quorum-lost`: the cluster can still serve linearizable requests. Fires only when a linearizable read
+/// (which needs a leader confirmed by a majority) failed on every member that answered, and either fewer
+/// than a majority of voting members answer at all, or no member has named a leader for `after` consecutive
+/// observations. Never while reads are served, whatever `/health` says. A
 /// cluster whose members fail `/health` for another reason (an alarm, a slow disk) but still has a leader
 /// and serves reads has not lost quorum.
 public struct QuorumLostInvariant: Invariant {
@@ -15,18 +16,33 @@ public struct QuorumLostInvariant: Invariant {
 
     public func evaluate(_ s: EtcdSnapshot) -> [Violation] {
         let voting = s.votingMembers
-        // A stale leader (one followers still name but that does not answer) counts as none only once the
-        // election timeout has passed and no member names any leader, for `after` observations.
-        guard !voting.isEmpty, s.leader == nil, s.leaderlessObservations >= after else { return [] }
-        if let read = s.linearizableRead, read.succeeded { return [] }
+        // With a majority answering, a leaderless observation may be an election in progress: wait until no
+        // member names any leader for `after` observations. With only a minority answering no election can
+        // succeed, and the failed read is the proof: followers keep naming a dead leader until their election
+        // timeout, and a leader cut off from its majority keeps its title until CheckQuorum steps it down
+        // (§A; README "What real etcd answered").
         let answering = voting.filter(\.reachable)
+        guard !voting.isEmpty else { return [] }
+        if answering.count >= s.quorum {
+            guard s.leader == nil, s.leaderlessObservations >= after else { return [] }
+        }
+        if let read = s.linearizableRead, read.succeeded { return [] }
         let out = voting.filter { !$0.reachable }
         let readText =
             s.linearizableRead.map { r in
                 "a linearizable read failed (\(r.answers.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")))"
             } ?? "no member answered a linearizable read"
+        let leaderText: String
+        if let named = s.leader {
+            leaderText =
+                named.reachable
+                ? "\(named.name ?? named.id.hex) still calls itself the leader but cannot confirm it with a majority"
+                : "the members still name \(named.name ?? named.id.hex) as leader, which does not answer"
+        } else {
+            leaderText = "no member reports a leader for \(s.leaderlessObservations) consecutive observation(s)"
+        }
         let message =
-            "quorum lost: no member reports a leader for \(s.leaderlessObservations) consecutive observations and \(readText); \(answering.count) of \(voting.count) voting members answer"
+            "quorum lost: \(leaderText) and \(readText); \(answering.count) of \(voting.count) voting members answer"
             + (answering.isEmpty ? "" : " (\(answering.map(\.displayName).joined(separator: ", ")))")
             + ", a majority needs \(s.quorum)"
             + (out.isEmpty ? "" : "; not answering: \(out.map { "\($0.displayName) (\($0.reachability.rawValue))" }.joined(separator: ", "))")

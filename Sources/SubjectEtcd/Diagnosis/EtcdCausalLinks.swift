@@ -49,7 +49,7 @@ enum EtcdCausalLinks {
             if let noLeader { out.append(CausalLink(cause: o.key, effect: noLeader.key, reason: "\(name(o)) \(how) and no member leads")) }
         }
         if let quorum, let noLeader {
-            out.append(CausalLink(cause: quorum.key, effect: noLeader.key, reason: "without a majority no leader can be elected"))
+            out.append(CausalLink(cause: quorum.key, effect: noLeader.key, reason: "with fewer than a majority serving, no election can succeed"))
         }
         if quorum != nil, let first = outs.first {
             for o in outs.dropFirst() {

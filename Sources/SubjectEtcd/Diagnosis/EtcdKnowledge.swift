@@ -10,18 +10,20 @@ public struct EtcdKnowledge: DiagnosisKnowledge {
 
     public var taxonomy: [DiagnosisCategory] { Self.categories }
 
+    /// Phrased as definitions ("when …"): a rejected alternative shows its category's definition, which must
+    /// not read as a statement about the cluster.
     static let categories: [DiagnosisCategory] = [
-        DiagnosisCategory("node-down", "a member's process is not running: its client URL refuses connections"),
-        DiagnosisCategory("node-unresponsive", "a member accepts connections but answers nothing: frozen (SIGSTOP), hung on its disk or starved"),
-        DiagnosisCategory("quorum-lost", "no leader and no linearizable reads: fewer than a majority of voting members serve"),
-        DiagnosisCategory("member-removed", "a member left the member list (etcdctl member remove): the cluster is smaller"),
-        DiagnosisCategory("db-quota", "the backend database reached its quota: the NOSPACE alarm, writes refused"),
-        DiagnosisCategory("slow-disk", "WAL fsync or backend commit latency too high for raft's timing"),
-        DiagnosisCategory("leader-churn", "elections keep following each other: heartbeats time out"),
-        DiagnosisCategory("leader-transfer", "leadership was handed over (etcdctl move-leader) while the previous leader stays healthy"),
-        DiagnosisCategory("network-partition", "peer streams down between members that answer clients"),
-        DiagnosisCategory("network-lag", "slow links between members' peer URLs"),
-        DiagnosisCategory("overload", "more proposals than the leader commits: backlog and failures"),
+        DiagnosisCategory("node-down", "when a member's process is not running: its client URL refuses connections"),
+        DiagnosisCategory("node-unresponsive", "when a member accepts connections but answers nothing: frozen (SIGSTOP), hung on its disk or starved"),
+        DiagnosisCategory("quorum-lost", "when linearizable reads fail because fewer than a majority of voting members serve"),
+        DiagnosisCategory("member-removed", "when a member left the member list (etcdctl member remove) and the cluster is smaller"),
+        DiagnosisCategory("db-quota", "when a backend database reaches its quota: the NOSPACE alarm, writes refused"),
+        DiagnosisCategory("slow-disk", "when WAL fsync or backend commit latency is too high for raft's timing"),
+        DiagnosisCategory("leader-churn", "when elections follow each other, more leader changes than the window allows"),
+        DiagnosisCategory("leader-transfer", "when leadership is handed over (etcdctl move-leader) and the previous leader stays healthy"),
+        DiagnosisCategory("network-partition", "when peer streams are down between members that answer clients"),
+        DiagnosisCategory("network-lag", "when links between members' peer URLs are slow"),
+        DiagnosisCategory("overload", "when members hold more proposals than the leader commits: backlog and failures"),
     ]
 
     /// What a category means, for hypotheses that have no evidence to cite.

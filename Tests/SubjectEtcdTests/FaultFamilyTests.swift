@@ -201,6 +201,25 @@ struct FaultFamilyTests {
         #expect(d.claims.last?.evidence.first?.hasPrefix("l") == true, "cites the log event")
     }
 
+    @Test("the election after members come back is the outage's, not a transfer")
+    func electionAfterRecovery() async throws {
+        var b = SnapshotBuilder()
+        b.leaderMoved(from: "e1", to: "e2")
+        b.snapshot.previousLeader?.reachable = true
+        b.recovering("e3", from: .refused, since: b.snapshot.observedAt.addingTimeInterval(-3))
+        let violations = subject.evaluate(b.snapshot).violations
+        #expect(violations.keys == ["leader-changed@cluster"])
+        let links = subject.knowledge.causalLinks(among: violations, in: b.snapshot)
+        #expect(links.contains { $0.cause == ViolationKey(invariant: "member-down", entity: "member:e3") && $0.effect.invariant == "leader-changed" })
+        let outage = ViolationKey(invariant: "member-down", entity: "member:e3")
+        let o = try await run(b.snapshot, root: outage, extraTickets: [outage])
+        #expect(o.diagnosis.rootCause.category == "node-down")
+        #expect(o.diagnosis.rootCause.entity == "member:e3")
+        #expect(o.diagnosis.rootCause.explanation.contains("e3 answers again and is recovering"))
+        let transfer = o.diagnosis.alternatives.first { $0.hypothesis.hasPrefix("leader-transfer") }
+        #expect(transfer?.rejectedBecause.contains("an election after a fault, not a hand-over") == true, "\(transfer?.rejectedBecause ?? "none")")
+    }
+
     @Test("member remove: member-removed on it")
     func removal() async throws {
         var b = SnapshotBuilder()

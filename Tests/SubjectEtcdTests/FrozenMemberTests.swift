@@ -13,7 +13,8 @@ struct FrozenMemberTests {
         let cluster = try RealEtcdCluster()
         defer { cluster.cleanup() }
         _ = try await cluster.deployment.up { _ in }
-        let subject = try EtcdSubject(configuration: SubjectConfiguration(endpoints: cluster.endpoints, requestTimeout: .seconds(2)))
+        let subject = try EtcdSubject(
+            configuration: SubjectConfiguration(endpoints: cluster.endpoints, settings: ["probe_timeout": "2s"], requestTimeout: .seconds(2)))
         let before = try await subject.check()
         let leader = try #require(before.snapshot.leader?.name)
         let follower = try #require(cluster.plan.members.compactMap(\.entity.id).first { $0 != leader })

@@ -34,7 +34,8 @@ struct ObservationTests {
         try await withLocalHTTPServer(router) { url in
             selfURL.withLock { $0 = url }
             let subject = try EtcdSubject(
-                configuration: SubjectConfiguration(endpoints: ["http://127.0.0.1:\(deadPort)", url], requestTimeout: .seconds(20)))
+                configuration: SubjectConfiguration(
+                    endpoints: ["http://127.0.0.1:\(deadPort)", url], settings: ["probe_timeout": "20s"], requestTimeout: .seconds(20)))
             let s = try await subject.observe()
             #expect(s.answeredBy == url)
             // All endpoints are asked at once and the first answer wins: the dead one is listed only if its

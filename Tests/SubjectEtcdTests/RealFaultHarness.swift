@@ -25,10 +25,11 @@ final class RealFaultHarness: Sendable {
         cluster = try RealEtcdCluster(adjust: adjust)
         database = try TemporaryDirectory(prefix: "operator-etcd-faults")
         store = try SQLiteTicketStore(path: database.file("tickets.db"))
-        // A generous request timeout; each member still gets its own 1 s probe budget.
+        // Generous budgets for a loaded CI machine (a member busy for more than the probe budget reads as
+        // frozen); a SIGSTOPped member still costs one 3 s budget per tick, not the tick of the others.
         subject = try EtcdSubject(
             configuration: SubjectConfiguration(
-                endpoints: cluster.endpoints, settings: ["probe_timeout": "1s"], requestTimeout: .seconds(5)))
+                endpoints: cluster.endpoints, settings: ["probe_timeout": "3s"], requestTimeout: .seconds(5)))
     }
 
     func start() async throws {

@@ -119,6 +119,13 @@ enum EtcdCausalLinks {
                     CausalLink(cause: recovery.1, effect: changed.key, reason: "\(recovery.0.displayName) led until it went out; it is recovering"))
             } else if let quorum {
                 out.append(CausalLink(cause: quorum.key, effect: changed.key, reason: "leadership moved while quorum was lost"))
+            } else if let other = outs.first {
+                out.append(CausalLink(cause: other.key, effect: changed.key, reason: "leadership moved while \(name(other)) was out"))
+            } else if let recovery = recoveries.first {
+                // An election once members came back (quorum restored after an outage) belongs to the outage.
+                out.append(
+                    CausalLink(
+                        cause: recovery.1, effect: changed.key, reason: "leadership moved as \(recovery.0.displayName) came back from an outage"))
             }
         }
         if let failing {

@@ -103,14 +103,27 @@ enum EtcdClusterRules {
                     evidence: [id], facts: [Fact(evidence: id, equals: .string(e.kind))])
             }
         }
+        // A hand-over happens on a healthy cluster; members out or coming back mean an election after a fault.
+        let troubled = c.signals(named: "member.state").filter { ["down", "unresponsive", "recovering", "no-leader"].contains($0.text ?? "") }
+        func weighed(_ h: Hypothesis) -> Hypothesis {
+            guard !troubled.isEmpty else { return h }
+            var h = h
+            h.score = min(h.score, 0.3)
+            let against = Claim.from(
+                troubled, "members are out or coming back (\(troubled.map { "\(T.name($0.entity)) \($0.displayValue)" }.joined(separator: ", "))): an election after a fault, not a hand-over")
+            h.againstClaims = [against]
+            h.against = against.text
+            return h
+        }
         if let previous, let from = previous.text, let leader, let to = leader.text, from != to, let state, state.text == "healthy" {
             let claims = [
                 previous.claim("\(from) led before"), leader.claim("\(to) leads now"),
                 state.claim("\(from) still answers and is healthy, so leadership was handed over (a transfer such as `etcdctl move-leader`), not lost"),
             ] + [loggedClaim].compactMap { $0 }
-            return T.hypothesis(
-                "leader-transfer", .cluster, score: T.score(0.75, c, ["leader-changed"]), claims: claims,
-                supporting: [previous.asEvidence(), leader.asEvidence(), state.asEvidence()], actions: actions)
+            return weighed(
+                T.hypothesis(
+                    "leader-transfer", .cluster, score: T.score(0.75, c, ["leader-changed"]), claims: claims,
+                    supporting: [previous.asEvidence(), leader.asEvidence(), state.asEvidence()], actions: actions))
         }
         if let ticket, let id = ticket.id, let from = ticket.excerpt["previous_leader"]?.stringValue,
             let to = ticket.excerpt["leader"]?.stringValue, let then = ticket.excerpt["previous_leader_state"]?.stringValue
@@ -124,7 +137,7 @@ enum EtcdClusterRules {
             var claims = [cite("leadership moved from \(from) to \(to) while \(from) answered, healthy (ticket #\(id)): a hand-over such as `etcdctl move-leader`, not a loss")]
             if let loggedClaim { claims.append(loggedClaim) }
             if let leader, let now = leader.text { claims.append(leader.claim("\(now) leads now")) }
-            return T.hypothesis("leader-transfer", .cluster, score: T.score(0.7, c, ["leader-changed"]), claims: claims, actions: actions)
+            return weighed(T.hypothesis("leader-transfer", .cluster, score: T.score(0.7, c, ["leader-changed"]), claims: claims, actions: actions))
         }
         var against: [Claim] = []
         if let state, let s = state.text, s != "healthy" {

@@ -10,13 +10,26 @@ enum EtcdMemberRules {
         // timed out); read them as they were meant then.
         if reach.isEmpty, let legacy = legacyNodeDown(c) { return legacy }
         let down = reach.filter { $0.text == "refused" || $0.text == "not-started" }
+        let root = c.incident.rootEntity
+        // Restarted since: the incident's ticket records the outage, the state says it is back.
+        if down.isEmpty, let ticket = c.tickets.first(where: { $0.invariant == "member-down" && $0.entity == root }), let id = ticket.id {
+            var claims = [
+                Claim(
+                    "\(T.name(root)) refused connections on its client URL: its process was not running (ticket #\(id))", evidence: ["t\(id)"],
+                    facts: [Fact(evidence: "t\(id)", equals: .string("member-down"))])
+            ]
+            if let state = c.signal(named: "member.state", on: root), state.text == "recovering" {
+                claims.append(state.claim("\(T.name(root)) answers again and is recovering"))
+            }
+            claims += leadership(c, root, lost: "went down")
+            return T.hypothesis("node-down", root, score: 0.9, claims: claims, supporting: leadershipEvidence(c, root), actions: downActions(root))
+        }
         guard !down.isEmpty else {
             return T.hypothesis(
                 "node-down", c.incident.rootEntity, score: 0.05, claims: [],
                 against: [T.listing(reach, "no member refuses connections")].compactMap { $0 },
                 absent: "no member reachability was gathered")
         }
-        let root = c.incident.rootEntity
         let target = down.first { $0.entity == root } ?? down[0]
         let entity = target.entity ?? root
         var claims = [target.claim("\(T.name(entity)) refuses connections on its client URL: its process is not running")]
@@ -26,14 +39,18 @@ enum EtcdMemberRules {
         return T.hypothesis(
             "node-down", entity, score: T.score(0.9, c, ["member-down"], on: entity), claims: claims,
             supporting: down.map { $0.asEvidence(note: "connection refused") } + leadershipEvidence(c, entity),
-            actions: [
-                .init(
-                    action: "Check the etcd process of \(T.name(entity)) (its log, `systemctl status etcd` or `operator deploy status`) and start it again",
-                    rationale: "a member that restarts on its data directory rejoins and catches up from the leader", risk: "low"),
-                .init(
-                    action: "If its host or disk is gone, replace it: `etcdctl member remove <id>` then `etcdctl member add` a new one",
-                    rationale: "a permanently lost member keeps counting against quorum until removed", risk: "medium"),
-            ])
+            actions: downActions(entity))
+    }
+
+    static func downActions(_ entity: Entity) -> [Diagnosis.RecommendedAction] {
+        [
+            .init(
+                action: "Check the etcd process of \(T.name(entity)) (its log, `systemctl status etcd` or `operator deploy status`) and start it again",
+                rationale: "a member that restarts on its data directory rejoins and catches up from the leader", risk: "low"),
+            .init(
+                action: "If its host or disk is gone, replace it: `etcdctl member remove <id>` then `etcdctl member add` a new one",
+                rationale: "a permanently lost member keeps counting against quorum until removed", risk: "medium"),
+        ]
     }
 
     /// node-down over a stored context that has `member.reachable` and no `member.reachability`.

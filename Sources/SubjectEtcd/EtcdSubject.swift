@@ -77,7 +77,8 @@ public struct EtcdSubject: Subject {
         let reported = Self.reportedLeader(members.map(\.state))
         let recall = await memory.remember(members: members.map(\.state), reportedLeader: reported, at: now, window: settings.window)
         let membership = await memory.rememberMembership(
-            members: members.map(\.state), at: now, recoveryWindow: settings.recoveryWindow, removedWindow: settings.removedWindow)
+            members: members.map(\.state), at: now, recoveryWindow: settings.recoveryWindow, removedWindow: settings.removedWindow,
+            unhealthyStreak: recall.unhealthyStreak, unhealthyAfter: settings.unhealthyAfter)
         let names = Dictionary(list.members.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
             .merging(membership.removed.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         let alarms = Self.alarms(members, names: names)

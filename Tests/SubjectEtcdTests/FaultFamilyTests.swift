@@ -220,6 +220,26 @@ struct FaultFamilyTests {
         #expect(transfer?.rejectedBecause.contains("an election after a fault, not a hand-over") == true, "\(transfer?.rejectedBecause ?? "none")")
     }
 
+    @Test("a partition healing: the cut-off member's return and the term jump it forced are not a transfer")
+    func partitionHealed() async throws {
+        var b = SnapshotBuilder()
+        b.leaderMoved(from: "e2", to: "e1", term: 51)
+        b.snapshot.previousLeader?.reachable = true
+        b.snapshot.previousLeader?.term = 2
+        let violations = subject.evaluate(b.snapshot).violations
+        #expect(violations.first?.excerpt["previous_term"] == .number(2))
+        let o = try await run(b.snapshot, root: ViolationKey(invariant: "leader-changed", entity: .cluster))
+        #expect(o.diagnosis.rootCause.category == "leader-churn", "\(o.diagnosis.summary)")
+        #expect(o.diagnosis.rootCause.explanation.contains("the raft term went from 2 to 51: elections, not a single hand-over"))
+        let transfer = o.diagnosis.alternatives.first { $0.hypothesis.hasPrefix("leader-transfer") }
+        #expect(transfer?.rejectedBecause.contains("the raft term went from 2 to 51") == true, "\(transfer?.rejectedBecause ?? "none")")
+
+        b.recovering("e3", from: .answers, since: b.snapshot.observedAt.addingTimeInterval(-2))
+        let links = subject.knowledge.causalLinks(among: subject.evaluate(b.snapshot).violations, in: b.snapshot)
+        #expect(links.contains { $0.cause == ViolationKey(invariant: "member-unhealthy", entity: "member:e3") && $0.effect.invariant == "leader-changed" })
+        #expect(b.snapshot.condition(of: b.snapshot.members[2]).reason?.contains("passes /health again after failing it") == true)
+    }
+
     @Test("member remove: member-removed on it")
     func removal() async throws {
         var b = SnapshotBuilder()
@@ -275,8 +295,11 @@ struct FaultFamilyTests {
         b.unhealthy("e3", observations: 3, noLeader: true)
         for name in ["e1", "e2"] { b.metrics(name) { $0.activePeers = [GatewayFixtures.e1: 1, GatewayFixtures.e2: 1, GatewayFixtures.e3: 0] } }
         b.metrics("e3") { $0.activePeers = [GatewayFixtures.e1: 0, GatewayFixtures.e2: 0] }
+        b.metrics("e3") { $0.proposalsFailedInWindow = 11 }  // as a real partitioned member counted them
         let root = ViolationKey(invariant: "member-unhealthy", entity: "member:e3")
         let o = try await run(b.snapshot, root: root)
+        #expect(roots(o) == [root], "its failed proposals are the partition's: \(o.links)")
+        #expect(o.violations.contains { $0.invariant == "proposals-failing" })
         #expect(o.diagnosis.rootCause.category == "network-partition")
         #expect(o.diagnosis.rootCause.entity == "member:e3")
         #expect(o.diagnosis.rootCause.explanation.contains("e1→e3"))

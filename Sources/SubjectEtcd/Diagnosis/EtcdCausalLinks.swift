@@ -11,7 +11,8 @@ import OperatorCore
 /// - An active alarm is one fault: it explains the database size of the member that raised it, failing
 ///   proposals, and any member failing `/health` (every member answers 503 while it lasts).
 /// - A slow disk explains its own member failing `/health` and leader churn.
-/// - An out-of-service leader explains leader churn and failing proposals.
+/// - An out-of-service leader explains leader churn and failing proposals; so does, failing its own
+///   proposals, a member cut off from the others (`member-unhealthy`, no leader while the others have one).
 /// - A member that answers again after being down or frozen is recovering: its after-effects (a WAL fsync
 ///   that spanned the freeze, a failed `/health` while it catches up, failed proposals, the election it
 ///   caused) are explained by the ticket of its outage. That ticket may no longer be violated in this
@@ -80,7 +81,12 @@ enum EtcdCausalLinks {
         // Recovering members: the outage ticket explains what the member does once it is back.
         var recoveries: [(EtcdMemberState, ViolationKey)] = []
         for m in s.members where m.reachable && m.recoveringSince != nil {
-            let invariant = m.recoveringFrom == .silent ? "member-unresponsive" : "member-down"
+            let invariant: String
+            switch m.recoveringFrom {
+            case .silent?: invariant = "member-unresponsive"
+            case .answers?: invariant = "member-unhealthy"
+            default: invariant = "member-down"
+            }
             recoveries.append((m, ViolationKey(invariant: invariant, entity: m.entity)))
         }
         for (m, outage) in recoveries {
@@ -88,7 +94,7 @@ enum EtcdCausalLinks {
                 out.append(
                     CausalLink(
                         cause: outage, effect: v.key,
-                        reason: "\(m.displayName) is recovering from being \(m.recoveringFrom == .silent ? "frozen" : "down"): \(v.invariant) is its after-effect"))
+                        reason: "\(m.displayName) is recovering from being \(m.recoveringFrom == .silent ? "frozen" : m.recoveringFrom == .answers ? "unhealthy" : "down"): \(v.invariant) is its after-effect"))
             }
         }
 
@@ -129,7 +135,9 @@ enum EtcdCausalLinks {
             }
         }
         if let failing {
-            let candidates: [Violation?] = [leaderOut, outs.first, quorum, alarms.first, noLeader, churn, slowDisks.first]
+            // A member cut off or unhealthy fails its own proposals (a partitioned member's time out).
+            let failingOn = unhealthy.first { v in (member(v)?.metrics?.proposalsFailedInWindow ?? 0) > 0 }
+            let candidates: [Violation?] = [leaderOut, outs.first, quorum, alarms.first, noLeader, churn, slowDisks.first, failingOn]
             if let cause = candidates.compactMap({ $0 }).first {
                 out.append(CausalLink(cause: cause.key, effect: failing.key, reason: "proposals fail while \(cause.invariant) on \(cause.entity)"))
             } else if let recovery = leaderRecovering ?? recoveries.first {

@@ -55,6 +55,14 @@ enum EtcdClusterRules {
             changes > settings.leaderChangesMax
         else {
             let signal = c.signal(named: "cluster.leader_changes", on: .cluster)
+            // Under the count, but the incident is a change of leader reached through campaigns.
+            if let jump = termJump(c), T.incidentHas(c, ["leader-changed"]) {
+                var claims = [jump]
+                if let leader = c.signal(named: "cluster.leader", on: .cluster), let name = leader.text {
+                    claims.append(leader.claim("\(name) leads now"))
+                }
+                return T.hypothesis("leader-churn", .cluster, score: 0.5, claims: claims)
+            }
             return T.hypothesis(
                 "leader-churn", .cluster, score: 0.1, claims: [],
                 against: signal.map {
@@ -105,14 +113,20 @@ enum EtcdClusterRules {
         }
         // A hand-over happens on a healthy cluster; members out or coming back mean an election after a fault.
         let troubled = c.signals(named: "member.state").filter { ["down", "unresponsive", "recovering", "no-leader"].contains($0.text ?? "") }
+        let jump = termJump(c)
         func weighed(_ h: Hypothesis) -> Hypothesis {
-            guard !troubled.isEmpty else { return h }
+            var against: [Claim] = []
+            if !troubled.isEmpty {
+                against.append(
+                    Claim.from(
+                        troubled, "members are out or coming back (\(troubled.map { "\(T.name($0.entity)) \($0.displayValue)" }.joined(separator: ", "))): an election after a fault, not a hand-over"))
+            }
+            if let jump { against.append(jump) }
+            guard !against.isEmpty else { return h }
             var h = h
             h.score = min(h.score, 0.3)
-            let against = Claim.from(
-                troubled, "members are out or coming back (\(troubled.map { "\(T.name($0.entity)) \($0.displayValue)" }.joined(separator: ", "))): an election after a fault, not a hand-over")
-            h.againstClaims = [against]
-            h.against = against.text
+            h.againstClaims = against
+            h.against = against.map(\.text).joined(separator: "; ")
             return h
         }
         if let previous, let from = previous.text, let leader, let to = leader.text, from != to, let state, state.text == "healthy" {
@@ -148,6 +162,25 @@ enum EtcdClusterRules {
         return T.hypothesis(
             "leader-transfer", .cluster, score: 0.05, claims: [], against: against,
             absent: "this observation saw no change of leader, and the incident has no leader-changed ticket")
+    }
+
+    /// "the raft term went from 2 to 51": a hand-over raises the term by one; more means campaigns (a
+    /// cut-off member disrupting the cluster on its return, elections after timeouts). From the signals,
+    /// else from the incident's `leader-changed` ticket.
+    static func termJump(_ c: DiagnosisContext) -> Claim? {
+        if let term = c.signal(named: "cluster.raft_term", on: .cluster), let now = term.number,
+            let before = c.signal(named: "cluster.previous_leader_term", on: .cluster), let then = before.number
+        {
+            guard now - then > 1 else { return nil }
+            return Claim.from(
+                [before, term], "the raft term went from \(NumberText.integer(then)) to \(NumberText.integer(now)): elections, not a single hand-over")
+        }
+        guard let ticket = c.tickets.first(where: { $0.invariant == "leader-changed" }), let id = ticket.id,
+            let now = ticket.excerpt["term"]?.doubleValue, let then = ticket.excerpt["previous_term"]?.doubleValue, now - then > 1
+        else { return nil }
+        return Claim(
+            "the raft term went from \(NumberText.integer(then)) to \(NumberText.integer(now)) (ticket #\(id)): elections, not a single hand-over",
+            evidence: ["t\(id)"], facts: [Fact(evidence: "t\(id)", equals: .string("leader-changed"))])
     }
 
     /// Peer streams down between members that both answer clients: the network between them, not a process.

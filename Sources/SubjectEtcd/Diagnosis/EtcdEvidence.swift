@@ -124,6 +124,12 @@ enum EtcdEvidence {
                 "cluster.linearizable_read", entity: .cluster,
                 value: s.linearizableRead.map { .string($0.succeeded ? "served" : "failed") } ?? .null,
                 source: "POST /v3/kv/range (serializable false) on the members that answer", expected: "served"))
+        if let previous = s.previousLeader, let term = previous.term {
+            out.append(
+                Signal(
+                    "cluster.previous_leader_term", entity: .cluster, value: .number(Double(term)),
+                    source: "raft term of \(previous.name ?? previous.id.hex) when it last led, as Operator saw it"))
+        }
         if let previous = s.previousLeader {
             let state: String? =
                 s.member(previous.id).map { s.condition(of: $0, disk: settings.diskThresholds).health.rawValue }

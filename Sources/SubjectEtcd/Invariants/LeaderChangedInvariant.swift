@@ -22,6 +22,9 @@ public struct LeaderChangedInvariant: Invariant {
             "leader": .string(leader.name ?? leader.id.hex), "previous_leader": .string(previousName),
             "since": .string(Timestamp.format(since)),
         ]
+        // A hand-over raises the term by one; elections after timeouts may raise it by many.
+        if let t = leader.term { excerpt["term"] = .number(Double(t)) }
+        if let t = previous.term { excerpt["previous_term"] = .number(Double(t)) }
         if let m = s.member(previous.id) {
             let c = s.condition(of: m)
             message += "; \(previousName) now: \(c.reachability.rawValue), \(c.health.rawValue)"

@@ -92,7 +92,11 @@ extension EtcdMemberState {
             break
         }
         let recoveringText = recoveringSince.map { since in
-            "answers again after being \(recoveringFrom == .silent ? "unresponsive (frozen or hung)" : "down"); last unanswered probe at \(Timestamp.format(since))"
+            switch recoveringFrom {
+            case .silent?: "answers again after being unresponsive (frozen or hung); last unanswered probe at \(Timestamp.format(since))"
+            case .answers?: "passes /health again after failing it (cut off or slow); last failed at \(Timestamp.format(since))"
+            default: "answers again after being down; last refused at \(Timestamp.format(since))"
+            }
         }
         if healthy == true {
             if let recoveringText { return EtcdMemberCondition(reachability: .answers, health: .recovering, reason: recoveringText) }

@@ -19,7 +19,8 @@ public struct EtcdMemberState: Sendable, Codable, Equatable {
     public var timedOut: Bool
     /// Consecutive observations, this one included, in which it was silent.
     public var consecutiveSilent: Int
-    /// Answers again within the recovery window after not answering; how it failed then.
+    /// Answers again (or passes `/health` again) within the recovery window; how it failed then: `silent`,
+    /// `refused`, or `answers` for a member that answered but failed `/health` persistently.
     public var recoveringFrom: EtcdReachability?
     /// The last observation in which it did not answer, while recovering.
     public var recoveringSince: Date?

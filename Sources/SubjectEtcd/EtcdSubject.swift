@@ -76,12 +76,14 @@ public struct EtcdSubject: Subject {
         }
         let reported = Self.reportedLeader(members.map(\.state))
         let recall = await memory.remember(members: members.map(\.state), reportedLeader: reported, at: now, window: settings.window)
+        let names = Dictionary(list.members.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+            .merging(await memory.removedNames(), uniquingKeysWith: { a, _ in a })
+        let alarms = Self.alarms(members, names: names)
+        let episode = Self.unhealthyEpisode(
+            members.map(\.state), streaks: recall.unhealthyStreak, leader: recall.leader, alarms: alarms, settings: settings)
         let membership = await memory.rememberMembership(
             members: members.map(\.state), at: now, recoveryWindow: settings.recoveryWindow, removedWindow: settings.removedWindow,
-            unhealthyStreak: recall.unhealthyStreak, unhealthyAfter: settings.unhealthyAfter)
-        let names = Dictionary(list.members.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
-            .merging(membership.removed.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
-        let alarms = Self.alarms(members, names: names)
+            unhealthyEpisode: episode)
         let read = Self.readCheck(members)
         var states = members.map(\.state)
         for i in states.indices {
@@ -176,6 +178,23 @@ public struct EtcdSubject: Subject {
             EtcdAlarmView(memberID: a.memberID, memberName: names[a.memberID].flatMap { $0.isEmpty ? nil : $0 }, kind: a.kind)
         }
         .sorted { ($0.memberID, $0.kind) < ($1.memberID, $1.kind) }
+    }
+
+    /// Members whose failing `/health` is their own fault (what `member-unhealthy` reports: a slow disk, a
+    /// failure, or no leader while another member leads), for `unhealthy_after` observations in a row.
+    static func unhealthyEpisode(
+        _ members: [EtcdMemberState], streaks: [EtcdMemberID: Int], leader: EtcdLeaderView?, alarms: [EtcdAlarmView],
+        settings: EtcdSettings
+    ) -> Set<EtcdMemberID> {
+        Set(
+            members.filter { m in
+                guard m.reachable, m.healthy != true, (streaks[m.id] ?? 0) >= settings.unhealthyAfter else { return false }
+                switch m.condition(alarms: alarms, disk: settings.diskThresholds).health {
+                case .slowDisk, .failing: return true
+                case .noLeader: return leader.map { $0.reachable && $0.id != m.id } ?? false
+                default: return false
+                }
+            }.map(\.id))
     }
 
     /// The linearizable read succeeded if any answering member served it.

@@ -303,6 +303,12 @@ struct FaultFamilyTests {
         #expect(o.diagnosis.rootCause.category == "network-partition")
         #expect(o.diagnosis.rootCause.entity == "member:e3")
         #expect(o.diagnosis.rootCause.explanation.contains("e1→e3"))
+
+        // Diagnosed after the partition healed (every stream up again): the ticket names the cut-off member.
+        let healed = try await run(b.snapshot, root: root, evidenceFrom: SnapshotBuilder().snapshot)
+        #expect(healed.diagnosis.rootCause.category == "network-partition")
+        #expect(healed.diagnosis.rootCause.entity == "member:e3")
+        #expect(healed.diagnosis.claims.first?.evidence == ["t1"])
     }
 
     @Test("the backlog is named by member, and called the leader's only when that member leads")

@@ -197,6 +197,15 @@ enum EtcdClusterRules {
             }
         }
         guard !cited.isEmpty else {
+            // Healed since (a later observation sees every stream up): the ticket recorded the cut-off member.
+            if let ticket = c.tickets.first(where: { $0.invariant == "member-unhealthy" && $0.excerpt["state"] == .string("no-leader") }),
+                let id = ticket.id
+            {
+                let claim = Claim(
+                    "\(T.name(ticket.entity)) answered clients but saw no leader while the others followed one: it was cut off from them (ticket #\(id))",
+                    evidence: ["t\(id)"], facts: [Fact(evidence: "t\(id)", equals: .string("member-unhealthy"))])
+                return T.hypothesis("network-partition", ticket.entity, score: 0.75, claims: [claim])
+            }
             return T.hypothesis(
                 "network-partition", c.incident.rootEntity, score: 0.03, claims: [],
                 absent: "no lost peer stream between members that answer clients")

@@ -30,12 +30,15 @@ actor EtcdObservationMemory {
         var removed: [EtcdRemovedMember] = []
     }
 
+    /// Names of members listed earlier, for alarms raised by a member gone from the list since.
+    func removedNames() -> [EtcdMemberID: String] { listed.mapValues(\.name) }
+
     /// Folds one observation's member list and reachability in: silence streaks, recoveries, removals.
-    /// A member that failed `/health` for `unhealthyAfter` observations in a row (cut off, slow disk) is
-    /// remembered like one that did not answer: healthy again within the window, it is recovering.
+    /// A member in an unhealthy episode (`member-unhealthy`: cut off, slow disk) is remembered like one that
+    /// did not answer: healthy again within the window, it is recovering.
     func rememberMembership(
         members: [EtcdMemberState], at now: Date, recoveryWindow: Duration, removedWindow: Duration,
-        unhealthyStreak: [EtcdMemberID: Int] = [:], unhealthyAfter: Int = 3
+        unhealthyEpisode: Set<EtcdMemberID> = []
     ) -> (silentStreak: [EtcdMemberID: Int], recovering: [EtcdMemberID: (from: EtcdReachability, since: Date)], removed: [EtcdRemovedMember]) {
         let ids = Set(members.map(\.id))
         silentStreak = silentStreak.filter { ids.contains($0.key) }
@@ -43,8 +46,7 @@ actor EtcdObservationMemory {
         for m in members {
             let how = m.reachability
             if how == .silent { silentStreak[m.id, default: 0] += 1 } else { silentStreak[m.id] = nil }
-            let persistentlyUnhealthy = how == .answers && m.healthy != true && (unhealthyStreak[m.id] ?? 0) >= unhealthyAfter
-            if persistentlyUnhealthy, lastUnanswered[m.id].map({ $0.how == .answers }) ?? true {
+            if unhealthyEpisode.contains(m.id), lastUnanswered[m.id].map({ $0.how == .answers }) ?? true {
                 lastUnanswered[m.id] = (now, .answers)  // an unhealthy episode; an outage before it takes precedence
             } else if how == .answers {
                 if let last = lastUnanswered[m.id] {

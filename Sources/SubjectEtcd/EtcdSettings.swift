@@ -31,8 +31,28 @@ public struct EtcdSettings: Sendable, Equatable {
     public var peerRoundTripP99Seconds: Double = 0.1
     /// etcd log files whose recent events are gathered as diagnosis evidence.
     public var logFiles: [String] = []
+    /// Budget of each request to one member (status, health, alarms, the linearizable read, metrics scrape): a frozen
+    /// member costs this once per observation, not the whole tick.
+    public var probeTimeout: Duration = .seconds(1)
+    /// Consecutive observations a member must stay silent (no answer within `probeTimeout` to status and
+    /// health alike) before `member-unresponsive` fires. 1 by default, so a one-shot `operator check` never
+    /// calls a frozen member healthy; raise it where a loaded machine makes members slow to answer.
+    public var unresponsiveAfter: Int = 1
+    /// How long a member that answers again after being down or unresponsive counts as recovering: its
+    /// after-effects (a long fsync once resumed, failed proposals, an election) belong to the same fault.
+    public var recoveryWindow: Duration = .seconds(60)
+    /// How long a member gone from the member list is still reported as removed.
+    public var removedWindow: Duration = .seconds(600)
+
+    /// The range `probe_timeout` must lie in.
+    public static let probeTimeoutRange: ClosedRange<Duration> = .milliseconds(10)...(.seconds(60))
 
     public init() {}
+
+    /// The latencies above which a failing `/health` is blamed on the disk.
+    public var diskThresholds: EtcdDiskThresholds {
+        EtcdDiskThresholds(fsyncP99Seconds: fsyncP99Seconds, backendCommitP99Seconds: backendCommitP99Seconds)
+    }
 
     static let keys: [String: String] = [
         "window": "duration such as 5m",
@@ -48,6 +68,10 @@ public struct EtcdSettings: Sendable, Equatable {
         "proposals_pending_max": "number",
         "peer_rtt_p99": "duration such as 100ms",
         "log_files": "list of file paths",
+        "probe_timeout": "duration such as 1s (10ms to 60s)",
+        "unresponsive_after": "number of observations",
+        "recovery_window": "duration such as 60s",
+        "removed_window": "duration such as 10m",
     ]
 
     /// Reads the settings section; `.null` gives the defaults.
@@ -107,6 +131,26 @@ public struct EtcdSettings: Sendable, Equatable {
         if let n = try number("proposals_failed_max") { proposalsFailedMax = n }
         if let n = try number("proposals_pending_max") { proposalsPendingMax = n }
         if let s = try duration("peer_rtt_p99") { peerRoundTripP99Seconds = s }
+        if let s = try duration("probe_timeout") {
+            guard let d = Duration.checkedSeconds(s), Self.probeTimeoutRange.contains(d) else {
+                throw EtcdSettingsError(
+                    key: "probe_timeout",
+                    problem: "\(DurationText.format(seconds: s)) is out of range; allowed \(DurationText.format(Self.probeTimeoutRange.lowerBound))…\(DurationText.format(Self.probeTimeoutRange.upperBound))")
+            }
+            probeTimeout = d
+        }
+        if let n = try count("unresponsive_after") { unresponsiveAfter = n }
+        for (key, apply) in [
+            ("recovery_window", { (d: Duration, s: inout EtcdSettings) in s.recoveryWindow = d }),
+            ("removed_window", { (d: Duration, s: inout EtcdSettings) in s.removedWindow = d }),
+        ] {
+            if let seconds = try duration(key) {
+                guard let d = Duration.checkedSeconds(seconds) else {
+                    throw EtcdSettingsError(key: key, problem: "too large for a duration (at most about 292 years)")
+                }
+                apply(d, &self)
+            }
+        }
         if let v = object["log_files"] {
             guard let list = v.arrayValue?.compactMap(\.stringValue), list.count == v.arrayValue?.count else {
                 throw EtcdSettingsError(key: "log_files", problem: "expected a list of file paths")

@@ -9,7 +9,11 @@ public struct EtcdSubject: Subject {
     public let name = EtcdRegistration.name
     public let endpoints: [String]
     public let settings: EtcdSettings
+    /// Per-member probes: status, health, alarms, the linearizable read (the probe budget).
     let gateway: EtcdGatewayClient
+    /// Cluster-wide requests: the member list and version, asked of every endpoint at once (the request
+    /// budget: with all endpoints asked together, one frozen endpoint does not delay the answer).
+    let clusterGateway: EtcdGatewayClient
     let metricsSource: any EtcdMetricsSource
     private let memory = EtcdObservationMemory()
     private let logger: Logger
@@ -17,22 +21,30 @@ public struct EtcdSubject: Subject {
     public init(configuration: SubjectConfiguration) throws(EtcdSettingsError) {
         endpoints = configuration.endpoints
         settings = try EtcdSettings(configuration.settings)
-        gateway = EtcdGatewayClient(timeout: configuration.requestTimeout)
+        // Each member gets its own short budget; a smaller --request-timeout still wins.
+        let probeBudget = min(settings.probeTimeout, configuration.requestTimeout)
+        gateway = EtcdGatewayClient(timeout: probeBudget)
+        clusterGateway = EtcdGatewayClient(timeout: configuration.requestTimeout)
         logger = configuration.logger
         if let prometheus = configuration.prometheusURL {
             metricsSource = PrometheusMetricsSource(
                 baseURL: prometheus, timeout: configuration.requestTimeout, logger: configuration.logger)
         } else {
-            metricsSource = ScrapedMetricsSource(timeout: configuration.requestTimeout, logger: configuration.logger)
+            metricsSource = ScrapedMetricsSource(timeout: probeBudget, logger: configuration.logger)
         }
     }
 
     public var invariants: [any Invariant<EtcdSnapshot>] {
         [
-            MemberDownInvariant(unhealthyAfter: settings.unhealthyAfter),
+            MemberDownInvariant(),
+            MemberUnresponsiveInvariant(after: settings.unresponsiveAfter),
+            MemberUnhealthyInvariant(unhealthyAfter: settings.unhealthyAfter, disk: settings.diskThresholds),
+            MemberRemovedInvariant(),
+            AlarmActiveInvariant(),
             NoLeaderInvariant(after: settings.noLeaderAfter),
-            QuorumLostInvariant(unhealthyAfter: settings.unhealthyAfter),
+            QuorumLostInvariant(after: settings.noLeaderAfter),
             LeaderChurnInvariant(maximum: settings.leaderChangesMax),
+            LeaderChangedInvariant(recentSeconds: settings.recoveryWindow.seconds),
             FsyncSlowInvariant(thresholdSeconds: settings.fsyncP99Seconds, minimumSamples: settings.fsyncMinSamples),
             DBSizeNearQuotaInvariant(ratio: settings.dbSizeRatio, fallbackQuotaBytes: settings.quotaBackendBytes),
             ProposalsFailingInvariant(maximum: settings.proposalsFailedMax),
@@ -48,7 +60,7 @@ public struct EtcdSubject: Subject {
     public func observe() async throws -> EtcdSnapshot {
         let now = Date()
         let (list, answeredBy, endpointErrors) = try await memberList()
-        async let versionAnswer = try? gateway.version(at: answeredBy)
+        async let versionAnswer = try? clusterGateway.version(at: answeredBy)
         let targets = list.members.compactMap { m in m.clientURLs.first.map { EtcdMetricsTarget(id: m.id, clientURL: $0) } }
         async let metricsReading = metricsSource.read(targets, window: settings.window)
         let probes = await probeMembers(list.members)
@@ -56,66 +68,151 @@ public struct EtcdSubject: Subject {
 
         // By name, so listings read e1, e2, e3 (etcd lists members by id).
         let listed = list.members.sorted { ($0.name.isEmpty ? $0.id.hex : $0.name) < ($1.name.isEmpty ? $1.id.hex : $1.name) }
-        var members = listed.map { m -> EtcdMemberState in
-            var state = probes[m.id] ?? Self.notStarted(m)
-            state.metrics = metrics.members[m.id]
-            state.metricsError = metrics.errors[m.id]
-            return state
+        let members = listed.map { m -> ProbeResult in
+            var probe = probes[m.id] ?? ProbeResult(state: Self.notStarted(m))
+            probe.state.metrics = metrics.members[m.id]
+            probe.state.metricsError = metrics.errors[m.id]
+            return probe
         }
-        let reported = Self.reportedLeader(members)
-        let recall = await memory.remember(members: members, reportedLeader: reported, at: now, window: settings.window)
-        for i in members.indices {
-            members[i].consecutiveUnhealthy = recall.unhealthyStreak[members[i].id] ?? 0
-            members[i].downSince = recall.downSince[members[i].id]
+        let reported = Self.reportedLeader(members.map(\.state))
+        let recall = await memory.remember(members: members.map(\.state), reportedLeader: reported, at: now, window: settings.window)
+        let names = Dictionary(list.members.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+            .merging(await memory.removedNames(), uniquingKeysWith: { a, _ in a })
+        let alarms = Self.alarms(members, names: names)
+        let episode = Self.unhealthyEpisode(
+            members.map(\.state), streaks: recall.unhealthyStreak, leader: recall.leader, alarms: alarms, settings: settings)
+        let membership = await memory.rememberMembership(
+            members: members.map(\.state), at: now, recoveryWindow: settings.recoveryWindow, removedWindow: settings.removedWindow,
+            unhealthyEpisode: episode)
+        let read = Self.readCheck(members)
+        var states = members.map(\.state)
+        for i in states.indices {
+            let id = states[i].id
+            states[i].consecutiveUnhealthy = recall.unhealthyStreak[id] ?? 0
+            states[i].downSince = recall.downSince[id]
+            states[i].consecutiveSilent = membership.silentStreak[id] ?? 0
+            if let r = membership.recovering[id] {
+                states[i].recoveringFrom = r.from
+                states[i].recoveringSince = r.since
+            }
+            let c = states[i].condition(alarms: alarms, disk: settings.diskThresholds)
+            states[i].state = c.health
+            states[i].stateReason = c.reason
         }
         let snapshot = EtcdSnapshot(
             observedAt: now, endpoints: endpoints, answeredBy: answeredBy, endpointErrors: endpointErrors,
-            clusterID: list.header?.clusterID, version: await versionAnswer, members: members, leader: recall.leader,
+            clusterID: list.header?.clusterID, version: await versionAnswer, members: states, leader: recall.leader,
             previousLeader: recall.previousLeader, leaderlessObservations: recall.leaderlessStreak,
             observedLeaderChanges: recall.observedLeaderChanges, metricsSource: metrics.source,
-            metricsError: metrics.sourceError, windowSeconds: settings.window.seconds)
+            metricsError: metrics.sourceError, windowSeconds: settings.window.seconds, alarms: alarms, linearizableRead: read,
+            removedMembers: membership.removed)
         logger.debug(
             "observed etcd",
             metadata: [
-                "members": "\(members.count)", "reachable": "\(members.filter(\.reachable).count)",
+                "members": "\(states.count)", "reachable": "\(states.filter(\.reachable).count)",
                 "leader": "\(snapshot.leader?.name ?? "none")",
             ])
         return snapshot
     }
 
-    /// The member list from the first endpoint that gives one; every failure is kept for the message.
+    /// The member list from whichever endpoint answers first: all are asked at once and the rest cancelled,
+    /// so a frozen first endpoint delays nothing while another answers (measured: README, "Timing").
+    /// Failures seen before the answer are kept for the message.
     private func memberList() async throws -> (EtcdMemberListResponse, String, [String]) {
-        var failures: [EtcdGatewayError] = []
-        for endpoint in endpoints {
-            do {
-                let list = try await gateway.memberList(at: endpoint)
-                return (list, endpoint, failures.map(\.description))
-            } catch {
-                failures.append(error)
-                logger.debug("member list failed", metadata: ["endpoint": "\(endpoint)", "error": "\(error)"])
+        let gateway = self.clusterGateway
+        let endpoints = self.endpoints
+        let outcome = await withTaskGroup(of: (Int, Result<EtcdMemberListResponse, EtcdGatewayError>).self) { group in
+            for (i, endpoint) in endpoints.enumerated() {
+                group.addTask { (i, await Self.result { () async throws(EtcdGatewayError) in try await gateway.memberList(at: endpoint) }) }
             }
+            var failures: [(Int, EtcdGatewayError)] = []
+            for await (i, result) in group {
+                switch result {
+                case .success(let list):
+                    group.cancelAll()
+                    return (Optional((list, endpoints[i])), failures)
+                case .failure(let error): failures.append((i, error))
+                }
+            }
+            return (nil, failures)
         }
-        throw EtcdUnobservableError(attempts: failures)
+        let failures = outcome.1.sorted { $0.0 < $1.0 }.map(\.1)
+        for f in failures { logger.debug("member list failed", metadata: ["endpoint": "\(f.url)", "error": "\(f)"]) }
+        guard let (list, endpoint) = outcome.0 else { throw EtcdUnobservableError(attempts: failures) }
+        return (list, endpoint, failures.map(\.description))
     }
 
-    /// Status and health of every started member, each on its own client URL, all at once.
-    private func probeMembers(_ members: [EtcdGatewayMember]) async -> [EtcdMemberID: EtcdMemberState] {
+    /// What one member's probes found, besides its state: the alarms and read it reported.
+    struct ProbeResult: Sendable {
+        var state: EtcdMemberState
+        var alarms: [EtcdAlarm] = []
+        /// nil when the member did not answer the read request at all.
+        var readAnswer: String?
+        var readSucceeded = false
+    }
+
+    /// Status, health, alarms and a linearizable read of every started member, each on its own client URL,
+    /// all at once, each request within the probe budget.
+    private func probeMembers(_ members: [EtcdGatewayMember]) async -> [EtcdMemberID: ProbeResult] {
         let gateway = self.gateway
-        return await withTaskGroup(of: EtcdMemberState?.self) { group in
+        return await withTaskGroup(of: ProbeResult?.self) { group in
             for member in members {
                 guard let url = member.clientURLs.first else { continue }
                 group.addTask { await Self.probe(member, at: url, gateway: gateway) }
             }
-            var out: [EtcdMemberID: EtcdMemberState] = [:]
-            for await state in group { if let state { out[state.id] = state } }
+            var out: [EtcdMemberID: ProbeResult] = [:]
+            for await result in group { if let result { out[result.state.id] = result } }
             return out
         }
     }
 
-    static func probe(_ m: EtcdGatewayMember, at url: String, gateway: EtcdGatewayClient) async -> EtcdMemberState {
+    /// Active alarms as the answering members report them (the alarm list, else the `errors` of status),
+    /// each once, with the raising member's name.
+    static func alarms(_ probes: [ProbeResult], names: [EtcdMemberID: String]) -> [EtcdAlarmView] {
+        var seen: Set<EtcdAlarm> = []
+        for p in probes where p.state.reachable {
+            seen.formUnion(p.alarms)
+            for text in p.state.status?.errors ?? [] { if let a = EtcdAlarm.parse(statusError: text) { seen.insert(a) } }
+        }
+        return seen.map { a in
+            EtcdAlarmView(memberID: a.memberID, memberName: names[a.memberID].flatMap { $0.isEmpty ? nil : $0 }, kind: a.kind)
+        }
+        .sorted { ($0.memberID, $0.kind) < ($1.memberID, $1.kind) }
+    }
+
+    /// Members whose failing `/health` is their own fault (what `member-unhealthy` reports: a slow disk, a
+    /// failure, or no leader while another member leads), for `unhealthy_after` observations in a row.
+    static func unhealthyEpisode(
+        _ members: [EtcdMemberState], streaks: [EtcdMemberID: Int], leader: EtcdLeaderView?, alarms: [EtcdAlarmView],
+        settings: EtcdSettings
+    ) -> Set<EtcdMemberID> {
+        Set(
+            members.filter { m in
+                guard m.reachable, m.healthy != true, (streaks[m.id] ?? 0) >= settings.unhealthyAfter else { return false }
+                switch m.condition(alarms: alarms, disk: settings.diskThresholds).health {
+                case .slowDisk, .failing: return true
+                case .noLeader: return leader.map { $0.reachable && $0.id != m.id } ?? false
+                default: return false
+                }
+            }.map(\.id))
+    }
+
+    /// The linearizable read succeeded if any answering member served it.
+    static func readCheck(_ probes: [ProbeResult]) -> EtcdReadCheck? {
+        let answered = probes.filter { $0.state.reachable && $0.readAnswer != nil }
+        guard !answered.isEmpty else { return nil }
+        return EtcdReadCheck(
+            succeeded: answered.contains(where: \.readSucceeded),
+            answers: Dictionary(answered.map { ($0.state.displayName, $0.readAnswer ?? "") }, uniquingKeysWith: { a, _ in a }))
+    }
+
+    static func probe(_ m: EtcdGatewayMember, at url: String, gateway: EtcdGatewayClient) async -> ProbeResult {
+        let started = ContinuousClock.now
         async let statusResult = result { () async throws(EtcdGatewayError) in try await gateway.status(at: url) }
         async let healthResult = result { () async throws(EtcdGatewayError) in try await gateway.health(at: url) }
-        let (status, health) = await (statusResult, healthResult)
+        async let alarmResult = result { () async throws(EtcdGatewayError) in try await gateway.alarms(at: url) }
+        async let readResult = result { () async throws(EtcdGatewayError) in try await gateway.linearizableRead(at: url) }
+        let (status, health, alarms, read) = await (statusResult, healthResult, alarmResult, readResult)
 
         var state = EtcdMemberState(
             id: m.id, name: m.name, clientURL: url, peerURLs: m.peerURLs, isLearner: m.isLearner, reachable: true,
@@ -132,13 +229,26 @@ public struct EtcdSubject: Subject {
         case .failure(let e):
             state.healthDetail = e.description
         }
-        // Unreachable only when neither request got an HTTP answer.
-        if case .failure(let se) = status, se.isUnreachable, case .failure(let he) = health, he.isUnreachable {
-            state.reachable = false
-            state.healthy = nil
-            if case .unreachable(let cause) = se.kind { state.unreachableReason = cause }
+        state.probeSeconds = (ContinuousClock.now - started).seconds
+        var out = ProbeResult(state: state)
+        if case .success(let a) = alarms { out.alarms = a.alarms }
+        switch read {
+        case .success: (out.readAnswer, out.readSucceeded) = ("served", true)
+        case .failure(let e) where !e.isUnreachable: out.readAnswer = e.description
+        case .failure(let e): out.readAnswer = e.isNoAnswer ? "no answer within the probe budget" : nil
         }
-        return state
+        // Unreachable only when neither request got an HTTP answer; silent when one of them ran out of
+        // budget rather than being refused (a frozen process still accepts connections).
+        if case .failure(let se) = status, se.isUnreachable, case .failure(let he) = health, he.isUnreachable {
+            out.state.reachable = false
+            out.state.healthy = nil
+            out.state.timedOut = se.isNoAnswer || he.isNoAnswer
+            switch se.kind {
+            case .unreachable(let cause), .noAnswer(let cause): out.state.unreachableReason = cause
+            default: break
+            }
+        }
+        return out
     }
 
     private static func result<T>(_ body: () async throws(EtcdGatewayError) -> T) async -> Result<T, EtcdGatewayError> {

@@ -104,4 +104,31 @@ struct IncidentGroupingTests {
         let statuses = try await store.tickets(TicketFilter(incidentID: incidentID)).map(\.status)
         #expect(statuses.sorted { $0.rawValue < $1.rawValue } == [.created, .diagnosed])
     }
+
+    /// A fault's after-effect often shows once the fault itself is no longer seen (a resumed process's long
+    /// fsync): a link naming the fault's ticket as cause groups it there, whether that ticket is still open
+    /// or resolved within the reopen window; a cause no ticket ever had is ignored.
+    @Test func anAfterEffectJoinsTheIncidentOfItsNoLongerViolatedCause() async throws {
+        let db = try TemporaryDatabase()
+        defer { db.cleanup() }
+        let store = try SQLiteTicketStore(path: db.path)
+        let policy = TicketPolicy(resolveAfterAbsentTicks: 1, incidentReopenWindow: .seconds(60))
+        let opened = try await tick(store, 0, [down1], policy: policy)
+        let incidentID = try #require(opened.incidentsOpened.first)
+        _ = try await tick(store, 5, [], policy: policy)
+        #expect(try await store.incident(id: incidentID)?.status == .resolved)
+
+        // n1 is back; its slow-looking aftermath names the resolved node-down ticket as its cause.
+        let slow1 = Violation.fake("latency-high", "node:n1", .warning)
+        _ = try await tick(store, 10, [slow1], links: [explains(down1, slow1)], policy: policy)
+        let incident = try #require(try await store.incident(id: incidentID))
+        #expect(incident.status == .open, "reopened for its after-effect")
+        #expect(incident.ticketIDs.count == 2)
+        #expect(try await store.incidents(IncidentFilter(statuses: [.open])).count == 1)
+
+        // A cause that never had a ticket does not group anything.
+        let slow3Alone = try await tick(store, 12, [slow1, slow3], links: [explains(down2, slow3)], policy: policy)
+        #expect(slow3Alone.incidentsOpened.count == 1, "slow3 opens its own incident")
+        #expect(try await store.incidents(IncidentFilter(statuses: [.open])).count == 2)
+    }
 }

@@ -45,7 +45,8 @@ struct CausalLinkTests {
         b.snapshot.observedLeaderChanges = 4
         for name in ["e2", "e3"] { b.metrics(name) { $0.proposalsFailedInWindow = 4 } }
         let (v, l) = try links(b.snapshot)
-        #expect(v.keys == ["leader-churn@cluster", "member-down@member:e1", "proposals-failing@cluster"])
+        #expect(v.keys == ["leader-changed@cluster", "leader-churn@cluster", "member-down@member:e1", "proposals-failing@cluster"])
+        #expect(l.contains { $0.cause.entity == "member:e1" && $0.effect.invariant == "leader-changed" }, "the election it caused")
         #expect(l.contains { $0.cause.entity == "member:e1" && $0.effect.invariant == "leader-churn" })
         #expect(l.contains { $0.cause.entity == "member:e1" && $0.effect.invariant == "proposals-failing" })
     }

@@ -28,7 +28,9 @@ struct EtcdClusterIntegrationTests {
         let database = try TemporaryDirectory(prefix: "operator-etcd-db")
         defer { database.remove() }
         let store = try SQLiteTicketStore(path: database.file("tickets.db"))
-        let subject = try EtcdSubject(configuration: SubjectConfiguration(endpoints: cluster.endpoints, requestTimeout: .seconds(5)))
+        // A probe budget for a loaded CI machine: a member busy longer than it reads as frozen.
+        let subject = try EtcdSubject(
+            configuration: SubjectConfiguration(endpoints: cluster.endpoints, settings: ["probe_timeout": "3s"], requestTimeout: .seconds(5)))
         let latest = LatestSnapshot<EtcdSnapshot>()
         let ticks = TickCounter()
         let monitor = MonitorService(

@@ -229,6 +229,28 @@ import Testing
         #expect(unparseable == 2)
     }
 
+    /// Lines etcd 3.4.23 wrote on this machine for `etcdctl move-leader` and a NOSPACE alarm (SubjectEtcd
+    /// README, "What real etcd answered").
+    @Test func transfersAndAlarmsAreEvents() throws {
+        let lines = [
+            #"{"level":"info","ts":"2026-11-27T14:33:05.021Z","caller":"etcdserver/server.go:1456","msg":"leadership transfer starting","local-member-id":"f18512664701b41d","current-leader-member-id":"f18512664701b41d","transferee-member-id":"4731ca1925e229b0"}"#,
+            #"{"level":"info","ts":"2026-11-27T14:33:05.021Z","caller":"raft/raft.go:1348","msg":"4731ca1925e229b0 [term 2] received MsgTimeoutNow from f18512664701b41d and starts an election to get leadership."}"#,
+            #"{"level":"info","ts":"2026-11-27T14:33:05.124Z","caller":"etcdserver/server.go:1477","msg":"leadership transfer finished","local-member-id":"f18512664701b41d","old-leader-member-id":"f18512664701b41d","new-leader-member-id":"4731ca1925e229b0","took":"103.371648ms"}"#,
+            #"{"level":"warn","ts":"2026-11-27T14:33:00.759Z","caller":"etcdserver/server.go:2267","msg":"message exceeded backend quota; raising alarm","quota-size-bytes":1048576,"quota-size":"1.0 MB","error":"etcdserver: no space"}"#,
+            #"{"level":"warn","ts":"2026-11-27T14:33:00.763Z","caller":"etcdserver/apply.go:636","msg":"alarm raised","alarm":"NOSPACE","from":"d9d2a02ce75ed1a8"}"#,
+        ]
+        let events = try lines.map { try event($0) }
+        #expect(events.map(\.kind) == [
+            "leader-transfer-started", "leader-transfer-received", "leader-transfer-finished", "quota-exceeded", "alarm-raised",
+        ])
+        #expect(events[0].fields["member_id_hex"] == "4731ca1925e229b0", "the transferee")
+        #expect(events[0].fields["previous_leader_id_hex"] == "f18512664701b41d")
+        #expect(events[1].fields["member_id_hex"] == "4731ca1925e229b0" && events[1].fields["term"] == "2")
+        #expect(events[1].fields["previous_leader_id_hex"] == "f18512664701b41d")
+        #expect(events[2].fields["member_id_hex"] == "4731ca1925e229b0")
+        #expect(events[4].fields["member_id_hex"] == "d9d2a02ce75ed1a8" && events[4].fields["alarm"] == "NOSPACE")
+    }
+
     @Test func everyKindIsDocumented() throws {
         let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Sources/SubjectEtcd/Logs/README.md")

@@ -20,6 +20,16 @@ enum GatewayFixtures {
     /// §A "Client view during election": a linearizable request during an election.
     static let leaderChanged = #"{"error":"etcdserver: leader changed","message":"etcdserver: leader changed","code":14}"#
 
+    /// `POST /v3/maintenance/alarm {"action":"GET"}` after e3 (1 MiB quota) filled up, as etcd 3.4.23 answered
+    /// on this machine (README "What real etcd answered"); every member answered the same.
+    static let alarmNoSpace = #"{"alarms":[{"memberID":"15313379895863577081","alarm":"NOSPACE"}]}"#
+    /// The same request with no alarm active: proto3 leaves the empty list out.
+    static let alarmNone = "{}"
+    /// maintenance/status while the alarm is active: every member repeats it in `errors` (decimal id, trailing space).
+    static let statusNoSpace = #"""
+        {"header":{"cluster_id":"968716052297111514","member_id":"6969278951715654196","revision":"9","raft_term":"2"},"version":"3.4.23","dbSize":"1429504","leader":"6969278951715654196","raftIndex":"22","raftTerm":"2","raftAppliedIndex":"22","errors":["memberID:15313379895863577081 alarm:NOSPACE "],"dbSizeInUse":"1130496"}
+        """#
+
     static let e1 = "60b7da48219e4a34"
     static let e2 = "1a8ce82d4d7953d"
     static let e3 = "d4840de1ab8e89f9"

@@ -14,7 +14,8 @@ struct InvariantTests {
         #expect(evaluation.violations.isEmpty)
         #expect(evaluation.skipped.keys.sorted() == ["db-size-near-quota", "fsync-slow", "proposals-failing"], "no metrics yet")
         #expect(subject.invariants.map(\.id) == [
-            "member-down", "no-leader", "quorum-lost", "leader-churn", "fsync-slow", "db-size-near-quota", "proposals-failing",
+            "member-down", "member-unresponsive", "member-unhealthy", "member-removed", "alarm-active", "no-leader", "quorum-lost",
+            "leader-churn", "leader-changed", "fsync-slow", "db-size-near-quota", "proposals-failing",
         ])
     }
 
@@ -25,7 +26,7 @@ struct InvariantTests {
         let v = MemberDownInvariant().evaluate(b.snapshot)
         #expect(v.keys == ["member-down@member:e1"])
         #expect(v[0].severity == .critical)
-        #expect(v[0].message.contains("member e1 (http://127.0.0.1:2379) is unreachable: connection refused"))
+        #expect(v[0].message.contains("member e1 (http://127.0.0.1:2379) is down: connection refused"))
         #expect(v[0].message.contains("it is the leader the other members still follow (term 2)"))
         #expect(v[0].excerpt["was_leader"] == .bool(true))
 
@@ -41,16 +42,17 @@ struct InvariantTests {
         #expect(stale[0].excerpt["was_leader"] == .bool(false))
     }
 
-    @Test("member-down: unhealthy only after N observations, and not when the member only lacks a leader")
-    func memberDownUnhealthy() {
+    @Test("member-unhealthy (never member-down): a member that answers and fails /health, after N observations, not when it only lacks a leader")
+    func memberUnhealthy() {
         var b = SnapshotBuilder()
         b.unhealthy("e2", observations: 2)
-        #expect(MemberDownInvariant(unhealthyAfter: 3).evaluate(b.snapshot).isEmpty, "an election blip")
+        #expect(MemberUnhealthyInvariant(unhealthyAfter: 3).evaluate(b.snapshot).isEmpty, "an election blip")
         b.unhealthy("e2", observations: 3)
-        let v = MemberDownInvariant(unhealthyAfter: 3).evaluate(b.snapshot)
-        #expect(v.keys == ["member-down@member:e2"])
+        #expect(MemberDownInvariant().evaluate(b.snapshot).isEmpty, "its process answers")
+        let v = MemberUnhealthyInvariant(unhealthyAfter: 3).evaluate(b.snapshot)
+        #expect(v.keys == ["member-unhealthy@member:e2"])
         #expect(v[0].severity == .warning)
-        #expect(v[0].message.contains("failed /health on 3 consecutive observations"))
+        #expect(v[0].message.contains("answers but failed /health on 3 consecutive observations (failing): GET /health answered HTTP 503"))
 
         var q = SnapshotBuilder()
         q.kill("e2")
@@ -58,6 +60,7 @@ struct InvariantTests {
         q.leaderless(observations: 5)
         q.unhealthy("e1", observations: 5, noLeader: true)
         #expect(MemberDownInvariant().evaluate(q.snapshot).keys == ["member-down@member:e2", "member-down@member:e3"])
+        #expect(MemberUnhealthyInvariant().evaluate(q.snapshot).isEmpty, "e1 only lacks a leader")
     }
 
     @Test("member-down names a member without a name by its hex id")
@@ -71,24 +74,44 @@ struct InvariantTests {
         #expect(QuorumLostInvariant().evaluate(b.snapshot).isEmpty, "a learner does not count towards quorum")
     }
 
-    @Test("quorum-lost: fewer than a majority serving; one of three down is fine")
+    @Test("quorum-lost: a failed linearizable read with a minority answering, or no leader for N observations; never while reads are served")
     func quorum() {
         var b = SnapshotBuilder()
         b.kill("e3")
         #expect(QuorumLostInvariant().evaluate(b.snapshot).isEmpty)
         b.kill("e2")
-        let v = QuorumLostInvariant().evaluate(b.snapshot)
+        b.snapshot.linearizableRead = EtcdReadCheck(succeeded: true, answers: ["e1": "served"])
+        #expect(QuorumLostInvariant().evaluate(b.snapshot).isEmpty, "e1 leads and serves reads")
+        b.snapshot.linearizableRead = EtcdReadCheck(succeeded: false, answers: ["e1": "no answer within the probe budget"])
+        #expect(
+            QuorumLostInvariant().evaluate(b.snapshot).first?.message.hasPrefix(
+                "quorum lost: e1 still calls itself the leader but cannot confirm it with a majority and a linearizable read failed") == true,
+            "a minority answers and the self-named leader cannot serve a read")
+        var stale = SnapshotBuilder()
+        stale.kill("e1")
+        stale.kill("e2")
+        stale.snapshot.linearizableRead = EtcdReadCheck(succeeded: false, answers: ["e3": "no answer within the probe budget"])
+        let early = QuorumLostInvariant(after: 2).evaluate(stale.snapshot)
+        #expect(early.count == 1, "a minority answers, the leader it names is dead and its read fails")
+        #expect(early.first?.message.contains("the members still name e1 as leader, which does not answer") == true)
+        stale.snapshot.linearizableRead?.succeeded = true
+        #expect(QuorumLostInvariant(after: 2).evaluate(stale.snapshot).isEmpty, "reads served: not lost")
+        b.leaderless(observations: 1)
+        #expect(QuorumLostInvariant(after: 2).evaluate(b.snapshot).count == 1, "only a minority answers: no election can succeed")
+        var election = SnapshotBuilder()
+        election.leaderless(observations: 1)
+        #expect(QuorumLostInvariant(after: 2).evaluate(election.snapshot).isEmpty, "all answer: one leaderless observation is an election")
+        election.leaderless(observations: 2)
+        #expect(QuorumLostInvariant(after: 2).evaluate(election.snapshot).count == 1, "still no leader, reads fail")
+        b.leaderless(observations: 2)
+        let v = QuorumLostInvariant(after: 2).evaluate(b.snapshot)
         #expect(v.keys == ["quorum-lost@cluster"])
-        #expect(v[0].message == "quorum lost: 1 of 3 voting members serving (e1), a majority needs 2; not serving: e2 (unreachable), e3 (unreachable)")
-
-        var five = SnapshotBuilder(members: ["e1", "e2", "e3", "e4", "e5"])
-        five.kill("e4")
-        five.kill("e5")
-        #expect(QuorumLostInvariant().evaluate(five.snapshot).isEmpty, "3 of 5 is a majority")
-        five.unhealthy("e3", observations: 1)
-        #expect(QuorumLostInvariant().evaluate(five.snapshot).isEmpty, "one failed probe is not persistent")
-        five.unhealthy("e3", observations: 3)
-        #expect(QuorumLostInvariant(unhealthyAfter: 3).evaluate(five.snapshot).count == 1)
+        #expect(
+            v[0].message
+                == "quorum lost: no member reports a leader for 2 consecutive observation(s) and a linearizable read failed (e1: answered HTTP 503: etcdserver: request timed out); 1 of 3 voting members answer (e1), a majority needs 2; not answering: e2 (refused), e3 (refused)"
+        )
+        b.leaderless(observations: 2, readFails: false)
+        #expect(QuorumLostInvariant(after: 2).evaluate(b.snapshot).isEmpty, "a served linearizable read means a majority still works")
     }
 
     @Test("no-leader: after the configured number of leaderless observations")
@@ -155,9 +178,11 @@ struct InvariantTests {
         #expect(v[0].severity == .warning)
         #expect(v[0].message.contains("84% of its 2.0 GiB quota (threshold 80%)"))
 
-        b.snapshot.members[b.index("e2")].status?.errors = ["etcdserver: mvcc: database space exceeded (NOSPACE alarm)"]
+        b.alarm(raisedBy: "e2")
         let alarmed = inv.evaluate(b.snapshot)
         #expect(alarmed.first { $0.entity == "member:e2" }?.severity == .critical)
+        #expect(alarmed.first { $0.entity == "member:e2" }?.message.contains("NOSPACE alarm raised by e2") == true)
+        #expect(alarmed.count == 2, "only the member that raised the alarm, not every member repeating it: \(alarmed.keys)")
     }
 
     @Test("proposals-failing: failures summed over members within the window")

@@ -26,7 +26,8 @@ struct OutOfRangeMetricTests {
         router.get("/metrics") { _, _ in CannedResponse(contentType: "text/plain; version=0.0.4", body: metricsPage) }
         return try await withLocalHTTPServer(router) { url in
             selfURL.value = url
-            let subject = try EtcdSubject(configuration: SubjectConfiguration(endpoints: [url], requestTimeout: .seconds(20)))
+            let subject = try EtcdSubject(
+                configuration: SubjectConfiguration(endpoints: [url], settings: ["probe_timeout": "20s"], requestTimeout: .seconds(20)))
             let snapshot = try await subject.observe()
             return (snapshot, subject.evaluate(snapshot))
         }

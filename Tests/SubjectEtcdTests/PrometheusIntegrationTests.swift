@@ -63,7 +63,8 @@ struct PrometheusIntegrationTests {
         }
 
         let subject = try EtcdSubject(
-            configuration: SubjectConfiguration(endpoints: cluster.endpoints, prometheusURL: url, requestTimeout: .seconds(10)))
+            configuration: SubjectConfiguration(
+                endpoints: cluster.endpoints, prometheusURL: url, settings: ["probe_timeout": "5s"], requestTimeout: .seconds(10)))
         let s = try await subject.observe()
         #expect(s.metricsSource == "prometheus \(url)")
         for m in s.members {

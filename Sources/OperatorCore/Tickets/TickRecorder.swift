@@ -129,12 +129,15 @@ struct TickRecorder {
 
     // MARK: - Incidents
 
-    /// Causal parent of each current violation: the first link naming it as effect wins.
-    private func parents(current: [ViolationKey: Violation]) -> [ViolationKey: CausalLink] {
+    /// Causal parent of each current violation: the first link naming it as effect wins. A cause is either
+    /// violated in this tick or a known ticket: a fault's after-effects often show once the fault itself has
+    /// stopped being observed (a resumed process's long fsync), and belong to its incident (reopened if it
+    /// resolved within the reopen window, see `assignIncidents`).
+    private func parents(current: [ViolationKey: Violation], rows: [ViolationKey: Row_]) -> [ViolationKey: CausalLink] {
         var parent: [ViolationKey: CausalLink] = [:]
         for link in findings.causalLinks
-        where link.cause != link.effect && current[link.cause] != nil && current[link.effect] != nil
-            && parent[link.effect] == nil
+        where link.cause != link.effect && (current[link.cause] != nil || rows[link.cause] != nil)
+            && current[link.effect] != nil && parent[link.effect] == nil
         {
             parent[link.effect] = link
         }
@@ -155,7 +158,7 @@ struct TickRecorder {
     private mutating func assignIncidents(
         _ keys: [ViolationKey], current: [ViolationKey: Violation], rows: inout [ViolationKey: Row_], now: Date
     ) throws {
-        let parents = parents(current: current)
+        let parents = parents(current: current, rows: rows)
         // Roots first, so the violations they explain find their incident already open.
         let ordered = keys.map { ($0, root(of: $0, parents: parents)) }.sorted {
             $0.1.depth != $1.1.depth ? $0.1.depth < $1.1.depth : $0.0 < $1.0
@@ -163,7 +166,7 @@ struct TickRecorder {
         for (key, (rootKey, _)) in ordered {
             guard let row = rows[key], let violation = current[key] else { continue }
             if rootKey != key, let rootRow = rows[rootKey], let target = rootRow.incidentID,
-                try isOpenIncident(target)
+                try isOpenIncident(target) || (current[rootKey] == nil && reopenIfRecent(target, now: now))
             {
                 let reason = parents[key]?.reason ?? "explained by \(rootKey)"
                 try join(ticket: row.id, incident: target, now: now, detail: "\(key) joined: \(reason)")
@@ -186,11 +189,11 @@ struct TickRecorder {
     private mutating func mergeExplainedIncidents(current: [ViolationKey: Violation], rows: [ViolationKey: Row_], now: Date)
         throws
     {
-        let parents = parents(current: current)
+        let parents = parents(current: current, rows: rows)
         for (effect, link) in parents.sorted(by: { $0.key < $1.key }) {
             let (rootKey, _) = root(of: effect, parents: parents)
             guard let effectRow = rows[effect], let from = effectRow.incidentID,
-                let into = rows[rootKey]?.incidentID, from != into,
+                let into = rows[rootKey]?.incidentID, from != into, try isOpenIncident(into),
                 let incident = try Row.fetchOne(
                     db, sql: "SELECT root_entity, root_invariant, status FROM incident WHERE id = ?", arguments: [from]),
                 (incident["status"] as String) != IncidentStatus.resolved.rawValue,

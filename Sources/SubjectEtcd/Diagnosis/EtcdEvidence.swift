@@ -3,14 +3,17 @@ import OperatorCore
 
 /// Turns a snapshot into named signals. Names are stable: rules and stored contexts look them up.
 ///
-/// Per member: `member.reachable`, `member.health`, `member.is_leader`, `member.was_leader`,
+/// Per member: `member.reachable`, `member.reachability` (answers, refused, silent, not-started),
+/// `member.state` (healthy, alarm, no-leader, slow-disk, unresponsive, down, recovering, failing),
+/// `member.health_reason`, `member.alarm` (on the member that raised one), `member.removed`, `member.health`, `member.is_leader`, `member.was_leader`,
 /// `member.unhealthy_observations`, `member.raft_term`, `member.db_size_bytes`, `member.quota_backend_bytes`,
 /// `member.db_size_ratio`, `member.wal_fsync_p99_seconds`, `member.backend_commit_p99_seconds`,
 /// `member.peer_rtt_p99_seconds`, `member.inactive_peers`, `member.leader_changes`, `member.proposals_failed`,
 /// `member.proposals_pending`, `member.slow_applies`. For the cluster: `cluster.leader`,
 /// `cluster.previous_leader`, `cluster.raft_term`, `cluster.members`, `cluster.voting_members`,
 /// `cluster.serving_members`, `cluster.quorum`, `cluster.leader_changes`, `cluster.proposals_failed`,
-/// `cluster.leaderless_observations`.
+/// `cluster.leaderless_observations`, `cluster.alarms`, `cluster.linearizable_read`, `cluster.removed_members`,
+/// `cluster.previous_leader_state`. `cluster.leader` names a leader only when that member answers itself.
 enum EtcdEvidence {
     static func signals(from s: EtcdSnapshot, settings: EtcdSettings) -> [Signal] {
         var out: [Signal] = []
@@ -18,6 +21,18 @@ enum EtcdEvidence {
         for m in s.members {
             let e = m.entity
             let url = m.clientURL ?? "(no client URL)"
+            let condition = s.condition(of: m, disk: settings.diskThresholds)
+            out.append(
+                Signal(
+                    "member.reachability", entity: e, value: .string(condition.reachability.rawValue),
+                    source: "POST \(url)/v3/maintenance/status and GET \(url)/health within the probe budget", expected: "answers"))
+            out.append(
+                Signal(
+                    "member.state", entity: e, value: .string(condition.health.rawValue),
+                    source: "reachability, /health, alarms, leader and disk latency of \(m.displayName)", expected: "healthy"))
+            if let reason = condition.reason {
+                out.append(Signal("member.health_reason", entity: e, value: .string(reason), source: "why \(m.displayName) is \(condition.health.rawValue)"))
+            }
             out.append(
                 Signal(
                     "member.reachable", entity: e, value: .bool(m.reachable),
@@ -28,7 +43,7 @@ enum EtcdEvidence {
                     expected: "true"))
             out.append(
                 Signal(
-                    "member.is_leader", entity: e, value: .bool(s.leader?.id == m.id),
+                    "member.is_leader", entity: e, value: .bool(s.answeringLeader?.id == m.id),
                     source: "leader field of maintenance/status on the members"))
             out.append(
                 Signal(
@@ -84,12 +99,55 @@ enum EtcdEvidence {
             add("member.slow_applies", metrics.slowAppliesInWindow, "increase(etcd_server_slow_apply_total[\(window)])", expected: "0")
         }
 
+        for a in s.alarms {
+            out.append(
+                Signal(
+                    "member.alarm", entity: a.entity, value: .string(a.kind),
+                    source: "POST /v3/maintenance/alarm {\"action\":\"GET\"}: memberID \(a.memberID.decimal) = \(a.memberID.hex)", expected: "no alarm"))
+        }
+        out.append(
+            Signal(
+                "cluster.alarms", entity: .cluster, value: .array(s.alarms.map { .string($0.description) }),
+                source: "POST /v3/maintenance/alarm {\"action\":\"GET\"} on the members", expected: "[]"))
+        for r in s.removedMembers {
+            out.append(
+                Signal(
+                    "member.removed", entity: r.entity, value: .bool(true),
+                    source: "member lists Operator observed: last listed \(Timestamp.format(r.lastListed))", expected: "false"))
+        }
+        out.append(
+            Signal(
+                "cluster.removed_members", entity: .cluster, value: .array(s.removedMembers.map { .string($0.displayName) }),
+                source: "members in an earlier member list and not in this one", expected: "[]"))
+        out.append(
+            Signal(
+                "cluster.linearizable_read", entity: .cluster,
+                value: s.linearizableRead.map { .string($0.succeeded ? "served" : "failed") } ?? .null,
+                source: "POST /v3/kv/range (serializable false) on the members that answer", expected: "served"))
+        if let previous = s.previousLeader, let term = previous.term {
+            out.append(
+                Signal(
+                    "cluster.previous_leader_term", entity: .cluster, value: .number(Double(term)),
+                    source: "raft term of \(previous.name ?? previous.id.hex) when it last led, as Operator saw it"))
+        }
+        if let previous = s.previousLeader {
+            let state: String? =
+                s.member(previous.id).map { s.condition(of: $0, disk: settings.diskThresholds).health.rawValue }
+                ?? (s.removedMembers.contains { $0.id == previous.id } ? "removed" : nil)
+            if let state {
+                out.append(
+                    Signal(
+                        "cluster.previous_leader_state", entity: .cluster, value: .string(state),
+                        source: "state of \(previous.name ?? previous.id.hex), the previous leader, now"))
+            }
+        }
+
         let voting = s.votingMembers
         let serving = voting.filter { ServingMembers.isServing($0, unhealthyAfter: settings.unhealthyAfter) }
         out.append(
             Signal(
-                "cluster.leader", entity: .cluster, value: s.leader.map { .string($0.name ?? $0.id.hex) } ?? .null,
-                source: "leader field of maintenance/status", expected: "a member name"))
+                "cluster.leader", entity: .cluster, value: s.answeringLeader.map { .string($0.name ?? $0.id.hex) } ?? .null,
+                source: "leader field of maintenance/status, named only when that member answers itself", expected: "a member name"))
         if let previous = s.previousLeader {
             out.append(
                 Signal(
@@ -130,15 +188,15 @@ enum EtcdEvidence {
     static func topology(of s: EtcdSnapshot) -> JSONValue {
         .object([
             "cluster_id": s.clusterID.map { .string($0.hex) } ?? .null,
-            "leader": s.leader.map { .string($0.name ?? $0.id.hex) } ?? .null,
+            "leader": s.answeringLeader.map { .string($0.name ?? $0.id.hex) } ?? .null,
             "members": .array(
                 s.members.map { m in
                     .object([
                         "name": .string(m.displayName), "id": .string(m.id.hex),
                         "client_url": m.clientURL.map { .string($0) } ?? .null,
                         "peer_urls": .array(m.peerURLs.map { .string($0) }),
-                        "role": .string(s.leader?.id == m.id ? "leader" : m.isLearner ? "learner" : "follower"),
-                        "reachable": .bool(m.reachable),
+                        "role": .string(s.answeringLeader?.id == m.id ? "leader" : m.isLearner ? "learner" : "follower"),
+                        "reachable": .bool(m.reachable), "state": .string(s.condition(of: m).health.rawValue),
                     ])
                 }),
         ])

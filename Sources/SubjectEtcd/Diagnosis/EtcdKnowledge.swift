@@ -8,16 +8,27 @@ public struct EtcdKnowledge: DiagnosisKnowledge {
     let observe: @Sendable () async throws -> EtcdSnapshot
     let metricsSource: any EtcdMetricsSource
 
-    public var taxonomy: [DiagnosisCategory] {
-        [
-            DiagnosisCategory("node-down", "a member process stopped or its host is unreachable"),
-            DiagnosisCategory("quorum-lost", "fewer than a majority of voting members serve: no leader, no writes"),
-            DiagnosisCategory("slow-disk", "WAL fsync or backend commit latency too high for raft's timing"),
-            DiagnosisCategory("leader-churn", "leadership keeps changing: heartbeats time out"),
-            DiagnosisCategory("db-quota", "the backend database is at or near its quota (NOSPACE alarm)"),
-            DiagnosisCategory("network-lag", "slow or partitioned links between members' peer URLs"),
-            DiagnosisCategory("overload", "more proposals than the leader commits: backlog and failures"),
-        ]
+    public var taxonomy: [DiagnosisCategory] { Self.categories }
+
+    /// Phrased as definitions ("when …"): a rejected alternative shows its category's definition, which must
+    /// not read as a statement about the cluster.
+    static let categories: [DiagnosisCategory] = [
+        DiagnosisCategory("node-down", "when a member's process is not running: its client URL refuses connections"),
+        DiagnosisCategory("node-unresponsive", "when a member accepts connections but answers nothing: frozen (SIGSTOP), hung on its disk or starved"),
+        DiagnosisCategory("quorum-lost", "when linearizable reads fail because fewer than a majority of voting members serve"),
+        DiagnosisCategory("member-removed", "when a member left the member list (etcdctl member remove) and the cluster is smaller"),
+        DiagnosisCategory("db-quota", "when a backend database reaches its quota: the NOSPACE alarm, writes refused"),
+        DiagnosisCategory("slow-disk", "when WAL fsync or backend commit latency is too high for raft's timing"),
+        DiagnosisCategory("leader-churn", "when elections follow each other, more leader changes than the window allows"),
+        DiagnosisCategory("leader-transfer", "when leadership is handed over (etcdctl move-leader) and the previous leader stays healthy"),
+        DiagnosisCategory("network-partition", "when peer streams are down between members that answer clients"),
+        DiagnosisCategory("network-lag", "when links between members' peer URLs are slow"),
+        DiagnosisCategory("overload", "when members hold more proposals than the leader commits: backlog and failures"),
+    ]
+
+    /// What a category means, for hypotheses that have no evidence to cite.
+    static func meaning(_ category: String) -> String {
+        categories.first { $0.id == category }?.summary ?? category
     }
 
     public var rules: [DiagnosisRule] { EtcdRules.all(settings) }

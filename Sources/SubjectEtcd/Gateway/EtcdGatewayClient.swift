@@ -43,6 +43,24 @@ public struct EtcdGatewayClient: Sendable {
         do throws(GatewayJSON.Malformed) { return try EtcdHealthResponse(json: data, httpStatus: status) } catch { throw malformed(url, error, data) }
     }
 
+    /// `POST /v3/maintenance/alarm` with `{"action":"GET"}`: the cluster's active alarms, as this member knows
+    /// them (3.4.23 answers `{"alarms":[{"memberID":"1569…","alarm":"NOSPACE"}]}`, or `{}` with none).
+    public func alarms(at endpoint: String) async throws(EtcdGatewayError) -> EtcdAlarmResponse {
+        let url = Self.join(endpoint, "/v3/maintenance/alarm")
+        let data = try await send(url, post: true, body: #"{"action":"GET"}"#)
+        do throws(GatewayJSON.Malformed) { return try EtcdAlarmResponse(json: data) } catch { throw malformed(url, error, data) }
+    }
+
+    /// `POST /v3/kv/range` with `serializable` false: a linearizable read of one key, which only succeeds
+    /// when a leader confirms it still leads a majority (a read index round). Answers 200 with a header
+    /// (and no `kvs` for a missing key) when the cluster serves reads.
+    public func linearizableRead(at endpoint: String) async throws(EtcdGatewayError) {
+        let url = Self.join(endpoint, "/v3/kv/range")
+        // The key `operator-read-probe` in base64: a key nobody writes, so the answer stays tiny.
+        let data = try await send(url, post: true, body: #"{"key":"b3BlcmF0b3ItcmVhZC1wcm9iZQ==","serializable":false,"count_only":true}"#)
+        do throws(GatewayJSON.Malformed) { _ = try GatewayJSON.object(data) } catch { throw malformed(url, error, data) }
+    }
+
     /// `GET /version`.
     public func version(at endpoint: String) async throws(EtcdGatewayError) -> EtcdVersionResponse {
         let url = Self.join(endpoint, "/version")
@@ -61,8 +79,8 @@ public struct EtcdGatewayClient: Sendable {
     // MARK: - Transport
 
     /// A 2xx body, or an error carrying etcd's own message for other statuses.
-    private func send(_ url: String, post: Bool) async throws(EtcdGatewayError) -> Data {
-        let (status, data) = try await exchange(url, post: post)
+    private func send(_ url: String, post: Bool, body: String = "{}") async throws(EtcdGatewayError) -> Data {
+        let (status, data) = try await exchange(url, post: post, body: body)
         guard (200..<300).contains(status) else {
             let message = EtcdGatewayErrorBody(json: data)?.message ?? BodyPreview.text(String(decoding: data, as: UTF8.self))
             throw EtcdGatewayError(url: url, kind: .httpStatus(status, message))
@@ -70,12 +88,12 @@ public struct EtcdGatewayClient: Sendable {
         return data
     }
 
-    private func exchange(_ url: String, post: Bool) async throws(EtcdGatewayError) -> (Int, Data) {
+    private func exchange(_ url: String, post: Bool, body: String = "{}") async throws(EtcdGatewayError) -> (Int, Data) {
         var request = HTTPClientRequest(url: url)
         request.method = post ? .POST : .GET
         if post {
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: "{}"))
+            request.body = .bytes(ByteBuffer(string: body))
         }
         do {
             let response = try await OperatorHTTPClient.fetch(request, deadline: timeout, maxBodyBytes: maxBodyBytes, client: httpClient)
@@ -84,6 +102,9 @@ public struct EtcdGatewayClient: Sendable {
             if case .bodyTooLarge = error.kind {
                 throw EtcdGatewayError(url: url, kind: .malformed(field: "<root>", problem: error.reason, preview: ""))
             }
+            // A deadline that ran out means something accepted the connection but did not answer: a frozen
+            // or hung process, not a stopped one (that refuses at once).
+            if error.isDeadlineExceeded { throw EtcdGatewayError(url: url, kind: .noAnswer(error.reason)) }
             throw EtcdGatewayError(url: url, kind: .unreachable(error.reason))
         }
     }

@@ -1,8 +1,10 @@
 /// A gateway request that did not give a usable answer, naming the URL, what went wrong and what to check.
 public struct EtcdGatewayError: Error, CustomStringConvertible, Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
-        /// Connection refused, reset or timed out: nothing (healthy) listens there.
+        /// Connection refused or reset: nothing listens there (the process is gone).
         case unreachable(String)
+        /// Connected (or still connecting) but no answer within the budget: the process is frozen or hung.
+        case noAnswer(String)
         /// An HTTP error status, with etcd's error message when the body had one.
         case httpStatus(Int, String)
         /// A 2xx answer whose body is not the shape etcd 3.4 sends.
@@ -19,7 +21,15 @@ public struct EtcdGatewayError: Error, CustomStringConvertible, Sendable, Equata
 
     /// True when the member did not answer at all (as opposed to answering badly).
     public var isUnreachable: Bool {
-        if case .unreachable = kind { return true }
+        switch kind {
+        case .unreachable, .noAnswer: return true
+        default: return false
+        }
+    }
+
+    /// True when the request ran out of its budget without an answer (as opposed to being refused).
+    public var isNoAnswer: Bool {
+        if case .noAnswer = kind { return true }
         return false
     }
 
@@ -27,6 +37,8 @@ public struct EtcdGatewayError: Error, CustomStringConvertible, Sendable, Equata
         switch kind {
         case .unreachable(let cause):
             return "\(url): \(cause); check that etcd is running and listens on that client URL"
+        case .noAnswer(let cause):
+            return "\(url): \(cause); the process may be frozen (SIGSTOP, a hung disk) or overloaded"
         case .httpStatus(let code, let message):
             return "\(url) answered HTTP \(code)\(message.isEmpty ? "" : ": \(message)")"
         case .malformed(let field, let problem, let preview):

@@ -52,6 +52,35 @@ public struct EtcdHealthResponse: Sendable, Equatable {
     public var reason: String?
 }
 
+/// `POST /v3/maintenance/alarm` (`{"action":"GET"}`): every active alarm in the cluster. `memberID` is the
+/// member that raised it, as a decimal string; `alarm` is `NOSPACE` or `CORRUPT` (proto3 omits `NONE`).
+public struct EtcdAlarmResponse: Sendable, Equatable {
+    public var alarms: [EtcdAlarm]
+}
+
+public struct EtcdAlarm: Sendable, Equatable, Hashable {
+    public var memberID: EtcdMemberID
+    public var kind: String
+
+    public init(memberID: EtcdMemberID, kind: String) {
+        self.memberID = memberID
+        self.kind = kind
+    }
+
+    /// Reads the `errors` strings of maintenance/status, which repeat the alarms as
+    /// `memberID:15695783766060356008 alarm:NOSPACE ` (decimal id, trailing space).
+    public static func parse(statusError text: String) -> EtcdAlarm? {
+        var id: UInt64?
+        var kind: String?
+        for part in text.split(separator: " ") {
+            if part.hasPrefix("memberID:") { id = UInt64(part.dropFirst("memberID:".count)) }
+            if part.hasPrefix("alarm:") { kind = String(part.dropFirst("alarm:".count)) }
+        }
+        guard let id, id != 0, let kind, !kind.isEmpty else { return nil }
+        return EtcdAlarm(memberID: EtcdMemberID(id), kind: kind)
+    }
+}
+
 /// `GET /version`: `{"etcdserver":"3.4.23","etcdcluster":"3.4.0"}`.
 public struct EtcdVersionResponse: Sendable, Equatable, Codable {
     public var server: String
@@ -228,6 +257,33 @@ extension EtcdHealthResponse {
         healthy = try GatewayJSON.bool(o, "health", at: "")
         self.httpStatus = httpStatus
         reason = try GatewayJSON.string(o, "reason", at: "").flatMap { $0.isEmpty ? nil : $0 }
+    }
+}
+
+extension EtcdAlarmResponse {
+    init(json data: Data) throws(GatewayJSON.Malformed) {
+        let o = try GatewayJSON.object(data)
+        guard let raw = o["alarms"], !(raw is NSNull) else {
+            alarms = []  // proto3: no alarms, no key
+            return
+        }
+        guard let list = raw as? [Any] else {
+            throw GatewayJSON.Malformed(field: "alarms", problem: "expected an array, got \(GatewayJSON.kind(of: raw))")
+        }
+        var out: [EtcdAlarm] = []
+        for (i, item) in list.enumerated() {
+            let path = "alarms[\(i)]."
+            guard let a = item as? GatewayJSON.Object else {
+                throw GatewayJSON.Malformed(field: "alarms[\(i)]", problem: "expected an object")
+            }
+            guard let id = try GatewayJSON.id(a, "memberID", at: path) else {
+                throw GatewayJSON.Malformed(field: path + "memberID", problem: "missing or zero")
+            }
+            // proto3 leaves out NONE (0); an alarm entry without a kind raises nothing.
+            guard let kind = try GatewayJSON.string(a, "alarm", at: path), !kind.isEmpty, kind != "NONE" else { continue }
+            out.append(EtcdAlarm(memberID: id, kind: kind))
+        }
+        alarms = out
     }
 }
 

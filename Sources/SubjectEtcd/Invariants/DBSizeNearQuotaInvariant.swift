@@ -34,16 +34,17 @@ public struct DBSizeNearQuotaInvariant: Invariant {
 
     public func evaluate(_ s: EtcdSnapshot) -> [Violation] {
         s.members.compactMap { m in
-            let alarm = m.status?.errors.first { $0.localizedCaseInsensitiveContains("NOSPACE") || $0.contains("no space") }
+            // Every member reports the alarm in its status errors; only the member that raised it is full.
+            let alarm = s.alarms.first { $0.kind == "NOSPACE" && $0.memberID == m.id }.map(\.description)
             guard let (size, quota) = usage(m) else {
                 guard let alarm else { return nil }
-                return violation(on: m.entity, "\(m.displayName) reports \"\(alarm)\"", severity: .critical)
+                return violation(on: m.entity, "\(alarm): \(m.displayName)'s database reached its quota", severity: .critical)
             }
             let share = size / quota
             guard share > ratio || alarm != nil else { return nil }
             var message =
                 "database on \(m.displayName) is \(ByteText.format(size)), \(NumberText.percent(share)) of its \(ByteText.format(quota)) quota (threshold \(NumberText.percent(ratio)))"
-            if let alarm { message += "; it reports \"\(alarm)\"" }
+            if let alarm { message += "; \(alarm)" }
             return violation(
                 on: m.entity, message,
                 excerpt: [

@@ -8,9 +8,10 @@ enum LeaderNote {
         }
         if let previous = s.previousLeader, ledUntilItFailed(member, previous) {
             var text = "it was the leader\(previous.term.map { " until term \($0)" } ?? "")"
-            if let now = s.leader {
+            // Only a leader that answers itself is named: followers keep naming a dead one for a while.
+            if let now = s.answeringLeader, now.id != member.id {
                 text += "; \(now.name ?? now.id.hex) leads now\(now.term.map { " (term \($0))" } ?? "")"
-            } else {
+            } else if s.leader == nil {
                 text += "; no leader since"
             }
             return text

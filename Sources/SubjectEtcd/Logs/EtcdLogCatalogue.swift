@@ -27,6 +27,10 @@ enum EtcdLogCatalogue {
         "prober detected unhealthy status": (.peerUnhealthy, "remote-peer-id", nil),
         "apply request took too long": (.slowApply, nil, "took"),
         "slow fdatasync": (.slowFdatasync, nil, "took"),
+        "leadership transfer starting": (.leaderTransferStarted, "transferee-member-id", nil),
+        "leadership transfer finished": (.leaderTransferFinished, "new-leader-member-id", "took"),
+        "alarm raised": (.alarmRaised, "from", nil),
+        "message exceeded backend quota; raising alarm": (.quotaExceeded, nil, nil),
         "leader failed to send out heartbeat on time; took too long, leader is overloaded likely from slow disk": (
             .heartbeatLate, nil, "exceeded-duration"
         ),
@@ -37,6 +41,11 @@ enum EtcdLogCatalogue {
             var m = Match(kind: kind, memberHex: memberField.flatMap { fields[$0] }.flatMap(hexID))
             m.took = durationField.flatMap { fields[$0] }
             if kind == .heartbeatLate, let to = fields["to"].flatMap(hexID) { m.fields["peer_id_hex"] = to }
+            if kind == .alarmRaised, let alarm = fields["alarm"] { m.fields["alarm"] = alarm }
+            if kind == .leaderTransferStarted || kind == .leaderTransferFinished {
+                let from = fields["current-leader-member-id"] ?? fields["old-leader-member-id"]
+                if let from = from.flatMap(hexID) { m.fields["previous_leader_id_hex"] = from }
+            }
             return m
         }
         let words = message.split(separator: " ")
@@ -104,6 +113,13 @@ enum EtcdLogCatalogue {
             return Match(
                 kind: .votesReceived, memberHex: member,
                 fields: ["votes_granted": String(w[has + 2]), "votes_rejected": String(w[has + 6])])
+        }
+        // "A [term 2] received MsgTimeoutNow from B and starts an election to get leadership." (a transfer)
+        if w.count >= 7, w[1] == "[term", w[3] == "received", w[4] == "MsgTimeoutNow", w[5] == "from", let leader = hexID(w[6]) {
+            var m = Match(kind: .leaderTransferReceived, memberHex: member, fields: ["previous_leader_id_hex": leader])
+            let term = w[2].dropLast(w[2].hasSuffix("]") ? 1 : 0)
+            if isDigits(term) { m.fields["term"] = String(term) }
+            return m
         }
         if message.hasSuffix(" stepped down to follower since quorum is not active") {
             return Match(kind: .quorumLost, memberHex: member)

@@ -19,6 +19,19 @@ public enum EtcdLogEventKind: String, CaseIterable, Sendable, Codable {
     /// The leader stepped down because it no longer hears from a quorum.
     case quorumLost = "quorum-lost"
 
+    /// A deliberate hand-over began (`etcdctl move-leader`): zap `leadership transfer starting`.
+    case leaderTransferStarted = "leader-transfer-started"
+    /// The hand-over finished: zap `leadership transfer finished` (with `took`).
+    case leaderTransferFinished = "leader-transfer-finished"
+    /// A member was told to campaign by the leader handing over (`received MsgTimeoutNow from <id>`).
+    case leaderTransferReceived = "leader-transfer-received"
+
+    // Alarms (etcdserver).
+    /// `alarm raised` (`alarm`, `from` = the raising member's hex id).
+    case alarmRaised = "alarm-raised"
+    /// `message exceeded backend quota; raising alarm`: this member's database passed its quota.
+    case quotaExceeded = "quota-exceeded"
+
     // Peers lost and regained (rafthttp, etcdserver).
     case peerStreamLost = "peer-stream-lost"
     case peerInactive = "peer-inactive"

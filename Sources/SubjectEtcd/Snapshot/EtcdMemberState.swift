@@ -15,6 +15,20 @@ public struct EtcdMemberState: Sendable, Codable, Equatable {
     public var reachable: Bool
     /// Why not, when it did not.
     public var unreachableReason: String?
+    /// It did not answer because its probes ran out of budget (silent), not because it refused.
+    public var timedOut: Bool
+    /// Consecutive observations, this one included, in which it was silent.
+    public var consecutiveSilent: Int
+    /// Answers again (or passes `/health` again) within the recovery window; how it failed then: `silent`,
+    /// `refused`, or `answers` for a member that answered but failed `/health` persistently.
+    public var recoveringFrom: EtcdReachability?
+    /// The last observation in which it did not answer, while recovering.
+    public var recoveringSince: Date?
+    /// The condition the observation assessed (see ``condition(alarms:disk:)``), for output.
+    public var state: EtcdMemberHealth?
+    public var stateReason: String?
+    /// How long its slowest probe took, in seconds: bounded by the probe budget.
+    public var probeSeconds: Double?
     /// `/health` verdict; nil when the health request itself failed.
     public var healthy: Bool?
     /// The health answer or error, in words.
@@ -31,7 +45,7 @@ public struct EtcdMemberState: Sendable, Codable, Equatable {
 
     public init(
         id: EtcdMemberID, name: String, clientURL: String?, peerURLs: [String] = [], isLearner: Bool = false,
-        reachable: Bool, unreachableReason: String? = nil, healthy: Bool?, healthDetail: String? = nil,
+        reachable: Bool, unreachableReason: String? = nil, timedOut: Bool = false, healthy: Bool?, healthDetail: String? = nil,
         consecutiveUnhealthy: Int = 0, downSince: Date? = nil, status: EtcdMemberStatus? = nil,
         statusError: String? = nil, metrics: EtcdMemberMetrics? = nil, metricsError: String? = nil
     ) {
@@ -42,6 +56,8 @@ public struct EtcdMemberState: Sendable, Codable, Equatable {
         self.isLearner = isLearner
         self.reachable = reachable
         self.unreachableReason = unreachableReason
+        self.timedOut = timedOut
+        self.consecutiveSilent = 0
         self.healthy = healthy
         self.healthDetail = healthDetail
         self.consecutiveUnhealthy = consecutiveUnhealthy
@@ -77,6 +93,13 @@ public struct EtcdMemberState: Sendable, Codable, Equatable {
         case isLearner = "is_learner"
         case reachable
         case unreachableReason = "unreachable_reason"
+        case timedOut = "timed_out"
+        case consecutiveSilent = "consecutive_silent"
+        case recoveringFrom = "recovering_from"
+        case recoveringSince = "recovering_since"
+        case state
+        case stateReason = "state_reason"
+        case probeSeconds = "probe_seconds"
         case healthy
         case healthDetail = "health_detail"
         case consecutiveUnhealthy = "consecutive_unhealthy"

@@ -28,13 +28,20 @@ public struct EtcdSnapshot: SubjectSnapshot, Equatable {
     public var metricsError: String?
     /// The window counters and quantiles are taken over.
     public var windowSeconds: Double
+    /// Active alarms (`maintenance/alarm`), each once however many members report it.
+    public var alarms: [EtcdAlarmView]
+    /// A linearizable read through the members that answer; nil when none answered.
+    public var linearizableRead: EtcdReadCheck?
+    /// Members listed earlier and gone from the member list, kept for the removal window.
+    public var removedMembers: [EtcdRemovedMember]
 
     public init(
         observedAt: Date, endpoints: [String], answeredBy: String, endpointErrors: [String] = [],
         clusterID: EtcdMemberID? = nil, version: EtcdVersionResponse? = nil, members: [EtcdMemberState],
         leader: EtcdLeaderView? = nil, previousLeader: EtcdLeaderView? = nil, leaderlessObservations: Int = 0,
         observedLeaderChanges: Int = 0, metricsSource: String = "scrape", metricsError: String? = nil,
-        windowSeconds: Double = 300
+        windowSeconds: Double = 300, alarms: [EtcdAlarmView] = [], linearizableRead: EtcdReadCheck? = nil,
+        removedMembers: [EtcdRemovedMember] = []
     ) {
         self.observedAt = observedAt
         self.endpoints = endpoints
@@ -50,7 +57,24 @@ public struct EtcdSnapshot: SubjectSnapshot, Equatable {
         self.metricsSource = metricsSource
         self.metricsError = metricsError
         self.windowSeconds = windowSeconds
+        self.alarms = alarms
+        self.linearizableRead = linearizableRead
+        self.removedMembers = removedMembers
     }
+
+    /// A member's condition, as stored by the observation or assessed now for a snapshot built by hand.
+    public func condition(of m: EtcdMemberState, disk: EtcdDiskThresholds = EtcdDiskThresholds()) -> EtcdMemberCondition {
+        var c = m.condition(alarms: alarms, disk: disk)
+        if let stored = m.state {
+            c.health = stored
+            c.reason = m.stateReason
+        }
+        return c
+    }
+
+    /// The leader, only when it answers itself: followers keep naming a dead or frozen leader until their
+    /// election timeout (§A), and that member does not lead anything.
+    public var answeringLeader: EtcdLeaderView? { leader?.reachable == true ? leader : nil }
 
     /// Members that vote (learners do not count towards quorum).
     public var votingMembers: [EtcdMemberState] { members.filter { !$0.isLearner } }
@@ -81,11 +105,10 @@ public struct EtcdSnapshot: SubjectSnapshot, Equatable {
         lines.append(head)
         if let version { lines.append("version: server \(version.server), cluster \(version.cluster)") }
         for m in members {
-            var line = "\(m.displayName) \(m.clientURL ?? "(no client URL)")"
-            if !m.reachable {
-                line += "  unreachable: \(m.unreachableReason ?? "no answer")"
-            } else {
-                line += m.healthy == true ? "  healthy" : "  unhealthy (\(m.healthDetail ?? "health unknown"))"
+            let c = condition(of: m)
+            var line = "\(m.displayName) \(m.clientURL ?? "(no client URL)")  \(c.reachability.rawValue), \(c.health.rawValue)"
+            if let reason = c.reason { line += " (\(reason))" }
+            if m.reachable {
                 if m.id == leader?.id { line += "  leader" } else if m.isLearner { line += "  learner" } else { line += "  follower" }
                 if let s = m.status {
                     if let term = s.raftTerm { line += "  term \(term)" }
@@ -98,6 +121,13 @@ public struct EtcdSnapshot: SubjectSnapshot, Equatable {
                 }
             }
             lines.append(line)
+        }
+        for a in alarms { lines.append("alarm: \(a)") }
+        for r in removedMembers {
+            lines.append("\(r.displayName) removed from the member list (last listed \(Timestamp.format(r.lastListed)))")
+        }
+        if let read = linearizableRead {
+            lines.append("linearizable read: \(read.succeeded ? "served" : "failed") (\(read.answers.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")))")
         }
         if let metricsError { lines.append("metrics (\(metricsSource)): \(metricsError)") }
         return lines
@@ -116,6 +146,9 @@ public struct EtcdSnapshot: SubjectSnapshot, Equatable {
         case metricsSource = "metrics_source"
         case metricsError = "metrics_error"
         case windowSeconds = "window_seconds"
+        case alarms
+        case linearizableRead = "linearizable_read"
+        case removedMembers = "removed_members"
     }
 }
 

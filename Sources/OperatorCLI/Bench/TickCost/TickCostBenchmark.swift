@@ -101,7 +101,9 @@ struct TickCostBenchmark {
             results.append(result)
             progress(
                 "  \(scenario.rawValue): tick p50 \(BenchFormat.duration(result.tick.p50)), CPU p50 \(BenchFormat.duration(result.cpu.p50)), "
-                    + "\(BenchFormat.byteCount(Int(checking: result.bytesPerTick, rounding: .toNearestOrEven))) read per tick, RSS peak \(BenchFormat.byteCount(result.rssPeakBytes))")
+                    + "\(BenchFormat.byteCount(Int(checking: result.bytesPerTick, rounding: .toNearestOrEven))) read per tick, RSS peak \(BenchFormat.byteCount(result.rssPeakBytes)) "
+                    + "(before \(BenchFormat.byteCount(result.rssBeforeBytes)), after: anonymous \(BenchFormat.byteCount(ProcessUsage.residentByKind()?.anonymous)), "
+                    + "file \(BenchFormat.byteCount(ProcessUsage.residentByKind()?.file)))")
         }
         return results
     }
@@ -126,6 +128,7 @@ struct TickCostBenchmark {
         var durations: [Double] = []
         var cpu: [Double] = []
         var violations = 0
+        var lastViolations: [String] = []
         var errors: [String] = []
         let clock = ContinuousClock()
         for _ in 0..<options.ticks {
@@ -139,10 +142,15 @@ struct TickCostBenchmark {
             durations.append((clock.now - start).seconds)
             rssSampledPeak = max(rssSampledPeak, ProcessMemory.residentBytes() ?? 0)
             violations = report.violations.count
+            lastViolations = report.violations.map(\.invariant)
             if let error = report.error, errors.count < 3 { errors.append(error) }
             try await Task.sleep(for: report.nextDelay)
         }
         let after = try await control.state()
+        if !lastViolations.isEmpty {
+            let counts = Dictionary(lastViolations.map { ($0, 1) }, uniquingKeysWith: +)
+            progress("  violations on the last tick: " + counts.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))
+        }
         let ticks = Double(options.ticks)
         func perTick(_ after: [String: Int], _ before: [String: Int]) -> [String: Double] {
             var out: [String: Double] = [:]

@@ -102,8 +102,7 @@ struct TickCostBenchmark {
             progress(
                 "  \(scenario.rawValue): tick p50 \(BenchFormat.duration(result.tick.p50)), CPU p50 \(BenchFormat.duration(result.cpu.p50)), "
                     + "\(BenchFormat.byteCount(Int(checking: result.bytesPerTick, rounding: .toNearestOrEven))) read per tick, RSS peak \(BenchFormat.byteCount(result.rssPeakBytes)) "
-                    + "(before \(BenchFormat.byteCount(result.rssBeforeBytes)), after: anonymous \(BenchFormat.byteCount(ProcessUsage.residentByKind()?.anonymous)), "
-                    + "file \(BenchFormat.byteCount(ProcessUsage.residentByKind()?.file)))")
+                    + "(anonymous \(BenchFormat.byteCount(result.anonymousPeakBytes)), file-backed \(BenchFormat.byteCount(result.fileBackedBytes)))")
         }
         return results
     }
@@ -125,6 +124,10 @@ struct TickCostBenchmark {
         let rssBefore = ProcessMemory.residentBytes() ?? 0
         let peakReset = ProcessUsage.resetPeakResident()
         var rssSampledPeak = rssBefore
+        var anonymousPeak = ProcessUsage.residentByKind()?.anonymous
+        func sampleAnonymous() {
+            if let now = ProcessUsage.residentByKind()?.anonymous { anonymousPeak = max(anonymousPeak ?? 0, now) }
+        }
         var durations: [Double] = []
         var cpu: [Double] = []
         var violations = 0
@@ -141,6 +144,7 @@ struct TickCostBenchmark {
             cpu.append(max(0, ProcessUsage.cpuSeconds() - cpuStart))
             durations.append((clock.now - start).seconds)
             rssSampledPeak = max(rssSampledPeak, ProcessMemory.residentBytes() ?? 0)
+            sampleAnonymous()
             violations = report.violations.count
             lastViolations = report.violations.map(\.invariant)
             if let error = report.error, errors.count < 3 { errors.append(error) }
@@ -169,9 +173,9 @@ struct TickCostBenchmark {
             ticks: options.ticks, warmupTicks: options.warmupTicks,
             tick: LatencySummary(seconds: durations), cpu: LatencySummary(seconds: cpu),
             rssBeforeBytes: rssBefore, rssPeakBytes: max(rssSampledPeak, kernelPeak ?? 0, rssAfter), rssAfterBytes: rssAfter,
-            rssPeakIsKernelMark: kernelPeak != nil, simulatorRSSBytes: simulator.residentBytes,
+            anonymousPeakBytes: anonymousPeak, rssPeakIsKernelMark: kernelPeak != nil, simulatorRSSBytes: simulator.residentBytes,
             requestsPerTickByPath: requests, bytesPerTickByPath: bytes,
-            violationsLastTick: violations, tickErrors: errors)
+            violationsLastTick: violations, tickErrors: errors, fileBackedBytes: ProcessUsage.residentByKind()?.file)
     }
 }
 

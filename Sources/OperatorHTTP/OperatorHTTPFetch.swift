@@ -26,6 +26,19 @@ extension OperatorHTTPClient {
         _ request: HTTPClientRequest, deadline budget: Duration, maxBodyBytes: Int, client: HTTPClient,
         stopWhen: (@Sendable (ByteBuffer) -> Bool)?
     ) async throws(HTTPFetchError) -> HTTPFetchPrefix {
+        try await withDeadline(request, budget: budget, maxBodyBytes: maxBodyBytes) { request, headerDeadline, limit, progress in
+            try await exchange(
+                request, client: client, headerDeadline: headerDeadline, limit: limit, progress: progress, stopWhen: stopWhen)
+        }
+    }
+
+    /// Runs `exchange` (given the authorized request, the deadline for the headers, the body cap and the
+    /// progress to report) against the total deadline, and maps every way it can fail to an ``HTTPFetchError``.
+    /// Shared by the whole-body, prefix and streamed fetches, so all of them keep the same deadline and errors.
+    static func withDeadline<Result: Sendable>(
+        _ request: HTTPClientRequest, budget: Duration, maxBodyBytes: Int,
+        _ exchange: @escaping @Sendable (HTTPClientRequest, NIODeadline, Int, HTTPFetchProgress) async throws -> Result
+    ) async throws(HTTPFetchError) -> Result {
         // URL userinfo never travels in URLs here: the credentials for this origin, if any, become the
         // Authorization header at the last moment, so no caller can forget them or log them.
         var authorized = request
@@ -41,12 +54,10 @@ extension OperatorHTTPClient {
 
         let limit = max(0, maxBodyBytes)
         let headerDeadline = NIODeadline.now() + .nanoseconds(budget.nanosecondsClamped)
-        let outcome: Result<HTTPFetchPrefix, any Error>? = await withTaskGroup(of: Result<HTTPFetchPrefix, any Error>?.self) { group in
+        let outcome: Swift.Result<Result, any Error>? = await withTaskGroup(of: Swift.Result<Result, any Error>?.self) { group in
             group.addTask {
                 do {
-                    return .success(try await exchange(
-                        request, client: client, headerDeadline: headerDeadline, limit: limit, progress: progress,
-                        stopWhen: stopWhen))
+                    return .success(try await exchange(request, headerDeadline, limit, progress))
                 } catch {
                     return .failure(error)
                 }

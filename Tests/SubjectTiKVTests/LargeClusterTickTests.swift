@@ -218,6 +218,24 @@ struct StoreScrapeRotationTests {
         #expect(StoreScrapeRotation().choose(small, lastRead: recent, failed: [], sinceLastTick: 1, now: now).count == 3)
     }
 
+    @Test("by default a large cluster's tick reads 4 pages beside the flagged ones; a cluster of 4 stores is read whole")
+    func defaultShare() {
+        let rotation = StoreScrapeRotation()
+        let now = Date(timeIntervalSince1970: 2_000_000)
+        let large = Self.targets(100, flagged: [10, 20])
+        let recent = Dictionary(uniqueKeysWithValues: large.map { ($0.storeID, now - 5) })
+        let chosen = rotation.choose(large, lastRead: recent, failed: [], sinceLastTick: 1, now: now).map(\.storeID)
+        #expect(chosen.count == 4, "\(chosen)")
+        #expect(Set(chosen).isSuperset(of: [10, 20]), "flagged stores every tick: \(chosen)")
+        // 500 stores at a 1 s tick: the cycle's share (500 / 45, rounded up) is more than the minimum.
+        let huge = Self.targets(500)
+        let recentHuge = Dictionary(uniqueKeysWithValues: huge.map { ($0.storeID, now - 5) })
+        #expect(rotation.choose(huge, lastRead: recentHuge, failed: [], sinceLastTick: 1, now: now).count == 12)
+        let four = Self.targets(4)
+        let recentFour = Dictionary(uniqueKeysWithValues: four.map { ($0.storeID, now - 1) })
+        #expect(rotation.choose(four, lastRead: recentFour, failed: [], sinceLastTick: 1, now: now).count == 4)
+    }
+
     @Test("PD's view flags stores: not Up, slow score above 1, busy, low space")
     func flags() {
         var store = StoreView(id: 1)

@@ -9,6 +9,23 @@ public enum ExpositionTextTarget {
             ExpositionParser.parse(bytes: raw.bindMemory(to: UInt8.self))
         }
         _ = page.issues.map(\.description)
+        // Fed in three parts, as a body arrives off the network, the page must parse exactly the same.
+        let streamed = input.withUnsafeBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            let first = bytes.isEmpty ? 0 : Int(bytes[0]) % (bytes.count + 1)
+            let second = first + (bytes.count - first) / 2
+            var parser = ExpositionStreamParser()
+            parser.feed(UnsafeBufferPointer(rebasing: bytes[..<first]))
+            parser.feed(UnsafeBufferPointer(rebasing: bytes[first..<second]))
+            parser.feed(UnsafeBufferPointer(rebasing: bytes[second...]))
+            return parser.finish()
+        }
+        if streamed.samples != page.samples || streamed.issues != page.issues || streamed.lineCount != page.lineCount
+            || streamed.types != page.types || streamed.help != page.help
+        {
+            fatalError("the page parsed in parts differs from the page parsed whole")
+        }
+        _ = ScrapeBaseline(MetricsScrape(url: "fuzz", scrapedAt: Date(), page: page)).count
         let now = Date(timeIntervalSince1970: 1_700_000_000)
         let before = MetricsScrape(url: "fuzz", scrapedAt: now, page: page)
         let after = MetricsScrape(url: "fuzz", scrapedAt: now.addingTimeInterval(1), page: page)

@@ -21,21 +21,9 @@ public enum ExpositionParser {
     }
 
     public static func parse(bytes: UnsafeBufferPointer<UInt8>, keeping filter: MetricFamilyFilter? = nil) -> MetricsPage {
-        var page = MetricsPage()
-        var lineStart = 0
-        var lineNumber = 0
-        let count = bytes.count
-        while lineStart < count {
-            var lineEnd = lineStart
-            while lineEnd < count, bytes[lineEnd] != newline { lineEnd += 1 }
-            lineNumber += 1
-            var end = lineEnd
-            if end > lineStart, bytes[end - 1] == carriageReturn { end -= 1 }
-            parseLine(bytes, lineStart..<end, number: lineNumber, keeping: filter, into: &page)
-            lineStart = lineEnd + 1
-        }
-        page.lineCount = lineNumber
-        return page
+        var parser = ExpositionStreamParser(keeping: filter)
+        parser.feed(bytes)
+        return parser.finish()
     }
 
     // MARK: - Lines
@@ -52,28 +40,54 @@ public enum ExpositionParser {
         let reason: String
     }
 
-    private static func parseLine(
+    /// Parses one line (without its newline; a trailing carriage return is dropped) into `page`.
+    static func parseLine(
         _ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, number: Int, keeping filter: MetricFamilyFilter?,
         into page: inout MetricsPage
     ) {
         var i = range.lowerBound
-        let end = range.upperBound
+        var end = range.upperBound
+        if end > i, b[end - 1] == carriageReturn { end -= 1 }
         skipBlanks(b, &i, end)
         guard i < end else { return }
         do {
             if b[i] == hash {
+                if let filter, !keepsComment(b, i + 1, end, filter) { return }
                 try parseComment(b, i + 1, end, into: &page)
             } else if let filter, !filter.keeps(b, i, end) {
                 return
             } else {
-                page.append(try parseSample(b, i, end))
+                let sample = try parseSample(b, i, end, names: &page)
+                page.append(sample)
             }
         } catch let error as LineError {
-            let text = String(decoding: UnsafeBufferPointer(rebasing: b[range]), as: UTF8.self)
+            let text = String(decoding: UnsafeBufferPointer(rebasing: b[range.lowerBound..<end]), as: UTF8.self)
             page.record(ExpositionIssue(line: number, reason: error.reason, text: String(text.prefix(120))))
         } catch {
             // parseComment and parseSample throw only LineError.
         }
+    }
+
+    /// Whether a comment line is worth parsing under `filter`: `# HELP`/`# TYPE` of a family the reader
+    /// keeps (or with a name the parser must report as malformed). Other families' comments are skipped
+    /// like their samples, so a large page costs no `String` per family nobody reads.
+    private static func keepsComment(
+        _ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ filter: MetricFamilyFilter
+    ) -> Bool {
+        var i = start
+        skipBlanks(b, &i, end)
+        let keywordStart = i
+        while i < end, b[i] != space, b[i] != tab { i += 1 }
+        let keyword = i - keywordStart
+        // Only HELP and TYPE mean anything; any other comment is ignored by `parseComment` anyway.
+        guard keyword == 4 else { return false }
+        let isHelp = b[keywordStart] == UInt8(ascii: "H") && b[keywordStart + 1] == UInt8(ascii: "E")
+            && b[keywordStart + 2] == UInt8(ascii: "L") && b[keywordStart + 3] == UInt8(ascii: "P")
+        let isType = b[keywordStart] == UInt8(ascii: "T") && b[keywordStart + 1] == UInt8(ascii: "Y")
+            && b[keywordStart + 2] == UInt8(ascii: "P") && b[keywordStart + 3] == UInt8(ascii: "E")
+        guard isHelp || isType else { return false }
+        skipBlanks(b, &i, end)
+        return filter.keeps(b, i, end)
     }
 
     private static func parseComment(
@@ -106,11 +120,15 @@ public enum ExpositionParser {
         page.setType(type, for: name)
     }
 
-    private static func parseSample(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) throws -> MetricSample {
+    /// `names`: the page whose sample names this one's shares when it is one of them (see `sharedName`).
+    private static func parseSample(
+        _ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, names: inout MetricsPage
+    ) throws -> MetricSample {
         var i = start
-        guard let name = readMetricName(b, &i, end) else {
+        guard let nameRange = metricNameRange(b, &i, end) else {
             throw LineError(reason: "sample line does not start with a metric name")
         }
+        let name = names.sharedName(UnsafeBufferPointer(rebasing: b[nameRange]))
         var labels: LabelSet = [:]
         let afterName = i
         skipBlanks(b, &i, end)
@@ -239,11 +257,15 @@ public enum ExpositionParser {
     }
 
     private static func readMetricName(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ end: Int) -> String? {
+        metricNameRange(b, &i, end).map { String(decoding: UnsafeBufferPointer(rebasing: b[$0]), as: UTF8.self) }
+    }
+
+    private static func metricNameRange(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ end: Int) -> Range<Int>? {
         let start = i
         guard i < end, isNameStart(b[i]) || b[i] == UInt8(ascii: ":") else { return nil }
         i += 1
         while i < end, isNameStart(b[i]) || isDigit(b[i]) || b[i] == UInt8(ascii: ":") { i += 1 }
-        return String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
+        return start..<i
     }
 
     private static func readLabelName(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ end: Int) -> String? {

@@ -61,8 +61,22 @@ public struct MetricsPage: Sendable {
     /// Lines on the page, blank and comment lines included.
     public internal(set) var lineCount = 0
     private var indexByName: [String: [Int]] = [:]
+    /// The last sample name parsed: the next sample usually has the same one (a histogram's buckets).
+    private var lastName = ""
 
     public init() {}
+
+    /// The name spelled by `bytes`, sharing the storage of an equal name already on the page: a page keeps
+    /// one copy of each name, not one per sample (a long name is a heap allocation of its own).
+    mutating func sharedName(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        let sameAsLast = lastName.utf8.count == bytes.count
+            && lastName.utf8.withContiguousStorageIfAvailable { $0.elementsEqual(bytes) } == true
+        if sameAsLast { return lastName }
+        var name = String(decoding: bytes, as: UTF8.self)
+        if let index = indexByName.index(forKey: name) { name = indexByName.keys[index] }
+        lastName = name
+        return name
+    }
 
     mutating func append(_ sample: MetricSample) {
         indexByName[sample.name, default: []].append(samples.count)

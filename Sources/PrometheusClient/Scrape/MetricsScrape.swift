@@ -15,9 +15,18 @@ public struct MetricsScrape: Sendable {
 
     /// Seconds from `previous` to this scrape; `nil` unless positive.
     public func seconds(since previous: MetricsScrape) -> Double? {
-        let dt = scrapedAt.timeIntervalSince(previous.scrapedAt)
-        return dt > 0 ? dt : nil
+        positive(scrapedAt.timeIntervalSince(previous.scrapedAt))
     }
+
+    /// Seconds from the scrape `baseline` kept to this one; `nil` unless positive.
+    public func seconds(since baseline: ScrapeBaseline) -> Double? {
+        positive(scrapedAt.timeIntervalSince(baseline.scrapedAt))
+    }
+
+    private func positive(_ dt: Double) -> Double? { dt > 0 ? dt : nil }
+
+    // Each query comes in two forms: against the previous scrape itself, and against the `ScrapeBaseline`
+    // a monitor keeps of it between ticks. The first is the second over the previous scrape's baseline.
 
     /// `sum(rate(name{matchers}[interval])) by (labels)` where the interval is the time since `previous`.
     ///
@@ -27,19 +36,29 @@ public struct MetricsScrape: Sendable {
     public func rate(
         of name: String, since previous: MetricsScrape, matching matchers: [LabelMatcher] = [], by labels: [String] = []
     ) -> [LabelSet: Double] {
-        guard let dt = seconds(since: previous) else { return [:] }
-        return increase(of: name, since: previous, matching: matchers, by: labels).mapValues { $0 / dt }
+        rate(of: name, since: ScrapeBaseline(previous), matching: matchers, by: labels)
+    }
+
+    public func rate(
+        of name: String, since baseline: ScrapeBaseline, matching matchers: [LabelMatcher] = [], by labels: [String] = []
+    ) -> [LabelSet: Double] {
+        guard let dt = seconds(since: baseline) else { return [:] }
+        return increase(of: name, since: baseline, matching: matchers, by: labels).mapValues { $0 / dt }
     }
 
     /// `sum(increase(name{matchers}[interval])) by (labels)`, without extrapolation.
     public func increase(
         of name: String, since previous: MetricsScrape, matching matchers: [LabelMatcher] = [], by labels: [String] = []
     ) -> [LabelSet: Double] {
-        var before: [LabelSet: Double] = [:]
-        for s in previous.page.samples(named: name, matching: matchers) { before[s.labels] = s.value }
+        increase(of: name, since: ScrapeBaseline(previous), matching: matchers, by: labels)
+    }
+
+    public func increase(
+        of name: String, since baseline: ScrapeBaseline, matching matchers: [LabelMatcher] = [], by labels: [String] = []
+    ) -> [LabelSet: Double] {
         var out: [LabelSet: Double] = [:]
         for s in page.samples(named: name, matching: matchers) {
-            guard let old = before[s.labels] else { continue }
+            guard let old = baseline.value(s.name, s.labels) else { continue }
             out[s.labels.projected(onto: labels), default: 0] += CounterMath.increase(from: old, to: s.value)
         }
         return out
@@ -51,11 +70,18 @@ public struct MetricsScrape: Sendable {
         ofHistogram name: String, since previous: MetricsScrape, matching matchers: [LabelMatcher] = [],
         by labels: [String] = []
     ) -> [LabelSet: [HistogramBucket]] {
-        var before: [LabelSet: Double] = [:]
-        for s in previous.page.samples(named: name + "_bucket", matching: matchers) { before[s.labels] = s.value }
+        bucketIncreases(ofHistogram: name, since: ScrapeBaseline(previous), matching: matchers, by: labels)
+    }
+
+    public func bucketIncreases(
+        ofHistogram name: String, since baseline: ScrapeBaseline, matching matchers: [LabelMatcher] = [],
+        by labels: [String] = []
+    ) -> [LabelSet: [HistogramBucket]] {
         var sums: [LabelSet: [Double: Double]] = [:]
         for s in page.samples(named: name + "_bucket", matching: matchers) {
-            guard let old = before[s.labels], let le = s.labels["le"].flatMap(SampleValueText.parse) else { continue }
+            guard let old = baseline.value(s.name, s.labels), let le = s.labels["le"].flatMap(SampleValueText.parse) else {
+                continue
+            }
             sums[s.labels.projected(onto: labels), default: [:]][le, default: 0] +=
                 CounterMath.increase(from: old, to: s.value)
         }
@@ -68,8 +94,15 @@ public struct MetricsScrape: Sendable {
         _ q: Double, ofHistogram name: String, since previous: MetricsScrape, matching matchers: [LabelMatcher] = [],
         by labels: [String] = []
     ) -> [LabelSet: Double] {
+        histogramQuantile(q, ofHistogram: name, since: ScrapeBaseline(previous), matching: matchers, by: labels)
+    }
+
+    public func histogramQuantile(
+        _ q: Double, ofHistogram name: String, since baseline: ScrapeBaseline, matching matchers: [LabelMatcher] = [],
+        by labels: [String] = []
+    ) -> [LabelSet: Double] {
         // Rates and increases differ by the constant interval, which cancels out in the interpolation.
-        bucketIncreases(ofHistogram: name, since: previous, matching: matchers, by: labels).mapValues {
+        bucketIncreases(ofHistogram: name, since: baseline, matching: matchers, by: labels).mapValues {
             HistogramQuantile.quantile(q, buckets: $0)
         }
     }
@@ -78,8 +111,14 @@ public struct MetricsScrape: Sendable {
     public func average(
         of name: String, since previous: MetricsScrape, matching matchers: [LabelMatcher] = [], by labels: [String] = []
     ) -> [LabelSet: Double] {
-        let sums = increase(of: name + "_sum", since: previous, matching: matchers, by: labels)
-        let counts = increase(of: name + "_count", since: previous, matching: matchers, by: labels)
+        average(of: name, since: ScrapeBaseline(previous), matching: matchers, by: labels)
+    }
+
+    public func average(
+        of name: String, since baseline: ScrapeBaseline, matching matchers: [LabelMatcher] = [], by labels: [String] = []
+    ) -> [LabelSet: Double] {
+        let sums = increase(of: name + "_sum", since: baseline, matching: matchers, by: labels)
+        let counts = increase(of: name + "_count", since: baseline, matching: matchers, by: labels)
         var out: [LabelSet: Double] = [:]
         for (key, sum) in sums {
             guard let count = counts[key] else { continue }

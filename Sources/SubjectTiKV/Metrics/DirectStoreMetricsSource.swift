@@ -19,7 +19,9 @@ public actor DirectStoreMetricsSource: StoreMetricsSource {
     let warmup: Duration
     let httpClient: HTTPClient
     let logger: Logger
-    private var previous: [UInt64: MetricsScrape] = [:]
+    /// Each store's last page, as much of it as the next page's rates need (a page's parsed samples would
+    /// be ~100 KB a store kept between ticks; a baseline is a few KB).
+    private var previous: [UInt64: ScrapeBaseline] = [:]
     let rotation: StoreScrapeRotation
     /// Each store's last metrics and when its page was read.
     private var last: [UInt64: (metrics: StoreMetrics, readAt: Date)] = [:]
@@ -53,14 +55,19 @@ public actor DirectStoreMetricsSource: StoreMetricsSource {
             allTargets, lastRead: last.mapValues(\.readAt), failed: lastFailed,
             sinceLastTick: lastTick.map { tick.timeIntervalSince($0) }, now: tick)
         lastTick = tick
-        let first = await scrapeAll(targets)
-        var current: [UInt64: MetricsScrape] = [:]
+        // Connections to stores read again next tick (flagged ones, or all of a small cluster) are kept;
+        // the others are closed after the read instead of idling in the pool until their turn comes again.
+        let readEveryTick = allTargets.count <= rotation.minimumPerTick
+        let keepAlive = Set(targets.filter { readEveryTick || $0.flag != nil }.map(\.storeID))
+        let first = await scrapeAll(targets, keepAlive: keepAlive)
+        // What each store's page gave, reduced as it arrived (`StorePageRead`): no page is held here.
+        var current: [UInt64: StorePageRead] = [:]
         var needWarmup: [StoreMetricsTarget] = []
         for t in targets {
             switch first[t.storeID] {
-            case .success(let scrape)?:
-                current[t.storeID] = scrape
-                if previous[t.storeID].flatMap({ scrape.seconds(since: $0) }) == nil { needWarmup.append(t) }
+            case .success(let read)?:
+                current[t.storeID] = read
+                if !read.rated { needWarmup.append(t) }
             case .failure(let error)?:
                 reading.statusReachable[t.storeID] = error.reason != .unreachable
                 reading.statusErrors[t.storeID] = error.description
@@ -71,12 +78,12 @@ public actor DirectStoreMetricsSource: StoreMetricsSource {
             }
         }
         if !needWarmup.isEmpty, warmup > .zero {
-            for t in needWarmup { previous[t.storeID] = current[t.storeID] }
+            for t in needWarmup { previous[t.storeID] = current[t.storeID]?.baseline }
             try? await Task.sleep(for: warmup)
-            let second = await scrapeAll(needWarmup)
+            let second = await scrapeAll(needWarmup, keepAlive: keepAlive)
             for t in needWarmup {
                 switch second[t.storeID] {
-                case .success(let scrape)?: current[t.storeID] = scrape
+                case .success(let read)?: current[t.storeID] = read
                 case .failure(let error)?:
                     // Alive a second ago, gone now: report what the last scrape could tell.
                     reading.statusErrors[t.storeID] = error.description
@@ -88,13 +95,11 @@ public actor DirectStoreMetricsSource: StoreMetricsSource {
         for t in targets {
             guard let now = current[t.storeID] else { continue }
             if reading.statusReachable[t.storeID] == nil { reading.statusReachable[t.storeID] = true }
-            if let before = previous[t.storeID], now.seconds(since: before) != nil {
-                reading.metrics[t.storeID] = TiKVMetricQueries.directMetrics(previous: before, current: now)
-            } else {
-                reading.metrics[t.storeID] = TiKVMetricQueries.gauges(now.page)
+            reading.metrics[t.storeID] = now.metrics
+            if !now.rated {
                 reading.errors[t.storeID] = "only one scrape of \(t.metricsURL) so far: rates and p99s need two"
             }
-            previous[t.storeID] = now
+            previous[t.storeID] = now.baseline
         }
         let chosen = Set(targets.map(\.storeID))
         for t in targets {
@@ -123,17 +128,24 @@ public actor DirectStoreMetricsSource: StoreMetricsSource {
         return reading
     }
 
-    private func scrapeAll(_ targets: [StoreMetricsTarget]) async -> [UInt64: Result<MetricsScrape, MetricsScrapeError>] {
+    /// Reads the targets' pages, at most ``maxConcurrentScrapes`` at once, each reduced to a
+    /// ``StorePageRead`` against the store's previous page as soon as it is parsed.
+    private func scrapeAll(
+        _ targets: [StoreMetricsTarget], keepAlive: Set<UInt64>
+    ) async -> [UInt64: Result<StorePageRead, MetricsScrapeError>] {
         let timeout = self.timeout
         let client = self.httpClient
         let logger = self.logger
-        return await withTaskGroup(of: (UInt64, Result<MetricsScrape, MetricsScrapeError>).self) { group in
-            func scrape(_ t: StoreMetricsTarget) -> @Sendable () async -> (UInt64, Result<MetricsScrape, MetricsScrapeError>) {
-                {
+        let previous = self.previous
+        return await withTaskGroup(of: (UInt64, Result<StorePageRead, MetricsScrapeError>).self) { group in
+            func scrape(_ t: StoreMetricsTarget) -> @Sendable () async -> (UInt64, Result<StorePageRead, MetricsScrapeError>) {
+                let before = previous[t.storeID]
+                return {
                     let scraper = MetricsScraper(
-                        url: t.metricsURL, timeout: timeout, families: TiKVMetricQueries.families, httpClient: client, logger: logger)
+                        url: t.metricsURL, timeout: timeout, families: TiKVMetricQueries.families,
+                        keepAlive: keepAlive.contains(t.storeID), httpClient: client, logger: logger)
                     do {
-                        return (t.storeID, .success(try await scraper.scrape()))
+                        return (t.storeID, .success(StorePageRead(try await scraper.scrape(), previous: before)))
                     } catch let e as MetricsScrapeError {
                         return (t.storeID, .failure(e))
                     } catch {
@@ -141,19 +153,41 @@ public actor DirectStoreMetricsSource: StoreMetricsSource {
                     }
                 }
             }
-            // At most `maxConcurrentScrapes` pages in flight: each is ~1.4 MB on a real store, and 500 at
-            // once would hold hundreds of MB and swamp the two cores a monitor is given.
+            // At most `maxConcurrentScrapes` pages in flight: a page is parsed as it arrives and reduced once
+            // parsed (its kept samples, ~100 KB, are what it holds meanwhile, not its 1.4 MB), but 500 at once
+            // would still swamp the two cores a monitor is given and hold every connection's buffers at once.
             var pending = targets[...]
             for _ in 0..<Self.maxConcurrentScrapes {
                 guard let t = pending.popFirst() else { break }
                 group.addTask(operation: scrape(t))
             }
-            var out: [UInt64: Result<MetricsScrape, MetricsScrapeError>] = [:]
+            var out: [UInt64: Result<StorePageRead, MetricsScrapeError>] = [:]
             for await (id, r) in group {
                 out[id] = r
                 if let t = pending.popFirst() { group.addTask(operation: scrape(t)) }
             }
             return out
         }
+    }
+}
+
+/// What one read of a store's page leaves once parsed: its metrics (rates and p99s when the store's previous
+/// page allows, else the gauges) and the baseline the next read's rates start from. Made in the task that read
+/// the page, so a tick that reads a whole large cluster (the first) never holds its parsed pages together.
+struct StorePageRead: Sendable {
+    var metrics: StoreMetrics
+    /// Whether `metrics` has rates: there was a previous page, older than this one.
+    var rated: Bool
+    var baseline: ScrapeBaseline
+
+    init(_ scrape: MetricsScrape, previous: ScrapeBaseline?) {
+        if let previous, scrape.seconds(since: previous) != nil {
+            metrics = TiKVMetricQueries.directMetrics(previous: previous, current: scrape)
+            rated = true
+        } else {
+            metrics = TiKVMetricQueries.gauges(scrape.page)
+            rated = false
+        }
+        baseline = ScrapeBaseline(scrape)
     }
 }

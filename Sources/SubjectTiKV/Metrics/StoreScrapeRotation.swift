@@ -11,8 +11,11 @@ struct StoreScrapeRotation: Sendable {
     var cycle: TimeInterval = 45
     /// How long a store's last metrics stand in for it.
     var freshFor: TimeInterval = 60
-    /// Stores read per tick at least: small clusters are read whole every tick.
-    var minimumPerTick = 16
+    /// Stores read per tick at least: clusters of up to this many stores are read whole every tick.
+    /// Larger ones read their share: each page is ~130 KB gzipped and the bulk of a tick's CPU (gunzip and
+    /// parsing 1.3 MB), so 16 a tick at 100 stores were 2 MB and most of 60 ms; 4 keep a 100-store tick
+    /// near 0.6 MB (issue 16's bound is 1 MB) while the flagged stores are still read every tick.
+    var minimumPerTick = 4
 
     /// The stores to read now, flagged and due first, then the least recently read.
     /// `lastRead` holds when each store's page was last read; `failed` the stores whose last read failed;

@@ -81,6 +81,11 @@ public enum TiKVMetricQueries {
 
     /// The same numbers from two scrapes of one store's `/metrics` (`previous` older than `current`).
     static func directMetrics(previous: MetricsScrape, current: MetricsScrape) -> StoreMetrics {
+        directMetrics(previous: ScrapeBaseline(previous), current: current)
+    }
+
+    /// The same, against what was kept of the previous scrape (``ScrapeBaseline``).
+    static func directMetrics(previous: ScrapeBaseline, current: MetricsScrape) -> StoreMetrics {
         var m = gauges(current.page)
         let byType = current.rate(of: grpcDuration + "_count", since: previous, matching: [notGC], by: ["type"])
         // Non-finite counters (a "NaN" on the page) give no value, not a NaN that JSON cannot carry.

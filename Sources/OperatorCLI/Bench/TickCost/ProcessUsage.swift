@@ -30,6 +30,22 @@ enum ProcessUsage {
         }
     }
 
+    /// Resident bytes by kind now (`RssAnon`, `RssFile` of /proc/self/status): heap and stacks against the
+    /// mapped binary and libraries, which a process of this size cannot shed.
+    static func residentByKind() -> (anonymous: Int, file: Int)? {
+        guard let anonymous = statusKilobytes("RssAnon:"), let file = statusKilobytes("RssFile:") else { return nil }
+        return (anonymous * 1024, file * 1024)
+    }
+
+    private static func statusKilobytes(_ field: String) -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix(field) {
+            let kb = line.dropFirst(field.count).trimmingCharacters(in: .whitespaces).split(separator: " ").first
+            return kb.flatMap { Int($0) }
+        }
+        return nil
+    }
+
     /// Peak resident bytes since the last reset (`VmHWM` of /proc/self/status).
     static func peakResidentBytes() -> Int? {
         guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }

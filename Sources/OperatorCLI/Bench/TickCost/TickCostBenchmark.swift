@@ -101,7 +101,8 @@ struct TickCostBenchmark {
             results.append(result)
             progress(
                 "  \(scenario.rawValue): tick p50 \(BenchFormat.duration(result.tick.p50)), CPU p50 \(BenchFormat.duration(result.cpu.p50)), "
-                    + "\(BenchFormat.byteCount(Int(checking: result.bytesPerTick, rounding: .toNearestOrEven))) read per tick, RSS peak \(BenchFormat.byteCount(result.rssPeakBytes))")
+                    + "\(BenchFormat.byteCount(Int(checking: result.bytesPerTick, rounding: .toNearestOrEven))) read per tick, RSS peak \(BenchFormat.byteCount(result.rssPeakBytes)) "
+                    + "(anonymous \(BenchFormat.byteCount(result.anonymousPeakBytes)), file-backed \(BenchFormat.byteCount(result.fileBackedBytes)))")
         }
         return results
     }
@@ -123,9 +124,14 @@ struct TickCostBenchmark {
         let rssBefore = ProcessMemory.residentBytes() ?? 0
         let peakReset = ProcessUsage.resetPeakResident()
         var rssSampledPeak = rssBefore
+        var anonymousPeak = ProcessUsage.residentByKind()?.anonymous
+        func sampleAnonymous() {
+            if let now = ProcessUsage.residentByKind()?.anonymous { anonymousPeak = max(anonymousPeak ?? 0, now) }
+        }
         var durations: [Double] = []
         var cpu: [Double] = []
         var violations = 0
+        var lastViolations: [String] = []
         var errors: [String] = []
         let clock = ContinuousClock()
         for _ in 0..<options.ticks {
@@ -138,11 +144,17 @@ struct TickCostBenchmark {
             cpu.append(max(0, ProcessUsage.cpuSeconds() - cpuStart))
             durations.append((clock.now - start).seconds)
             rssSampledPeak = max(rssSampledPeak, ProcessMemory.residentBytes() ?? 0)
+            sampleAnonymous()
             violations = report.violations.count
+            lastViolations = report.violations.map(\.invariant)
             if let error = report.error, errors.count < 3 { errors.append(error) }
             try await Task.sleep(for: report.nextDelay)
         }
         let after = try await control.state()
+        if !lastViolations.isEmpty {
+            let counts = Dictionary(lastViolations.map { ($0, 1) }, uniquingKeysWith: +)
+            progress("  violations on the last tick: " + counts.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))
+        }
         let ticks = Double(options.ticks)
         func perTick(_ after: [String: Int], _ before: [String: Int]) -> [String: Double] {
             var out: [String: Double] = [:]
@@ -161,9 +173,9 @@ struct TickCostBenchmark {
             ticks: options.ticks, warmupTicks: options.warmupTicks,
             tick: LatencySummary(seconds: durations), cpu: LatencySummary(seconds: cpu),
             rssBeforeBytes: rssBefore, rssPeakBytes: max(rssSampledPeak, kernelPeak ?? 0, rssAfter), rssAfterBytes: rssAfter,
-            rssPeakIsKernelMark: kernelPeak != nil, simulatorRSSBytes: simulator.residentBytes,
+            anonymousPeakBytes: anonymousPeak, rssPeakIsKernelMark: kernelPeak != nil, simulatorRSSBytes: simulator.residentBytes,
             requestsPerTickByPath: requests, bytesPerTickByPath: bytes,
-            violationsLastTick: violations, tickErrors: errors)
+            violationsLastTick: violations, tickErrors: errors, fileBackedBytes: ProcessUsage.residentByKind()?.file)
     }
 }
 

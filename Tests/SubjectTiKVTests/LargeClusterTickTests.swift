@@ -196,7 +196,7 @@ struct StoreScrapeRotationTests {
 
     @Test("choose: flagged, failed, never-read and overdue stores first, then the least recently read share")
     func choose() {
-        let rotation = StoreScrapeRotation(cycle: 45, freshFor: 60, minimumPerTick: 2)
+        let rotation = StoreScrapeRotation(cycle: 45, freshFor: 60, wholeClusterUpTo: 0, minimumPerTick: 2)
         let now = Date(timeIntervalSince1970: 2_000_000)
         let all = Self.targets(90, flagged: [7])
         // Store s was read s seconds ago (store 90 is overdue at 90 s; store 50 at 50 s is overdue too).
@@ -234,6 +234,13 @@ struct StoreScrapeRotationTests {
         let four = Self.targets(4)
         let recentFour = Dictionary(uniqueKeysWithValues: four.map { ($0.storeID, now - 1) })
         #expect(rotation.choose(four, lastRead: recentFour, failed: [], sinceLastTick: 1, now: now).count == 4)
+        // Up to 16 stores every page every tick: a metric fault on a small cluster shows on the next tick.
+        let sixteen = Self.targets(16)
+        let recentSixteen = Dictionary(uniqueKeysWithValues: sixteen.map { ($0.storeID, now - 1) })
+        #expect(rotation.choose(sixteen, lastRead: recentSixteen, failed: [], sinceLastTick: 1, now: now).count == 16)
+        let seventeen = Self.targets(17)
+        let recentSeventeen = Dictionary(uniqueKeysWithValues: seventeen.map { ($0.storeID, now - 1) })
+        #expect(rotation.choose(seventeen, lastRead: recentSeventeen, failed: [], sinceLastTick: 1, now: now).count == 4)
     }
 
     @Test("PD's view flags stores: not Up, slow score above 1, busy, low space")
@@ -264,7 +271,7 @@ struct StoreScrapeRotationTests {
             let source = DirectStoreMetricsSource(
                 timeout: .seconds(20), warmup: .milliseconds(100),
                 // A long cycle: however slowly this machine runs the first tick, the second's share is 1.
-                rotation: StoreScrapeRotation(cycle: 3600, freshFor: 3600, minimumPerTick: 3))
+                rotation: StoreScrapeRotation(cycle: 3600, freshFor: 3600, wholeClusterUpTo: 0, minimumPerTick: 3))
             let first = await source.read(targets)
             #expect(log.count("/metrics") == 24, "first tick: every store, warm-up then the read")
             #expect(first.metrics.count == 12 && first.metrics.values.allSatisfy { $0.qps != nil })

@@ -57,7 +57,7 @@ public actor DirectStoreMetricsSource: StoreMetricsSource {
         lastTick = tick
         // Connections to stores read again next tick (flagged ones, or all of a small cluster) are kept;
         // the others are closed after the read instead of idling in the pool until their turn comes again.
-        let readEveryTick = allTargets.count <= rotation.minimumPerTick
+        let readEveryTick = allTargets.count <= max(rotation.minimumPerTick, rotation.wholeClusterUpTo)
         let keepAlive = Set(targets.filter { readEveryTick || $0.flag != nil }.map(\.storeID))
         let first = await scrapeAll(targets, keepAlive: keepAlive)
         // What each store's page gave, reduced as it arrived (`StorePageRead`): no page is held here.

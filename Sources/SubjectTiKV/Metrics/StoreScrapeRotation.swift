@@ -11,8 +11,10 @@ struct StoreScrapeRotation: Sendable {
     var cycle: TimeInterval = 45
     /// How long a store's last metrics stand in for it.
     var freshFor: TimeInterval = 60
-    /// Stores read per tick at least: clusters of up to this many stores are read whole every tick.
-    /// Larger ones read their share: each page is ~130 KB gzipped and the bulk of a tick's CPU (gunzip and
+    /// Clusters of up to this many stores are read whole every tick: a metric fault on a small cluster is
+    /// seen on the next tick, and 16 pages are cheap next to the tick interval.
+    var wholeClusterUpTo = 16
+    /// Stores read per tick at least in larger clusters, which read their share: each page is ~130 KB gzipped and the bulk of a tick's CPU (gunzip and
     /// parsing 1.3 MB), so 16 a tick at 100 stores were 2 MB and most of 60 ms; 4 keep a 100-store tick
     /// near 0.6 MB (issue 16's bound is 1 MB) while the flagged stores are still read every tick.
     var minimumPerTick = 4
@@ -36,7 +38,7 @@ struct StoreScrapeRotation: Sendable {
         // The share of the cluster this tick's interval is of the cycle, rounded up.
         let interval = min(max(sinceLastTick ?? cycle, 0), cycle)
         let share = cycle > 0 ? Int(exactly: (Double(targets.count) * interval / cycle).rounded(.up)) ?? targets.count : targets.count
-        let count = max(minimumPerTick, share)
+        let count = targets.count <= wholeClusterUpTo ? targets.count : max(minimumPerTick, share)
         return must + rest.prefix(max(0, count - must.count))
     }
 

@@ -125,7 +125,9 @@ enum EtcdCausalLinks {
                     CausalLink(cause: recovery.1, effect: changed.key, reason: "\(recovery.0.displayName) led until it went out; it is recovering"))
             } else if let quorum {
                 out.append(CausalLink(cause: quorum.key, effect: changed.key, reason: "leadership moved while quorum was lost"))
-            } else if let other = outs.first {
+            } else if let other = outs.first, s.member(previous.id)?.isHealthy != true {
+                // A member out elsewhere explains a change only when the previous leader is not serving
+                // either; while it stays healthy the move was a transfer, not the outage's doing.
                 out.append(CausalLink(cause: other.key, effect: changed.key, reason: "leadership moved while \(name(other)) was out"))
             } else if let recovery = recoveries.first {
                 // An election once members came back (quorum restored after an outage) belongs to the outage.

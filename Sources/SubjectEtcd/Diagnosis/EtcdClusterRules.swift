@@ -111,8 +111,10 @@ enum EtcdClusterRules {
                     evidence: [id], facts: [Fact(evidence: id, equals: .string(e.kind))])
             }
         }
-        // A hand-over happens on a healthy cluster; members out or coming back mean an election after a fault.
-        let troubled = c.signals(named: "member.state").filter { ["down", "unresponsive", "recovering", "no-leader"].contains($0.text ?? "") }
+        // Members coming back or cut off campaign, so a change beside them is an election after a fault, not a
+        // hand-over. A member that is down or frozen cannot campaign: beside a previous leader that stayed
+        // healthy it is a separate fault, and the move a transfer.
+        let troubled = c.signals(named: "member.state").filter { ["recovering", "no-leader"].contains($0.text ?? "") }
         let jump = termJump(c)
         func weighed(_ h: Hypothesis) -> Hypothesis {
             var against: [Claim] = []

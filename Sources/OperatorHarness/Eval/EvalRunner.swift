@@ -171,7 +171,7 @@ public struct EvalRunner: Sendable {
         let run = ChaosRun(
             subject: subject, target: target, diagnoser: engine,
             options: .init(interval: interval, healthyTimeout: timeout, detectTimeout: timeout, diagnoseTimeout: timeout,
-                           databasePath: database, settle: interval * 3, strictEntity: true),
+                           databasePath: database, settle: max(interval * 3, scenario.settle ?? .zero), strictEntity: true),
             logger: logger, pendingWork: pendingWork())
         let result = try await run.run(primary: primary, schedule: schedule) { _ in }
         guard let d = result.incident?.diagnosis ?? result.ticket?.diagnosis else {

@@ -78,6 +78,15 @@ struct TiKVEvidenceGatherer: Sendable {
             if let l = store.leaders {
                 out.append(Signal("store.leader_count", entity: e, value: .number(l), source: pdStores))
             }
+            if let restarts = store.recentRestarts {
+                out.append(
+                    Signal("store.recent_restarts", entity: e, value: .number(Double(restarts)),
+                        source: "process_start_time_seconds / PD uptime, over \(NumberText.integer(TiKVSnapshot.restartWindowSeconds)) s",
+                        expected: "< 2"))
+            }
+            if let uptime = store.uptimeSeconds, uptime.isFinite {
+                out.append(Signal("store.uptime_seconds", entity: e, value: .number(uptime.rounded()), source: pdStores, unit: "s"))
+            }
             if let r = store.regionCount {
                 out.append(Signal("store.region_count", entity: e, value: .number(Double(r)), source: pdStores))
             }
@@ -105,6 +114,14 @@ struct TiKVEvidenceGatherer: Sendable {
                 "histogram_quantile(0.99, tikv_raftstore_commit_log_duration_seconds_bucket)", expected: "< 1", unit: "s")
             add("store.apply_p99_seconds", m.applyLogP99Seconds,
                 "histogram_quantile(0.99, tikv_raftstore_apply_log_duration_seconds_bucket)", expected: "< 1", unit: "s")
+            add("store.write_stall_p99_seconds", m.writeStallP99Seconds,
+                "max(tikv_engine_write_stall{type=\"write_stall_percentile99\"}) / 1e6", expected: "0", unit: "s")
+            add("store.scheduler_busy_per_second", m.schedulerBusyPerSecond, "rate(tikv_scheduler_too_busy_total)", expected: "0",
+                unit: "req/s")
+            if let reason = m.writeStallReason {
+                out.append(Signal("store.write_stall_reason", entity: e, value: .string(reason),
+                    source: "\(metricsSource): tikv_engine_write_stall_reason"))
+            }
         }
 
         if let r = s.regions {

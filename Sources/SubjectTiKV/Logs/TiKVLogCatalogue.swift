@@ -72,6 +72,7 @@ public enum TiKVLogCatalogue {
         "store has been Tombstone": .storeTombstone,
         "store has been up": .storeUp,
         "store has changed to serving": .storeServing,
+        "Welcome to TiKV": .processStarted,
     ]
 
     /// Messages whose tail varies between releases (the `...` in the reference sheet).

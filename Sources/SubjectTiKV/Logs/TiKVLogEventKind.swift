@@ -59,4 +59,7 @@ public enum TiKVLogEventKind: String, CaseIterable, Sendable, Codable {
     case storeTombstone = "store-tombstone"
     case storeUp = "store-up"
     case storeServing = "store-serving"
+
+    // Process start (`components/server/src/lib.rs` log_tikv_info): a restart shows as this banner again.
+    case processStarted = "process-started"
 }

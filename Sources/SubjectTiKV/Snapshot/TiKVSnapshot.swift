@@ -48,6 +48,10 @@ public struct TiKVSnapshot: SubjectSnapshot, Hashable, Codable {
 
     public func store(_ id: UInt64) -> StoreView? { stores.first { $0.id == id } }
 
+    /// Restarts of one store are counted over this span (`TiKV_node_restart` looks at 5 minutes; a loop shows
+    /// as several restarts in a few).
+    public static let restartWindowSeconds: Double = 600
+
     public func store(for entity: Entity) -> StoreView? {
         guard entity.kind == "store", let id = entity.id.flatMap(UInt64.init) else { return nil }
         return store(id)
@@ -164,6 +168,9 @@ public struct StoreView: Sendable, Hashable, Codable {
     public var metrics: StoreMetrics?
     /// Why metrics are missing or partial.
     public var metricsError: String?
+    /// Times this subject saw the store's process start again (`process_start_time_seconds` moved, or PD's
+    /// uptime fell back) within ``TiKVSnapshot/restartWindowSeconds``; `nil` until it has two observations.
+    public var recentRestarts: Int?
 
     public init(id: UInt64, stateName: String = "Up", nodeState: String = "Serving") {
         self.id = id
@@ -214,6 +221,7 @@ public struct StoreView: Sendable, Hashable, Codable {
         case statusError = "status_error"
         case metrics
         case metricsError = "metrics_error"
+        case recentRestarts = "recent_restarts"
     }
 }
 

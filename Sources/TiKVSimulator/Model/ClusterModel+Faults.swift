@@ -48,6 +48,24 @@ extension ClusterModel {
             } else {
                 cancelScheduledLogs(tag: tag)
             }
+        case .writeStall:
+            stores[index].writeStallSince = active ? time : nil
+            if active {
+                scheduleSlownessLogs(ofStore: index, kind: .writeStall, from: time)
+            } else {
+                cancelScheduledLogs(tag: tag)
+            }
+        case .restartLoop:
+            setRestartLoop(store: index, active: active, at: time)
+        case .networkPartition:
+            if active {
+                // Cut off: to PD and the peers it is as good as dead; the process and its status port run on.
+                killStore(index, at: time)
+                scheduleSlownessLogs(ofStore: index, kind: .networkPartition, from: time)
+            } else {
+                cancelScheduledLogs(tag: tag)
+                rejoin(index, at: time, restarted: false)
+            }
         case .storeDown, .pdLeaderDown:
             break
         }

@@ -20,6 +20,11 @@ struct StoreTimeline: Sendable {
     var slowDiskLifted: (at: SimInstant, score: Double)?
     var hotWriteSince: SimInstant?
     var networkLagSince: SimInstant?
+    var writeStallSince: SimInstant?
+    /// restart-loop: the next instant the process is killed (while up) or comes back (while down).
+    var restartLoopNext: SimInstant?
+    /// Restarts the loop has made so far (for the memory curve and logs).
+    var restartLoopRestarts = 0
     /// Bytes of disk, fixed at start.
     let capacityBytes: Double
 
@@ -148,6 +153,10 @@ struct StoreTimeline: Sendable {
         guard let since = diskFullSince else { return normal }
         let progress = min(1, max(0, (time - since).seconds / Physics.diskFullRamp.seconds))
         return min(normal, capacityBytes * (0.15 - 0.14 * progress))
+    }
+
+    func isWriteStalled(at time: SimInstant) -> Bool {
+        writeStallSince.map { $0 <= time } ?? false
     }
 
     func rejectsWritesForDiskFull(at time: SimInstant, usedBytes: Double) -> Bool {

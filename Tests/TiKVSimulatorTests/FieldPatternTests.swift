@@ -1,0 +1,223 @@
+import Foundation
+import OperatorCore
+import SubjectTiKV
+import Testing
+@testable import TiKVSimulator
+
+/// The incident patterns of tikv-at-scale.md §5 the simulator adds for the field: each fault shows the same
+/// story on every wire a real cluster has (PD's JSON, the store's `/metrics`, the log files, parsed by the
+/// subject's own parser), and the subject's check names it on the right store.
+@Suite("Field incident patterns")
+struct FieldPatternTests {
+    /// A subject with a generous request deadline: these tests judge what the subject concludes, and a
+    /// loaded test machine must not turn a slow 1.3 MB page into a "down" store.
+    static func subject(_ endpoints: TiKVSimulatorEndpoints) throws -> TiKVSubject {
+        var configuration = SubjectConfiguration(endpoints: [endpoints.pd])
+        configuration.requestTimeout = .seconds(30)
+        return try TiKVSubject(configuration: configuration)
+    }
+
+    static func logLines(_ directory: String, _ file: String) throws -> [String] {
+        let text = try String(contentsOfFile: (directory as NSString).appendingPathComponent(file), encoding: .utf8)
+        return text.split(separator: "\n").map(String.init)
+    }
+
+    static func events(_ lines: [String]) -> [LogEvent] {
+        let parser = TiKVLogParser()
+        return lines.compactMap { line in
+            if case .event(let e) = parser.parse(line: line[...]) { return e }
+            return nil
+        }
+    }
+
+    @Test("write-stall: tikv_engine_write_stall and its cause on the kv db, ServerIsBusy counted, slow prewrites logged; PD still says Up; lift clears it")
+    func writeStallWire() async throws {
+        let directory = NSTemporaryDirectory() + "tikv-sim-stall-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var configuration = TiKVSimulatorConfiguration()
+        configuration.qps = 600
+        configuration.logDirectory = directory
+        try await withSimulator(configuration) { simulator, endpoints in
+            let stalled = try endpoints.statusURL(ofStore: 2)
+            let healthy = try endpoints.statusURL(ofStore: 1)
+            let calm = try await scrape(stalled)
+            #expect(try calm.value("tikv_engine_write_stall", ["db": "kv", "type": "write_stall_percentile99"]) == 0)
+
+            try await simulator.inject(.writeStall, entity: "store:2")
+            let before = try await scrape(stalled)
+            try await simulator.advanceClock(bySeconds: 30)
+            let after = try await scrape(stalled)
+            let peer = try await scrape(healthy)
+
+            #expect(try after.value("tikv_engine_write_stall", ["db": "kv", "type": "write_stall_percentile99"]) >= 1_000_000, "µs")
+            #expect(try after.value("tikv_engine_write_stall", ["db": "raft", "type": "write_stall_percentile99"]) == 0)
+            #expect(try after.value("tikv_engine_write_stall_reason", ["db": "kv", "type": "level0_file_limit_slowdown"]) > 0)
+            #expect(try peer.value("tikv_engine_write_stall", ["db": "kv", "type": "write_stall_percentile99"]) == 0)
+            let busy = after.sum("tikv_scheduler_too_busy_total") - before.sum("tikv_scheduler_too_busy_total")
+            #expect(busy > 0, "the scheduler turns writes away as ServerIsBusy")
+            let busyAsync = try after.value("tikv_storage_engine_async_request_total", ["type": "write", "status": "err_server_is_busy"])
+                - before.value("tikv_storage_engine_async_request_total", ["type": "write", "status": "err_server_is_busy"])
+            #expect(busyAsync > 0)
+            let prewrite = try #require(quantileOfIncrease(
+                0.99, before: before.buckets("tikv_grpc_msg_duration_seconds", ["type": "kv_prewrite"]),
+                after: after.buckets("tikv_grpc_msg_duration_seconds", ["type": "kv_prewrite"])))
+            let get = try #require(quantileOfIncrease(
+                0.99, before: before.buckets("tikv_grpc_msg_duration_seconds", ["type": "kv_get"]),
+                after: after.buckets("tikv_grpc_msg_duration_seconds", ["type": "kv_get"])))
+            #expect(prewrite > 1, "writes wait for seconds: \(prewrite)")
+            #expect(get < 0.05, "reads are not stalled: \(get)")
+            #expect(try after.value("tikv_raftstore_slow_score", ["type": "kvdb"]) == 1, "a stall is not a slow disk")
+
+            let stores = try await storesByID(endpoints.pd)
+            #expect(stores[2]?.store["state_name"] as? String == "Up")
+            #expect(stores[2]?.status["slow_score"] as? Int == 1)
+
+            await simulator.flushLogs()
+            let slow = Self.events(try Self.logLines(directory, "tikv-2.log")).filter { $0.kind == "slow-operation" }
+            #expect(slow.count >= 2, "the subject's parser reads the stalled prewrites as slow operations")
+            #expect(slow.allSatisfy { Int($0.fields["takes"] ?? "") ?? 0 >= 2_000 })
+            #expect(Self.events(try Self.logLines(directory, "tikv-1.log")).allSatisfy { $0.kind != "slow-operation" })
+
+            try await simulator.lift(.writeStall, entity: "store:2")
+            let lifted = try await scrape(stalled)
+            #expect(try lifted.value("tikv_engine_write_stall", ["db": "kv", "type": "write_stall_percentile99"]) == 0)
+            #expect(try lifted.value("tikv_engine_write_stall_reason", ["db": "kv", "type": "level0_file_limit_slowdown"]) == 0)
+        }
+    }
+
+    @Test("write-stall: the subject's check reports write-stall on the stalled store (not store-down), and not after the lift")
+    func writeStallSubject() async throws {
+        var configuration = TiKVSimulatorConfiguration()
+        configuration.qps = 300
+        try await withSimulator(configuration) { simulator, endpoints in
+            try await simulator.inject(.writeStall, entity: "store:3")
+            let subject = try Self.subject(endpoints)
+            let found = SubjectCrossCheckTests.keys(try await subject.check().violations)
+            #expect(found.contains("write-stall store:3"), "\(found.sorted())")
+            #expect(!found.contains { $0.hasPrefix("store-down") || $0.hasPrefix("slow-store") }, "\(found.sorted())")
+            try await simulator.lift(.writeStall, entity: "store:3")
+            let after = SubjectCrossCheckTests.keys(try await subject.check().violations)
+            #expect(!after.contains("write-stall store:3"), "\(after.sorted())")
+        }
+    }
+
+    @Test("restart-loop: the store dies (port refused, PD Disconnected) and comes back with a new start time, a start banner and climbing memory, again and again; lift ends it Up")
+    func restartLoopWire() async throws {
+        let directory = NSTemporaryDirectory() + "tikv-sim-loop-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var configuration = TiKVSimulatorConfiguration()
+        configuration.qps = 300
+        configuration.logDirectory = directory
+        try await withSimulator(configuration) { simulator, endpoints in
+            let status = try endpoints.statusURL(ofStore: 2)
+            let firstStart = try await scrape(status).value("process_start_time_seconds")
+            try await simulator.inject(.restartLoop, entity: "store:2")
+            var starts: Set<Double> = [firstStart]
+            var sawRefused = 0
+            var sawDisconnected = 0
+            var peakMemoryShare = 0.0
+            // Two full cycles (kill at +5 s, dead 35 s, up 40 s), probed every 5 s of PD time.
+            for _ in 0..<34 {
+                try await simulator.advanceClock(bySeconds: 5)
+                let state = try await storesByID(endpoints.pd)[2]?.store["state_name"] as? String
+                if state == "Disconnected" { sawDisconnected += 1 }
+                if refusesConnections(status + "/status") {
+                    sawRefused += 1
+                    continue
+                }
+                let page = try await scrape(status)
+                starts.insert(try page.value("process_start_time_seconds"))
+                peakMemoryShare = max(peakMemoryShare, try page.value("process_resident_memory_bytes") / page.value("tikv_server_memory_quota_bytes"))
+            }
+            #expect(starts.count >= 3, "process_start_time_seconds moves on each restart: \(starts.sorted())")
+            #expect(sawRefused >= 6, "the status port refuses while the process is dead: \(sawRefused) of 34 probes")
+            #expect(sawDisconnected >= 2, "PD calls it Disconnected between starts: \(sawDisconnected) of 34 probes")
+            #expect(peakMemoryShare > 0.8, "memory climbs toward the quota before each kill (TiKV_memory_quota): \(peakMemoryShare)")
+            #expect(try await storesByID(endpoints.pd)[1]?.store["state_name"] as? String == "Up", "the other stores stay Up")
+
+            await simulator.flushLogs()
+            let banners = Self.events(try Self.logLines(directory, "tikv-2.log")).filter { $0.kind == "process-started" }
+            #expect(banners.count >= 2, "each start prints \"Welcome to TiKV\", which the subject's parser reads: \(banners.count)")
+
+            try await simulator.lift(.restartLoop, entity: "store:2")
+            try await simulator.advanceClock(bySeconds: 120)
+            #expect(!refusesConnections(status + "/status"))
+            #expect(try await storesByID(endpoints.pd)[2]?.store["state_name"] as? String == "Up")
+            let settled = try await scrape(status).value("process_start_time_seconds")
+            try await simulator.advanceClock(bySeconds: 120)
+            #expect(try await scrape(status).value("process_start_time_seconds") == settled, "no more restarts after the lift")
+        }
+    }
+
+    @Test("restart-loop: the subject counts the restarts across ticks and reports restart-loop on that store")
+    func restartLoopSubject() async throws {
+        try await withSimulator { simulator, endpoints in
+            let subject = try Self.subject(endpoints)
+            let first = try await subject.check()
+            #expect(first.skipped["restart-loop"] != nil, "one observation cannot count restarts")
+            try await simulator.inject(.restartLoop, entity: "store:1")
+            var found: Set<String> = []
+            var restarts: Int?
+            for _ in 0..<24 {
+                try await simulator.advanceClock(bySeconds: 10)
+                let evaluation = try await subject.check()
+                found.formUnion(SubjectCrossCheckTests.keys(evaluation.violations))
+                restarts = evaluation.snapshot.store(1)?.recentRestarts ?? restarts
+                if found.contains("restart-loop store:1") { break }
+            }
+            #expect(found.contains("restart-loop store:1"), "\(found.sorted()); restarts seen \(restarts.map(String.init) ?? "none")")
+            #expect(!found.contains { $0.hasPrefix("restart-loop") && $0 != "restart-loop store:1" })
+        }
+    }
+
+    @Test("network-partition: PD says Disconnected and the peers count it unreachable while its status port answers and its start time stays; lift rejoins without a restart")
+    func networkPartitionWire() async throws {
+        let directory = NSTemporaryDirectory() + "tikv-sim-partition-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var configuration = TiKVSimulatorConfiguration()
+        configuration.qps = 300
+        configuration.logDirectory = directory
+        try await withSimulator(configuration) { simulator, endpoints in
+            let cut = try endpoints.statusURL(ofStore: 3)
+            let peer = try endpoints.statusURL(ofStore: 1)
+            let start = try await scrape(cut).value("process_start_time_seconds")
+            try await simulator.inject(.networkPartition, entity: "store:3")
+            let peerBefore = try await scrape(peer)
+            try await simulator.advanceClock(bySeconds: 30)
+            let stores = try await storesByID(endpoints.pd)
+            #expect(stores[3]?.store["state_name"] as? String == "Disconnected")
+            #expect(stores[1]?.store["state_name"] as? String == "Up")
+            #expect(!refusesConnections(cut + "/status"), "the process runs: its status port answers")
+            let page = try await scrape(cut)
+            #expect(try page.value("process_start_time_seconds") == start, "no restart")
+            let peerAfter = try await scrape(peer)
+            let unreachable = peerAfter.sum("tikv_server_report_failure_msg_total", ["type": "unreachable", "store_id": "3"])
+                - peerBefore.sum("tikv_server_report_failure_msg_total", ["type": "unreachable", "store_id": "3"])
+            #expect(unreachable > 0, "its peers report it unreachable")
+            #expect((stores[3]?.status["leader_count"] as? Int ?? 0) == 0, "its leaders moved to stores that can reach a quorum")
+
+            await simulator.flushLogs()
+            let failures = Self.events(try Self.logLines(directory, "tikv-3.log")).filter { $0.kind == "store-heartbeat-failed" }
+            #expect(failures.count >= 2, "its heartbeats to PD fail, as the subject's parser reads them")
+
+            try await simulator.lift(.networkPartition, entity: "store:3")
+            try await simulator.advanceClock(bySeconds: 20)
+            #expect(try await storesByID(endpoints.pd)[3]?.store["state_name"] as? String == "Up")
+            #expect(try await scrape(cut).value("process_start_time_seconds") == start, "rejoined, not restarted")
+            await simulator.flushLogs()
+            #expect(Self.events(try Self.logLines(directory, "tikv-3.log")).allSatisfy { $0.kind != "process-started" })
+        }
+    }
+
+    @Test("network-partition: the subject reports store-isolated, never store-down, on the cut-off store")
+    func networkPartitionSubject() async throws {
+        try await withSimulator { simulator, endpoints in
+            let subject = try Self.subject(endpoints)
+            try await simulator.inject(.networkPartition, entity: "store:2")
+            try await simulator.advanceClock(bySeconds: 30)
+            let found = SubjectCrossCheckTests.keys(try await subject.check().violations)
+            #expect(found.contains("store-isolated store:2"), "\(found.sorted())")
+            #expect(!found.contains("store-down store:2"), "\(found.sorted())")
+        }
+    }
+}

@@ -74,7 +74,7 @@ struct DiagnosisTests {
         let ids = Set(TiKVKnowledge().taxonomy.map(\.id))
         #expect(ids.isSuperset(of: [
             "node-down", "disk-full", "slow-disk", "overload", "replication-degraded", "leader-imbalance", "network-lag",
-            "control-plane-down", "write-stall", "restart-loop", "network-partition",
+            "control-plane-down", "write-stall", "restart-loop", "network-partition", "slow-store",
         ]))
         #expect(Set(TiKVKnowledge().rules.map(\.category)) == ids)
     }
@@ -281,6 +281,29 @@ struct DiagnosisTests {
         #expect(o.rootCause.category == "control-plane-down")
         let partition = try #require(o.alternatives.first { $0.hypothesis.hasPrefix("network-partition") })
         #expect(partition.rejectedBecause.contains("PD itself lost its leader"), "\(partition.rejectedBecause)")
+    }
+
+    @Test("slow-store as PD reports it (score 100, leaders evicted, own disk latency normal) → slow-store; the leader imbalance joins; a slow disk stays slow-disk")
+    func slowStore() async throws {
+        let s = B.snapshot(stores: [
+            B.store(1, leaders: 30), B.store(2, qps: 0, slowScore: 100, leaders: 0, regions: 60), B.store(3, leaders: 30),
+        ])
+        let scenario = Scenario(snapshot: s)
+        let root = key("slow-store@store:2")
+        #expect(Set(scenario.members(of: root)) == [root, key("leader-imbalance@cluster")])
+        let d = await scenario.diagnose(root: root)
+        #expect(d.rootCause.category == "slow-store", "\(d.summary)")
+        #expect(d.rootCause.entity == "store:2")
+        #expect(d.claims.contains { $0.text.contains("do not show a slow disk") }, "\(d.claims.map(\.text))")
+        let disk = try #require(d.alternatives.first { $0.hypothesis.hasPrefix("slow-disk") })
+        #expect(disk.hypothesis.contains("slow score 100"), "\(disk.hypothesis)")
+        // The disk numbers name the cause when they are up: slow-disk, even after an eviction.
+        let slowDisk = Scenario(snapshot: B.snapshot(stores: [
+            B.store(1, leaders: 30), B.store(2, p99: 1.2, slowScore: 100, append: 0.45, commit: 0.6, apply: 0.35, leaders: 0),
+            B.store(3, leaders: 30),
+        ]))
+        let e = await slowDisk.diagnose(root: root)
+        #expect(e.rootCause.category == "slow-disk")
     }
 
     @Test("leader imbalance with every store up → leader-imbalance on the cluster")

@@ -220,4 +220,41 @@ struct FieldPatternTests {
             #expect(!found.contains("store-down store:2"), "\(found.sorted())")
         }
     }
+
+    @Test("slow-store: PD's slow_score reaches 100, store_slow_count and the evict-slow-store gauge go to 1, its leaders leave with PD's log line; lift lets them back")
+    func slowStoreWire() async throws {
+        let directory = NSTemporaryDirectory() + "tikv-sim-slowstore-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var configuration = TiKVSimulatorConfiguration()
+        configuration.qps = 300
+        configuration.logDirectory = directory
+        try await withSimulator(configuration) { simulator, endpoints in
+            let leadersBefore = try await storesByID(endpoints.pd)[2]?.status["leader_count"] as? Int ?? 0
+            #expect(leadersBefore > 0)
+            try await simulator.inject(.slowStore, entity: "store:2")
+            try await simulator.advanceClock(bySeconds: 15)
+            let stores = try await storesByID(endpoints.pd)
+            #expect(stores[2]?.status["slow_score"] as? Int == 100)
+            #expect(stores[2]?.store["state_name"] as? String == "Up")
+            #expect((stores[2]?.status["leader_count"] as? Int ?? 0) == 0, "evict-slow-store-scheduler took its leaders")
+            #expect((stores[1]?.status["leader_count"] as? Int ?? 0) > leadersBefore / 2)
+            let pdPage = try await scrape(endpoints.pdURLs[2])
+            #expect(try pdPage.value("pd_cluster_status", ["type": "store_slow_count", "store": "2"]) == 1)
+            #expect(try pdPage.value("pd_scheduler_evicted_slow_store_status", ["store": "2"]) == 1)
+            #expect(try pdPage.value("pd_scheduler_evicted_slow_store_status", ["store": "1"]) == 0)
+            #expect(try await scrape(endpoints.statusURL(ofStore: 2)).value("tikv_raftstore_slow_score", ["type": "raft"]) == 100)
+
+            await simulator.flushLogs()
+            let pdEvents = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix("pd") }
+                .flatMap { Self.events(try Self.logLines(directory, $0)) }
+            #expect(pdEvents.contains { $0.kind == "slow-store-evicting" && $0.fields["store-id"] == "2" }, "PD logs the eviction")
+            #expect(Self.events(try Self.logLines(directory, "tikv-2.log")).contains { $0.kind == "leader-transfer" })
+
+            try await simulator.lift(.slowStore, entity: "store:2")
+            try await simulator.advanceClock(bySeconds: 40)
+            let healed = try await storesByID(endpoints.pd)
+            #expect(healed[2]?.status["slow_score"] as? Int == 1)
+            #expect((healed[2]?.status["leader_count"] as? Int ?? 0) > 0)
+        }
+    }
 }

@@ -31,6 +31,13 @@ enum TiKVCausalLinks {
                 link(cause, effect, "compaction on \(cause.entity)'s slow disk falls behind, so RocksDB stalls writes")
             }
         }
+        // PD's evict-slow-store-scheduler empties a slow store of leaders: the imbalance is its doing.
+        for cause in slowStore {
+            guard let store = snapshot.store(for: cause.entity), let leaders = store.leaders, leaders == 0 else { continue }
+            for effect in keys where effect.entity == .cluster && effect.invariant == "leader-imbalance" {
+                link(cause, effect, "PD moved every leader off the slow \(cause.entity)")
+            }
+        }
         for cause in writeStall {
             for effect in keys where effect.entity == cause.entity && ["latency-high", "raft-lag"].contains(effect.invariant) {
                 link(cause, effect, "RocksDB on \(cause.entity) holds its writes, so its requests wait")

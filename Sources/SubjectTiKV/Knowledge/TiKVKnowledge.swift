@@ -44,6 +44,7 @@ public enum TiKVCategory {
     public static let writeStall = "write-stall"
     public static let restartLoop = "restart-loop"
     public static let networkPartition = "network-partition"
+    public static let slowStore = "slow-store"
 
     public static let all: [DiagnosisCategory] = [
         .init(nodeDown, "a TiKV store's process or host is down or unreachable"),
@@ -57,5 +58,6 @@ public enum TiKVCategory {
         .init(writeStall, "RocksDB stalls a running store's writes (compaction behind): writes wait or fail as ServerIsBusy"),
         .init(restartLoop, "a store's process keeps dying and restarting (an OOM kill loop): its start time resets again and again"),
         .init(networkPartition, "a live store is cut off from PD and its peers: PD says Disconnected while its status port answers"),
+        .init(slowStore, "PD finds a store slow (slow_score at 100) and its evict-slow-store-scheduler moved its leaders away"),
     ]
 }

@@ -65,7 +65,8 @@ extension TiKVRules {
                 let diskAbs = [s.number("store.append_p99_seconds"), s.number("store.apply_p99_seconds")].compactMap { $0 }.max()
                 let diskElevated = (diskRatio ?? 0) >= 5 && (diskAbs ?? 0) >= 0.05
                 var value = 0.05
-                if slow && diskElevated { value = 0.92 } else if slow { value = 0.8 } else if diskElevated { value = 0.65 }
+                // A slow score without slow disk numbers is PD's slow store (an I/O hang records few observations).
+                if slow && diskElevated { value = 0.92 } else if diskElevated { value = 0.65 } else if slow { value = 0.55 }
                 else if (score ?? 0) >= t.slowScore / 2 { value = 0.35 }
                 if value > 0.3, f.rootIs("slow-store", on: s.entity) { value += 0.03 }
                 value *= f.relevance(of: s.entity)

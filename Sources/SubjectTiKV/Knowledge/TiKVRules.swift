@@ -19,6 +19,7 @@ public enum TiKVRules {
             DiagnosisRule(category: TiKVCategory.writeStall) { writeStall(DiagnosisFacts($0)) },
             DiagnosisRule(category: TiKVCategory.restartLoop) { restartLoop(DiagnosisFacts($0)) },
             DiagnosisRule(category: TiKVCategory.networkPartition) { networkPartition(DiagnosisFacts($0)) },
+            DiagnosisRule(category: TiKVCategory.slowStore) { slowStore(DiagnosisFacts($0), t) },
         ]
     }
 

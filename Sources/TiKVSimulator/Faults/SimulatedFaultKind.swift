@@ -24,6 +24,11 @@ public enum SimulatedFaultKind: String, CaseIterable, Codable, Sendable, CustomS
     /// its leaders move away and its peers report it unreachable, yet its status port answers and its own
     /// metrics read normally (tikv-at-scale.md §5 pattern 10).
     case networkPartition = "network-partition"
+    /// PD finds the store slow (tikv-at-scale.md §3, §5 pattern 3): its raft inspections time out (an I/O
+    /// hang), slow_score reaches 100, PD's evict-slow-store-scheduler moves every leader off it and logs
+    /// "detected slow store, start to evict leaders"; requests hang rather than complete slowly, so its
+    /// latency histograms barely move.
+    case slowStore = "slow-store"
 
     public var description: String { rawValue }
 
@@ -39,6 +44,7 @@ public enum SimulatedFaultKind: String, CaseIterable, Codable, Sendable, CustomS
         case .writeStall: return "RocksDB stalls the store's writes: write stall series, ServerIsBusy, write latency up; still Up"
         case .restartLoop: return "the store's process is OOM-killed and restarts again and again: start time resets, PD flaps Up/Disconnected"
         case .networkPartition: return "the store is cut off from PD and its peers: PD says Disconnected while its status port answers"
+        case .slowStore: return "PD finds the store slow: slow_score 100, evict-slow-store-scheduler moves its leaders away"
         }
     }
 

@@ -57,6 +57,8 @@ extension ClusterModel {
             }
         case .restartLoop:
             setRestartLoop(store: index, active: active, at: time)
+        case .slowStore:
+            setSlowStore(store: index, active: active, at: time)
         case .networkPartition:
             if active {
                 // Cut off: to PD and the peers it is as good as dead; the process and its status port run on.

@@ -181,7 +181,8 @@ struct ClusterModel: Sendable {
         let hotWrite = store.hotWriteSince.map { $0 <= time } ?? false
         let networkLag = store.networkLagSince.map { $0 <= time } ?? false
         let writeStall = store.isWriteStalled(at: time)
-        let slowness = (store.slowScore(at: time) - 1) / 99
+        // A slow disk slows what completes; a slow store (hung I/O) mostly has requests that do not complete.
+        let slowness = (store.diskSlowScore(at: time) - 1) / 99
         let rejectWrites = store.rejectsWritesForDiskFull(
             at: time, usedBytes: Double(summary.regionSizeMiB[index]) * ClusterModel.mebibyte * ClusterModel.onDiskRatio)
         for type in GRPCMessageType.allCases {

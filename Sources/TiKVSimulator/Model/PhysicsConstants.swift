@@ -26,6 +26,9 @@ enum Physics {
     static let laggingHeartbeatDelay = SimSpan.seconds(7)
     /// Slow score climbs from 1 to 100 (and falls back after the fault is lifted) over this span.
     static let slowScoreRamp = SimSpan.seconds(30)
+    /// slow-store: inspections time out from the start, so the score reaches 100 within this span and
+    /// PD evicts the store's leaders then.
+    static let slowStoreRamp = SimSpan.seconds(10)
     /// disk-full: available space starts at 15 % of capacity and falls to 1 % over this span.
     static let diskFullRamp = SimSpan.seconds(600)
     /// disk-full: below this share of capacity TiKV rejects writes (`err_disk_full`).

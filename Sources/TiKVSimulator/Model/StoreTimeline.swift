@@ -21,6 +21,8 @@ struct StoreTimeline: Sendable {
     var hotWriteSince: SimInstant?
     var networkLagSince: SimInstant?
     var writeStallSince: SimInstant?
+    /// slow-store: when its raft inspections began timing out (PD's slow score climbs, then eviction).
+    var slowStoreSince: SimInstant?
     /// restart-loop: the next instant the process is killed (while up) or comes back (while down).
     var restartLoopNext: SimInstant?
     /// Restarts the loop has made so far (for the memory curve and logs).
@@ -130,12 +132,26 @@ struct StoreTimeline: Sendable {
     /// until the raft election timeout passes; a restarted one gets leaders back once caught up.
     func canLead(at time: SimInstant) -> Bool {
         if let down = downSince, down <= time { return time < down + Physics.raftElectionTimeout }
+        if let evicted = slowStoreEvictedAt, evicted <= time { return false }
         if isRestarted, time < processStart + Physics.peerCatchUp { return false }
         return true
     }
 
-    /// PD's and TiKV's slow score: 1 when healthy, ramping to 100 under slow-disk.
+    /// When PD's evict-slow-store-scheduler takes this store's leaders: once its slow score reaches 100
+    /// (`slowStoreEvictThreshold`, tikv-at-scale.md §3).
+    var slowStoreEvictedAt: SimInstant? { slowStoreSince.map { $0 + Physics.slowStoreRamp } }
+
+    /// PD's and TiKV's slow score: 1 when healthy, ramping to 100 under slow-disk (and, faster, slow-store).
     func slowScore(at time: SimInstant) -> Double {
+        if let since = slowStoreSince {
+            let progress = min(1, max(0, (time - since).seconds / Physics.slowStoreRamp.seconds))
+            return max(1 + 99 * progress, diskSlowScore(at: time))
+        }
+        return diskSlowScore(at: time)
+    }
+
+    /// The slow score a slow disk alone gives: it is what slows the disk writes the histograms record.
+    func diskSlowScore(at time: SimInstant) -> Double {
         if let since = slowDiskSince {
             let progress = min(1, max(0, (time - since).seconds / Physics.slowScoreRamp.seconds))
             return 1 + 99 * progress

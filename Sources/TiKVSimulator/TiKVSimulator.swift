@@ -214,6 +214,13 @@ public actor TiKVSimulator {
                     return model.recordFault(kind, entity: entity, at: now)
                 }
             }
+        case .cluster:
+            let alreadyActive = cluster.read { model, _ in model.activeFault(kind, entity: "cluster") != nil }
+            if alreadyActive { throw .faultAlreadyActive(kind, entity: "cluster") }
+            fault = cluster.read { model, now in
+                model.setPDLeaderSwitch(active: true, at: now)
+                return model.recordFault(kind, entity: "cluster", at: now)
+            }
         case .pdLeader, .pdMember:
             let index: Int = try cluster.withModel { model, _ throws(TiKVSimulatorError) in
                 let names = model.pd.members.map(\.name)
@@ -270,6 +277,12 @@ public actor TiKVSimulator {
                 if kind == .restartLoop, storeListeners[index] == nil {
                     try await openStoreListener(index, port: storePorts[index] ?? 0, cluster: cluster)
                 }
+            }
+        case .cluster:
+            lifted = try cluster.withModel { model, now throws(TiKVSimulatorError) in
+                guard let fault = model.removeFault(kind, entity: "cluster") else { throw .faultNotActive(kind, entity: "cluster", active: activeList) }
+                model.setPDLeaderSwitch(active: false, at: now)
+                return fault
             }
         case .pdLeader, .pdMember:
             let candidates = cluster.read { model, _ in model.activeFaults.filter { $0.kind == .pdLeaderDown } }

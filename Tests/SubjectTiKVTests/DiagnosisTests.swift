@@ -74,7 +74,7 @@ struct DiagnosisTests {
         let ids = Set(TiKVKnowledge().taxonomy.map(\.id))
         #expect(ids.isSuperset(of: [
             "node-down", "disk-full", "slow-disk", "overload", "replication-degraded", "leader-imbalance", "network-lag",
-            "control-plane-down", "write-stall", "restart-loop", "network-partition", "slow-store",
+            "control-plane-down", "write-stall", "restart-loop", "network-partition", "slow-store", "pd-leader-switch",
         ]))
         #expect(Set(TiKVKnowledge().rules.map(\.category)) == ids)
     }
@@ -304,6 +304,27 @@ struct DiagnosisTests {
         ]))
         let e = await slowDisk.diagnose(root: root)
         #expect(e.rootCause.category == "slow-disk")
+    }
+
+    @Test("PD's leadership moving again and again among healthy members → pd-leader-switch; a gap between leaders is not an outage; one failover stays control-plane-down")
+    func pdLeaderSwitch() async throws {
+        let moving = Scenario(snapshot: B.snapshot(leader: "pd2", leaderMoves: ["pd3", "pd2", "pd3", "pd2"]))
+        let root = key("pd-leader-switching@cluster")
+        let d = await moving.diagnose(root: root)
+        #expect(d.rootCause.category == "pd-leader-switch", "\(d.summary)")
+        #expect(d.rootCause.entity == .cluster)
+        #expect(d.claims.map(\.text) == ["PD's leadership moved 4 times within 10m", "pd2 leads now", "all 3 members pass PD's health check"])
+        // Caught between two leaders: PD has none this instant, yet every member answers.
+        let gap = Scenario(snapshot: B.snapshot(leader: nil, previousLeader: "pd3", leaderMoves: ["pd3", "pd2", "pd3"]))
+        #expect(Set(gap.members(of: root)) == [root, key("pd-unhealthy@cluster")])
+        let g = await gap.diagnose(root: root)
+        #expect(g.rootCause.category == "pd-leader-switch")
+        let outage = try #require(g.alternatives.first { $0.hypothesis.hasPrefix("control-plane-down") })
+        #expect(outage.rejectedBecause.contains("a gap between leaders"), "\(outage.rejectedBecause)")
+        // The failover after a dead leader is one move: control-plane-down on the member that died.
+        let failover = Scenario(snapshot: B.snapshot(leader: "pd2", previousLeader: "pd3", unhealthyPD: ["pd3"], leaderMoves: ["pd2"]))
+        let f = await failover.diagnose(root: key("pd-unhealthy@pd:pd3"))
+        #expect(f.rootCause.category == "control-plane-down")
     }
 
     @Test("leader imbalance with every store up → leader-imbalance on the cluster")

@@ -20,7 +20,7 @@ struct InvariantTests {
         let ids = TiKVInvariants.all(.init()).map(\.id)
         #expect(ids == [
             "store-down", "store-low-space", "latency-high", "replication-degraded", "pd-unhealthy", "leader-imbalance",
-            "slow-store", "raft-lag", "cpu-high", "write-stall", "restart-loop", "store-isolated",
+            "slow-store", "raft-lag", "cpu-high", "write-stall", "restart-loop", "store-isolated", "pd-leader-switching",
         ])
     }
 }
@@ -258,5 +258,18 @@ struct RestartLoopInvariantTests {
         let s = B.snapshot(stores: [B.store(1, restarts: nil), B.store(2, restarts: nil)])
         #expect(RestartLoopInvariant().evaluate(s).isEmpty)
         #expect(RestartLoopInvariant().unavailableReason(in: s)?.contains("first") == true)
+    }
+}
+
+@Suite("pd-leader-switching")
+struct PDLeaderSwitchingInvariantTests {
+    @Test("two or more moves of PD's leadership within the window; one failover is not switching; no count before two observations")
+    func fires() throws {
+        let v = PDLeaderSwitchingInvariant().evaluate(B.snapshot(leader: "pd2", leaderMoves: ["pd3", "pd2"]))
+        #expect(v.map(\.entity) == [.cluster])
+        #expect(v.first?.message == "PD's leader moved 2 times within 10m (to pd3, pd2); leader now pd2", "\(v.first?.message ?? "")")
+        #expect(PDLeaderSwitchingInvariant().evaluate(B.snapshot(leader: "pd2", leaderMoves: ["pd2"])).isEmpty)
+        let first = B.snapshot(leaderMoves: nil)
+        #expect(PDLeaderSwitchingInvariant().unavailableReason(in: first) != nil)
     }
 }

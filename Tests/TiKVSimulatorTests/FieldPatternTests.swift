@@ -257,4 +257,58 @@ struct FieldPatternTests {
             #expect((healed[2]?.status["leader_count"] as? Int ?? 0) > 0)
         }
     }
+
+    @Test("pd-leader-switch: /members names a new leader every 20 s, every member stays healthy, PD logs the step-downs and campaigns, stores stay Up; lift stops it")
+    func pdLeaderSwitchWire() async throws {
+        let directory = NSTemporaryDirectory() + "tikv-sim-pdswitch-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var configuration = TiKVSimulatorConfiguration()
+        configuration.logDirectory = directory
+        try await withSimulator(configuration) { simulator, endpoints in
+            let pd = endpoints.pdURLs[0]
+            func leader() async throws -> String? {
+                (try await httpGet(pd + "/pd/api/v1/members").object()["leader"] as? [String: Any])?["name"] as? String
+            }
+            let first = try await leader()
+            try await simulator.inject(.pdLeaderSwitch, entity: "cluster")
+            var seen: [String] = []
+            for _ in 0..<4 {
+                try await simulator.advanceClock(bySeconds: 20)
+                if let name = try await leader(), name != seen.last { seen.append(name) }
+                let health = try #require(try await httpGet(pd + "/pd/api/v1/health").json() as? [[String: Any]])
+                #expect(health.allSatisfy { $0["health"] as? Bool == true }, "no member goes down")
+            }
+            #expect(seen.count >= 3 && Set(seen).count == 2, "leadership alternates: \(first ?? "?") then \(seen)")
+            #expect(!seen.contains("pd1"), "pd1 hosts the control endpoint and never leads")
+            #expect(try await storesByID(pd).values.allSatisfy { $0.store["state_name"] as? String == "Up" })
+
+            await simulator.flushLogs()
+            let pdEvents = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix("pd") }
+                .flatMap { Self.events(try Self.logLines(directory, $0)) }
+            #expect(pdEvents.filter { $0.kind == "pd-leader-stepped-down" }.count >= 3)
+            #expect(pdEvents.filter { $0.kind == "pd-leader-campaign" }.count >= 4, "the first election and one per move")
+            #expect(Self.events(try Self.logLines(directory, "tikv-1.log")).filter { $0.kind == "pd-client-updated" }.count >= 3)
+
+            try await simulator.lift(.pdLeaderSwitch, entity: "cluster")
+            let settled = try await leader()
+            try await simulator.advanceClock(bySeconds: 60)
+            #expect(try await leader() == settled)
+        }
+    }
+
+    @Test("pd-leader-switch: the subject counts the moves across ticks and reports pd-leader-switching on the cluster")
+    func pdLeaderSwitchSubject() async throws {
+        try await withSimulator { simulator, endpoints in
+            let subject = try Self.subject(endpoints)
+            _ = try await subject.check()
+            try await simulator.inject(.pdLeaderSwitch, entity: "cluster")
+            var found: Set<String> = []
+            for _ in 0..<6 where !found.contains("pd-leader-switching cluster") {
+                try await simulator.advanceClock(bySeconds: 20)
+                found.formUnion(SubjectCrossCheckTests.keys(try await subject.check().violations))
+            }
+            #expect(found.contains("pd-leader-switching cluster"), "\(found.sorted())")
+            #expect(!found.contains { $0.hasPrefix("pd-unhealthy pd:") }, "every member stays healthy: \(found.sorted())")
+        }
+    }
 }

@@ -70,7 +70,7 @@ enum SimulatorDeploymentRecipe {
     static var offers: [FaultOffer] {
         let simulated = SimulatedFaultKind.allCases.map { kind in
             FaultOffer(
-                kind: kind.rawValue, entityKinds: kind == .pdLeaderDown ? ["cluster", "pd"] : ["store"],
+                kind: kind.rawValue, entityKinds: kind.entityKinds,
                 summary: kind.summary, lift: "lifted in the simulator")
         }
         let kill = FaultOffer(

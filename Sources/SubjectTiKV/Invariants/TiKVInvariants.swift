@@ -16,6 +16,7 @@ public enum TiKVInvariants {
             WriteStallInvariant(),
             RestartLoopInvariant(),
             StoreIsolatedInvariant(),
+            PDLeaderSwitchingInvariant(),
         ]
     }
 }

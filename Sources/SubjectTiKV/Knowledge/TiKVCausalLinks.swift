@@ -14,6 +14,7 @@ enum TiKVCausalLinks {
         let writeStall = on("write-stall")
         let restartLoop = on("restart-loop")
         let storeIsolated = on("store-isolated")
+        let pdSwitching = on("pd-leader-switching")
         var links: [CausalLink] = []
         func link(_ cause: ViolationKey, _ effect: ViolationKey, _ reason: String) {
             guard cause != effect else { return }
@@ -51,6 +52,13 @@ enum TiKVCausalLinks {
         for cause in raftLag {
             for effect in keys where effect.entity == cause.entity && effect.invariant == "latency-high" {
                 link(cause, effect, "writes on \(cause.entity) wait for lagging Raft followers")
+            }
+        }
+
+        // 1b. PD's leader keeps moving: the spans without a leader between moves are its doing.
+        for cause in pdSwitching {
+            for effect in pdUnhealthy + storeIsolated {
+                link(cause, effect, "PD's leadership keeps moving; between two leaders nobody serves")
             }
         }
 

@@ -142,6 +142,12 @@ struct TiKVEvidenceGatherer: Sendable {
                 Signal("pd.leader", entity: .cluster, value: s.pd.leader.map { .string($0) } ?? .null,
                     source: "/pd/api/v1/members", expected: "a leader"))
         }
+        if let changes = s.pd.recentLeaderChanges {
+            out.append(
+                Signal("pd.recent_leader_changes", entity: .cluster, value: .number(Double(changes)),
+                    source: "/pd/api/v1/members between observations, over \(NumberText.integer(TiKVSnapshot.restartWindowSeconds)) s",
+                    expected: "< 2"))
+        }
         if let previous = s.pd.previousLeader {
             out.append(Signal("pd.previous_leader", entity: .cluster, value: .string(previous), source: "/pd/api/v1/members"))
         }

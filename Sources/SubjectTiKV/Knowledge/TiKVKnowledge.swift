@@ -45,6 +45,7 @@ public enum TiKVCategory {
     public static let restartLoop = "restart-loop"
     public static let networkPartition = "network-partition"
     public static let slowStore = "slow-store"
+    public static let pdLeaderSwitch = "pd-leader-switch"
 
     public static let all: [DiagnosisCategory] = [
         .init(nodeDown, "a TiKV store's process or host is down or unreachable"),
@@ -59,5 +60,6 @@ public enum TiKVCategory {
         .init(restartLoop, "a store's process keeps dying and restarting (an OOM kill loop): its start time resets again and again"),
         .init(networkPartition, "a live store is cut off from PD and its peers: PD says Disconnected while its status port answers"),
         .init(slowStore, "PD finds a store slow (slow_score at 100) and its evict-slow-store-scheduler moved its leaders away"),
+        .init(pdLeaderSwitch, "PD's leadership keeps moving between members: the leader cannot keep its lease"),
     ]
 }

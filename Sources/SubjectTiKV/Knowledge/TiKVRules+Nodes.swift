@@ -88,6 +88,11 @@ extension TiKVRules {
             if !unhealthy.isEmpty {
                 claims.append(f.claim("unhealthy: \(unhealthy.map(\.description).joined(separator: ", "))", unhealthySignals))
             }
+            // Every member answers and the leadership keeps moving: a gap between two leaders, not an outage.
+            if unhealthy.isEmpty, let moves = f.clusterSignal("pd.recent_leader_changes"), (moves.number ?? 0) >= pdSwitchMoves {
+                return weak(TiKVCategory.controlPlaneDown, entity, score: 0.5, "PD lost its leader or a member",
+                    against: claims + [moves.claim("the leadership moved \(fmt(moves.number)) times recently while every member answers: a gap between leaders")])
+            }
             return Hypothesis(
                 category: TiKVCategory.controlPlaneDown, entity: entity, score: 0.93, claims: claims, supporting: support, actions: actions)
         }

@@ -48,7 +48,7 @@ public struct TiKVSnapshot: SubjectSnapshot, Hashable, Codable {
 
     public func store(_ id: UInt64) -> StoreView? { stores.first { $0.id == id } }
 
-    /// Restarts of one store are counted over this span (`TiKV_node_restart` looks at 5 minutes; a loop shows
+    /// Restarts of one store, and moves of PD's leadership, are counted over this span (`TiKV_node_restart` looks at 5 minutes; a loop shows
     /// as several restarts in a few).
     public static let restartWindowSeconds: Double = 600
 
@@ -87,6 +87,10 @@ public struct PDView: Sendable, Hashable, Codable {
     public var previousLeader: String?
     public var membersError: String?
     public var healthError: String?
+    /// Times the leadership moved to another member within ``TiKVSnapshot/restartWindowSeconds``, as this
+    /// subject saw it between observations (`nil` before it has two), and the members it moved to, in order.
+    public var recentLeaderChanges: Int?
+    public var recentLeaders: [String]?
 
     public init(
         members: [PDMemberView] = [], leader: String? = nil, previousLeader: String? = nil,
@@ -106,6 +110,8 @@ public struct PDView: Sendable, Hashable, Codable {
         case previousLeader = "previous_leader"
         case membersError = "members_error"
         case healthError = "health_error"
+        case recentLeaderChanges = "recent_leader_changes"
+        case recentLeaders = "recent_leaders"
     }
 }
 

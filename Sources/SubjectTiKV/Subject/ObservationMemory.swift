@@ -35,6 +35,11 @@ actor ObservationMemory {
         return out
     }
 
+    /// The last leader that was elected (not nil), and when the leadership moved from one member to another.
+    private var lastElected: String?
+    private var leaderChanges: [(at: Date, to: String)] = []
+    private var leaderObservations = 0
+
     /// Records this observation's leader (nil: none elected or unknown) and returns the one before it.
     func recordLeader(_ leader: String?, known: Bool) -> String? {
         guard known else { return previousLeader ?? currentLeader }
@@ -43,5 +48,19 @@ actor ObservationMemory {
             currentLeader = leader
         }
         return previousLeader
+    }
+
+    /// Counts moves of PD's leadership from one member to another within `window` seconds before `now`
+    /// (a span without a leader between two members counts once). `nil` until two observations with a
+    /// known leader exist.
+    func recordLeaderChange(_ leader: String?, at now: Date, window: Double) -> (count: Int, leaders: [String])? {
+        leaderChanges.removeAll { now.timeIntervalSince($0.at) > window }
+        if let leader {
+            leaderObservations += 1
+            if let last = lastElected, last != leader { leaderChanges.append((now, leader)) }
+            lastElected = leader
+        }
+        guard leaderObservations >= 2 else { return nil }
+        return (leaderChanges.count, leaderChanges.map(\.to))
     }
 }

@@ -86,6 +86,12 @@ public struct TiKVObserver: Sendable {
         }
         let membersKnown = if case .success = members { true } else { false }
         snapshot.pd.previousLeader = await memory.recordLeader(snapshot.pd.leader, known: membersKnown)
+        if membersKnown, let changes = await memory.recordLeaderChange(
+            snapshot.pd.leader, at: observedAt, window: TiKVSnapshot.restartWindowSeconds)
+        {
+            snapshot.pd.recentLeaderChanges = changes.count
+            snapshot.pd.recentLeaders = changes.leaders
+        }
 
         // Stores as PD sees them.
         switch stores {

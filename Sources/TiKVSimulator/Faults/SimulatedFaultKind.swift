@@ -29,6 +29,10 @@ public enum SimulatedFaultKind: String, CaseIterable, Codable, Sendable, CustomS
     /// "detected slow store, start to evict leaders"; requests hang rather than complete slowly, so its
     /// latency histograms barely move.
     case slowStore = "slow-store"
+    /// PD's leadership keeps moving (tikv-at-scale.md §5 pattern 6): the leader's lease expires every 20 s,
+    /// it steps down, another member is elected; /members shows a new leader each time, PD logs the
+    /// campaigns, the stores reconnect. No member goes down.
+    case pdLeaderSwitch = "pd-leader-switch"
 
     public var description: String { rawValue }
 
@@ -45,6 +49,16 @@ public enum SimulatedFaultKind: String, CaseIterable, Codable, Sendable, CustomS
         case .restartLoop: return "the store's process is OOM-killed and restarts again and again: start time resets, PD flaps Up/Disconnected"
         case .networkPartition: return "the store is cut off from PD and its peers: PD says Disconnected while its status port answers"
         case .slowStore: return "PD finds the store slow: slow_score 100, evict-slow-store-scheduler moves its leaders away"
+        case .pdLeaderSwitch: return "PD's leader steps down every 20 s and another member is elected, again and again"
+        }
+    }
+
+    /// The kinds of entity the fault targets (`FaultOffer.entityKinds`).
+    public var entityKinds: [String] {
+        switch self {
+        case .pdLeaderDown: return ["cluster", "pd"]
+        case .pdLeaderSwitch: return ["cluster"]
+        default: return ["store"]
         }
     }
 
@@ -52,6 +66,7 @@ public enum SimulatedFaultKind: String, CaseIterable, Codable, Sendable, CustomS
     public var targetHint: String {
         switch self {
         case .pdLeaderDown: return "cluster, pd:leader or pd:<name> of the current leader"
+        case .pdLeaderSwitch: return "cluster"
         default: return "store:<id>"
         }
     }

@@ -68,7 +68,7 @@ extension ClusterModel {
                 cancelScheduledLogs(tag: tag)
                 rejoin(index, at: time, restarted: false)
             }
-        case .storeDown, .pdLeaderDown:
+        case .storeDown, .pdLeaderDown, .pdLeaderSwitch:
             break
         }
     }

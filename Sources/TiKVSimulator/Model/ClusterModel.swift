@@ -23,6 +23,8 @@ struct ClusterModel: Sendable {
     /// Log lines due and not yet written to files.
     var logOutbox: [SimulatedLogLine] = []
     var activeFaults: [SimulatedFault] = []
+    /// pd-leader-switch: when the current PD leader's lease next expires.
+    var pdLeaderSwitchNext: SimInstant?
 
     static let mebibyte = 1_048_576.0
     /// Share of region data size that lands on disk (RocksDB compression).
@@ -55,6 +57,17 @@ struct ClusterModel: Sendable {
     }
 
     // MARK: Time
+
+    /// The earliest scheduled change a running fault makes by itself (a restart loop's kill or start, a
+    /// PD leader stepping down).
+    func nextFaultTransition() -> SimInstant? {
+        [nextRestartLoopTransition(), pdLeaderSwitchNext].compactMap { $0 }.min()
+    }
+
+    mutating func applyFaultTransitions(upTo time: SimInstant) {
+        applyRestartLoopTransitions(upTo: time)
+        applyPDLeaderSwitches(upTo: time)
+    }
 
     /// PD time now, with counters and due log lines brought up to it.
     ///
@@ -89,7 +102,7 @@ struct ClusterModel: Sendable {
         while lastAdvanced < target {
             var next = min(target, lastAdvanced + SimSpan(nanoseconds: step))
             // A restart-loop kill or restart lands exactly at its instant, so the process's life matches PD's view.
-            if let transition = nextRestartLoopTransition(), transition > lastAdvanced, transition < next { next = transition }
+            if let transition = nextFaultTransition(), transition > lastAdvanced, transition < next { next = transition }
             if let election = pd.electIfDue(at: next) {
                 recordPDElection(previous: election.previous, elected: election.elected, at: election.at)
             }
@@ -100,7 +113,7 @@ struct ClusterModel: Sendable {
                 counters[index].integrate(activity(ofStore: index, summary: summary, liveLeaders: liveLeaders), seconds: seconds, cache: &cache)
             }
             lastAdvanced = next
-            applyRestartLoopTransitions(upTo: next)
+            applyFaultTransitions(upTo: next)
         }
         releaseDueLogs(upTo: target)
     }

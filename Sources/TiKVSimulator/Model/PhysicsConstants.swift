@@ -22,6 +22,11 @@ enum Physics {
     static let pdLeaderLease = SimSpan.seconds(3)
     /// A new PD leader is elected this long after the old one stops (lease + etcd election).
     static let pdElectionDelay = SimSpan.seconds(6)
+    /// pd-leader-switch: the leader loses its lease this often, and the next leader is elected this long
+    /// after: the old leader resigns and a live member campaigns at once, far quicker than the election
+    /// after a crash (requests in the gap fail as they do at any leader change).
+    static let pdLeaderSwitchInterval = SimSpan.seconds(20)
+    static let pdLeaderSwitchElection = SimSpan.milliseconds(500)
     /// Under network-lag, store heartbeats reach PD this late (still under the 20 s disconnect).
     static let laggingHeartbeatDelay = SimSpan.seconds(7)
     /// Slow score climbs from 1 to 100 (and falls back after the fault is lifted) over this span.

@@ -52,7 +52,7 @@ enum SnapshotBuilder {
 
     static func snapshot(
         stores: [StoreView]? = nil, leader: String? = "pd1", previousLeader: String? = nil,
-        unhealthyPD: Set<String> = [], regionCounts: [PDRegionCheck: Int] = [:]
+        unhealthyPD: Set<String> = [], regionCounts: [PDRegionCheck: Int] = [:], leaderMoves: [String]? = []
     ) -> TiKVSnapshot {
         let members = ["pd1", "pd2", "pd3"].enumerated().map { i, name in
             PDMemberView(
@@ -62,10 +62,13 @@ enum SnapshotBuilder {
         }
         var counts: [String: Int] = [:]
         for check in PDRegionCheck.allCases { counts[check.rawValue] = regionCounts[check] ?? 0 }
+        var pd = PDView(members: members, leader: leader, previousLeader: previousLeader)
+        pd.recentLeaderChanges = leaderMoves?.count
+        pd.recentLeaders = leaderMoves
         return TiKVSnapshot(
             observedAt: Date(timeIntervalSince1970: 1_795_417_505), pdEndpoint: "http://127.0.0.1:2379",
             clusterID: "7637715636087433014",
-            pd: PDView(members: members, leader: leader, previousLeader: previousLeader),
+            pd: pd,
             stores: stores ?? [store(1), store(2), store(3)],
             regions: RegionHealth(total: 180, counts: counts, source: "http://127.0.0.1:2379/metrics"),
             metricsSource: "prometheus", maxStoreDownTimeSeconds: 1800, maxReplicas: 3)

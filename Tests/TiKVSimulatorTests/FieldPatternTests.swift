@@ -6,8 +6,9 @@ import Testing
 
 /// The incident patterns of tikv-at-scale.md §5 the simulator adds for the field: each fault shows the same
 /// story on every wire a real cluster has (PD's JSON, the store's `/metrics`, the log files, parsed by the
-/// subject's own parser), and the subject's check names it on the right store.
-@Suite("Field incident patterns")
+/// subject's own parser), and the subject's check names it on the right store. One at a time: each runs a
+/// simulator and reads 1.3 MB store pages, and the suites beside it have request deadlines to keep.
+@Suite("Field incident patterns", .serialized)
 struct FieldPatternTests {
     /// A subject with a generous request deadline: these tests judge what the subject concludes, and a
     /// loaded test machine must not turn a slow 1.3 MB page into a "down" store.

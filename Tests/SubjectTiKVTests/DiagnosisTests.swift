@@ -75,6 +75,7 @@ struct DiagnosisTests {
         #expect(ids.isSuperset(of: [
             "node-down", "disk-full", "slow-disk", "overload", "replication-degraded", "leader-imbalance", "network-lag",
             "control-plane-down", "write-stall", "restart-loop", "network-partition", "slow-store", "pd-leader-switch",
+            "pending-peers",
         ]))
         #expect(Set(TiKVKnowledge().rules.map(\.category)) == ids)
     }
@@ -325,6 +326,22 @@ struct DiagnosisTests {
         let failover = Scenario(snapshot: B.snapshot(leader: "pd2", previousLeader: "pd3", unhealthyPD: ["pd3"], leaderMoves: ["pd2"]))
         let f = await failover.diagnose(root: key("pd-unhealthy@pd:pd3"))
         #expect(f.rootCause.category == "control-plane-down")
+    }
+
+    @Test("pending peers that stay (PD's pending-peer count, one store's snapshots stuck applying, all stores up) → pending-peers on that store; replication-degraded joins it")
+    func pendingPeers() async throws {
+        let s = B.snapshot(
+            stores: [B.store(1, leaders: 30), B.store(2, leaders: 0, applying: 8), B.store(3, leaders: 30)],
+            regionCounts: [.pendingPeer: 45])
+        let scenario = Scenario(snapshot: s)
+        let root = key("pending-peers@store:2")
+        #expect(Set(scenario.members(of: root)) == [root, key("replication-degraded@cluster"), key("leader-imbalance@cluster")])
+        let d = await scenario.diagnose(root: root)
+        #expect(d.rootCause.category == "pending-peers", "\(d.summary)")
+        #expect(d.rootCause.entity == "store:2")
+        #expect(d.claims.map(\.text) == ["store 2 applying 8 snapshot(s) while PD lists 45 pending-peer region(s)", "every store is up"])
+        let replication = try #require(d.alternatives.first { $0.hypothesis.hasPrefix("replication-degraded") })
+        #expect(replication.hypothesis.contains("45 pending-peer"), "\(replication.hypothesis)")
     }
 
     @Test("leader imbalance with every store up → leader-imbalance on the cluster")

@@ -21,6 +21,7 @@ struct InvariantTests {
         #expect(ids == [
             "store-down", "store-low-space", "latency-high", "replication-degraded", "pd-unhealthy", "leader-imbalance",
             "slow-store", "raft-lag", "cpu-high", "write-stall", "restart-loop", "store-isolated", "pd-leader-switching",
+            "pending-peers",
         ])
     }
 }
@@ -271,5 +272,22 @@ struct PDLeaderSwitchingInvariantTests {
         #expect(PDLeaderSwitchingInvariant().evaluate(B.snapshot(leader: "pd2", leaderMoves: ["pd2"])).isEmpty)
         let first = B.snapshot(leaderMoves: nil)
         #expect(PDLeaderSwitchingInvariant().unavailableReason(in: first) != nil)
+    }
+}
+
+@Suite("pending-peers")
+struct PendingPeersInvariantTests {
+    @Test("regions pending while a running store holds snapshots stuck applying; not without PD's pending count, not on a down store")
+    func fires() throws {
+        let s = B.snapshot(
+            stores: [B.store(1), B.store(2, applying: 8), B.store(3, state: "Disconnected", reachable: true, applying: 2)],
+            regionCounts: [.pendingPeer: 45])
+        let v = PendingPeersInvariant().evaluate(s)
+        #expect(v.map(\.entity) == ["store:2"])
+        #expect(v.first?.message.contains("applying 8 snapshot(s) while PD lists 45 region(s) with a pending peer") == true)
+        #expect(PendingPeersInvariant().evaluate(B.snapshot(stores: [B.store(1), B.store(2, applying: 8)])).isEmpty, "no pending regions")
+        var blind = s
+        blind.regions = nil
+        #expect(PendingPeersInvariant().unavailableReason(in: blind) != nil)
     }
 }

@@ -84,6 +84,6 @@ struct SettingsTests {
         let subject = try r.make(SubjectConfiguration(endpoints: r.defaultEndpoints))
         #expect(subject.name == "tikv")
         #expect(subject.invariantDescriptions.map(\.id) == TiKVInvariants.all(.init()).map(\.id))
-        #expect(subject.invariantDescriptions.count == 13)
+        #expect(subject.invariantDescriptions.count == 14)
     }
 }

@@ -312,4 +312,40 @@ struct FieldPatternTests {
             #expect(!found.contains { $0.hasPrefix("pd-unhealthy pd:") }, "every member stays healthy: \(found.sorted())")
         }
     }
+
+    @Test("pending-peers: PD's pending-peer count stays above 0, the store stays Up without leaders and its snapshots stay applying; the subject names it; lift clears it")
+    func pendingPeersWire() async throws {
+        let directory = NSTemporaryDirectory() + "tikv-sim-pending-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var configuration = TiKVSimulatorConfiguration()
+        configuration.logDirectory = directory
+        try await withSimulator(configuration) { simulator, endpoints in
+            func pendingCount() async throws -> Int {
+                try await httpGet(endpoints.pd + "/pd/api/v1/regions/check/pending-peer").object()["count"] as? Int ?? -1
+            }
+            #expect(try await pendingCount() == 0)
+            try await simulator.inject(.pendingPeers, entity: "store:3")
+            for _ in 0..<3 {
+                try await simulator.advanceClock(bySeconds: 60)
+                #expect(try await pendingCount() > 0, "pending peers stay")
+            }
+            let stores = try await storesByID(endpoints.pd)
+            #expect(stores[3]?.store["state_name"] as? String == "Up")
+            #expect((stores[3]?.status["leader_count"] as? Int ?? 0) == 0, "a peer behind the log is not elected")
+            #expect(try await scrape(endpoints.statusURL(ofStore: 3)).value("tikv_raftstore_snapshot_traffic_total", ["type": "applying"]) > 0)
+            #expect(try await scrape(endpoints.statusURL(ofStore: 1)).value("tikv_raftstore_snapshot_traffic_total", ["type": "applying"]) == 0)
+            await simulator.flushLogs()
+            let applies = Self.events(try Self.logLines(directory, "tikv-3.log"))
+            #expect(applies.filter { $0.kind == "snapshot-apply-started" }.count >= 3)
+            #expect(!applies.contains { $0.kind == "snapshot-applied" }, "no apply finishes")
+
+            let found = SubjectCrossCheckTests.keys(try await Self.subject(endpoints).check().violations)
+            #expect(found.contains("pending-peers store:3"), "\(found.sorted())")
+            #expect(!found.contains { $0.hasPrefix("store-down") }, "\(found.sorted())")
+
+            try await simulator.lift(.pendingPeers, entity: "store:3")
+            try await simulator.advanceClock(bySeconds: 5)
+            #expect(try await pendingCount() == 0)
+        }
+    }
 }

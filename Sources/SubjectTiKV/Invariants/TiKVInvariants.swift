@@ -17,6 +17,7 @@ public enum TiKVInvariants {
             RestartLoopInvariant(),
             StoreIsolatedInvariant(),
             PDLeaderSwitchingInvariant(),
+            PendingPeersInvariant(),
         ]
     }
 }

@@ -15,6 +15,7 @@ enum TiKVCausalLinks {
         let restartLoop = on("restart-loop")
         let storeIsolated = on("store-isolated")
         let pdSwitching = on("pd-leader-switching")
+        let pendingPeers = on("pending-peers")
         var links: [CausalLink] = []
         func link(_ cause: ViolationKey, _ effect: ViolationKey, _ reason: String) {
             guard cause != effect else { return }
@@ -72,6 +73,13 @@ enum TiKVCausalLinks {
                 if let store = snapshot.store(for: effect.entity), store.statusReachable == true {
                     link(pdRoot, effect, "\(effect.entity) still answers; PD lost its heartbeats while \(pdRoot.entity) was down")
                 }
+            }
+        }
+
+        // 3b. A store whose peers do not catch up keeps its regions pending and cannot lead them.
+        for cause in pendingPeers {
+            for effect in keys where effect.entity == .cluster && ["replication-degraded", "leader-imbalance"].contains(effect.invariant) {
+                link(cause, effect, "the regions with a replica on \(cause.entity) wait for it to catch up, and it cannot lead them")
             }
         }
 

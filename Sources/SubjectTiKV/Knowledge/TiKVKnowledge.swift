@@ -46,6 +46,7 @@ public enum TiKVCategory {
     public static let networkPartition = "network-partition"
     public static let slowStore = "slow-store"
     public static let pdLeaderSwitch = "pd-leader-switch"
+    public static let pendingPeers = "pending-peers"
 
     public static let all: [DiagnosisCategory] = [
         .init(nodeDown, "a TiKV store's process or host is down or unreachable"),
@@ -61,5 +62,6 @@ public enum TiKVCategory {
         .init(networkPartition, "a live store is cut off from PD and its peers: PD says Disconnected while its status port answers"),
         .init(slowStore, "PD finds a store slow (slow_score at 100) and its evict-slow-store-scheduler moved its leaders away"),
         .init(pdLeaderSwitch, "PD's leadership keeps moving between members: the leader cannot keep its lease"),
+        .init(pendingPeers, "a running store's peers do not catch up: its regions stay pending-peer, its snapshots stay applying"),
     ]
 }

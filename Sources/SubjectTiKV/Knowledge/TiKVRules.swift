@@ -21,6 +21,7 @@ public enum TiKVRules {
             DiagnosisRule(category: TiKVCategory.networkPartition) { networkPartition(DiagnosisFacts($0)) },
             DiagnosisRule(category: TiKVCategory.slowStore) { slowStore(DiagnosisFacts($0), t) },
             DiagnosisRule(category: TiKVCategory.pdLeaderSwitch) { pdLeaderSwitch(DiagnosisFacts($0)) },
+            DiagnosisRule(category: TiKVCategory.pendingPeers) { pendingPeers(DiagnosisFacts($0)) },
         ]
     }
 

@@ -40,6 +40,8 @@ public struct StoreMetrics: Sendable, Hashable, Codable {
     var stallReasonCount: Double?
     /// `process_start_time_seconds`: when the running tikv-server started (unix seconds); it moves on every restart.
     public var processStartTimeSeconds: Double?
+    /// `tikv_raftstore_snapshot_traffic_total{type="applying"}`: snapshots the store is applying now.
+    public var snapshotsApplying: Double?
     /// Seconds the rates and quantiles cover.
     public var windowSeconds: Double?
     /// Values the page or Prometheus gave that cannot be what they claim (a negative byte count): each
@@ -82,6 +84,7 @@ public struct StoreMetrics: Sendable, Hashable, Codable {
         case writeStallReason = "write_stall_reason"
         case schedulerBusyPerSecond = "scheduler_busy_per_second"
         case processStartTimeSeconds = "process_start_time_seconds"
+        case snapshotsApplying = "snapshots_applying"
         case windowSeconds = "window_seconds"
         case malformed
     }
@@ -109,6 +112,7 @@ public struct StoreMetrics: Sendable, Hashable, Codable {
         writeStallReason = try c.decodeIfPresent(String.self, forKey: .writeStallReason)
         schedulerBusyPerSecond = try c.decodeIfPresent(Double.self, forKey: .schedulerBusyPerSecond)
         processStartTimeSeconds = try c.decodeIfPresent(Double.self, forKey: .processStartTimeSeconds)
+        snapshotsApplying = try c.decodeIfPresent(Double.self, forKey: .snapshotsApplying)
         windowSeconds = try c.decodeIfPresent(Double.self, forKey: .windowSeconds)
         malformed = try c.decodeIfPresent([String].self, forKey: .malformed) ?? []
     }

@@ -22,12 +22,13 @@ public enum TiKVMetricQueries {
     static let writeStallReason = "tikv_engine_write_stall_reason"
     static let schedulerTooBusy = "tikv_scheduler_too_busy_total"
     static let processStart = "process_start_time_seconds"
+    static let snapshotTraffic = "tikv_raftstore_snapshot_traffic_total"
     static let writeStallP99 = LabelMatcher.equal("type", "write_stall_percentile99")
 
     /// Every family above: a direct scrape parses only these, not the store's thousands of other series.
     public static let families = MetricFamilyFilter(families: [
         grpcDuration, grpcFail, storeSize, processCPU, threadCPU, logLag, appendLog, commitLog, applyLog, regionCount,
-        slowScore, cpuQuota, writeStall, writeStallReason, schedulerTooBusy, processStart,
+        slowScore, cpuQuota, writeStall, writeStallReason, schedulerTooBusy, processStart, snapshotTraffic,
     ])
 
     /// `type!="kv_gc"`: GC traffic is excluded from QPS and latency, as on the dashboards.
@@ -96,6 +97,9 @@ public enum TiKVMetricQueries {
             Query(promql: "max(\(processStart)) by (instance)") { m, _, v in
                 m.processStartTimeSeconds = m.nonNegative(v, processStart)
             },
+            Query(promql: "max(\(snapshotTraffic){type=\"applying\"}) by (instance)") { m, _, v in
+                m.snapshotsApplying = m.nonNegative(v, "\(snapshotTraffic){type=\"applying\"}")
+            },
         ]
     }
 
@@ -142,6 +146,9 @@ public enum TiKVMetricQueries {
             m.writeStallP99Seconds = m.nonNegative(micros, "\(writeStall){type=\"write_stall_percentile99\"}").map { $0 / 1_000_000 }
         }
         if let start = page.max(processStart)[[:]] { m.processStartTimeSeconds = m.nonNegative(start, processStart) }
+        if let applying = page.max(snapshotTraffic, matching: [.equal("type", "applying")])[[:]] {
+            m.snapshotsApplying = m.nonNegative(applying, "\(snapshotTraffic){type=\"applying\"}")
+        }
         for (labels, v) in page.max(writeStallReason, by: ["type"]) where v.isFinite && v > 0 {
             if let type = labels["type"] { m.noteStallReason(type, v) }
         }

@@ -33,6 +33,10 @@ public enum SimulatedFaultKind: String, CaseIterable, Codable, Sendable, CustomS
     /// it steps down, another member is elected; /members shows a new leader each time, PD logs the
     /// campaigns, the stores reconnect. No member goes down.
     case pdLeaderSwitch = "pd-leader-switch"
+    /// The store's peers cannot catch up (snapshots it receives never finish applying, tikv-at-scale.md §5
+    /// pattern 9): every region with a replica there lists it as a pending peer for as long as the fault
+    /// lasts, its leaders move away, `tikv_raftstore_snapshot_traffic_total{type="applying"}` stays up.
+    case pendingPeers = "pending-peers"
 
     public var description: String { rawValue }
 
@@ -50,6 +54,7 @@ public enum SimulatedFaultKind: String, CaseIterable, Codable, Sendable, CustomS
         case .networkPartition: return "the store is cut off from PD and its peers: PD says Disconnected while its status port answers"
         case .slowStore: return "PD finds the store slow: slow_score 100, evict-slow-store-scheduler moves its leaders away"
         case .pdLeaderSwitch: return "PD's leader steps down every 20 s and another member is elected, again and again"
+        case .pendingPeers: return "the store's peers never catch up: its regions stay pending-peer, snapshots stay applying"
         }
     }
 

@@ -59,6 +59,15 @@ extension ClusterModel {
             setRestartLoop(store: index, active: active, at: time)
         case .slowStore:
             setSlowStore(store: index, active: active, at: time)
+        case .pendingPeers:
+            let before = summary(at: time)
+            stores[index].pendingPeersSince = active ? time : nil
+            scheduleLeaderChangeLogs(from: before, to: summary(at: time), at: time, transfer: true)
+            if active {
+                scheduleSlownessLogs(ofStore: index, kind: .pendingPeers, from: time)
+            } else {
+                cancelScheduledLogs(tag: tag)
+            }
         case .networkPartition:
             if active {
                 // Cut off: to PD and the peers it is as good as dead; the process and its status port run on.

@@ -231,6 +231,11 @@ extension ClusterModel {
                 lines.append(.init(file, at: at, .warn, "scheduler.rs:1327",
                                    "[region \(region)] scheduler handle command: prewrite, ts: \(440_000_000_000_000 + beat)",
                                    [("takes", String(takes))], tag: tag))
+            case .pendingPeers:
+                // A snapshot arrives and its apply begins, and never finishes (tikv-interfaces.md §3.3).
+                let region = layout.regionID((Int(store.index) + beat * layout.storeCount) % layout.regionCount)
+                lines.append(.init(file, at: at, .info, "peer_storage.rs:905", "begin to apply snapshot",
+                                   [("region_id", String(region)), ("peer_id", String(UInt64(region) + 1))], tag: tag))
             case .networkPartition:
                 // Cut off from PD and its peers: every heartbeat fails (tikv-interfaces.md §3.5).
                 lines.append(.init(file, at: at, .warn, "pd.rs:1423", "store heartbeat failed",

@@ -21,6 +21,8 @@ struct StoreTimeline: Sendable {
     var hotWriteSince: SimInstant?
     var networkLagSince: SimInstant?
     var writeStallSince: SimInstant?
+    /// pending-peers: since when its peers cannot finish applying snapshots.
+    var pendingPeersSince: SimInstant?
     /// slow-store: when its raft inspections began timing out (PD's slow score climbs, then eviction).
     var slowStoreSince: SimInstant?
     /// restart-loop: the next instant the process is killed (while up) or comes back (while down).
@@ -125,6 +127,7 @@ struct StoreTimeline: Sendable {
             return .unnoticed
         }
         if isRestarted, time < processStart + Physics.peerCatchUp { return .catchingUp }
+        if let since = pendingPeersSince, since <= time { return .catchingUp }
         return .healthy
     }
 
@@ -133,6 +136,8 @@ struct StoreTimeline: Sendable {
     func canLead(at time: SimInstant) -> Bool {
         if let down = downSince, down <= time { return time < down + Physics.raftElectionTimeout }
         if let evicted = slowStoreEvictedAt, evicted <= time { return false }
+        // A peer that has not caught up is never elected: its log is behind.
+        if let since = pendingPeersSince, since <= time { return false }
         if isRestarted, time < processStart + Physics.peerCatchUp { return false }
         return true
     }

@@ -70,6 +70,13 @@ extension ClusterModel {
 
         writeStallFamilies(into: &page, stalled: store.isWriteStalled(at: time), tooBusy: counters.schedulerTooBusy)
 
+        // Snapshots in flight (`store/worker/pd.rs` sets it each store heartbeat): stuck applying under pending-peers.
+        let applying = store.pendingPeersSince.map { $0 <= time } ?? false
+        page.family("tikv_raftstore_snapshot_traffic_total", type: "gauge", help: "Total number of raftstore snapshot traffic.")
+        page.sample("tikv_raftstore_snapshot_traffic_total", [("type", "applying")], applying ? Double(min(8, summary.regionCount[index])) : 0)
+        page.sample("tikv_raftstore_snapshot_traffic_total", [("type", "receiving")], 0)
+        page.sample("tikv_raftstore_snapshot_traffic_total", [("type", "sending")], 0)
+
         let slowScore = store.slowScore(at: time)
         page.family("tikv_raftstore_slow_score", type: "gauge", help: "Slow score of the store.")
         page.sample("tikv_raftstore_slow_score", [("type", "kvdb")], slowScore.rounded())

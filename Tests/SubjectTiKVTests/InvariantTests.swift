@@ -252,6 +252,12 @@ struct RestartLoopInvariantTests {
         let v = RestartLoopInvariant().evaluate(s)
         #expect(v.map(\.entity) == ["store:2", "store:3"])
         #expect(v.first?.message.contains("restarted 2 times within 10m; PD reports it Disconnected now") == true, "\(v.first?.message ?? "")")
+        // Up for a whole window since its last start: the loop is over, the count is history.
+        var settled = B.store(3, restarts: 5)
+        settled.uptimeSeconds = 601
+        #expect(RestartLoopInvariant().evaluate(B.snapshot(stores: [B.store(1), settled])).isEmpty)
+        settled.uptimeSeconds = 120
+        #expect(RestartLoopInvariant().evaluate(B.snapshot(stores: [B.store(1), settled])).count == 1)
     }
 
     @Test("the first observation has nothing to compare with: skipped with a reason, not healthy")

@@ -170,6 +170,7 @@ public actor TiKVSimulator {
         physicsTask = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
+                await self.followRestartLoops(cluster: cluster)
                 if let writer {
                     writer.flush(from: cluster)
                 } else {
@@ -212,6 +213,13 @@ public actor TiKVSimulator {
                     model.setStoreCondition(kind, store: index, active: true, at: now)
                     return model.recordFault(kind, entity: entity, at: now)
                 }
+            }
+        case .cluster:
+            let alreadyActive = cluster.read { model, _ in model.activeFault(kind, entity: "cluster") != nil }
+            if alreadyActive { throw .faultAlreadyActive(kind, entity: "cluster") }
+            fault = cluster.read { model, now in
+                model.setPDLeaderSwitch(active: true, at: now)
+                return model.recordFault(kind, entity: "cluster", at: now)
             }
         case .pdLeader, .pdMember:
             let index: Int = try cluster.withModel { model, _ throws(TiKVSimulatorError) in
@@ -265,6 +273,16 @@ public actor TiKVSimulator {
                     guard let fault = model.removeFault(kind, entity: entity) else { throw .faultNotActive(kind, entity: entity, active: activeList) }
                     return fault
                 }
+                // A restart loop lifted while its process was dead: the process runs again, so does its port.
+                if kind == .restartLoop, storeListeners[index] == nil {
+                    try await openStoreListener(index, port: storePorts[index] ?? 0, cluster: cluster)
+                }
+            }
+        case .cluster:
+            lifted = try cluster.withModel { model, now throws(TiKVSimulatorError) in
+                guard let fault = model.removeFault(kind, entity: "cluster") else { throw .faultNotActive(kind, entity: "cluster", active: activeList) }
+                model.setPDLeaderSwitch(active: false, at: now)
+                return fault
             }
         case .pdLeader, .pdMember:
             let candidates = cluster.read { model, _ in model.activeFaults.filter { $0.kind == .pdLeaderDown } }
@@ -301,13 +319,32 @@ public actor TiKVSimulator {
 
     /// Jumps PD time forward by `seconds`; heartbeats, state transitions and counters follow as if
     /// the time had passed.
-    public func advanceClock(bySeconds seconds: Double) throws(TiKVSimulatorError) {
+    public func advanceClock(bySeconds seconds: Double) async throws(TiKVSimulatorError) {
         guard seconds >= 0, seconds.isFinite, seconds <= 30 * 86_400 else {
             throw .invalidConfiguration(field: "clock advance", reason: "must be 0…2592000 seconds, got \(seconds)")
         }
         let cluster = try runningCluster()
         cluster.read { model, _ in model.skip(.seconds(seconds)) }
+        await followRestartLoops(cluster: cluster)
         logWriter?.flush(from: cluster)
+    }
+
+    /// Stores under restart-loop die and come back inside the physics; their status ports follow: closed
+    /// while the process is dead (connections refused, as for a killed tikv-server), open on the same port
+    /// once it runs again. Only looping stores are touched, so store-down keeps its own listener handling.
+    private func followRestartLoops(cluster: SimulatedCluster) async {
+        let looping = cluster.read { model, now in
+            model.stores.filter { model.activeFault(.restartLoop, entity: "store:\($0.id)") != nil }.map { ($0.index, $0.isProcessUp(at: now)) }
+        }
+        for (index, up) in looping {
+            if !up, let listener = storeListeners.removeValue(forKey: index) {
+                await listener.stop()
+            } else if up, storeListeners[index] == nil {
+                do { try await openStoreListener(index, port: storePorts[index] ?? 0, cluster: cluster) } catch {
+                    logger.warning("TiKV simulator: could not reopen a restarted store's status port", metadata: ["store_index": "\(index)", "error": "\(error)"])
+                }
+            }
+        }
     }
 
     public func state() throws(TiKVSimulatorError) -> SimulatorStateReport {

@@ -35,6 +35,11 @@ extension EndToEnd {
             #expect(slowDisk["entity_kinds"] as? [String] == ["store"])
             #expect(offers.contains { $0["kind"] as? String == "pd-leader-down" })
             #expect(offers.contains { $0["kind"] as? String == "stop" }, "the simulator's own process can be frozen")
+            // The field patterns (tikv-at-scale.md §5) are offered with the entities they take.
+            for kind in ["write-stall", "restart-loop", "network-partition", "slow-store"] {
+                #expect(offers.first { $0["kind"] as? String == kind }?["entity_kinds"] as? [String] == ["store"], "\(kind)")
+            }
+            #expect(offers.first { $0["kind"] as? String == "pd-leader-switch" }?["entity_kinds"] as? [String] == ["cluster"])
 
             let inject = try await OperatorBinary.run(["chaos", "inject", "slow-disk", "store:3", "--state-dir", state])
             #expect(inject.status == 0, "\(inject.stderr)")

@@ -64,7 +64,7 @@ struct BlindObservationTests {
                 let blind = try await subject.check()
                 #expect(blind.verdict == .unknown)
                 #expect(blind.violations.isEmpty)
-                #expect(blind.skippedCritical == ["store-down"])
+                #expect(blind.skippedCritical == ["store-down", "store-isolated"])
                 let source = try #require(blind.failedSources.first)
                 #expect(source.contains("/pd/api/v1/stores"))
                 #expect(source.contains("\(pdURL)/pd/api/v1/stores"))

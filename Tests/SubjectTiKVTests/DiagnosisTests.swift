@@ -52,7 +52,13 @@ private struct Scenario {
             subject: "tikv",
             incident: ContextIncident(id: 1, rootEntity: root.entity, rootInvariant: root.invariant, title: "test"),
             tickets: tickets, otherOpenTickets: others, taxonomy: knowledge.taxonomy, evidence: evidence, builtAt: at)
-        return OfflineDiagnoser.reason(over: context, rules: knowledge.rules)
+        var diagnosis = OfflineDiagnoser.reason(over: context, rules: knowledge.rules)
+        // The runner audits every offline diagnosis strictly: a claim the context does not hold rejects it.
+        do { try diagnosis.audit(against: context, strict: true) } catch {
+            Issue.record("the offline diagnosis states what its context does not hold: \(error)")
+        }
+        #expect(!diagnosis.claims.isEmpty, "the root cause states its facts as claims")
+        return diagnosis
     }
 }
 
@@ -68,7 +74,8 @@ struct DiagnosisTests {
         let ids = Set(TiKVKnowledge().taxonomy.map(\.id))
         #expect(ids.isSuperset(of: [
             "node-down", "disk-full", "slow-disk", "overload", "replication-degraded", "leader-imbalance", "network-lag",
-            "control-plane-down",
+            "control-plane-down", "write-stall", "restart-loop", "network-partition", "slow-store", "pd-leader-switch",
+            "pending-peers",
         ]))
         #expect(Set(TiKVKnowledge().rules.map(\.category)) == ids)
     }
@@ -173,7 +180,7 @@ struct DiagnosisTests {
             stores: [B.store(1, state: "Disconnected"), B.store(2), B.store(3)], leader: nil, previousLeader: "pd1",
             unhealthyPD: ["pd1"]))
         let root = key("pd-unhealthy@pd:pd1")
-        #expect(Set(during.members(of: root)) == [root, key("pd-unhealthy@cluster"), key("store-down@store:1")])
+        #expect(Set(during.members(of: root)) == [root, key("pd-unhealthy@cluster"), key("store-isolated@store:1")])
         let e = await during.diagnose(root: root)
         #expect(e.rootCause.category == "control-plane-down")
         #expect(e.rootCause.entity == "pd:pd1")
@@ -196,6 +203,145 @@ struct DiagnosisTests {
         #expect(slow.rejectedBecause.contains("slow score 1"))
         let overload = try #require(d.alternatives.first { $0.hypothesis.hasPrefix("overload") })
         #expect(overload.rejectedBecause.contains("QPS 300"), "\(overload.rejectedBecause)")
+    }
+
+    @Test("write-stall (stall series, ServerIsBusy, store Up) → write-stall on that store; its latency joins; a slow disk elsewhere stays separate")
+    func writeStall() async throws {
+        let s = B.snapshot(stores: [
+            B.store(1, p99: 1.1, slowScore: 95, append: 0.45, commit: 0.6, apply: 0.35),
+            B.store(2, p99: 2.4, apply: 0.03, writeStall: 3.5, stallReason: "level0_file_limit_slowdown", busy: 54),
+            B.store(3),
+        ])
+        let scenario = Scenario(snapshot: s)
+        let root = key("write-stall@store:2")
+        #expect(Set(scenario.members(of: root)) == [root, key("latency-high@store:2")])
+        #expect(scenario.roots[key("slow-store@store:1")] == key("slow-store@store:1"), "the slow disk elsewhere is its own incident")
+        let d = await scenario.diagnose(root: root)
+        #expect(d.rootCause.category == "write-stall")
+        #expect(d.rootCause.entity == "store:2")
+        #expect(d.rootCause.explanation.contains("level0_file_limit_slowdown"), "\(d.rootCause.explanation)")
+        #expect(d.claims.contains { $0.text.contains("stalling writes while PD reports it Up") })
+        let slow = try #require(d.alternatives.first { $0.hypothesis.hasPrefix("slow-disk") })
+        #expect(slow.rejectedBecause.contains("store 2 slow score 1"), "\(slow.rejectedBecause)")
+        // The slow disk's own incident is not taken for a stall: store 1's stall series reads 0.
+        let other = await scenario.diagnose(root: key("slow-store@store:1"))
+        #expect(other.rootCause.category == "slow-disk")
+        let stall = try #require(other.alternatives.first { $0.hypothesis.hasPrefix("write-stall") })
+        #expect(stall.rejectedBecause.contains("write stall p99 0 s"), "\(stall.rejectedBecause)")
+    }
+
+    @Test("restart-loop (restarts counted across ticks) → restart-loop on that store, down or up; its store-down joins; a low-space store elsewhere stays separate")
+    func restartLoop() async throws {
+        let down = B.snapshot(stores: [
+            B.store(1, availableRatio: 0.1), B.store(2, state: "Disconnected", reachable: false, restarts: 3), B.store(3),
+        ])
+        let scenario = Scenario(snapshot: down)
+        let root = key("restart-loop@store:2")
+        #expect(Set(scenario.members(of: root)) == [root, key("store-down@store:2")])
+        #expect(scenario.roots[key("store-low-space@store:1")] == key("store-low-space@store:1"))
+        // The incident may have opened on the store-down ticket before the second restart was seen.
+        for incidentRoot in [root, key("store-down@store:2")] {
+            let d = await scenario.diagnose(root: incidentRoot)
+            #expect(d.rootCause.category == "restart-loop", "\(incidentRoot): \(d.summary)")
+            #expect(d.rootCause.entity == "store:2")
+            #expect(d.claims.contains { $0.text == "store 2 started again 3 times within 10m" }, "\(d.claims.map(\.text))")
+            let nodeDown = try #require(d.alternatives.first { $0.hypothesis.hasPrefix("node-down") })
+            #expect(nodeDown.rejectedBecause.contains("restart loop"), "\(nodeDown.rejectedBecause)")
+        }
+        // Up between two deaths: still the loop.
+        let up = Scenario(snapshot: B.snapshot(stores: [B.store(1), B.store(2, restarts: 2), B.store(3)]))
+        let d = await up.diagnose(root: root)
+        #expect(d.rootCause.category == "restart-loop")
+        #expect(d.claims.contains { $0.text == "PD reports it Up now" })
+        // One restart is not a loop: a plain store-down stays node-down.
+        let once = Scenario(snapshot: B.snapshot(stores: [B.store(1), B.store(2, state: "Disconnected", reachable: false, restarts: 1), B.store(3)]))
+        let single = await once.diagnose(root: key("store-down@store:2"))
+        #expect(single.rootCause.category == "node-down")
+    }
+
+    @Test("a live store PD does not hear from, PD healthy → network-partition; during a PD outage the same store is PD's victim")
+    func networkPartition() async throws {
+        let s = B.snapshot(stores: [
+            B.store(1, qps: 500, leaders: 30), B.store(2, state: "Disconnected", reachable: true, qps: 0, leaders: 0),
+            B.store(3, qps: 500, leaders: 30),
+        ])
+        let scenario = Scenario(snapshot: s)
+        let root = key("store-isolated@store:2")
+        #expect(!scenario.violations.contains { $0.invariant == "store-down" }, "a store that answers is not down")
+        let d = await scenario.diagnose(root: root)
+        #expect(d.rootCause.category == "network-partition", "\(d.summary)")
+        #expect(d.rootCause.entity == "store:2")
+        #expect(d.claims.contains { $0.text == "PD leader pd1 is elected and serves the other stores" }, "\(d.claims.map(\.text))")
+        let nodeDown = try #require(d.alternatives.first { $0.hypothesis.hasPrefix("node-down") })
+        #expect(nodeDown.rejectedBecause.contains("process is alive"), "\(nodeDown.rejectedBecause)")
+        // PD without a leader: the same picture is PD's outage, not a partition.
+        let outage = Scenario(snapshot: B.snapshot(
+            stores: [B.store(1), B.store(2, state: "Disconnected", reachable: true), B.store(3)], leader: nil, previousLeader: "pd1",
+            unhealthyPD: ["pd1"]))
+        let o = await outage.diagnose(root: key("pd-unhealthy@pd:pd1"))
+        #expect(o.rootCause.category == "control-plane-down")
+        let partition = try #require(o.alternatives.first { $0.hypothesis.hasPrefix("network-partition") })
+        #expect(partition.rejectedBecause.contains("PD itself lost its leader"), "\(partition.rejectedBecause)")
+    }
+
+    @Test("slow-store as PD reports it (score 100, leaders evicted, own disk latency normal) → slow-store; the leader imbalance joins; a slow disk stays slow-disk")
+    func slowStore() async throws {
+        let s = B.snapshot(stores: [
+            B.store(1, leaders: 30), B.store(2, qps: 0, slowScore: 100, leaders: 0, regions: 60), B.store(3, leaders: 30),
+        ])
+        let scenario = Scenario(snapshot: s)
+        let root = key("slow-store@store:2")
+        #expect(Set(scenario.members(of: root)) == [root, key("leader-imbalance@cluster")])
+        let d = await scenario.diagnose(root: root)
+        #expect(d.rootCause.category == "slow-store", "\(d.summary)")
+        #expect(d.rootCause.entity == "store:2")
+        #expect(d.claims.contains { $0.text.contains("do not show a slow disk") }, "\(d.claims.map(\.text))")
+        let disk = try #require(d.alternatives.first { $0.hypothesis.hasPrefix("slow-disk") })
+        #expect(disk.hypothesis.contains("slow score 100"), "\(disk.hypothesis)")
+        // The disk numbers name the cause when they are up: slow-disk, even after an eviction.
+        let slowDisk = Scenario(snapshot: B.snapshot(stores: [
+            B.store(1, leaders: 30), B.store(2, p99: 1.2, slowScore: 100, append: 0.45, commit: 0.6, apply: 0.35, leaders: 0),
+            B.store(3, leaders: 30),
+        ]))
+        let e = await slowDisk.diagnose(root: root)
+        #expect(e.rootCause.category == "slow-disk")
+    }
+
+    @Test("PD's leadership moving again and again among healthy members → pd-leader-switch; a gap between leaders is not an outage; one failover stays control-plane-down")
+    func pdLeaderSwitch() async throws {
+        let moving = Scenario(snapshot: B.snapshot(leader: "pd2", leaderMoves: ["pd3", "pd2", "pd3", "pd2"]))
+        let root = key("pd-leader-switching@cluster")
+        let d = await moving.diagnose(root: root)
+        #expect(d.rootCause.category == "pd-leader-switch", "\(d.summary)")
+        #expect(d.rootCause.entity == .cluster)
+        #expect(d.claims.map(\.text) == ["PD's leadership moved 4 times within 10m", "pd2 leads now", "all 3 members pass PD's health check"])
+        // Caught between two leaders: PD has none this instant, yet every member answers.
+        let gap = Scenario(snapshot: B.snapshot(leader: nil, previousLeader: "pd3", leaderMoves: ["pd3", "pd2", "pd3"]))
+        #expect(Set(gap.members(of: root)) == [root, key("pd-unhealthy@cluster")])
+        let g = await gap.diagnose(root: root)
+        #expect(g.rootCause.category == "pd-leader-switch")
+        let outage = try #require(g.alternatives.first { $0.hypothesis.hasPrefix("control-plane-down") })
+        #expect(outage.rejectedBecause.contains("a gap between leaders"), "\(outage.rejectedBecause)")
+        // The failover after a dead leader is one move: control-plane-down on the member that died.
+        let failover = Scenario(snapshot: B.snapshot(leader: "pd2", previousLeader: "pd3", unhealthyPD: ["pd3"], leaderMoves: ["pd2"]))
+        let f = await failover.diagnose(root: key("pd-unhealthy@pd:pd3"))
+        #expect(f.rootCause.category == "control-plane-down")
+    }
+
+    @Test("pending peers that stay (PD's pending-peer count, one store's snapshots stuck applying, all stores up) → pending-peers on that store; replication-degraded joins it")
+    func pendingPeers() async throws {
+        let s = B.snapshot(
+            stores: [B.store(1, leaders: 30), B.store(2, leaders: 0, applying: 8), B.store(3, leaders: 30)],
+            regionCounts: [.pendingPeer: 45])
+        let scenario = Scenario(snapshot: s)
+        let root = key("pending-peers@store:2")
+        #expect(Set(scenario.members(of: root)) == [root, key("replication-degraded@cluster"), key("leader-imbalance@cluster")])
+        let d = await scenario.diagnose(root: root)
+        #expect(d.rootCause.category == "pending-peers", "\(d.summary)")
+        #expect(d.rootCause.entity == "store:2")
+        #expect(d.claims.map(\.text) == ["store 2 applying 8 snapshot(s) while PD lists 45 pending-peer region(s)", "every store is up"])
+        let replication = try #require(d.alternatives.first { $0.hypothesis.hasPrefix("replication-degraded") })
+        #expect(replication.hypothesis.contains("45 pending-peer"), "\(replication.hypothesis)")
     }
 
     @Test("leader imbalance with every store up → leader-imbalance on the cluster")

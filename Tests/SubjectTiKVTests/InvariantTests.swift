@@ -20,7 +20,8 @@ struct InvariantTests {
         let ids = TiKVInvariants.all(.init()).map(\.id)
         #expect(ids == [
             "store-down", "store-low-space", "latency-high", "replication-degraded", "pd-unhealthy", "leader-imbalance",
-            "slow-store", "raft-lag", "cpu-high",
+            "slow-store", "raft-lag", "cpu-high", "write-stall", "restart-loop", "store-isolated", "pd-leader-switching",
+            "pending-peers",
         ])
     }
 }
@@ -39,6 +40,15 @@ struct StoreDownInvariantTests {
         #expect(v[2].message.contains("PD still reports it Up"))
         #expect(v[0].excerpt["state_name"] == "Disconnected")
         #expect(v.allSatisfy { $0.severity == .critical })
+    }
+
+    @Test("a store PD does not hear from whose status endpoint answers is not down: store-isolated fires instead")
+    func aliveIsNotDown() throws {
+        let s = B.snapshot(stores: [B.store(1), B.store(2, state: "Disconnected", reachable: true), B.store(3, state: "Down", reachable: true)])
+        #expect(StoreDownInvariant().evaluate(s).isEmpty)
+        let v = StoreIsolatedInvariant().evaluate(s)
+        #expect(v.map(\.entity) == ["store:2", "store:3"])
+        #expect(v[0].message.contains("PD reports it Disconnected") && v[0].message.contains("answers"), "\(v[0].message)")
     }
 
     @Test("no verdict without PD's store list")
@@ -206,5 +216,84 @@ struct CPUHighInvariantTests {
         let v = CPUHighInvariant(quotaRatio: 0.8).evaluate(s)
         #expect(v.map(\.entity) == ["store:1"])
         #expect(v[0].message.contains("90.0%"))
+    }
+}
+
+@Suite("write-stall")
+struct WriteStallInvariantTests {
+    @Test("a running store whose RocksDB stalls writes; not a down store, not a store without the series")
+    func fires() throws {
+        let s = B.snapshot(stores: [
+            B.store(1), B.store(2, writeStall: 2.5, stallReason: "level0_file_limit_stop", busy: 40),
+            B.store(3, state: "Disconnected", reachable: false), B.store(4, writeStall: nil),
+        ])
+        let v = WriteStallInvariant().evaluate(s)
+        #expect(v.map(\.entity) == ["store:2"])
+        let message = try #require(v.first?.message)
+        #expect(message.contains("2.5s") && message.contains("level0_file_limit_stop") && message.contains("40 writes/s"), "\(message)")
+        #expect(WriteStallInvariant().unavailableReason(in: s) == nil)
+    }
+
+    @Test("blind without the series: metrics from every serving store, none carrying tikv_engine_write_stall")
+    func blind() {
+        let s = B.snapshot(stores: [B.store(1, writeStall: nil), B.store(2, writeStall: nil)])
+        #expect(WriteStallInvariant().evaluate(s).isEmpty)
+        #expect(WriteStallInvariant().unavailableReason(in: s)?.contains("tikv_engine_write_stall") == true)
+    }
+}
+
+@Suite("restart-loop")
+struct RestartLoopInvariantTests {
+    @Test("two or more restarts within the window, whatever PD's state now; one restart is not a loop")
+    func fires() throws {
+        let s = B.snapshot(stores: [
+            B.store(1, restarts: 1), B.store(2, state: "Disconnected", reachable: false, restarts: 2), B.store(3, restarts: 5),
+        ])
+        let v = RestartLoopInvariant().evaluate(s)
+        #expect(v.map(\.entity) == ["store:2", "store:3"])
+        #expect(v.first?.message.contains("restarted 2 times within 10m; PD reports it Disconnected now") == true, "\(v.first?.message ?? "")")
+        // Up for a whole window since its last start: the loop is over, the count is history.
+        var settled = B.store(3, restarts: 5)
+        settled.uptimeSeconds = 601
+        #expect(RestartLoopInvariant().evaluate(B.snapshot(stores: [B.store(1), settled])).isEmpty)
+        settled.uptimeSeconds = 120
+        #expect(RestartLoopInvariant().evaluate(B.snapshot(stores: [B.store(1), settled])).count == 1)
+    }
+
+    @Test("the first observation has nothing to compare with: skipped with a reason, not healthy")
+    func firstObservation() {
+        let s = B.snapshot(stores: [B.store(1, restarts: nil), B.store(2, restarts: nil)])
+        #expect(RestartLoopInvariant().evaluate(s).isEmpty)
+        #expect(RestartLoopInvariant().unavailableReason(in: s)?.contains("first") == true)
+    }
+}
+
+@Suite("pd-leader-switching")
+struct PDLeaderSwitchingInvariantTests {
+    @Test("two or more moves of PD's leadership within the window; one failover is not switching; no count before two observations")
+    func fires() throws {
+        let v = PDLeaderSwitchingInvariant().evaluate(B.snapshot(leader: "pd2", leaderMoves: ["pd3", "pd2"]))
+        #expect(v.map(\.entity) == [.cluster])
+        #expect(v.first?.message == "PD's leader moved 2 times within 10m (to pd3, pd2); leader now pd2", "\(v.first?.message ?? "")")
+        #expect(PDLeaderSwitchingInvariant().evaluate(B.snapshot(leader: "pd2", leaderMoves: ["pd2"])).isEmpty)
+        let first = B.snapshot(leaderMoves: nil)
+        #expect(PDLeaderSwitchingInvariant().unavailableReason(in: first) != nil)
+    }
+}
+
+@Suite("pending-peers")
+struct PendingPeersInvariantTests {
+    @Test("regions pending while a running store holds snapshots stuck applying; not without PD's pending count, not on a down store")
+    func fires() throws {
+        let s = B.snapshot(
+            stores: [B.store(1), B.store(2, applying: 8), B.store(3, state: "Disconnected", reachable: true, applying: 2)],
+            regionCounts: [.pendingPeer: 45])
+        let v = PendingPeersInvariant().evaluate(s)
+        #expect(v.map(\.entity) == ["store:2"])
+        #expect(v.first?.message.contains("applying 8 snapshot(s) while PD lists 45 region(s) with a pending peer") == true)
+        #expect(PendingPeersInvariant().evaluate(B.snapshot(stores: [B.store(1), B.store(2, applying: 8)])).isEmpty, "no pending regions")
+        var blind = s
+        blind.regions = nil
+        #expect(PendingPeersInvariant().unavailableReason(in: blind) != nil)
     }
 }

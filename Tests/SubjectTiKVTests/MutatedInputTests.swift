@@ -137,8 +137,12 @@ struct MutatedInputTests {
             }
             let current = MetricsScrape(url: "store", scrapedAt: base.observedAt, page: ExpositionParser.parse(mutator.mutate(storePage)))
             let metrics = TiKVMetricQueries.directMetrics(previous: previous, current: current)
-            for problem in metrics.malformed { #expect(problem.contains("tikv_raftstore_region_count") || problem.contains("tikv_store_size_bytes")) }
-            for value in [metrics.capacityBytes, metrics.availableBytes, metrics.usedBytes, metrics.leaderCount, metrics.regionCount] {
+            for problem in metrics.malformed {
+                #expect(["tikv_raftstore_region_count", "tikv_store_size_bytes", "process_start_time_seconds", "tikv_engine_write_stall"]
+                    .contains { problem.contains($0) }, "\(problem)")
+            }
+            for value in [metrics.capacityBytes, metrics.availableBytes, metrics.usedBytes, metrics.leaderCount, metrics.regionCount,
+                          metrics.processStartTimeSeconds, metrics.writeStallP99Seconds] {
                 if let value { #expect(value.isFinite && value >= 0, "a kept gauge is a real quantity") }
             }
             for i in s.stores.indices { s.stores[i].metrics = metrics }

@@ -83,6 +83,7 @@ struct SettingsTests {
         #expect(r.logParser is TiKVLogParser)
         let subject = try r.make(SubjectConfiguration(endpoints: r.defaultEndpoints))
         #expect(subject.name == "tikv")
-        #expect(subject.invariantDescriptions.count == 9)
+        #expect(subject.invariantDescriptions.map(\.id) == TiKVInvariants.all(.init()).map(\.id))
+        #expect(subject.invariantDescriptions.count == 14)
     }
 }

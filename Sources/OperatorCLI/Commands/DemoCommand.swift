@@ -19,7 +19,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("tikv (default) or etcd.", valueName: "name")) var subject: String = "tikv"
     @Option(help: ArgumentHelp("simulator (tikv's default), process (etcd's default) or compose.", valueName: "name"))
     var backend: String?
-    @Option(help: ArgumentHelp("Fault to inject (simulator: store-down, disk-full, slow-disk, hot-write, pd-leader-down, network-lag; deployments: a hard kill).", valueName: "kind"))
+    @Option(help: ArgumentHelp("Fault to inject (simulator: any kind `operator chaos list` shows, e.g. store-down, slow-disk, write-stall, restart-loop; deployments: a hard kill).", valueName: "kind"))
     var fault: String?
     @Option(help: ArgumentHelp("Entity to hit, e.g. store:2 or member:e2 (default: a middle node).", valueName: "entity"))
     var target: String?

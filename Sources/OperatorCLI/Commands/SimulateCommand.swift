@@ -103,10 +103,10 @@ struct SimulateCommand: AsyncParsableCommand {
             abstract: "Inject a fault into a running simulator.",
             discussion: "Kinds: \(SimulatedFaultKind.allCases.map(\.rawValue).joined(separator: ", ")).")
 
-        @Argument(help: "Fault kind: store-down, disk-full, slow-disk, hot-write, pd-leader-down or network-lag.")
+        @Argument(help: "Fault kind (the kinds are listed below).")
         var kind: String
 
-        @Argument(help: "Target: store:<id>; for pd-leader-down cluster, pd:leader or pd:<name>.")
+        @Argument(help: "Target: store:<id>; for pd-leader-down cluster, pd:leader or pd:<name>; for pd-leader-switch cluster.")
         var entity: String
 
         @Option(help: "Port of the running simulator (its first PD member's port).")

@@ -70,23 +70,14 @@ enum SimulatorDeploymentRecipe {
     static var offers: [FaultOffer] {
         let simulated = SimulatedFaultKind.allCases.map { kind in
             FaultOffer(
-                kind: kind.rawValue, entityKinds: kind == .pdLeaderDown ? ["cluster", "pd"] : ["store"],
-                summary: summaries[kind] ?? "simulated \(kind.rawValue)", lift: "lifted in the simulator")
+                kind: kind.rawValue, entityKinds: kind.entityKinds,
+                summary: kind.summary, lift: "lifted in the simulator")
         }
         let kill = FaultOffer(
             kind: "kill", entityKinds: ["store"], summary: "the store's process dies (simulated store-down)",
             lift: "lifted in the simulator")
         return [kill] + simulated
     }
-
-    private static let summaries: [SimulatedFaultKind: String] = [
-        .storeDown: "the store's process dies: status port refuses, heartbeats stop",
-        .diskFull: "the store's disk fills: available space under 20 %, then toward 0",
-        .slowDisk: "the store's disk is slow: raft append/commit/apply latencies and slow score rise",
-        .hotWrite: "a write hotspot on the store: QPS and CPU surge",
-        .pdLeaderDown: "the PD leader stops answering; a follower takes over after an election",
-        .networkLag: "the store's network is slow: raft log lag rises, heartbeats arrive late",
-    ]
 
     /// This program's path, so the deployment can start `operator simulate` again on restart.
     static func currentExecutable() -> String {

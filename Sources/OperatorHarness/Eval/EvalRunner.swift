@@ -240,9 +240,11 @@ public struct EvalRunner: Sendable {
         let run = ChaosRun(
             subject: subject, target: target, diagnoser: engine,
             options: .init(interval: interval, healthyTimeout: timeout, detectTimeout: timeout, diagnoseTimeout: timeout,
-                           // Independent faults: long enough after the last one for its own incident to open.
-                           databasePath: database, settle: interval * (scenario.grading.causes.count > 1 ? 8 : 3), strictEntity: true,
-                           awaitEveryIncident: scenario.grading.causes.count > 1),
+                           // Independent faults: long enough after the last one for its own incident to open; a
+                           // scenario may ask for longer (`settle:`) when its fault takes time to show what it is.
+                           databasePath: database,
+                           settle: max(interval * (scenario.grading.causes.count > 1 ? 8 : 3), scenario.settle ?? .zero),
+                           strictEntity: true, awaitEveryIncident: scenario.grading.causes.count > 1),
             logger: logger, pendingWork: pendingWork())
         let result = try await run.run(primary: primary, schedule: schedule) { _ in }
         guard let d = result.incident?.diagnosis ?? result.ticket?.diagnosis else {

@@ -110,6 +110,9 @@ public struct EvalScenario: Sendable {
     public var grading: Grading
     /// Absolute path of a stored context to replay instead of running a cluster.
     public var replay: String?
+    /// How long to keep watching after the last fault and diagnosis, at least (`settle: 12s`): for a fault
+    /// that takes time to show what it is (a restart loop needs two restarts). `nil`: the runner's default.
+    public var settle: Duration?
     /// Said once when the scenario is loaded (deprecated spellings).
     public var notes: [String] = []
 
@@ -123,6 +126,7 @@ public struct EvalScenario: Sendable {
         var setup: [Fault]?
         var expect: ExpectFile?
         var replay: String?
+        var settle: String?
     }
 
     /// The old subject names eval understood, as subject and backend.
@@ -207,9 +211,11 @@ public struct EvalScenario: Sendable {
             do { _ = try Entity(parsing: f.target) } catch { throw fail("fault target: \(error)") }
             if let at = f.at { do { _ = try DurationText.duration(at) } catch { throw fail("fault at: \(error)") } }
         }
+        var settle: Duration?
+        if let text = file.settle { do { settle = try DurationText.duration(text) } catch { throw fail("settle: \(error)") } }
         return EvalScenario(file: path, name: name, subject: subject, backend: chosen, cluster: file.cluster ?? Cluster(),
                             load: file.load ?? Load(), faults: faults, setup: file.setup ?? [], expect: expect, grading: grading,
-                            replay: nil, notes: notes)
+                            replay: nil, settle: settle, notes: notes)
     }
 
     /// Scenario files in `directory` (`*.yaml`, `*.yml`), sorted by name.

@@ -1,7 +1,8 @@
 import OperatorCore
 
 /// `store-down`: PD no longer hears from a store (state Disconnected after 20 s without heartbeat, Down
-/// after max-store-down-time; tikv-interfaces.md §1.2), or its status server does not answer.
+/// after max-store-down-time; tikv-interfaces.md §1.2), or its status server does not answer. A store PD
+/// does not hear from whose status server does answer is alive: that is `store-isolated`, not this.
 public struct StoreDownInvariant: Invariant {
     public let id = "store-down"
     public let severity = Severity.critical
@@ -20,7 +21,7 @@ public struct StoreDownInvariant: Invariant {
             // Offline/Removing stores are being drained on purpose; Tombstones are gone.
             guard store.stateName != "Offline", store.stateName != "Tombstone" else { return nil }
             let unreachable = store.statusReachable == false
-            guard store.isDisconnectedOrDown || unreachable else { return nil }
+            guard unreachable || (store.isDisconnectedOrDown && store.statusReachable != true) else { return nil }
             var reasons: [String] = []
             if store.isDisconnectedOrDown {
                 let age = store.heartbeatAgeSeconds.map { ": last heartbeat \(Format.seconds($0)) ago" } ?? ""

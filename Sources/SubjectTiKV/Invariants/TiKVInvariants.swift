@@ -13,6 +13,11 @@ public enum TiKVInvariants {
             SlowStoreInvariant(threshold: t.slowScore),
             RaftLagInvariant(thresholdEntries: t.raftLogLagEntries),
             CPUHighInvariant(quotaRatio: t.cpuQuotaRatio),
+            WriteStallInvariant(),
+            RestartLoopInvariant(),
+            StoreIsolatedInvariant(),
+            PDLeaderSwitchingInvariant(),
+            PendingPeersInvariant(),
         ]
     }
 }

@@ -1,24 +1,24 @@
 import OperatorCore
 
-/// The shape the store-level symptom rules share (slow disk, overload, network lag): score every running
-/// store in the incident, keep the best (the first on a tie), fall back when no store is running, and
-/// answer a strong hypothesis above a threshold or a weak one that says why the category does not fit.
+/// The shape the store-level symptom rules share (slow disk, overload, network lag, write stall): score every
+/// running store in the incident, keep the best (the first on a tie), fall back when no store is running, and
+/// answer a strong hypothesis above a threshold or a weak one whose claims say why the category does not fit.
 struct StoreRuleSkeleton {
-    /// One store's score and the values behind it, in words.
+    /// One store's score and the values behind it, as a claim citing them.
     struct Scored {
         var store: DiagnosisFacts.Store
         var score: Double
-        var why: String
+        var why: Claim
     }
 
-    /// What the strong hypothesis says and recommends about the best store.
+    /// What the strong hypothesis states and recommends about the best store.
     struct Strong {
-        var explanation: String
+        var claims: [Claim]
         var actions: [Diagnosis.RecommendedAction]
     }
 
     var category: String
-    /// The weak hypothesis' explanation ("a store's disk is slow").
+    /// The weak hypothesis' name ("a store's disk is slow"): what it would mean, not a fact.
     var symptom: String
     /// The best score must exceed this for a strong hypothesis.
     var strongAbove: Double
@@ -27,10 +27,10 @@ struct StoreRuleSkeleton {
 
     func hypothesis(
         _ f: DiagnosisFacts,
-        noStore: () -> String,
-        score: (DiagnosisFacts.Store) -> (score: Double, why: String),
+        noStore: () -> Claim,
+        score: (DiagnosisFacts.Store) -> (score: Double, why: Claim),
         strong: (Scored) -> Strong,
-        weakAgainst: (_ best: Scored, _ all: [Scored]) -> String
+        weakAgainst: (_ best: Scored, _ all: [Scored]) -> [Claim]
     ) -> Hypothesis {
         var best: Scored?
         var all: [Scored] = []
@@ -41,19 +41,25 @@ struct StoreRuleSkeleton {
             if value > (best?.score ?? -1) { best = scored }
         }
         guard let best else {
-            return Hypothesis(
-                category: category, entity: f.context.incident.rootEntity, score: 0.05, explanation: symptom, against: noStore())
+            return Self.weak(category: category, entity: f.context.incident.rootEntity, score: 0.05, symptom: symptom, against: [noStore()])
         }
         let s = best.store
         let supporting = f.evidence(s, evidence)
         if best.score > strongAbove {
             let said = strong(best)
             return Hypothesis(
-                category: category, entity: s.entity, score: best.score, explanation: said.explanation, supporting: supporting,
-                against: f.relevanceRemark(of: s.entity), actions: said.actions)
+                category: category, entity: s.entity, score: best.score, claims: said.claims, supporting: supporting,
+                againstClaims: f.relevanceClaim(of: s.entity).map { [$0] } ?? [], actions: said.actions)
         }
-        return Hypothesis(
-            category: category, entity: s.entity, score: best.score, explanation: symptom, supporting: supporting,
-            against: weakAgainst(best, all))
+        var h = Self.weak(category: category, entity: s.entity, score: best.score, symptom: symptom, against: weakAgainst(best, all))
+        h.supporting = supporting
+        return h
+    }
+
+    /// A hypothesis that does not fit: named by its symptom, with claims that say why not.
+    static func weak(category: String, entity: Entity, score: Double, symptom: String, against: [Claim]) -> Hypothesis {
+        var h = Hypothesis(category: category, entity: entity, score: score, claims: [], againstClaims: against)
+        h.explanation = symptom
+        return h
     }
 }

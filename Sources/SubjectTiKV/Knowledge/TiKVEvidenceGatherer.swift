@@ -78,6 +78,15 @@ struct TiKVEvidenceGatherer: Sendable {
             if let l = store.leaders {
                 out.append(Signal("store.leader_count", entity: e, value: .number(l), source: pdStores))
             }
+            if let restarts = store.recentRestarts {
+                out.append(
+                    Signal("store.recent_restarts", entity: e, value: .number(Double(restarts)),
+                        source: "process_start_time_seconds / PD uptime, over \(NumberText.integer(TiKVSnapshot.restartWindowSeconds)) s",
+                        expected: "< 2"))
+            }
+            if let uptime = store.uptimeSeconds, uptime.isFinite {
+                out.append(Signal("store.uptime_seconds", entity: e, value: .number(uptime.rounded()), source: pdStores, unit: "s"))
+            }
             if let r = store.regionCount {
                 out.append(Signal("store.region_count", entity: e, value: .number(Double(r)), source: pdStores))
             }
@@ -105,6 +114,15 @@ struct TiKVEvidenceGatherer: Sendable {
                 "histogram_quantile(0.99, tikv_raftstore_commit_log_duration_seconds_bucket)", expected: "< 1", unit: "s")
             add("store.apply_p99_seconds", m.applyLogP99Seconds,
                 "histogram_quantile(0.99, tikv_raftstore_apply_log_duration_seconds_bucket)", expected: "< 1", unit: "s")
+            add("store.write_stall_p99_seconds", m.writeStallP99Seconds,
+                "max(tikv_engine_write_stall{type=\"write_stall_percentile99\"}) / 1e6", expected: "0", unit: "s")
+            add("store.scheduler_busy_per_second", m.schedulerBusyPerSecond, "rate(tikv_scheduler_too_busy_total)", expected: "0",
+                unit: "req/s")
+            add("store.snapshots_applying", m.snapshotsApplying, "tikv_raftstore_snapshot_traffic_total{type=\"applying\"}", expected: "0")
+            if let reason = m.writeStallReason {
+                out.append(Signal("store.write_stall_reason", entity: e, value: .string(reason),
+                    source: "\(metricsSource): tikv_engine_write_stall_reason"))
+            }
         }
 
         if let r = s.regions {
@@ -124,6 +142,12 @@ struct TiKVEvidenceGatherer: Sendable {
             out.append(
                 Signal("pd.leader", entity: .cluster, value: s.pd.leader.map { .string($0) } ?? .null,
                     source: "/pd/api/v1/members", expected: "a leader"))
+        }
+        if let changes = s.pd.recentLeaderChanges {
+            out.append(
+                Signal("pd.recent_leader_changes", entity: .cluster, value: .number(Double(changes)),
+                    source: "/pd/api/v1/members between observations, over \(NumberText.integer(TiKVSnapshot.restartWindowSeconds)) s",
+                    expected: "< 2"))
         }
         if let previous = s.pd.previousLeader {
             out.append(Signal("pd.previous_leader", entity: .cluster, value: .string(previous), source: "/pd/api/v1/members"))

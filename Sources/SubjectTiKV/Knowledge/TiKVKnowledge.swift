@@ -41,6 +41,12 @@ public enum TiKVCategory {
     public static let leaderImbalance = "leader-imbalance"
     public static let networkLag = "network-lag"
     public static let controlPlaneDown = "control-plane-down"
+    public static let writeStall = "write-stall"
+    public static let restartLoop = "restart-loop"
+    public static let networkPartition = "network-partition"
+    public static let slowStore = "slow-store"
+    public static let pdLeaderSwitch = "pd-leader-switch"
+    public static let pendingPeers = "pending-peers"
 
     public static let all: [DiagnosisCategory] = [
         .init(nodeDown, "a TiKV store's process or host is down or unreachable"),
@@ -51,5 +57,11 @@ public enum TiKVCategory {
         .init(leaderImbalance, "Raft leaders are concentrated on some stores"),
         .init(networkLag, "the network between a store and its peers is slow: Raft log lag and commit latency rise"),
         .init(controlPlaneDown, "PD, the control plane, lost its leader or a member"),
+        .init(writeStall, "RocksDB stalls a running store's writes (compaction behind): writes wait or fail as ServerIsBusy"),
+        .init(restartLoop, "a store's process keeps dying and restarting (an OOM kill loop): its start time resets again and again"),
+        .init(networkPartition, "a live store is cut off from PD and its peers: PD says Disconnected while its status port answers"),
+        .init(slowStore, "PD finds a store slow (slow_score at 100) and its evict-slow-store-scheduler moved its leaders away"),
+        .init(pdLeaderSwitch, "PD's leadership keeps moving between members: the leader cannot keep its lease"),
+        .init(pendingPeers, "a running store's peers do not catch up: its regions stay pending-peer, its snapshots stay applying"),
     ]
 }

@@ -72,6 +72,8 @@ public enum TiKVLogCatalogue {
         "store has been Tombstone": .storeTombstone,
         "store has been up": .storeUp,
         "store has changed to serving": .storeServing,
+        "Welcome to TiKV": .processStarted,
+        "detected slow store, start to evict leaders": .slowStoreEvicting,
     ]
 
     /// Messages whose tail varies between releases (the `...` in the reference sheet).

@@ -59,4 +59,8 @@ public enum TiKVLogEventKind: String, CaseIterable, Sendable, Codable {
     case storeTombstone = "store-tombstone"
     case storeUp = "store-up"
     case storeServing = "store-serving"
+    case slowStoreEvicting = "slow-store-evicting"
+
+    // Process start (`components/server/src/lib.rs` log_tikv_info): a restart shows as this banner again.
+    case processStarted = "process-started"
 }

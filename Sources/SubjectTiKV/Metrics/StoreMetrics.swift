@@ -29,6 +29,19 @@ public struct StoreMetrics: Sendable, Hashable, Codable {
     public var regionCount: Double?
     /// max of `tikv_raftstore_slow_score` over its types (1 healthy … 100).
     public var slowScore: Double?
+    /// p99 of RocksDB write stalls in seconds, the worst db (`tikv_engine_write_stall{type="write_stall_percentile99"}`
+    /// is in microseconds); 0 while nothing stalls. `nil` when the page or Prometheus lacks the series.
+    public var writeStallP99Seconds: Double?
+    /// The stall cause with the highest count (`tikv_engine_write_stall_reason{type}`), while one is non-zero.
+    public var writeStallReason: String?
+    /// Writes the scheduler rejected as ServerIsBusy per second (`tikv_scheduler_too_busy_total`).
+    public var schedulerBusyPerSecond: Double?
+    /// The count behind `writeStallReason`, to compare causes while reading (not encoded).
+    var stallReasonCount: Double?
+    /// `process_start_time_seconds`: when the running tikv-server started (unix seconds); it moves on every restart.
+    public var processStartTimeSeconds: Double?
+    /// `tikv_raftstore_snapshot_traffic_total{type="applying"}`: snapshots the store is applying now.
+    public var snapshotsApplying: Double?
     /// Seconds the rates and quantiles cover.
     public var windowSeconds: Double?
     /// Values the page or Prometheus gave that cannot be what they claim (a negative byte count): each
@@ -67,6 +80,11 @@ public struct StoreMetrics: Sendable, Hashable, Codable {
         case leaderCount = "leader_count"
         case regionCount = "region_count"
         case slowScore = "slow_score"
+        case writeStallP99Seconds = "write_stall_p99_seconds"
+        case writeStallReason = "write_stall_reason"
+        case schedulerBusyPerSecond = "scheduler_busy_per_second"
+        case processStartTimeSeconds = "process_start_time_seconds"
+        case snapshotsApplying = "snapshots_applying"
         case windowSeconds = "window_seconds"
         case malformed
     }
@@ -90,8 +108,24 @@ public struct StoreMetrics: Sendable, Hashable, Codable {
         leaderCount = try c.decodeIfPresent(Double.self, forKey: .leaderCount)
         regionCount = try c.decodeIfPresent(Double.self, forKey: .regionCount)
         slowScore = try c.decodeIfPresent(Double.self, forKey: .slowScore)
+        writeStallP99Seconds = try c.decodeIfPresent(Double.self, forKey: .writeStallP99Seconds)
+        writeStallReason = try c.decodeIfPresent(String.self, forKey: .writeStallReason)
+        schedulerBusyPerSecond = try c.decodeIfPresent(Double.self, forKey: .schedulerBusyPerSecond)
+        processStartTimeSeconds = try c.decodeIfPresent(Double.self, forKey: .processStartTimeSeconds)
+        snapshotsApplying = try c.decodeIfPresent(Double.self, forKey: .snapshotsApplying)
         windowSeconds = try c.decodeIfPresent(Double.self, forKey: .windowSeconds)
         malformed = try c.decodeIfPresent([String].self, forKey: .malformed) ?? []
+    }
+
+    /// Keeps the stall cause with the highest count (ties: the first by name, so the answer is stable).
+    mutating func noteStallReason(_ type: String, _ count: Double) {
+        if let current = writeStallReason, let best = stallReasonCount,
+            best > count || (best == count && current < type)
+        {
+            return
+        }
+        writeStallReason = type
+        stallReasonCount = count
     }
 
     /// A byte count or gauge of things that exist: finite and not negative, or `nil` with a note.

@@ -16,11 +16,19 @@ public enum TiKVMetricQueries {
     static let regionCount = "tikv_raftstore_region_count"
     static let slowScore = "tikv_raftstore_slow_score"
     static let cpuQuota = "tikv_server_cpu_cores_quota"
+    /// RocksDB's STALL_MICROS statistics per db, in µs (`rocks_metrics.rs`); the dashboards plot
+    /// `type="write_stall_percentile99"`, the `TiKV_write_stall` alert any change.
+    static let writeStall = "tikv_engine_write_stall"
+    static let writeStallReason = "tikv_engine_write_stall_reason"
+    static let schedulerTooBusy = "tikv_scheduler_too_busy_total"
+    static let processStart = "process_start_time_seconds"
+    static let snapshotTraffic = "tikv_raftstore_snapshot_traffic_total"
+    static let writeStallP99 = LabelMatcher.equal("type", "write_stall_percentile99")
 
     /// Every family above: a direct scrape parses only these, not the store's thousands of other series.
     public static let families = MetricFamilyFilter(families: [
         grpcDuration, grpcFail, storeSize, processCPU, threadCPU, logLag, appendLog, commitLog, applyLog, regionCount,
-        slowScore, cpuQuota,
+        slowScore, cpuQuota, writeStall, writeStallReason, schedulerTooBusy, processStart, snapshotTraffic,
     ])
 
     /// `type!="kv_gc"`: GC traffic is excluded from QPS and latency, as on the dashboards.
@@ -76,6 +84,22 @@ public enum TiKVMetricQueries {
             },
             Query(promql: "max(\(slowScore)) by (instance)") { m, _, v in m.slowScore = Optional(v).finite },
             Query(promql: "max(\(cpuQuota)) by (instance)") { m, _, v in m.cpuQuotaCores = Optional(v).finite },
+            Query(promql: "max(\(writeStall){type=\"write_stall_percentile99\"}) by (instance)") { m, _, v in
+                m.writeStallP99Seconds = m.nonNegative(v, "\(writeStall){type=\"write_stall_percentile99\"}").map { $0 / 1_000_000 }
+            },
+            Query(promql: "max(\(writeStallReason)) by (instance, type)") { m, labels, v in
+                guard v.isFinite, v > 0, let type = labels["type"] else { return }
+                m.noteStallReason(type, v)
+            },
+            Query(promql: "sum(rate(\(schedulerTooBusy)[\(window)])) by (instance)") { m, _, v in
+                m.schedulerBusyPerSecond = Optional(v).finite
+            },
+            Query(promql: "max(\(processStart)) by (instance)") { m, _, v in
+                m.processStartTimeSeconds = m.nonNegative(v, processStart)
+            },
+            Query(promql: "max(\(snapshotTraffic){type=\"applying\"}) by (instance)") { m, _, v in
+                m.snapshotsApplying = m.nonNegative(v, "\(snapshotTraffic){type=\"applying\"}")
+            },
         ]
     }
 
@@ -106,6 +130,7 @@ public enum TiKVMetricQueries {
         m.appendLogP99Seconds = p99(appendLog)
         m.commitLogP99Seconds = p99(commitLog)
         m.applyLogP99Seconds = p99(applyLog)
+        m.schedulerBusyPerSecond = current.rate(of: schedulerTooBusy, since: previous)[[:]].finite
         m.windowSeconds = current.seconds(since: previous)
         return m
     }
@@ -122,6 +147,16 @@ public enum TiKVMetricQueries {
         m.regionCount = m.nonNegative(regions[["type": "region"]], "\(regionCount){type=\"region\"}")
         m.slowScore = page.max(slowScore)[[:]].finite
         m.cpuQuotaCores = page.max(cpuQuota)[[:]].finite
+        if let micros = page.max(writeStall, matching: [writeStallP99])[[:]] {
+            m.writeStallP99Seconds = m.nonNegative(micros, "\(writeStall){type=\"write_stall_percentile99\"}").map { $0 / 1_000_000 }
+        }
+        if let start = page.max(processStart)[[:]] { m.processStartTimeSeconds = m.nonNegative(start, processStart) }
+        if let applying = page.max(snapshotTraffic, matching: [.equal("type", "applying")])[[:]] {
+            m.snapshotsApplying = m.nonNegative(applying, "\(snapshotTraffic){type=\"applying\"}")
+        }
+        for (labels, v) in page.max(writeStallReason, by: ["type"]) where v.isFinite && v > 0 {
+            if let type = labels["type"] { m.noteStallReason(type, v) }
+        }
         return m
     }
 }

@@ -48,6 +48,10 @@ public struct TiKVSnapshot: SubjectSnapshot, Hashable, Codable {
 
     public func store(_ id: UInt64) -> StoreView? { stores.first { $0.id == id } }
 
+    /// Restarts of one store, and moves of PD's leadership, are counted over this span (`TiKV_node_restart` looks at 5 minutes; a loop shows
+    /// as several restarts in a few).
+    public static let restartWindowSeconds: Double = 600
+
     public func store(for entity: Entity) -> StoreView? {
         guard entity.kind == "store", let id = entity.id.flatMap(UInt64.init) else { return nil }
         return store(id)
@@ -83,6 +87,10 @@ public struct PDView: Sendable, Hashable, Codable {
     public var previousLeader: String?
     public var membersError: String?
     public var healthError: String?
+    /// Times the leadership moved to another member within ``TiKVSnapshot/restartWindowSeconds``, as this
+    /// subject saw it between observations (`nil` before it has two), and the members it moved to, in order.
+    public var recentLeaderChanges: Int?
+    public var recentLeaders: [String]?
 
     public init(
         members: [PDMemberView] = [], leader: String? = nil, previousLeader: String? = nil,
@@ -102,6 +110,8 @@ public struct PDView: Sendable, Hashable, Codable {
         case previousLeader = "previous_leader"
         case membersError = "members_error"
         case healthError = "health_error"
+        case recentLeaderChanges = "recent_leader_changes"
+        case recentLeaders = "recent_leaders"
     }
 }
 
@@ -164,6 +174,9 @@ public struct StoreView: Sendable, Hashable, Codable {
     public var metrics: StoreMetrics?
     /// Why metrics are missing or partial.
     public var metricsError: String?
+    /// Times this subject saw the store's process start again (`process_start_time_seconds` moved, or PD's
+    /// uptime fell back) within ``TiKVSnapshot/restartWindowSeconds``; `nil` until it has two observations.
+    public var recentRestarts: Int?
 
     public init(id: UInt64, stateName: String = "Up", nodeState: String = "Serving") {
         self.id = id
@@ -214,6 +227,7 @@ public struct StoreView: Sendable, Hashable, Codable {
         case statusError = "status_error"
         case metrics
         case metricsError = "metrics_error"
+        case recentRestarts = "recent_restarts"
     }
 }
 

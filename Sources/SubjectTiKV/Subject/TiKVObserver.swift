@@ -86,6 +86,12 @@ public struct TiKVObserver: Sendable {
         }
         let membersKnown = if case .success = members { true } else { false }
         snapshot.pd.previousLeader = await memory.recordLeader(snapshot.pd.leader, known: membersKnown)
+        if membersKnown, let changes = await memory.recordLeaderChange(
+            snapshot.pd.leader, at: observedAt, window: TiKVSnapshot.restartWindowSeconds)
+        {
+            snapshot.pd.recentLeaderChanges = changes.count
+            snapshot.pd.recentLeaders = changes.leaders
+        }
 
         // Stores as PD sees them.
         switch stores {
@@ -114,6 +120,10 @@ public struct TiKVObserver: Sendable {
         async let regionReading = regionHealth.read(total: total, everyStoreUp: everyStoreUp, at: observedAt)
         let (metrics, (regions, regionNotes)) = await (reading, regionReading)
         apply(metrics, to: &snapshot)
+        let restarts = await memory.recordStarts(
+            snapshot.stores.map { ($0.id, $0.metrics?.processStartTimeSeconds, $0.uptimeSeconds) }, at: observedAt,
+            window: TiKVSnapshot.restartWindowSeconds)
+        for i in snapshot.stores.indices { snapshot.stores[i].recentRestarts = restarts[snapshot.stores[i].id] }
         switch regions {
         case .success(let health): snapshot.regions = health
         case .failure(let e): snapshot.regionsError = "\(e)"

@@ -48,7 +48,36 @@ extension ClusterModel {
             } else {
                 cancelScheduledLogs(tag: tag)
             }
-        case .storeDown, .pdLeaderDown:
+        case .writeStall:
+            stores[index].writeStallSince = active ? time : nil
+            if active {
+                scheduleSlownessLogs(ofStore: index, kind: .writeStall, from: time)
+            } else {
+                cancelScheduledLogs(tag: tag)
+            }
+        case .restartLoop:
+            setRestartLoop(store: index, active: active, at: time)
+        case .slowStore:
+            setSlowStore(store: index, active: active, at: time)
+        case .pendingPeers:
+            let before = summary(at: time)
+            stores[index].pendingPeersSince = active ? time : nil
+            scheduleLeaderChangeLogs(from: before, to: summary(at: time), at: time, transfer: true)
+            if active {
+                scheduleSlownessLogs(ofStore: index, kind: .pendingPeers, from: time)
+            } else {
+                cancelScheduledLogs(tag: tag)
+            }
+        case .networkPartition:
+            if active {
+                // Cut off: to PD and the peers it is as good as dead; the process and its status port run on.
+                killStore(index, at: time)
+                scheduleSlownessLogs(ofStore: index, kind: .networkPartition, from: time)
+            } else {
+                cancelScheduledLogs(tag: tag)
+                rejoin(index, at: time, restarted: false)
+            }
+        case .storeDown, .pdLeaderDown, .pdLeaderSwitch:
             break
         }
     }

@@ -109,12 +109,18 @@ extension ClusterModel {
 
     /// A restarted store reconnects to PD; if it was down long enough for logs to be compacted its
     /// leaders send snapshots, which it applies, during catch-up.
-    mutating func scheduleRestartLogs(ofStore index: Int, downFor: SimSpan, at time: SimInstant) {
+    mutating func scheduleRestartLogs(ofStore index: Int, downFor: SimSpan, at time: SimInstant, restarted: Bool = true) {
         let store = stores[index]
         let file = SimulatedLogLine.File.store(store.id)
-        var lines: [SimulatedLogLine] = [
-            .init(file, at: time, .info, "util.rs:639", "connecting to PD endpoint", [("endpoints", pdEndpointList)]),
-        ]
+        var lines: [SimulatedLogLine] = []
+        if restarted {
+            // Every start of tikv-server prints its banner first (`components/server/src/lib.rs` log_tikv_info).
+            lines += [
+                .init(file, at: time, .info, "lib.rs:79", "Welcome to TiKV", []),
+                .init(file, at: time, .info, "lib.rs:84", "Release Version:   \(configuration.tikvVersion)", []),
+            ]
+        }
+        lines.append(.init(file, at: time, .info, "util.rs:639", "connecting to PD endpoint", [("endpoints", pdEndpointList)]))
         if let leader = pd.leaderIndex {
             lines.append(.init(file, at: time, .info, "util.rs:766", "connected to PD member", [("endpoints", pdClientURL(leader))]))
         }
@@ -221,6 +227,24 @@ extension ClusterModel {
                 }
             case .networkLag:
                 let takes = 1_050 + (beat * 211) % 700
+                let region = layout.regionID((Int(store.index) + beat * layout.storeCount) % layout.regionCount)
+                lines.append(.init(file, at: at, .warn, "scheduler.rs:1327",
+                                   "[region \(region)] scheduler handle command: prewrite, ts: \(440_000_000_000_000 + beat)",
+                                   [("takes", String(takes))], tag: tag))
+            case .pendingPeers:
+                // A snapshot arrives and its apply begins, and never finishes (tikv-interfaces.md §3.3).
+                let region = layout.regionID((Int(store.index) + beat * layout.storeCount) % layout.regionCount)
+                lines.append(.init(file, at: at, .info, "peer_storage.rs:905", "begin to apply snapshot",
+                                   [("region_id", String(region)), ("peer_id", String(UInt64(region) + 1))], tag: tag))
+            case .networkPartition:
+                // Cut off from PD and its peers: every heartbeat fails (tikv-interfaces.md §3.5).
+                lines.append(.init(file, at: at, .warn, "pd.rs:1423", "store heartbeat failed",
+                                   [("err", "Grpc(RpcFailure(RpcStatus { code: 4-DEADLINE_EXCEEDED, message: \"Deadline Exceeded\" }))")], tag: tag))
+                lines.append(.init(file, at: at, .warn, "util.rs:598", "request failed, retry",
+                                   [("err", "Grpc(RpcFailure(RpcStatus { code: 14-UNAVAILABLE, message: \"failed to connect to all addresses\" }))")], tag: tag))
+            case .writeStall:
+                // Stalled writes: the scheduler's slow-command lines, each held for seconds.
+                let takes = 2_100 + (beat * 173) % 1_800
                 let region = layout.regionID((Int(store.index) + beat * layout.storeCount) % layout.regionCount)
                 lines.append(.init(file, at: at, .warn, "scheduler.rs:1327",
                                    "[region \(region)] scheduler handle command: prewrite, ts: \(440_000_000_000_000 + beat)",

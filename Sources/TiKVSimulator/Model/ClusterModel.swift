@@ -23,6 +23,8 @@ struct ClusterModel: Sendable {
     /// Log lines due and not yet written to files.
     var logOutbox: [SimulatedLogLine] = []
     var activeFaults: [SimulatedFault] = []
+    /// pd-leader-switch: when the current PD leader's lease next expires.
+    var pdLeaderSwitchNext: SimInstant?
 
     static let mebibyte = 1_048_576.0
     /// Share of region data size that lands on disk (RocksDB compression).
@@ -56,6 +58,17 @@ struct ClusterModel: Sendable {
 
     // MARK: Time
 
+    /// The earliest scheduled change a running fault makes by itself (a restart loop's kill or start, a
+    /// PD leader stepping down).
+    func nextFaultTransition() -> SimInstant? {
+        [nextRestartLoopTransition(), pdLeaderSwitchNext].compactMap { $0 }.min()
+    }
+
+    mutating func applyFaultTransitions(upTo time: SimInstant) {
+        applyRestartLoopTransitions(upTo: time)
+        applyPDLeaderSwitches(upTo: time)
+    }
+
     /// PD time now, with counters and due log lines brought up to it.
     ///
     /// Counters grow per wall-clock second, not per PD second: whoever computes a rate from two
@@ -87,7 +100,9 @@ struct ClusterModel: Sendable {
         let step = max(SimSpan.seconds(1).nanoseconds, total / maxSteps + 1)
         var cache = CDFCache()
         while lastAdvanced < target {
-            let next = min(target, lastAdvanced + SimSpan(nanoseconds: step))
+            var next = min(target, lastAdvanced + SimSpan(nanoseconds: step))
+            // A restart-loop kill or restart lands exactly at its instant, so the process's life matches PD's view.
+            if let transition = nextFaultTransition(), transition > lastAdvanced, transition < next { next = transition }
             if let election = pd.electIfDue(at: next) {
                 recordPDElection(previous: election.previous, elected: election.elected, at: election.at)
             }
@@ -98,6 +113,7 @@ struct ClusterModel: Sendable {
                 counters[index].integrate(activity(ofStore: index, summary: summary, liveLeaders: liveLeaders), seconds: seconds, cache: &cache)
             }
             lastAdvanced = next
+            applyFaultTransitions(upTo: next)
         }
         releaseDueLogs(upTo: target)
     }
@@ -177,7 +193,9 @@ struct ClusterModel: Sendable {
         let storeQPS = qps * share
         let hotWrite = store.hotWriteSince.map { $0 <= time } ?? false
         let networkLag = store.networkLagSince.map { $0 <= time } ?? false
-        let slowness = (store.slowScore(at: time) - 1) / 99
+        let writeStall = store.isWriteStalled(at: time)
+        // A slow disk slows what completes; a slow store (hung I/O) mostly has requests that do not complete.
+        let slowness = (store.diskSlowScore(at: time) - 1) / 99
         let rejectWrites = store.rejectsWritesForDiskFull(
             at: time, usedBytes: Double(summary.regionSizeMiB[index]) * ClusterModel.mebibyte * ClusterModel.onDiskRatio)
         for type in GRPCMessageType.allCases {
@@ -190,6 +208,13 @@ struct ClusterModel: Sendable {
                 median += 0.6 * slowness
                 if networkLag { median += 0.08 }
                 if rejectWrites { activity.grpcFailRate[type.rawValue] = rate }
+                if writeStall {
+                    // RocksDB holds writes for seconds; the scheduler turns a share away as ServerIsBusy.
+                    median += Physics.writeStallDelaySeconds
+                    let busy = rate * Physics.writeStallBusyShare
+                    activity.grpcFailRate[type.rawValue] += busy
+                    activity.schedulerBusyPerSecond += busy
+                }
             } else {
                 median *= 1 + slowness
                 if networkLag { median += 0.02 }
@@ -201,7 +226,9 @@ struct ClusterModel: Sendable {
         activity.raftOpsPerSecond = 2 + writes
         activity.appendLatency = LogNormal(median: 0.0006 + 0.45 * slowness)
         activity.commitLatency = LogNormal(median: 0.0015 + 0.6 * slowness + (networkLag ? 0.08 : 0))
-        activity.applyLatency = LogNormal(median: 0.0004 + 0.35 * slowness)
+        // Apply writes into the stalled KV RocksDB: it slows too, less than the client's write path.
+        activity.applyLatency = LogNormal(median: 0.0004 + 0.35 * slowness + (writeStall ? 0.02 : 0))
+        activity.writeStalled = writeStall
         activity.logLagObservationsPerSecond = max(0.5, Double(leaders) / Physics.logLagObserveInterval)
         activity.logLag = networkLag ? LogNormal(median: 3_000, sigma: 0.5) : LogNormal(median: 1, sigma: 0.8)
         activity.regionHeartbeatsPerSecond = Double(leaders) / Physics.regionHeartbeatInterval
@@ -229,13 +256,21 @@ struct ClusterModel: Sendable {
     }
 
     mutating func restartStore(_ index: Int, at time: SimInstant) {
+        rejoin(index, at: time, restarted: true)
+    }
+
+    /// The store is back in the cluster: a new process (`restarted`: start time and counters reset, start
+    /// banner) or the same one whose network came back (a healed partition).
+    mutating func rejoin(_ index: Int, at time: SimInstant, restarted: Bool) {
         guard let down = stores[index].downSince else { return }
         stores[index].pastOutages.append((from: down, to: time))
         stores[index].downSince = nil
         stores[index].heartbeatAtDeath = nil
-        stores[index].processStart = time
-        counters[index] = StoreCounters()
-        scheduleRestartLogs(ofStore: index, downFor: time - down, at: time)
+        if restarted {
+            stores[index].processStart = time
+            counters[index] = StoreCounters()
+        }
+        scheduleRestartLogs(ofStore: index, downFor: time - down, at: time, restarted: restarted)
         let caughtUp = time + Physics.peerCatchUp
         let before = summary(at: caughtUp - SimSpan(nanoseconds: 1))
         let after = summary(at: caughtUp)

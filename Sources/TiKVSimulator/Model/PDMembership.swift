@@ -24,6 +24,8 @@ struct PDMembership: Sendable {
     private(set) var outages: [PDOutage] = []
     /// When a pending election can complete (nil: no election under way, or no quorum yet).
     private(set) var electionReadyAt: SimInstant?
+    /// The member a pending election elects when it is up (a leader that stepped down is not re-elected).
+    private(set) var preferredWinner: Int?
 
     init(count: Int, seed: UInt64, start: SimInstant) {
         members = (0..<count).map { index in
@@ -75,10 +77,25 @@ struct PDMembership: Sendable {
         }
     }
 
+    /// The leader's lease expires while it runs (pd-leader-switch): it steps down, and after a short
+    /// election `next` leads. Returns the member that stepped down.
+    mutating func stepDown(at time: SimInstant, electing next: Int) -> Int? {
+        guard let leader = leaderIndex else { return nil }
+        members[leader].leaderSince = nil
+        previousLeaderIndex = leader
+        leaderIndex = nil
+        outages.append(PDOutage(start: time, end: nil))
+        electionReadyAt = time + Physics.pdLeaderSwitchElection
+        preferredWinner = next
+        return leader
+    }
+
     /// Completes a due election; returns (old, new) leader indices when one happened.
     mutating func electIfDue(at time: SimInstant) -> (previous: Int?, elected: Int, at: SimInstant)? {
         guard leaderIndex == nil, let ready = electionReadyAt, ready <= time, hasQuorum else { return nil }
-        guard let winner = members.last(where: { $0.downSince == nil })?.index else { return nil }
+        let preferred = preferredWinner.flatMap { members[$0].downSince == nil ? $0 : nil }
+        preferredWinner = nil
+        guard let winner = preferred ?? members.last(where: { $0.downSince == nil })?.index else { return nil }
         leaderIndex = winner
         members[winner].leaderSince = ready
         electionReadyAt = nil

@@ -89,6 +89,10 @@ struct StoreActivity: Sendable {
     /// Raft messages to dead stores that failed, per second, by the dead store's id.
     var unreachablePerSecond: [UInt64: Double] = [:]
     var writesRejectedForDiskFull = false
+    /// Writes the scheduler rejected as ServerIsBusy per second (`tikv_scheduler_too_busy_total`).
+    var schedulerBusyPerSecond: Double = 0
+    /// RocksDB is stalling writes (`tikv_engine_write_stall`, `tikv_engine_write_stall_reason`).
+    var writeStalled = false
 
     var writeQPS: Double {
         GRPCMessageType.allCases.filter(\.isWrite).reduce(0) { $0 + grpcQPS[$1.rawValue] }

@@ -12,6 +12,10 @@ struct StoreCounters: Sendable {
     var grpcFail = [Double](repeating: 0, count: GRPCMessageType.allCases.count)
     var asyncWriteSuccess: Double = 0
     var asyncWriteDiskFull: Double = 0
+    /// `tikv_storage_engine_async_request_total{status="err_server_is_busy"}` and
+    /// `tikv_scheduler_too_busy_total`: writes turned away while RocksDB stalls.
+    var asyncWriteServerBusy: Double = 0
+    var schedulerTooBusy: Double = 0
     var asyncSnapshotSuccess: Double = 0
     var cpuSeconds: Double = 0
     var threadCPU = [Double](repeating: 0, count: TiKVThread.all.count)
@@ -36,10 +40,13 @@ struct StoreCounters: Sendable {
             grpcFail[index] += activity.grpcFailRate[index] * seconds
         }
         let writes = activity.writeQPS * seconds
+        let busy = min(writes, activity.schedulerBusyPerSecond * seconds)
+        schedulerTooBusy += busy
+        asyncWriteServerBusy += busy
         if activity.writesRejectedForDiskFull {
-            asyncWriteDiskFull += writes
+            asyncWriteDiskFull += writes - busy
         } else {
-            asyncWriteSuccess += writes
+            asyncWriteSuccess += writes - busy
         }
         asyncSnapshotSuccess += (activity.totalQPS - activity.writeQPS) * seconds
         let cpu = activity.cpuCores * seconds

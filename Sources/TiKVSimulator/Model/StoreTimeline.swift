@@ -20,6 +20,15 @@ struct StoreTimeline: Sendable {
     var slowDiskLifted: (at: SimInstant, score: Double)?
     var hotWriteSince: SimInstant?
     var networkLagSince: SimInstant?
+    var writeStallSince: SimInstant?
+    /// pending-peers: since when its peers cannot finish applying snapshots.
+    var pendingPeersSince: SimInstant?
+    /// slow-store: when its raft inspections began timing out (PD's slow score climbs, then eviction).
+    var slowStoreSince: SimInstant?
+    /// restart-loop: the next instant the process is killed (while up) or comes back (while down).
+    var restartLoopNext: SimInstant?
+    /// Restarts the loop has made so far (for the memory curve and logs).
+    var restartLoopRestarts = 0
     /// Bytes of disk, fixed at start.
     let capacityBytes: Double
 
@@ -118,6 +127,7 @@ struct StoreTimeline: Sendable {
             return .unnoticed
         }
         if isRestarted, time < processStart + Physics.peerCatchUp { return .catchingUp }
+        if let since = pendingPeersSince, since <= time { return .catchingUp }
         return .healthy
     }
 
@@ -125,12 +135,28 @@ struct StoreTimeline: Sendable {
     /// until the raft election timeout passes; a restarted one gets leaders back once caught up.
     func canLead(at time: SimInstant) -> Bool {
         if let down = downSince, down <= time { return time < down + Physics.raftElectionTimeout }
+        if let evicted = slowStoreEvictedAt, evicted <= time { return false }
+        // A peer that has not caught up is never elected: its log is behind.
+        if let since = pendingPeersSince, since <= time { return false }
         if isRestarted, time < processStart + Physics.peerCatchUp { return false }
         return true
     }
 
-    /// PD's and TiKV's slow score: 1 when healthy, ramping to 100 under slow-disk.
+    /// When PD's evict-slow-store-scheduler takes this store's leaders: once its slow score reaches 100
+    /// (`slowStoreEvictThreshold`, tikv-at-scale.md §3).
+    var slowStoreEvictedAt: SimInstant? { slowStoreSince.map { $0 + Physics.slowStoreRamp } }
+
+    /// PD's and TiKV's slow score: 1 when healthy, ramping to 100 under slow-disk (and, faster, slow-store).
     func slowScore(at time: SimInstant) -> Double {
+        if let since = slowStoreSince {
+            let progress = min(1, max(0, (time - since).seconds / Physics.slowStoreRamp.seconds))
+            return max(1 + 99 * progress, diskSlowScore(at: time))
+        }
+        return diskSlowScore(at: time)
+    }
+
+    /// The slow score a slow disk alone gives: it is what slows the disk writes the histograms record.
+    func diskSlowScore(at time: SimInstant) -> Double {
         if let since = slowDiskSince {
             let progress = min(1, max(0, (time - since).seconds / Physics.slowScoreRamp.seconds))
             return 1 + 99 * progress
@@ -148,6 +174,10 @@ struct StoreTimeline: Sendable {
         guard let since = diskFullSince else { return normal }
         let progress = min(1, max(0, (time - since).seconds / Physics.diskFullRamp.seconds))
         return min(normal, capacityBytes * (0.15 - 0.14 * progress))
+    }
+
+    func isWriteStalled(at time: SimInstant) -> Bool {
+        writeStallSince.map { $0 <= time } ?? false
     }
 
     func rejectsWritesForDiskFull(at time: SimInstant, usedBytes: Double) -> Bool {

@@ -88,6 +88,12 @@ extension ClusterModel {
                 page.sample("pd_scheduler_store_status", labels + [("type", type)], value)
             }
         }
+        // evict-slow-store-scheduler's own gauge (`pkg/schedule/schedulers/metrics.go`): 1 while it holds a store.
+        page.family("pd_scheduler_evicted_slow_store_status", type: "gauge", help: "Store evicted by slow store scheduler.")
+        for store in stores {
+            let evicted = store.slowStoreEvictedAt.map { $0 <= time } ?? false
+            page.sample("pd_scheduler_evicted_slow_store_status", [("slow_type", "disk"), ("store", String(store.id))], evicted ? 1 : 0)
+        }
         page.family("pd_config_status", type: "gauge", help: "Status of the scheduling configurations.")
         page.sample("pd_config_status", [("type", "max-replicas")], Double(layout.desiredReplicas))
         page.sample("pd_config_status", [("type", "low-space-ratio")], 0.8)

@@ -87,7 +87,7 @@ enum TiKVMetricsBulk {
         }
         for family in ["tikv_engine_get_micro_seconds", "tikv_engine_write_micro_seconds", "tikv_engine_seek_micro_seconds",
                        "tikv_engine_compaction_time", "tikv_engine_wal_file_sync_micro_seconds", "tikv_engine_sst_read_micros",
-                       "tikv_engine_write_stall", "tikv_engine_bytes_per_read", "tikv_engine_bytes_per_write"] {
+                       "tikv_engine_bytes_per_read", "tikv_engine_bytes_per_write"] {
             page.family(family, type: "gauge", help: "RocksDB histogram statistics.")
             for db in databases {
                 for type in ["average", "percentile95", "percentile99", "max"] {

@@ -15,7 +15,9 @@ extension ClusterModel {
             page.count("tikv_grpc_msg_fail_total", [("type", type.label)], counters.grpcFail[type.rawValue])
         }
         page.family("tikv_storage_engine_async_request_total", type: "counter", help: "Total number of engine asynchronous requests")
-        page.count("tikv_storage_engine_async_request_total", [("status", "all"), ("type", "write")], counters.asyncWriteSuccess + counters.asyncWriteDiskFull)
+        page.count("tikv_storage_engine_async_request_total", [("status", "all"), ("type", "write")],
+                   counters.asyncWriteSuccess + counters.asyncWriteDiskFull + counters.asyncWriteServerBusy)
+        page.count("tikv_storage_engine_async_request_total", [("status", "err_server_is_busy"), ("type", "write")], counters.asyncWriteServerBusy)
         page.count("tikv_storage_engine_async_request_total", [("status", "success"), ("type", "write")], counters.asyncWriteSuccess)
         page.count("tikv_storage_engine_async_request_total", [("status", "err_disk_full"), ("type", "write")], counters.asyncWriteDiskFull)
         page.count("tikv_storage_engine_async_request_total", [("status", "all"), ("type", "snapshot")], counters.asyncSnapshotSuccess)
@@ -37,11 +39,11 @@ extension ClusterModel {
         page.family("process_start_time_seconds", type: "gauge", help: "Start time of the process since unix epoch in seconds.")
         page.sample("process_start_time_seconds", [], Double(store.processStart.wholeSeconds))
         page.family("process_resident_memory_bytes", type: "gauge", help: "Resident memory size in bytes.")
-        page.sample("process_resident_memory_bytes", [], (2_684_354_560 + Double(summary.regionCount[index]) * 2_048).rounded())
+        page.sample("process_resident_memory_bytes", [], residentMemoryBytes(ofStore: index, summary: summary))
         page.family("tikv_server_cpu_cores_quota", type: "gauge", help: "Total CPU cores quota for TiKV server")
         page.sample("tikv_server_cpu_cores_quota", [], Physics.cpuCoresQuota)
         page.family("tikv_server_memory_quota_bytes", type: "gauge", help: "Total memory bytes quota for TiKV server")
-        page.sample("tikv_server_memory_quota_bytes", [], 17_179_869_184)
+        page.sample("tikv_server_memory_quota_bytes", [], Physics.memoryQuotaBytes)
 
         // A gauge that only grows, as TiKV's ThreadsCollector exports it.
         page.family("tikv_thread_cpu_seconds_total", type: "gauge", help: "Total user and system CPU time spent in seconds by threads.")
@@ -66,6 +68,15 @@ extension ClusterModel {
         page.family("tikv_raftstore_apply_log_duration_seconds", type: "histogram", help: "Bucketed histogram of peer applying log duration")
         page.histogram("tikv_raftstore_apply_log_duration_seconds", [], counters.applyLog)
 
+        writeStallFamilies(into: &page, stalled: store.isWriteStalled(at: time), tooBusy: counters.schedulerTooBusy)
+
+        // Snapshots in flight (`store/worker/pd.rs` sets it each store heartbeat): stuck applying under pending-peers.
+        let applying = store.pendingPeersSince.map { $0 <= time } ?? false
+        page.family("tikv_raftstore_snapshot_traffic_total", type: "gauge", help: "Total number of raftstore snapshot traffic.")
+        page.sample("tikv_raftstore_snapshot_traffic_total", [("type", "applying")], applying ? Double(min(8, summary.regionCount[index])) : 0)
+        page.sample("tikv_raftstore_snapshot_traffic_total", [("type", "receiving")], 0)
+        page.sample("tikv_raftstore_snapshot_traffic_total", [("type", "sending")], 0)
+
         let slowScore = store.slowScore(at: time)
         page.family("tikv_raftstore_slow_score", type: "gauge", help: "Slow score of the store.")
         page.sample("tikv_raftstore_slow_score", [("type", "kvdb")], slowScore.rounded())
@@ -83,5 +94,27 @@ extension ClusterModel {
             page.count("tikv_server_report_failure_msg_total", [("store_id", String(storeID)), ("type", "unreachable")], value)
         }
         return page.text
+    }
+
+    /// RocksDB's write stall as TiKV exports it (`components/engine_rocks/src/rocks_metrics.rs`): the
+    /// STALL_MICROS histogram's statistics per db (`tikv_engine_write_stall`, µs), the stall causes
+    /// (`tikv_engine_write_stall_reason`, RocksDB's WriteStallCause names) and the scheduler's ServerIsBusy
+    /// rejections (`tikv_scheduler_too_busy_total`, by command).
+    private func writeStallFamilies(into page: inout PrometheusTextWriter, stalled: Bool, tooBusy: Double) {
+        page.family("tikv_engine_write_stall", type: "gauge", help: "Histogram of write stall")
+        for db in ["kv", "raft"] {
+            for (type, micros) in Physics.writeStallMicros {
+                page.sample("tikv_engine_write_stall", [("db", db), ("type", type)], stalled && db == "kv" ? micros : 0)
+            }
+        }
+        page.family("tikv_engine_write_stall_reason", type: "gauge", help: "QPS of each reason which cause tikv write stall")
+        for (type, whileStalled) in [("level0_file_limit_slowdown", 40.0), ("level0_file_limit_stop", 8.0),
+                                     ("memtable_limit_slowdown", 0.0), ("memtable_limit_stop", 0.0),
+                                     ("pending_compaction_bytes_slowdown", 0.0), ("pending_compaction_bytes_stop", 0.0)] {
+            page.sample("tikv_engine_write_stall_reason", [("db", "kv"), ("type", type)], stalled ? whileStalled : 0)
+        }
+        page.family("tikv_scheduler_too_busy_total", type: "counter", help: "Total count of scheduler too busy")
+        page.count("tikv_scheduler_too_busy_total", [("type", "prewrite")], (tooBusy * 0.5).rounded(.down))
+        page.count("tikv_scheduler_too_busy_total", [("type", "commit")], (tooBusy * 0.5).rounded(.down))
     }
 }

@@ -8,7 +8,8 @@ enum SnapshotBuilder {
     static func store(
         _ id: UInt64, state: String = "Up", reachable: Bool? = true, availableRatio: Double = 0.6, qps: Double? = 300,
         p99: Double? = 0.008, cpu: Double? = 0.6, cpuQuota: Double? = 4, slowScore: Double? = 1, lag: Double? = 3,
-        append: Double? = 0.0008, commit: Double? = 0.002, apply: Double? = 0.0006, leaders: Int = 20, regions: Int = 60
+        append: Double? = 0.0008, commit: Double? = 0.002, apply: Double? = 0.0006, leaders: Int = 20, regions: Int = 60,
+        writeStall: Double? = 0, stallReason: String? = nil, busy: Double? = 0, restarts: Int? = 0, applying: Double? = 0
     ) -> StoreView {
         var s = StoreView(id: id, stateName: state, nodeState: "Serving")
         s.address = "127.0.0.1:2016\(id)"
@@ -21,6 +22,7 @@ enum SnapshotBuilder {
         s.pdSlowScore = slowScore
         s.heartbeatAgeSeconds = state == "Up" ? 4 : 60
         s.statusReachable = reachable
+        s.recentRestarts = restarts
         if reachable == false { s.statusError = "http://127.0.0.1:2018\(id)/status: connection refused" }
         if reachable != false {
             var m = StoreMetrics()
@@ -37,6 +39,10 @@ enum SnapshotBuilder {
             m.applyLogP99Seconds = apply
             m.leaderCount = Double(leaders)
             m.regionCount = Double(regions)
+            m.writeStallP99Seconds = writeStall
+            m.writeStallReason = stallReason
+            m.schedulerBusyPerSecond = busy
+            m.snapshotsApplying = applying
             m.windowSeconds = 60
             s.metrics = m
         } else {
@@ -47,7 +53,7 @@ enum SnapshotBuilder {
 
     static func snapshot(
         stores: [StoreView]? = nil, leader: String? = "pd1", previousLeader: String? = nil,
-        unhealthyPD: Set<String> = [], regionCounts: [PDRegionCheck: Int] = [:]
+        unhealthyPD: Set<String> = [], regionCounts: [PDRegionCheck: Int] = [:], leaderMoves: [String]? = []
     ) -> TiKVSnapshot {
         let members = ["pd1", "pd2", "pd3"].enumerated().map { i, name in
             PDMemberView(
@@ -57,10 +63,13 @@ enum SnapshotBuilder {
         }
         var counts: [String: Int] = [:]
         for check in PDRegionCheck.allCases { counts[check.rawValue] = regionCounts[check] ?? 0 }
+        var pd = PDView(members: members, leader: leader, previousLeader: previousLeader)
+        pd.recentLeaderChanges = leaderMoves?.count
+        pd.recentLeaders = leaderMoves
         return TiKVSnapshot(
             observedAt: Date(timeIntervalSince1970: 1_795_417_505), pdEndpoint: "http://127.0.0.1:2379",
             clusterID: "7637715636087433014",
-            pd: PDView(members: members, leader: leader, previousLeader: previousLeader),
+            pd: pd,
             stores: stores ?? [store(1), store(2), store(3)],
             regions: RegionHealth(total: 180, counts: counts, source: "http://127.0.0.1:2379/metrics"),
             metricsSource: "prometheus", maxStoreDownTimeSeconds: 1800, maxReplicas: 3)

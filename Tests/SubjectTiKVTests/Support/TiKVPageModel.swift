@@ -16,6 +16,8 @@ struct TiKVPageModel: Sendable {
     var leaders = 17
     var regions = 60
     var slowScore: Double = 1
+    /// `tikv_engine_write_stall{db="kv",type="write_stall_percentile99"}` in µs (0: nothing stalls).
+    var writeStallMicros: Double = 0
     /// Raft log lag observations per second and the bucket index they fall in (bounds 2,4,…,1024,5120,10240).
     var lagObservationsPerSecond: Double = 5
     var lagBuckets: [Int: Double] = [0: 0.9, 2: 0.1]
@@ -94,6 +96,9 @@ struct TiKVPageModel: Sendable {
         out.append("# TYPE tikv_raftstore_slow_score gauge")
         out.append("tikv_raftstore_slow_score{type=\"raft\"} \(slowScore)")
         out.append("tikv_raftstore_slow_score{type=\"kvdb\"} 1")
+        out.append("# TYPE tikv_engine_write_stall gauge")
+        out.append("tikv_engine_write_stall{db=\"kv\",type=\"write_stall_percentile99\"} \(writeStallMicros)")
+        out.append("tikv_engine_write_stall{db=\"raft\",type=\"write_stall_percentile99\"} 0")
         out.append("# TYPE tikv_raftstore_log_lag histogram")
         histogram("tikv_raftstore_log_lag", labels: "", bounds: Self.lagBounds, shares: lagBuckets,
             perSecond: lagObservationsPerSecond)

@@ -41,11 +41,11 @@ extension EndToEnd {
         func falseStatementsGate() async throws {
             let dir = try TemporaryDirectory()
             defer { dir.remove() }
-            // The offline diagnoser explains this context with "e2 stopped answering on its client URL".
+            // The offline diagnoser explains this context with "e2 did not answer on its client URL".
             try """
                 name: replay-forbidden
                 replay: \(Self.context)
-                expect: { category: node-down, entity: "member:e2", forbid: ["STOPPED ANSWERING"] }
+                expect: { category: node-down, entity: "member:e2", forbid: ["DID NOT ANSWER"] }
                 """.write(toFile: dir.file("a.yaml"), atomically: true, encoding: .utf8)
             let json = try await OperatorBinary.run(["eval", dir.file("a.yaml"), "--json", "--repeat", "2"])
             #expect(json.status == 0, "\(json.stderr)")
@@ -53,7 +53,7 @@ extension EndToEnd {
             #expect(report["accuracy"] as? Double == 1, "category and entity are right")
             #expect((report["false_statement_count"] as? Int ?? 0) >= 2, "the statement, in each of the two runs")
             let statements = Self.array(report["false_statements"])
-            #expect(statements.allSatisfy { ($0["statement"] as? String)?.contains("stopped answering") == true })
+            #expect(statements.allSatisfy { ($0["statement"] as? String)?.contains("did not answer") == true })
             #expect(statements.allSatisfy { ($0["reason"] as? String)?.contains("forbidden by the scenario") == true })
             #expect(Self.array(report["results"]).map { $0["run"] as? Int } == [1, 2])
             #expect(Self.array(report["stability"]).first?["passed"] as? Int == 0)
@@ -62,7 +62,7 @@ extension EndToEnd {
             let gated = try await OperatorBinary.run(["eval", dir.file("a.yaml"), "--require-accuracy", "0.9", "--max-false-statements", "0"])
             #expect(gated.status == 1)
             #expect(gated.stdout.contains("false statements:"))
-            #expect(gated.stdout.contains("stopped answering"))
+            #expect(gated.stdout.contains("did not answer"))
             #expect(gated.stdout.contains("EXPECTED \\ GOT"), "the confusion table")
             #expect(gated.stderr.contains("more than the 0 allowed"))
             #expect(!gated.stderr.contains("accuracy 100%"), "the accuracy bar was met")

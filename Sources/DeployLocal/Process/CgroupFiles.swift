@@ -62,7 +62,12 @@ struct CgroupFiles: Sendable {
     static func dissolve(group: String, root: String, pid: Int32) {
         // Writing 0 would move the writer itself: only a real pid goes back.
         if pid > 0 { try? write("\(pid)\n", to: root + "/cgroup.procs") }
-        rmdir(group)
+        // A process just killed stays a member until the kernel has torn it down: rmdir answers EBUSY for
+        // a moment. Try again for up to a second rather than leave the group behind.
+        for _ in 0..<50 {
+            if rmdir(group) == 0 || errno != EBUSY { return }
+            usleep(20_000)
+        }
     }
 }
 

@@ -191,7 +191,7 @@ let package = Package(
         .testTarget(
             name: "OperatorCoreTests",
             dependencies: [
-                "OperatorCore", .product(name: "GRDB", package: "GRDB.swift"),
+                "OperatorCore", "OperatorTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "OperatorConfigurationTests", dependencies: ["OperatorConfiguration", "OperatorCore"]),

@@ -1,3 +1,4 @@
+import OperatorTestSupport
 import Foundation
 import Logging
 import OperatorCore

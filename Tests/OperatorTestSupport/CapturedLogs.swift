@@ -2,20 +2,22 @@ import Logging
 import Synchronization
 
 /// Keeps every log record a `Logger` made, so a test can assert what was logged and at which level.
-final class CapturedLogs: Sendable {
-    struct Record: Sendable {
-        var level: Logger.Level
-        var message: String
-        var metadata: [String: String]
+public final class CapturedLogs: Sendable {
+    public struct Record: Sendable {
+        public var level: Logger.Level
+        public var message: String
+        public var metadata: [String: String]
     }
 
     private let records = Mutex<[Record]>([])
 
-    var all: [Record] { records.withLock { $0 } }
-    func append(_ r: Record) { records.withLock { $0.append(r) } }
+    public init() {}
+
+    public var all: [Record] { records.withLock { $0 } }
+    public func append(_ r: Record) { records.withLock { $0.append(r) } }
 
     /// A logger at trace level whose records land here.
-    func logger(label: String = "test") -> Logger {
+    public func logger(label: String = "test") -> Logger {
         Logger(label: label, factory: { _ in Handler(sink: self) })
     }
 

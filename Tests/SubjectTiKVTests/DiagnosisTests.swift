@@ -347,7 +347,7 @@ struct DiagnosisTests {
     @Test("a store with 24500 regions, raftstore near its pool, CPU and latency up → too-many-regions on that store; its CPU and latency join it")
     func tooManyRegions() async throws {
         let s = B.snapshot(stores: [
-            B.store(1, regions: 9_000), B.store(2, p99: 0.4, cpu: 3.6, regions: 24_500, raftstore: 1.8), B.store(3, regions: 9_000),
+            B.store(1, regions: 9_000), B.store(2, p99: 0.4, cpu: 3.6, regions: 24_500, raftstore: 1.8, proposeWait: 0.12), B.store(3, regions: 9_000),
         ])
         let scenario = Scenario(snapshot: s)
         let root = key("region-count-high@store:2")
@@ -358,6 +358,7 @@ struct DiagnosisTests {
         #expect(d.claims.map(\.text) == [
             "store 2 holds 24500 regions (above 20000 when too many) vs peers' median 9000",
             "raftstore on store 2 uses 1.8 cores, 90% of a 2-thread pool (the inspection rule flags above 80 %)",
+            "proposals on store 2 wait 120ms at p99 for raftstore",
             "store 2 is up",
         ])
         let actions = d.recommendedActions.map(\.action)

@@ -303,7 +303,7 @@ struct RegionCountHighInvariantTests {
     @Test("a running store above region_count_max fires, naming the others' median and raftstore against its pool; not at the limit, not on a down store")
     func fires() throws {
         let s = B.snapshot(stores: [
-            B.store(1, regions: 9_000), B.store(2, regions: 24_500, raftstore: 1.8), B.store(3, regions: 20_000),
+            B.store(1, regions: 9_000), B.store(2, regions: 24_500, raftstore: 1.8, proposeWait: 0.12), B.store(3, regions: 20_000),
             B.store(4, state: "Disconnected", regions: 30_000),
         ])
         let v = RegionCountHighInvariant(max: 20_000).evaluate(s)
@@ -312,6 +312,7 @@ struct RegionCountHighInvariantTests {
         #expect(message.contains("holds 24500 regions, above 20000"), "\(message)")
         #expect(message.contains("median is 20000"), "\(message)")
         #expect(message.contains("90.0% of its 2-thread pool"), "\(message)")
+        #expect(message.contains("proposals wait 120ms at p99"), "\(message)")
         #expect(RegionCountHighInvariant(max: 30_000).evaluate(s).isEmpty, "the limit is the setting")
         #expect(RegionCountHighInvariant(max: 20_000).evaluate(B.snapshot()).isEmpty, "a healthy cluster")
     }

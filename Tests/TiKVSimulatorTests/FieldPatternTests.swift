@@ -402,6 +402,13 @@ struct FieldPatternTests {
                 after: peerAfter.buckets("tikv_grpc_msg_duration_seconds", ["type": "kv_get"])))
             #expect(p99 > peerP99, "requests wait a little longer: \(p99) vs \(peerP99)")
             #expect(p99 < 0.25, "a little, not an outage: \(p99)")
+            let wait = try #require(quantileOfIncrease(
+                0.99, before: before.buckets("tikv_raftstore_request_wait_time_duration_secs"),
+                after: after.buckets("tikv_raftstore_request_wait_time_duration_secs")))
+            let peerWait = try #require(quantileOfIncrease(
+                0.99, before: peerBefore.buckets("tikv_raftstore_request_wait_time_duration_secs"),
+                after: peerAfter.buckets("tikv_raftstore_request_wait_time_duration_secs")))
+            #expect(wait > 10 * peerWait && wait > 0.05, "proposals wait for raftstore: \(wait) vs \(peerWait)")
 
             let found = SubjectCrossCheckTests.keys(try await Self.subject(endpoints).check().violations)
             #expect(found.contains("region-count-high store:2"), "\(found.sorted())")

@@ -44,11 +44,13 @@ public struct RegionCountHighInvariant: Invariant {
                 message += "; raftstore uses \(Format.percent(raftstore / Self.defaultRaftstorePoolSize)) of its "
                     + "\(Format.number(Self.defaultRaftstorePoolSize))-thread pool"
             }
+            let proposeWait = store.metrics?.proposeWaitP99Seconds
+            if let proposeWait { message += "; proposals wait \(Format.seconds(proposeWait)) at p99" }
             return violation(
                 on: store.entity, message,
                 excerpt: [
                     "store_id": .number(Double(store.id)), "region_count": .number(regions), "threshold": .number(max),
-                    "other_stores_median": JSONValue(median), "raftstore_cpu_cores": JSONValue(raftstore),
+                    "other_stores_median": JSONValue(median), "raftstore_cpu_cores": JSONValue(raftstore), "propose_wait_p99_seconds": JSONValue(proposeWait),
                     "state": .string(store.stateName),
                 ])
         }

@@ -7,7 +7,7 @@ extension TiKVRules {
     static func tooManyRegions(_ f: Facts, _ t: TiKVThresholds) -> Hypothesis {
         let skeleton = StoreRuleSkeleton(
             category: TiKVCategory.tooManyRegions, symptom: "a store holds too many regions", strongAbove: 0.4,
-            evidence: ["store.region_count", "store.raftstore_cpu", "store.cpu_quota_ratio", "store.p99_seconds"])
+            evidence: ["store.region_count", "store.raftstore_cpu", "store.propose_wait_p99_seconds", "store.cpu_quota_ratio", "store.p99_seconds"])
         return skeleton.hypothesis(
             f,
             noStore: { f.claim("no running store in the incident to hold too many regions", f.candidateStores.flatMap(\.stateSignals)) },
@@ -30,6 +30,9 @@ extension TiKVRules {
                     claims.append(f.claim(
                         "raftstore on \(s.label) uses \(fmt(cores)) cores, \(pct(cores / pool)) of a \(fmt(pool))-thread pool (the inspection rule flags above 80 %)",
                         [raftstore]))
+                }
+                if let wait = s.signal("store.propose_wait_p99_seconds"), let seconds = wait.number {
+                    claims.append(f.claim("proposals on \(s.label) wait \(secs(seconds)) at p99 for raftstore", [wait]))
                 }
                 claims.append(f.claim("\(s.label) is up", [s.signal("store.state")]))
                 return .init(

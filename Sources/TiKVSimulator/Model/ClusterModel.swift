@@ -246,6 +246,7 @@ struct ClusterModel: Sendable {
             activity.raftstoreCPUBoost = 1.2
         }
         if splitStorm {
+            activity.proposeWait = LogNormal(median: Physics.splitStormProposeWaitSeconds)
             cores += Physics.splitStormRaftstoreCores
             activity.raftstoreCPUBoost += Physics.splitStormRaftstoreCores
         }

@@ -42,6 +42,8 @@ enum Physics {
     /// two `raftstore_1_*` threads, so this puts it near 90 %), and how much longer requests wait.
     static let splitStormRaftstoreCores = 1.75
     static let splitStormLatencyFactor = 1.4
+    /// too-many-regions: median propose wait on the busy raftstore (0.2 ms when healthy).
+    static let splitStormProposeWaitSeconds = 0.05
     /// disk-full: available space starts at 15 % of capacity and falls to 1 % over this span.
     static let diskFullRamp = SimSpan.seconds(600)
     /// disk-full: below this share of capacity TiKV rejects writes (`err_disk_full`).

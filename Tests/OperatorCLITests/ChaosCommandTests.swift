@@ -36,7 +36,7 @@ extension EndToEnd {
             #expect(offers.contains { $0["kind"] as? String == "pd-leader-down" })
             #expect(offers.contains { $0["kind"] as? String == "stop" }, "the simulator's own process can be frozen")
             // The field patterns (tikv-at-scale.md §5) are offered with the entities they take.
-            for kind in ["write-stall", "restart-loop", "network-partition", "slow-store"] {
+            for kind in ["write-stall", "restart-loop", "network-partition", "slow-store", "pending-peers", "too-many-regions"] {
                 #expect(offers.first { $0["kind"] as? String == kind }?["entity_kinds"] as? [String] == ["store"], "\(kind)")
             }
             #expect(offers.first { $0["kind"] as? String == "pd-leader-switch" }?["entity_kinds"] as? [String] == ["cluster"])

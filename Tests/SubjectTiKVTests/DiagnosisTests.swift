@@ -75,7 +75,7 @@ struct DiagnosisTests {
         #expect(ids.isSuperset(of: [
             "node-down", "disk-full", "slow-disk", "overload", "replication-degraded", "leader-imbalance", "network-lag",
             "control-plane-down", "write-stall", "restart-loop", "network-partition", "slow-store", "pd-leader-switch",
-            "pending-peers",
+            "pending-peers", "too-many-regions",
         ]))
         #expect(Set(TiKVKnowledge().rules.map(\.category)) == ids)
     }
@@ -342,6 +342,30 @@ struct DiagnosisTests {
         #expect(d.claims.map(\.text) == ["store 2 applying 8 snapshot(s) while PD lists 45 pending-peer region(s)", "every store is up"])
         let replication = try #require(d.alternatives.first { $0.hypothesis.hasPrefix("replication-degraded") })
         #expect(replication.hypothesis.contains("45 pending-peer"), "\(replication.hypothesis)")
+    }
+
+    @Test("a store with 24500 regions, raftstore near its pool, CPU and latency up → too-many-regions on that store; its CPU and latency join it")
+    func tooManyRegions() async throws {
+        let s = B.snapshot(stores: [
+            B.store(1, regions: 9_000), B.store(2, p99: 0.4, cpu: 3.6, regions: 24_500, raftstore: 1.8, proposeWait: 0.12), B.store(3, regions: 9_000),
+        ])
+        let scenario = Scenario(snapshot: s)
+        let root = key("region-count-high@store:2")
+        #expect(Set(scenario.members(of: root)) == [root, key("cpu-high@store:2"), key("latency-high@store:2")])
+        let d = await scenario.diagnose(root: root)
+        #expect(d.rootCause.category == "too-many-regions", "\(d.summary)")
+        #expect(d.rootCause.entity == "store:2")
+        #expect(d.claims.map(\.text) == [
+            "store 2 holds 24500 regions (above 20000 when too many) vs peers' median 9000",
+            "raftstore on store 2 uses 1.8 cores, 90% of a 2-thread pool (the inspection rule flags above 80 %)",
+            "proposals on store 2 wait 120ms at p99 for raftstore",
+            "store 2 is up",
+        ])
+        let actions = d.recommendedActions.map(\.action)
+        #expect(actions.contains { $0.contains("hibernate-regions") }, "\(actions)")
+        #expect(actions.contains { $0.contains("max-merge-region-size") }, "\(actions)")
+        #expect(actions.contains { $0.contains("scale out") }, "\(actions)")
+        #expect(d.alternatives.contains { $0.hypothesis.hasPrefix("overload") }, "a client surge is weighed and rejected")
     }
 
     @Test("leader imbalance with every store up → leader-imbalance on the cluster")

@@ -21,7 +21,7 @@ struct InvariantTests {
         #expect(ids == [
             "store-down", "store-low-space", "latency-high", "replication-degraded", "pd-unhealthy", "leader-imbalance",
             "slow-store", "raft-lag", "cpu-high", "write-stall", "restart-loop", "store-isolated", "pd-leader-switching",
-            "pending-peers",
+            "pending-peers", "region-count-high",
         ])
     }
 }
@@ -295,5 +295,36 @@ struct PendingPeersInvariantTests {
         var blind = s
         blind.regions = nil
         #expect(PendingPeersInvariant().unavailableReason(in: blind) != nil)
+    }
+}
+
+@Suite("region-count-high")
+struct RegionCountHighInvariantTests {
+    @Test("a running store above region_count_max fires, naming the others' median and raftstore against its pool; not at the limit, not on a down store")
+    func fires() throws {
+        let s = B.snapshot(stores: [
+            B.store(1, regions: 9_000), B.store(2, regions: 24_500, raftstore: 1.8, proposeWait: 0.12), B.store(3, regions: 20_000),
+            B.store(4, state: "Disconnected", regions: 30_000),
+        ])
+        let v = RegionCountHighInvariant(max: 20_000).evaluate(s)
+        #expect(v.map(\.entity) == ["store:2"])
+        let message = try #require(v.first?.message)
+        #expect(message.contains("holds 24500 regions, above 20000"), "\(message)")
+        #expect(message.contains("median is 20000"), "\(message)")
+        #expect(message.contains("90.0% of its 2-thread pool"), "\(message)")
+        #expect(message.contains("proposals wait 120ms at p99"), "\(message)")
+        #expect(RegionCountHighInvariant(max: 30_000).evaluate(s).isEmpty, "the limit is the setting")
+        #expect(RegionCountHighInvariant(max: 20_000).evaluate(B.snapshot()).isEmpty, "a healthy cluster")
+    }
+
+    @Test("PD's count comes first; the store's gauge when PD gives none; blind without PD's store list")
+    func sources() throws {
+        var store = B.store(2, regions: 60)
+        store.regionCount = nil
+        store.metrics?.regionCount = 21_000
+        #expect(RegionCountHighInvariant(max: 20_000).evaluate(B.snapshot(stores: [B.store(1), store])).map(\.entity) == ["store:2"])
+        var blind = B.snapshot()
+        blind.storesError = "http://127.0.0.1:2379/pd/api/v1/stores: connection refused"
+        #expect(RegionCountHighInvariant(max: 20_000).unavailableReason(in: blind) != nil)
     }
 }

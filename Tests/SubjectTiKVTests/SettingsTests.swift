@@ -35,7 +35,7 @@ struct SettingsTests {
     }
 
     @Test("typos, wrong types and out-of-range values are errors naming the key")
-    func errors() {
+    func errors() throws {
         let typo = #expect(throws: TiKVSettingsError.self) { try TiKVSettings(settings: ["low_space": 0.1]) }
         #expect(typo?.description.contains("unknown setting \"low_space\"") == true)
         #expect(typo?.description.contains("low_space_ratio") == true)
@@ -48,6 +48,13 @@ struct SettingsTests {
         // Too long for a Duration: an error naming the key, not a trap (nor a silent 1 s) when the tick runs.
         let warmup = #expect(throws: TiKVSettingsError.self) { try TiKVSettings(settings: ["direct_scrape_warmup": "999999999999h"]) }
         #expect(warmup?.description.contains("direct_scrape_warmup") == true)
+        let regions = #expect(throws: TiKVSettingsError.self) { try TiKVSettings(settings: ["region_count_max": 0]) }
+        #expect(regions?.description.contains("region_count_max must be a whole number from 1 to 1000000000, got 0") == true)
+        for bad: JSONValue in [2.5, 1e30, "many"] {
+            let e = #expect(throws: TiKVSettingsError.self) { try TiKVSettings(settings: ["region_count_max": bad]) }
+            #expect(e?.description.contains("region_count_max") == true, "\(bad): \(String(describing: e))")
+        }
+        #expect(try TiKVSettings(settings: ["region_count_max": 50_000]).thresholds.regionCountMax == 50_000)
         #expect(throws: TiKVSettingsError.self) { try TiKVSettings(settings: "not a mapping") }
         #expect(throws: TiKVSettingsError.self) {
             try TiKVSubject(configuration: SubjectConfiguration(endpoints: [], settings: ["cpu_quota_ratio": -1]))
@@ -84,6 +91,6 @@ struct SettingsTests {
         let subject = try r.make(SubjectConfiguration(endpoints: r.defaultEndpoints))
         #expect(subject.name == "tikv")
         #expect(subject.invariantDescriptions.map(\.id) == TiKVInvariants.all(.init()).map(\.id))
-        #expect(subject.invariantDescriptions.count == 14)
+        #expect(subject.invariantDescriptions.count == 15)
     }
 }

@@ -348,4 +348,75 @@ struct FieldPatternTests {
             #expect(try await pendingCount() == 0)
         }
     }
+
+    @Test("too-many-regions: the store's PD region_count and region gauge climb past 20000 while the others stay, raftstore runs near its pool, requests wait a little longer; Up; the subject names it; lift clears it")
+    func tooManyRegionsWire() async throws {
+        var configuration = TiKVSimulatorConfiguration()
+        configuration.qps = 600
+        try await withSimulator(configuration) { simulator, endpoints in
+            let calmStores = try await storesByID(endpoints.pd)
+            let calmRegions = try #require(calmStores[2]?.status["region_count"] as? Int)
+            let calmPeer = try #require(calmStores[1]?.status["region_count"] as? Int)
+            #expect(calmRegions < 20_000)
+
+            try await simulator.inject(.tooManyRegions, entity: "store:2")
+            try await simulator.advanceClock(bySeconds: 40)
+            let before = try await scrape(endpoints.statusURL(ofStore: 2))
+            let peerBefore = try await scrape(endpoints.statusURL(ofStore: 1))
+            try await simulator.advanceClock(bySeconds: 30)
+            let after = try await scrape(endpoints.statusURL(ofStore: 2))
+            let peerAfter = try await scrape(endpoints.statusURL(ofStore: 1))
+
+            let stores = try await storesByID(endpoints.pd)
+            let regions = try #require(stores[2]?.status["region_count"] as? Int)
+            #expect(regions > 20_000, "a split storm: \(regions)")
+            #expect(stores[1]?.status["region_count"] as? Int == calmPeer, "the other stores keep their regions")
+            #expect(stores[2]?.store["state_name"] as? String == "Up")
+            #expect(try after.value("tikv_raftstore_region_count", ["type": "region"]) == Double(regions), "the store's gauge agrees with PD")
+            // Only PD's leader exports the store gauges.
+            var leaderPage: MetricsText?
+            for url in endpoints.pdURLs {
+                let page = try await scrape(url)
+                if try page.value("etcd_server_is_leader") == 1 { leaderPage = page }
+            }
+            let pd = try #require(leaderPage)
+            #expect(try pd.value("pd_scheduler_store_status", ["store": "2", "type": "region_count"]) == Double(regions))
+
+            // Raftstore's two threads: CPU seconds per second over the 30 s, against a pool of 2.
+            func raftstoreCores(_ a: MetricsText, _ b: MetricsText) -> Double {
+                let threads = ["raftstore_1_0", "raftstore_1_1"]
+                let used = threads.reduce(0.0) { total, name in
+                    total + b.sum("tikv_thread_cpu_seconds_total", ["name": name]) - a.sum("tikv_thread_cpu_seconds_total", ["name": name])
+                }
+                return used / 30
+            }
+            let busy = raftstoreCores(before, after)
+            let calm = raftstoreCores(peerBefore, peerAfter)
+            #expect(busy > 0.8 * 2 && busy < 2, "raftstore near its pool: \(busy) cores")
+            #expect(calm < 0.5, "the other store's raftstore is calm: \(calm) cores")
+            let p99 = try #require(quantileOfIncrease(
+                0.99, before: before.buckets("tikv_grpc_msg_duration_seconds", ["type": "kv_get"]),
+                after: after.buckets("tikv_grpc_msg_duration_seconds", ["type": "kv_get"])))
+            let peerP99 = try #require(quantileOfIncrease(
+                0.99, before: peerBefore.buckets("tikv_grpc_msg_duration_seconds", ["type": "kv_get"]),
+                after: peerAfter.buckets("tikv_grpc_msg_duration_seconds", ["type": "kv_get"])))
+            #expect(p99 > peerP99, "requests wait a little longer: \(p99) vs \(peerP99)")
+            #expect(p99 < 0.25, "a little, not an outage: \(p99)")
+            let wait = try #require(quantileOfIncrease(
+                0.99, before: before.buckets("tikv_raftstore_request_wait_time_duration_secs"),
+                after: after.buckets("tikv_raftstore_request_wait_time_duration_secs")))
+            let peerWait = try #require(quantileOfIncrease(
+                0.99, before: peerBefore.buckets("tikv_raftstore_request_wait_time_duration_secs"),
+                after: peerAfter.buckets("tikv_raftstore_request_wait_time_duration_secs")))
+            #expect(wait > 10 * peerWait && wait > 0.05, "proposals wait for raftstore: \(wait) vs \(peerWait)")
+
+            let found = SubjectCrossCheckTests.keys(try await Self.subject(endpoints).check().violations)
+            #expect(found.contains("region-count-high store:2"), "\(found.sorted())")
+            #expect(!found.contains { $0.hasPrefix("region-count-high store:1") || $0.hasPrefix("store-down") }, "\(found.sorted())")
+
+            try await simulator.lift(.tooManyRegions, entity: "store:2")
+            try await simulator.advanceClock(bySeconds: 5)
+            #expect(try await storesByID(endpoints.pd)[2]?.status["region_count"] as? Int == calmRegions)
+        }
+    }
 }

@@ -18,6 +18,7 @@ public enum TiKVInvariants {
             StoreIsolatedInvariant(),
             PDLeaderSwitchingInvariant(),
             PendingPeersInvariant(),
+            RegionCountHighInvariant(max: t.regionCountMax),
         ]
     }
 }

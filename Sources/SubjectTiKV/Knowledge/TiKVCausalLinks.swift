@@ -16,6 +16,7 @@ enum TiKVCausalLinks {
         let storeIsolated = on("store-isolated")
         let pdSwitching = on("pd-leader-switching")
         let pendingPeers = on("pending-peers")
+        let regionCountHigh = on("region-count-high")
         var links: [CausalLink] = []
         func link(_ cause: ViolationKey, _ effect: ViolationKey, _ reason: String) {
             guard cause != effect else { return }
@@ -38,6 +39,12 @@ enum TiKVCausalLinks {
             guard let store = snapshot.store(for: cause.entity), let leaders = store.leaders, leaders == 0 else { continue }
             for effect in keys where effect.entity == .cluster && effect.invariant == "leader-imbalance" {
                 link(cause, effect, "PD moved every leader off the slow \(cause.entity)")
+            }
+        }
+        // Tens of thousands of raft groups keep raftstore busy ticking them: the store's CPU and its requests' wait.
+        for cause in regionCountHigh {
+            for effect in keys where effect.entity == cause.entity && ["cpu-high", "latency-high", "raft-lag"].contains(effect.invariant) {
+                link(cause, effect, "raftstore on \(cause.entity) spends its pool on the ticks and heartbeats of its regions")
             }
         }
         for cause in writeStall {

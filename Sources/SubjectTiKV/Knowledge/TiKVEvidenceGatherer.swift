@@ -118,6 +118,8 @@ struct TiKVEvidenceGatherer: Sendable {
                 "max(tikv_engine_write_stall{type=\"write_stall_percentile99\"}) / 1e6", expected: "0", unit: "s")
             add("store.scheduler_busy_per_second", m.schedulerBusyPerSecond, "rate(tikv_scheduler_too_busy_total)", expected: "0",
                 unit: "req/s")
+            add("store.propose_wait_p99_seconds", m.proposeWaitP99Seconds,
+                "histogram_quantile(0.99, tikv_raftstore_request_wait_time_duration_secs_bucket)", unit: "s")
             add("store.snapshots_applying", m.snapshotsApplying, "tikv_raftstore_snapshot_traffic_total{type=\"applying\"}", expected: "0")
             if let reason = m.writeStallReason {
                 out.append(Signal("store.write_stall_reason", entity: e, value: .string(reason),

@@ -47,6 +47,7 @@ public enum TiKVCategory {
     public static let slowStore = "slow-store"
     public static let pdLeaderSwitch = "pd-leader-switch"
     public static let pendingPeers = "pending-peers"
+    public static let tooManyRegions = "too-many-regions"
 
     public static let all: [DiagnosisCategory] = [
         .init(nodeDown, "a TiKV store's process or host is down or unreachable"),
@@ -63,5 +64,6 @@ public enum TiKVCategory {
         .init(slowStore, "PD finds a store slow (slow_score at 100) and its evict-slow-store-scheduler moved its leaders away"),
         .init(pdLeaderSwitch, "PD's leadership keeps moving between members: the leader cannot keep its lease"),
         .init(pendingPeers, "a running store's peers do not catch up: its regions stay pending-peer, its snapshots stay applying"),
+        .init(tooManyRegions, "a store holds more regions than raftstore can tick (over 20000): raftstore CPU near its pool, requests wait"),
     ]
 }

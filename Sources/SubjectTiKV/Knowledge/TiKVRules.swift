@@ -22,6 +22,7 @@ public enum TiKVRules {
             DiagnosisRule(category: TiKVCategory.slowStore) { slowStore(DiagnosisFacts($0), t) },
             DiagnosisRule(category: TiKVCategory.pdLeaderSwitch) { pdLeaderSwitch(DiagnosisFacts($0)) },
             DiagnosisRule(category: TiKVCategory.pendingPeers) { pendingPeers(DiagnosisFacts($0)) },
+            DiagnosisRule(category: TiKVCategory.tooManyRegions) { tooManyRegions(DiagnosisFacts($0), t) },
         ]
     }
 

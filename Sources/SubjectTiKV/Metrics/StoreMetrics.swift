@@ -24,6 +24,8 @@ public struct StoreMetrics: Sendable, Hashable, Codable {
     public var appendLogP99Seconds: Double?
     public var commitLogP99Seconds: Double?
     public var applyLogP99Seconds: Double?
+    /// p99 of `tikv_raftstore_request_wait_time_duration_secs`: how long proposals wait for raftstore.
+    public var proposeWaitP99Seconds: Double?
     /// `tikv_raftstore_region_count{type=leader|region}`.
     public var leaderCount: Double?
     public var regionCount: Double?
@@ -77,6 +79,7 @@ public struct StoreMetrics: Sendable, Hashable, Codable {
         case appendLogP99Seconds = "append_log_p99_seconds"
         case commitLogP99Seconds = "commit_log_p99_seconds"
         case applyLogP99Seconds = "apply_log_p99_seconds"
+        case proposeWaitP99Seconds = "propose_wait_p99_seconds"
         case leaderCount = "leader_count"
         case regionCount = "region_count"
         case slowScore = "slow_score"
@@ -105,6 +108,7 @@ public struct StoreMetrics: Sendable, Hashable, Codable {
         appendLogP99Seconds = try c.decodeIfPresent(Double.self, forKey: .appendLogP99Seconds)
         commitLogP99Seconds = try c.decodeIfPresent(Double.self, forKey: .commitLogP99Seconds)
         applyLogP99Seconds = try c.decodeIfPresent(Double.self, forKey: .applyLogP99Seconds)
+        proposeWaitP99Seconds = try c.decodeIfPresent(Double.self, forKey: .proposeWaitP99Seconds)
         leaderCount = try c.decodeIfPresent(Double.self, forKey: .leaderCount)
         regionCount = try c.decodeIfPresent(Double.self, forKey: .regionCount)
         slowScore = try c.decodeIfPresent(Double.self, forKey: .slowScore)

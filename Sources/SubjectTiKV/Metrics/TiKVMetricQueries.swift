@@ -13,6 +13,7 @@ public enum TiKVMetricQueries {
     static let appendLog = "tikv_raftstore_append_log_duration_seconds"
     static let commitLog = "tikv_raftstore_commit_log_duration_seconds"
     static let applyLog = "tikv_raftstore_apply_log_duration_seconds"
+    static let proposeWait = "tikv_raftstore_request_wait_time_duration_secs"
     static let regionCount = "tikv_raftstore_region_count"
     static let slowScore = "tikv_raftstore_slow_score"
     static let cpuQuota = "tikv_server_cpu_cores_quota"
@@ -27,7 +28,7 @@ public enum TiKVMetricQueries {
 
     /// Every family above: a direct scrape parses only these, not the store's thousands of other series.
     public static let families = MetricFamilyFilter(families: [
-        grpcDuration, grpcFail, storeSize, processCPU, threadCPU, logLag, appendLog, commitLog, applyLog, regionCount,
+        grpcDuration, grpcFail, storeSize, processCPU, threadCPU, logLag, appendLog, commitLog, applyLog, proposeWait, regionCount,
         slowScore, cpuQuota, writeStall, writeStallReason, schedulerTooBusy, processStart, snapshotTraffic,
     ])
 
@@ -75,6 +76,7 @@ public enum TiKVMetricQueries {
             Query(promql: quantile(appendLog)) { m, _, v in m.appendLogP99Seconds = Optional(v).finite },
             Query(promql: quantile(commitLog)) { m, _, v in m.commitLogP99Seconds = Optional(v).finite },
             Query(promql: quantile(applyLog)) { m, _, v in m.applyLogP99Seconds = Optional(v).finite },
+            Query(promql: quantile(proposeWait)) { m, _, v in m.proposeWaitP99Seconds = Optional(v).finite },
             Query(promql: "sum(\(regionCount){type=~\"leader|region\"}) by (instance, type)") { m, labels, v in
                 switch labels["type"] {
                 case "leader": m.leaderCount = m.nonNegative(v, "\(regionCount){type=\"leader\"}")
@@ -130,6 +132,7 @@ public enum TiKVMetricQueries {
         m.appendLogP99Seconds = p99(appendLog)
         m.commitLogP99Seconds = p99(commitLog)
         m.applyLogP99Seconds = p99(applyLog)
+        m.proposeWaitP99Seconds = p99(proposeWait)
         m.schedulerBusyPerSecond = current.rate(of: schedulerTooBusy, since: previous)[[:]].finite
         m.windowSeconds = current.seconds(since: previous)
         return m

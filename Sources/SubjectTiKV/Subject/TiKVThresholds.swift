@@ -22,6 +22,9 @@ public struct TiKVThresholds: Sendable, Hashable, Codable {
     public var replicationDegradedMinRegions = 1
     /// `cpu-high`: CPU used / tikv_server_cpu_cores_quota above this (TiKV_cpu_quota: 0.8).
     public var cpuQuotaRatio = 0.8
+    /// `region-count-high`: regions on one store above this (TiDB's inspection rule: 20000). A Double read as
+    /// a whole number, like `raft_log_lag_entries`, so a fractional or huge value is an error naming the key.
+    public var regionCountMax = 20_000.0
 
     public init() {}
 
@@ -34,6 +37,7 @@ public struct TiKVThresholds: Sendable, Hashable, Codable {
         case leaderImbalanceMinLeaders = "leader_imbalance_min_leaders"
         case replicationDegradedMinRegions = "replication_degraded_min_regions"
         case cpuQuotaRatio = "cpu_quota_ratio"
+        case regionCountMax = "region_count_max"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -49,6 +53,7 @@ public struct TiKVThresholds: Sendable, Hashable, Codable {
         replicationDegradedMinRegions =
             try c.decodeIfPresent(Int.self, forKey: .replicationDegradedMinRegions) ?? d.replicationDegradedMinRegions
         cpuQuotaRatio = try c.decodeIfPresent(Double.self, forKey: .cpuQuotaRatio) ?? d.cpuQuotaRatio
+        regionCountMax = try c.decodeIfPresent(Double.self, forKey: .regionCountMax) ?? d.regionCountMax
     }
 
     public static let defaults = TiKVThresholds()
@@ -74,6 +79,9 @@ public struct TiKVThresholds: Sendable, Hashable, Codable {
             out.append("replication_degraded_min_regions must be at least 1, got \(replicationDegradedMinRegions)")
         }
         positive(cpuQuotaRatio, .cpuQuotaRatio)
+        if !(regionCountMax >= 1 && regionCountMax <= 1e9 && regionCountMax == regionCountMax.rounded()) {
+            out.append("region_count_max must be a whole number from 1 to 1000000000, got \(NumberText.decimal(regionCountMax))")
+        }
         return out
     }
 }

@@ -37,6 +37,10 @@ public enum SimulatedFaultKind: String, CaseIterable, Codable, Sendable, CustomS
     /// pattern 9): every region with a replica there lists it as a pending peer for as long as the fault
     /// lasts, its leaders move away, `tikv_raftstore_snapshot_traffic_total{type="applying"}` stays up.
     case pendingPeers = "pending-peers"
+    /// A split storm leaves the store with far more regions than the others (tikv-at-scale.md §5 pattern
+    /// 12): its PD `region_count` and `tikv_raftstore_region_count{type="region"}` climb past 20000 while the
+    /// others stay, raftstore's threads run near their pool, requests wait a little longer; the store stays Up.
+    case tooManyRegions = "too-many-regions"
 
     public var description: String { rawValue }
 
@@ -55,6 +59,7 @@ public enum SimulatedFaultKind: String, CaseIterable, Codable, Sendable, CustomS
         case .slowStore: return "PD finds the store slow: slow_score 100, evict-slow-store-scheduler moves its leaders away"
         case .pdLeaderSwitch: return "PD's leader steps down every 20 s and another member is elected, again and again"
         case .pendingPeers: return "the store's peers never catch up: its regions stay pending-peer, snapshots stay applying"
+        case .tooManyRegions: return "a split storm gives the store over 20000 regions: raftstore CPU near its pool, latency up a little; still Up"
         }
     }
 

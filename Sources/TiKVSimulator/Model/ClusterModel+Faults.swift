@@ -68,6 +68,9 @@ extension ClusterModel {
             } else {
                 cancelScheduledLogs(tag: tag)
             }
+        case .tooManyRegions:
+            // No log lines: the reference names no line a store writes for its region count.
+            stores[index].tooManyRegionsSince = active ? time : nil
         case .networkPartition:
             if active {
                 // Cut off: to PD and the peers it is as good as dead; the process and its status port run on.

@@ -145,7 +145,9 @@ struct ClusterModel: Sendable {
 
     func summary(at time: SimInstant) -> ClusterSummary {
         let views = (0..<layout.cohortCount).map { cohortView($0, at: time) }
-        return ClusterSummary(time: time, views: views, layout: layout)
+        var summary = ClusterSummary(time: time, views: views, layout: layout)
+        for store in stores { summary.regionCount[store.index] += store.splitStormRegions(at: time) }
+        return summary
     }
 
     func cohortView(_ cohort: Int, at time: SimInstant) -> CohortView {
@@ -194,6 +196,7 @@ struct ClusterModel: Sendable {
         let hotWrite = store.hotWriteSince.map { $0 <= time } ?? false
         let networkLag = store.networkLagSince.map { $0 <= time } ?? false
         let writeStall = store.isWriteStalled(at: time)
+        let splitStorm = store.splitStormRegions(at: time) > 0
         // A slow disk slows what completes; a slow store (hung I/O) mostly has requests that do not complete.
         let slowness = (store.diskSlowScore(at: time) - 1) / 99
         let rejectWrites = store.rejectsWritesForDiskFull(
@@ -204,6 +207,8 @@ struct ClusterModel: Sendable {
             activity.grpcQPS[type.rawValue] = rate
             var median = type.baseMedianSeconds
             if hotWrite { median *= 3 }
+            // Each request waits behind the ticks of tens of thousands of peers on a busy raftstore.
+            if splitStorm { median *= Physics.splitStormLatencyFactor }
             if type.isWrite {
                 median += 0.6 * slowness
                 if networkLag { median += 0.08 }
@@ -239,6 +244,11 @@ struct ClusterModel: Sendable {
         if hotWrite {
             cores += 1.6
             activity.raftstoreCPUBoost = 1.2
+        }
+        if splitStorm {
+            activity.proposeWait = LogNormal(median: Physics.splitStormProposeWaitSeconds)
+            cores += Physics.splitStormRaftstoreCores
+            activity.raftstoreCPUBoost += Physics.splitStormRaftstoreCores
         }
         activity.cpuCores = min(cores, Physics.cpuCoresQuota * 0.97)
         return activity

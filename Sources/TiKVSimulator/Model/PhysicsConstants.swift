@@ -34,6 +34,16 @@ enum Physics {
     /// slow-store: inspections time out from the start, so the score reaches 100 within this span and
     /// PD evicts the store's leaders then.
     static let slowStoreRamp = SimSpan.seconds(10)
+    /// too-many-regions: the split storm adds this many regions to the store, linearly over the ramp
+    /// (24000 on top of the layout's share puts it past the 20000 of the inspection rule).
+    static let splitStormRegions = 24_000
+    static let splitStormRamp = SimSpan.seconds(30)
+    /// too-many-regions: raftstore cores the surplus regions' ticks and heartbeats take (the pool is the
+    /// two `raftstore_1_*` threads, so this puts it near 90 %), and how much longer requests wait.
+    static let splitStormRaftstoreCores = 1.75
+    static let splitStormLatencyFactor = 1.4
+    /// too-many-regions: median propose wait on the busy raftstore (0.2 ms when healthy).
+    static let splitStormProposeWaitSeconds = 0.05
     /// disk-full: available space starts at 15 % of capacity and falls to 1 % over this span.
     static let diskFullRamp = SimSpan.seconds(600)
     /// disk-full: below this share of capacity TiKV rejects writes (`err_disk_full`).

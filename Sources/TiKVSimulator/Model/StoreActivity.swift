@@ -83,6 +83,8 @@ struct StoreActivity: Sendable {
     var appendLatency = LogNormal(median: 0.0006)
     var commitLatency = LogNormal(median: 0.0015)
     var applyLatency = LogNormal(median: 0.0004)
+    /// `tikv_raftstore_request_wait_time_duration_secs`: how long a proposal waits for raftstore to take it.
+    var proposeWait = LogNormal(median: 0.0002)
     var logLagObservationsPerSecond: Double = 0
     var logLag = LogNormal(median: 1, sigma: 0.8)
     var regionHeartbeatsPerSecond: Double = 0

@@ -22,6 +22,7 @@ struct StoreCounters: Sendable {
     var appendLog = HistogramAccumulator(bounds: StoreCounters.raftBuckets)
     var commitLog = HistogramAccumulator(bounds: StoreCounters.raftBuckets)
     var applyLog = HistogramAccumulator(bounds: StoreCounters.raftBuckets)
+    var proposeWait = HistogramAccumulator(bounds: StoreCounters.raftBuckets)
     var logLag = HistogramAccumulator(bounds: StoreCounters.logLagBuckets)
     var heartbeatNoop: Double = 0
     var heartbeatSend: Double = 0
@@ -63,6 +64,7 @@ struct StoreCounters: Sendable {
         appendLog.observe(raftOps, from: activity.appendLatency, cache: &cache)
         commitLog.observe(raftOps, from: activity.commitLatency, cache: &cache)
         applyLog.observe(raftOps, from: activity.applyLatency, cache: &cache)
+        proposeWait.observe(raftOps, from: activity.proposeWait, cache: &cache)
         logLag.observe(activity.logLagObservationsPerSecond * seconds, from: activity.logLag, cache: &cache)
         heartbeatNoop += activity.regionHeartbeatsPerSecond * seconds
         heartbeatSend += seconds / Physics.storeHeartbeatInterval.seconds

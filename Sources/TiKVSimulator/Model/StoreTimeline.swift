@@ -23,6 +23,8 @@ struct StoreTimeline: Sendable {
     var writeStallSince: SimInstant?
     /// pending-peers: since when its peers cannot finish applying snapshots.
     var pendingPeersSince: SimInstant?
+    /// too-many-regions: since when a split storm has been adding regions to it.
+    var tooManyRegionsSince: SimInstant?
     /// slow-store: when its raft inspections began timing out (PD's slow score climbs, then eviction).
     var slowStoreSince: SimInstant?
     /// restart-loop: the next instant the process is killed (while up) or comes back (while down).

@@ -113,7 +113,7 @@ enum TiKVMetricsBulk {
             }
         }
         for family in ["tikv_raftstore_store_duration_secs", "tikv_raftstore_raft_process_duration_secs", "tikv_raftstore_apply_wait_time_duration_secs",
-                       "tikv_raftstore_request_wait_time_duration_secs", "tikv_raftstore_store_wf_batch_wait_duration_seconds",
+                       "tikv_raftstore_store_wf_batch_wait_duration_seconds",
                        "tikv_raftstore_store_wf_send_to_queue_duration_seconds", "tikv_raftstore_store_wf_persist_duration_seconds",
                        "tikv_raftstore_store_wf_commit_log_duration_seconds", "tikv_raftstore_apply_perf_context_time_duration_secs",
                        "tikv_raftstore_store_perf_context_time_duration_secs", "tikv_raftstore_event_duration"] {

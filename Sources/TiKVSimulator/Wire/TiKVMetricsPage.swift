@@ -67,6 +67,8 @@ extension ClusterModel {
         page.histogram("tikv_raftstore_commit_log_duration_seconds", [], counters.commitLog)
         page.family("tikv_raftstore_apply_log_duration_seconds", type: "histogram", help: "Bucketed histogram of peer applying log duration")
         page.histogram("tikv_raftstore_apply_log_duration_seconds", [], counters.applyLog)
+        page.family("tikv_raftstore_request_wait_time_duration_secs", type: "histogram", help: "Bucketed histogram of request wait time duration.")
+        page.histogram("tikv_raftstore_request_wait_time_duration_secs", [], counters.proposeWait)
 
         writeStallFamilies(into: &page, stalled: store.isWriteStalled(at: time), tooBusy: counters.schedulerTooBusy)
 

@@ -9,7 +9,8 @@ enum SnapshotBuilder {
         _ id: UInt64, state: String = "Up", reachable: Bool? = true, availableRatio: Double = 0.6, qps: Double? = 300,
         p99: Double? = 0.008, cpu: Double? = 0.6, cpuQuota: Double? = 4, slowScore: Double? = 1, lag: Double? = 3,
         append: Double? = 0.0008, commit: Double? = 0.002, apply: Double? = 0.0006, leaders: Int = 20, regions: Int = 60,
-        writeStall: Double? = 0, stallReason: String? = nil, busy: Double? = 0, restarts: Int? = 0, applying: Double? = 0
+        writeStall: Double? = 0, stallReason: String? = nil, busy: Double? = 0, restarts: Int? = 0, applying: Double? = 0,
+        raftstore: Double? = nil, proposeWait: Double? = nil
     ) -> StoreView {
         var s = StoreView(id: id, stateName: state, nodeState: "Serving")
         s.address = "127.0.0.1:2016\(id)"
@@ -43,6 +44,8 @@ enum SnapshotBuilder {
             m.writeStallReason = stallReason
             m.schedulerBusyPerSecond = busy
             m.snapshotsApplying = applying
+            m.raftstoreCPUCores = raftstore
+            m.proposeWaitP99Seconds = proposeWait
             m.windowSeconds = 60
             s.metrics = m
         } else {

@@ -14,7 +14,7 @@ public struct CPUHighInvariant: Invariant {
     }
 
     public func unavailableReason(in snapshot: TiKVSnapshot) -> String? {
-        if let e = snapshot.storesError { return "PD's store list is unavailable: \(e)" }
+        if let reason = snapshot.storeListUnavailable { return reason }
         if let e = snapshot.metricsError { return "store metrics are unavailable: \(e)" }
         if !snapshot.servingStores.isEmpty, snapshot.servingStores.allSatisfy({ $0.metrics?.cpuQuotaRatio == nil }) {
             return "no store reports both CPU usage and tikv_server_cpu_cores_quota"

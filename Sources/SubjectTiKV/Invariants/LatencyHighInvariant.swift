@@ -14,7 +14,7 @@ public struct LatencyHighInvariant: Invariant {
     }
 
     public func unavailableReason(in snapshot: TiKVSnapshot) -> String? {
-        if let e = snapshot.storesError { return "PD's store list is unavailable: \(e)" }
+        if let reason = snapshot.storeListUnavailable { return reason }
         if let e = snapshot.metricsError { return "store metrics are unavailable: \(e)" }
         let serving = snapshot.servingStores
         if !serving.isEmpty, serving.allSatisfy({ $0.metrics?.p99LatencySeconds == nil }) {

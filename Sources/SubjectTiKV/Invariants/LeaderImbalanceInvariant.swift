@@ -23,7 +23,7 @@ public struct LeaderImbalanceInvariant: Invariant {
     }
 
     public func unavailableReason(in snapshot: TiKVSnapshot) -> String? {
-        if let e = snapshot.storesError { return "PD's store list is unavailable: \(e)" }
+        if let reason = snapshot.storeListUnavailable { return reason }
         return nil
     }
 

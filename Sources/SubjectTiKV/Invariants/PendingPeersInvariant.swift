@@ -12,7 +12,7 @@ public struct PendingPeersInvariant: Invariant {
     public init() {}
 
     public func unavailableReason(in snapshot: TiKVSnapshot) -> String? {
-        if let e = snapshot.storesError { return "PD's store list is unavailable: \(e)" }
+        if let reason = snapshot.storeListUnavailable { return reason }
         if snapshot.regions?.count(.pendingPeer) == nil { return "PD's pending-peer count is unavailable: \(snapshot.regionsError ?? "not read")" }
         return nil
     }

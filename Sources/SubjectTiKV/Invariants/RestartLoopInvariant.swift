@@ -17,7 +17,7 @@ public struct RestartLoopInvariant: Invariant {
     }
 
     public func unavailableReason(in snapshot: TiKVSnapshot) -> String? {
-        if let e = snapshot.storesError { return "PD's store list is unavailable: \(e)" }
+        if let reason = snapshot.storeListUnavailable { return reason }
         let tikv = snapshot.stores.filter { !$0.isTiFlash }
         if !tikv.isEmpty, tikv.allSatisfy({ $0.recentRestarts == nil }) {
             return "restarts are counted between observations; this is the first one"

@@ -14,7 +14,7 @@ public struct SlowStoreInvariant: Invariant {
     }
 
     public func unavailableReason(in snapshot: TiKVSnapshot) -> String? {
-        if let e = snapshot.storesError { return "PD's store list is unavailable: \(e)" }
+        if let reason = snapshot.storeListUnavailable { return reason }
         if !snapshot.servingStores.isEmpty, snapshot.servingStores.allSatisfy({ $0.slowScore == nil }) {
             return "no store reports a slow score (PD slow_score or tikv_raftstore_slow_score)"
         }

@@ -12,7 +12,7 @@ public struct StoreIsolatedInvariant: Invariant {
     public init() {}
 
     public func unavailableReason(in snapshot: TiKVSnapshot) -> String? {
-        snapshot.storesError.map { "PD's store list is unavailable: \($0)" }
+        snapshot.storeListUnavailable
     }
 
     public func failedSource(in snapshot: TiKVSnapshot) -> String? { snapshot.storesError }

@@ -14,7 +14,7 @@ public struct StoreLowSpaceInvariant: Invariant {
     }
 
     public func unavailableReason(in snapshot: TiKVSnapshot) -> String? {
-        if let e = snapshot.storesError { return "PD's store list is unavailable: \(e)" }
+        if let reason = snapshot.storeListUnavailable { return reason }
         if !snapshot.stores.isEmpty, snapshot.stores.allSatisfy({ $0.availableRatio == nil }) {
             return "no store reports capacity and available bytes (metrics: \(snapshot.metricsError ?? "missing"))"
         }

@@ -12,7 +12,7 @@ public struct WriteStallInvariant: Invariant {
     public init() {}
 
     public func unavailableReason(in snapshot: TiKVSnapshot) -> String? {
-        if let e = snapshot.storesError { return "PD's store list is unavailable: \(e)" }
+        if let reason = snapshot.storeListUnavailable { return reason }
         if let e = snapshot.metricsError { return "store metrics are unavailable: \(e)" }
         let measured = snapshot.servingStores.filter { $0.metrics != nil }
         if !measured.isEmpty, measured.allSatisfy({ $0.metrics?.writeStallP99Seconds == nil }) {

@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "DiagnosisProviders", targets: ["DiagnosisProviders"]),
         .library(name: "OperatorConfiguration", targets: ["OperatorConfiguration"]),
         .library(name: "OperatorHarness", targets: ["OperatorHarness"]),
+        .library(name: "OperatorBench", targets: ["OperatorBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -149,11 +150,32 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The benchmarks: each measures Operator next to a baseline in the same run and builds its report.
+        // Tick cost and response memory are about TiKV at scale (the simulator, PD's and TiKV's bodies), the
+        // detection and diagnosis benchmarks about etcd (Prometheus watches real etcd members; the incidents
+        // are recorded etcd observations), the log benchmark about TiKV's log parser: those subjects are
+        // what they measure, so this target links them.
+        .target(
+            name: "OperatorBench",
+            dependencies: [
+                "OperatorCore",
+                "PrometheusClient",
+                "SubjectTiKV",
+                "SubjectEtcd",
+                "TiKVSimulator",
+                "DeployLocal",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "OperatorCLI",
             dependencies: [
                 "OperatorCore",
                 "OperatorHarness",
+                "OperatorBench",
                 "OperatorConfiguration",
                 "OperatorHTTP",
                 "PrometheusClient",
@@ -246,6 +268,8 @@ let package = Package(
             dependencies: ["OperatorHarness", "OperatorCore", "OperatorHTTP", "DeployLocal", "OperatorTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client")]
         ),
+        // Report pieces of the benchmarks (ratios, targets, tables, JSON), from inputs shaped as runs produce them.
+        .testTarget(name: "OperatorBenchTests", dependencies: ["OperatorBench", "OperatorCore"]),
         // End-to-end: runs the built `operator` binary as a user would.
         .testTarget(
             name: "OperatorCLITests",

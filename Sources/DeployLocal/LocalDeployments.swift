@@ -30,7 +30,7 @@ public enum LocalDeployments {
         switch backend {
         case ProcessDeploymentState.backend:
             var deployment = try ProcessDeployment.load(stateDirectory: absolute, logger: logger)
-            deployment.recipeFaults = recipeFaults(deployment.plan.subject, backend)
+            deployment.recipeFaults = recipeFaults(deployment.plan.subject, deployment.backend)
             return deployment
         case ComposeDeploymentState.backend:
             return try ComposeDeployment.load(stateDirectory: absolute, logger: logger)

@@ -23,10 +23,15 @@ extension EndToEnd {
                 timeout: .seconds(120))
             #expect(up.status == 0, "\(up.stderr)")
             let status = try #require(up.json as? [String: Any], "\(up.stdout)\n\(up.stderr)")
-            #expect(status["backend"] as? String == "process")
+            #expect(status["backend"] as? String == "simulator", "the backend it was deployed with, not the process runner under it")
             #expect(status["subject"] as? String == "tikv")
             let endpoint = try #require((status["endpoints"] as? [String])?.first)
             let port = try #require(URL(string: endpoint)?.port)
+
+            let deployed = try await OperatorBinary.run(["deploy", "status", "--state-dir", state])
+            #expect(deployed.stdout.hasPrefix("tikv (simulator backend) in "), "\(deployed.stdout)\n\(deployed.stderr)")
+            let listed = try await OperatorBinary.run(["chaos", "list", "--state-dir", state])
+            #expect(listed.stdout.hasPrefix("simulator backend in "), "\(listed.stdout)\n\(listed.stderr)")
 
             let list = try await OperatorBinary.run(["chaos", "list", "--json", "--state-dir", state])
             #expect(list.status == 0, "\(list.stderr)")
@@ -53,7 +58,7 @@ extension EndToEnd {
             // Not in this backend's vocabulary: exit 2 and the error lists what it offers.
             let pause = try await OperatorBinary.run(["chaos", "inject", "pause", "store:3", "--state-dir", state])
             #expect(pause.status == 2)
-            #expect(pause.stderr.contains("cannot inject pause on store:3"))
+            #expect(pause.stderr.contains("the simulator backend cannot inject pause on store:3"), "\(pause.stderr)")
             #expect(pause.stderr.contains("slow-disk store:<id>"))
 
             // The simulator's own refusal (a fault not in effect) comes back with its reason.

@@ -18,7 +18,8 @@ import Darwin
 /// process. Plans name data directories relative to the state directory and arguments with absolute paths
 /// (the recipe is given the state directory).
 public struct ProcessDeployment: Deployment {
-    public let backend = ProcessDeploymentState.backend
+    /// `process`, or the recipe's own name for what it runs as processes (`simulator`).
+    public var backend: String { plan.backend ?? ProcessDeploymentState.backend }
     public let plan: ProcessClusterPlan
     /// Absolute.
     public let stateDirectory: String

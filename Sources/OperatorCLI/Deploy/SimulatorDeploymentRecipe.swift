@@ -63,7 +63,8 @@ enum SimulatorDeploymentRecipe {
             liftURL: pd + SimulatorControl.pathPrefix + "/faults/lift",
             offers: offers, aliases: ["kill": SimulatedFaultKind.storeDown.rawValue])
         return .processes(ProcessClusterPlan(
-            subject: "tikv", members: [member], installHint: "it is this program (`operator simulate`)", faultControl: control))
+            subject: "tikv", members: [member], installHint: "it is this program (`operator simulate`)", faultControl: control,
+            backend: backend))
     }
 
     /// Every simulated fault kind, and `kill` for a store as the other backends spell it.

@@ -1,4 +1,5 @@
 import Foundation
+import OperatorCore
 import OperatorHarness
 
 /// `operator eval`'s text report: one row per run, then the scores, the confusion table, the false

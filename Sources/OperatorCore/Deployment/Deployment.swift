@@ -3,7 +3,7 @@ import Foundation
 /// Runs a cluster somewhere Operator can watch it: local processes, a compose stack, later a cloud.
 /// Implementations live outside the core (DeployLocal); recipes come from subjects.
 public protocol Deployment: Sendable {
-    /// `process`, `compose`, …
+    /// `process`, `compose`, `simulator`, …: the name the recipe was chosen by, in status, listings and errors.
     var backend: String { get }
     /// Starts every member and waits until healthy, reporting progress in short lines.
     func up(progress: @escaping @Sendable (String) -> Void) async throws -> DeploymentStatus
@@ -112,16 +112,22 @@ public struct ProcessClusterPlan: Sendable, Codable, Equatable {
     /// Faults the running members inject into themselves on request (a simulator), on top of the
     /// process faults the backend offers.
     public var faultControl: FaultControlEndpoint?
+    /// The recipe's backend name when it runs processes under another name (the TiKV simulator is the
+    /// `simulator` backend); nil is plain `process`.
+    public var backend: String?
 
-    public init(subject: String, members: [Member], installHint: String, faultControl: FaultControlEndpoint? = nil) {
+    public init(
+        subject: String, members: [Member], installHint: String, faultControl: FaultControlEndpoint? = nil, backend: String? = nil
+    ) {
         self.subject = subject
         self.members = members
         self.installHint = installHint
         self.faultControl = faultControl
+        self.backend = backend
     }
 
     enum CodingKeys: String, CodingKey {
-        case subject, members, installHint
+        case subject, members, installHint, backend
         case faultControl = "fault_control"
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OperatorBench
 import OperatorCore
 
 /// Every benchmark in one run, every table in markdown: what Docs/benchmarks.md records.
@@ -73,39 +74,5 @@ struct BenchAllCommand: AsyncParsableCommand {
         default:
             throw CLIFailure("unknown part \(part)", exitCode: 2)
         }
-    }
-}
-
-/// The machine a run happened on, as the benchmark doc records it.
-struct BenchMachine: Encodable {
-    var cpus: Int
-    var memoryGiB: Double
-    var os: String
-    var date: Date
-
-    static func current() -> BenchMachine {
-        let info = ProcessInfo.processInfo
-        return BenchMachine(
-            cpus: info.activeProcessorCount, memoryGiB: Double(info.physicalMemory) / 1_073_741_824,
-            os: Self.osRelease() ?? info.operatingSystemVersionString, date: Date())
-    }
-
-    var markdown: String {
-        "Machine: \(cpus) CPU(s), \(BenchFormat.number(memoryGiB)) GiB memory, \(os); run at \(Timestamp.format(date))."
-    }
-
-    /// PRETTY_NAME from /etc/os-release (`Debian GNU/Linux 12 (bookworm)`).
-    static func osRelease() -> String? {
-        guard let text = try? String(contentsOfFile: "/etc/os-release", encoding: .utf8) else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("PRETTY_NAME=") {
-            return String(line.dropFirst("PRETTY_NAME=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-        }
-        return nil
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case cpus
-        case memoryGiB = "memory_gib"
-        case os, date
     }
 }

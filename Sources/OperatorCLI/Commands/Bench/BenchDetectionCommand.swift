@@ -1,9 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import OperatorBench
 import OperatorConfiguration
-import OperatorCore
-import ServiceLifecycle
 
 /// Kill → ticket latency of Operator next to kill → webhook latency of Prometheus + Alertmanager, on the
 /// same SIGKILLs of a real local etcd cluster.
@@ -43,31 +42,13 @@ struct BenchDetectionCommand: AsyncParsableCommand {
         return options
     }
 
-    /// Runs the benchmark and the webhook receiver in one ServiceGroup that owns SIGINT and SIGTERM.
+    /// The benchmark with the production monitor's in-flight request tracker; SIGINT and SIGTERM stop it.
     static func measure(options: DetectionBenchmark.Options, quiet: Bool) async throws -> DetectionReport {
-        let logger = Logger(label: "operator.bench")
-        let receiver = AlertWebhookReceiver(logger: logger)
-        let benchmark = DetectionBenchmark(
-            options: options, receiver: receiver, logger: logger, progress: { if !quiet { Output.note($0) } })
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: [
-                    .init(service: receiver.application),
-                    // Done or failed, the benchmark ends the run; the receiver stops after it.
-                    .init(service: benchmark, successTerminationBehavior: .gracefullyShutdownGroup,
-                          failureTerminationBehavior: .gracefullyShutdownGroup),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        do {
-            try await group.run()
-        } catch let interrupted as DetectionBenchmark.Interrupted {
-            throw CLIFailure(interrupted.description, exitCode: 130)
-        } catch {
-            throw CLIFailure("bench detection: \(error)")
+        var options = options
+        options.pendingWork = InFlightHTTPRequests()
+        return try await BenchCommand.mappingErrors {
+            try await DetectionBenchmark.measure(
+                options: options, logger: Logger(label: "operator.bench"), progress: { if !quiet { Output.note($0) } })
         }
-        guard let report = benchmark.report else {
-            throw CLIFailure("bench detection: interrupted before the measurement finished; everything started was stopped", exitCode: 130)
-        }
-        return report
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import OperatorBench
 import OperatorConfiguration
 
 /// Offline diagnosis latency per incident, on realistic incidents recorded through the production path.
@@ -52,10 +53,9 @@ struct BenchDiagnosisCommand: AsyncParsableCommand {
         guard iterations >= 1 else { throw CLIFailure("--iterations must be at least 1, got \(iterations)", exitCode: 2) }
         let builds = buildIterations ?? max(10, iterations / 10)
         guard builds >= 1 else { throw CLIFailure("--build-iterations must be at least 1, got \(builds)", exitCode: 2) }
-        let directory = try WorkDirectory(prefix: "operator-bench-diagnosis")
-        defer { directory.remove() }
-        let benchmark = DiagnosisBenchmark(
-            iterations: iterations, buildIterations: builds, directory: directory.path, logger: Logger(label: "operator.bench"), model: model)
-        return try await benchmark.run()
+        return try await BenchCommand.mappingErrors {
+            try await DiagnosisBenchmark.measure(
+                iterations: iterations, buildIterations: builds, model: model, logger: Logger(label: "operator.bench"))
+        }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import OperatorBench
 
 /// What a tick of the TiKV subject costs Operator at 3, 100 and 500 stores, healthy and with one store down.
 struct BenchTickCostCommand: AsyncParsableCommand {
@@ -45,12 +46,19 @@ struct BenchTickCostCommand: AsyncParsableCommand {
         return options
     }
 
+    /// The benchmark with the production monitor's in-flight request tracker, the simulator run by this
+    /// program (`operator simulate run`); Ctrl-C stops everything it started and exits 130.
     static func measure(options: TickCostBenchmark.Options, quiet: Bool) async throws -> TickCostReport {
         let logger = Logger(label: "operator.bench")
-        let directory = try WorkDirectory(prefix: "operator-bench-tick-cost")
-        defer { directory.remove() }
-        let benchmark = TickCostBenchmark(
-            options: options, directory: directory.path, logger: logger, progress: { if !quiet { Output.note($0) } })
-        return try await Interruptible.run(logger: logger) { try await benchmark.run() }
+        var tracked = options
+        tracked.pendingWork = InFlightHTTPRequests()
+        let options = tracked
+        let executable = SimulatorDeploymentRecipe.currentExecutable()
+        return try await BenchCommand.mappingErrors {
+            try await Interruptible.run(logger: logger) {
+                try await TickCostBenchmark.measure(
+                    options: options, simulatorExecutable: executable, logger: logger, progress: { if !quiet { Output.note($0) } })
+            }
+        }
     }
 }

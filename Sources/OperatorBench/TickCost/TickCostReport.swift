@@ -1,7 +1,7 @@
 import OperatorCore
 
 /// Tick cost per cluster size and scenario, the ratios to the smallest size, and the targets.
-struct TickCostReport: Encodable, Sendable {
+public struct TickCostReport: Encodable, Sendable {
     struct Result: Encodable, Sendable {
         var size: TickCostBenchmark.ClusterSize
         var scenario: TickCostBenchmark.Scenario
@@ -133,7 +133,7 @@ struct TickCostReport: Encodable, Sendable {
         case results, ratios, targets, interval, qps
     }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(results, forKey: .results)
         try c.encode(ratios, forKey: .ratios)
@@ -142,7 +142,7 @@ struct TickCostReport: Encodable, Sendable {
         try c.encode(qps, forKey: .qps)
     }
 
-    var table: BenchTable {
+    public var table: BenchTable {
         var rows = results.map { r in
             [r.size.label, r.scenario.rawValue, BenchFormat.grouped(r.downPeerRegions), "\(r.ticks)",
              BenchFormat.duration(r.tick.p50), BenchFormat.duration(r.tick.p99), BenchFormat.duration(r.cpu.p50), BenchFormat.duration(r.cpu.mean),

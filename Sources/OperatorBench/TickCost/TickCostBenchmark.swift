@@ -2,6 +2,7 @@ import DeployLocal
 import Foundation
 import Logging
 import OperatorCore
+import SubjectTiKV
 import Synchronization
 import TiKVSimulator
 
@@ -9,15 +10,20 @@ import TiKVSimulator
 /// store down: tick duration through `MonitorService.runTick` (observe, evaluate, record, heartbeat, on a
 /// temporary SQLite database), Operator's own CPU time and peak RSS, and the requests and body bytes per
 /// path the simulator served it.
-struct TickCostBenchmark {
-    struct ClusterSize: Sendable, Encodable {
-        var stores: Int
-        var regions: Int
+public struct TickCostBenchmark {
+    public struct ClusterSize: Sendable, Encodable {
+        public var stores: Int
+        public var regions: Int
+
+        public init(stores: Int, regions: Int) {
+            self.stores = stores
+            self.regions = regions
+        }
 
         var label: String { "\(stores) stores, \(BenchFormat.grouped(regions)) regions" }
     }
 
-    enum Scenario: String, Sendable, Encodable, CaseIterable {
+    public enum Scenario: String, Sendable, Encodable, CaseIterable {
         case healthy
         /// The last store killed and PD time moved past `max-peer-down-duration` (10m), so its peers are
         /// down-peers: with 3 replicas, 3 × regions / stores regions (30,000 at 100 stores × 1M).
@@ -26,7 +32,7 @@ struct TickCostBenchmark {
 
     /// The small cluster, the small cluster's stores with the large one's regions, and the large cluster:
     /// what regions cost and what stores cost show apart.
-    static func sizes(small: ClusterSize, large: ClusterSize) -> [ClusterSize] {
+    public static func sizes(small: ClusterSize, large: ClusterSize) -> [ClusterSize] {
         let middle = ClusterSize(stores: small.stores, regions: large.regions)
         return [small, middle, large].reduce(into: []) { list, size in
             if !list.contains(where: { $0.stores == size.stores && $0.regions == size.regions }) { list.append(size) }
@@ -34,35 +40,53 @@ struct TickCostBenchmark {
     }
 
     /// 3, 100 and 500 stores with a million regions each (issue 16).
-    static let defaultSizes = [3, 100, 500].map { ClusterSize(stores: $0, regions: 1_000_000) }
+    public static let defaultSizes = [3, 100, 500].map { ClusterSize(stores: $0, regions: 1_000_000) }
 
-    struct Options: Sendable {
-        var sizes = TickCostBenchmark.defaultSizes
-        var scenarios = Scenario.allCases
-        var ticks = 30
-        var warmupTicks = 5
-        var interval: Duration = .seconds(1)
+    public struct Options: Sendable {
+        public var sizes = TickCostBenchmark.defaultSizes
+        public var scenarios = Scenario.allCases
+        public var ticks = 30
+        public var warmupTicks = 5
+        public var interval: Duration = .seconds(1)
         /// Background load the simulator reports (so counters move as in a live cluster).
-        var qps: Double = 100
+        public var qps: Double = 100
         /// PD seconds past the kill: beyond `max-peer-down-duration` (600 s), short of
         /// `max-store-down-time` (1800 s), so the dead store's peers are down-peers and not yet replaced.
-        var storeDownSeconds: Double = 660
+        public var storeDownSeconds: Double = 660
+        /// What the monitor's tick timeouts name as pending (the production tracker, chosen by the composition root).
+        public var pendingWork: (any PendingWorkTracker)?
+
+        public init() {}
     }
 
     var options: Options
+    /// The `operator` program, run again as `operator simulate run` for each size.
+    var simulatorExecutable: String
     var directory: String
     var logger: Logger
     var progress: @Sendable (String) -> Void
 
+    /// Every size and scenario, in a temporary directory removed at the end.
+    public static func measure(
+        options: Options, simulatorExecutable: String, logger: Logger, progress: @escaping @Sendable (String) -> Void
+    ) async throws -> TickCostReport {
+        let directory: WorkDirectory
+        do { directory = try WorkDirectory(prefix: "operator-bench-tick-cost") } catch { throw BenchmarkError.failed(error.description) }
+        defer { directory.remove() }
+        let benchmark = TickCostBenchmark(
+            options: options, simulatorExecutable: simulatorExecutable, directory: directory.path, logger: logger, progress: progress)
+        return try await benchmark.run()
+    }
+
     func run() async throws -> TickCostReport {
-        let registration = try LinkedSubjects.registry.registration(named: "tikv")
+        let registration = TiKVRegistration.registration
         var results: [TickCostReport.Result] = []
         for (index, size) in options.sizes.enumerated() {
             progress("starting the simulator: \(size.label)")
             let started = Mutex<ProcessHandle?>(nil)
             do {
                 let simulator = try await SimulatorProcess.start(
-                    stores: size.stores, regions: size.regions, qps: options.qps,
+                    executable: simulatorExecutable, stores: size.stores, regions: size.regions, qps: options.qps,
                     logFile: (directory as NSString).appendingPathComponent("simulator-\(index + 1).log"),
                     started: { handle in started.withLock { $0 = handle } })
                 let subject = try registration.make(SubjectConfiguration(endpoints: simulator.endpoints.pdURLs, logger: logger))
@@ -70,12 +94,17 @@ struct TickCostBenchmark {
                     subject, size: size, simulator: simulator,
                     database: (directory as NSString).appendingPathComponent("tick-cost-\(index + 1).db"))
             } catch {
-                if let handle = started.withLock({ $0 }) { await Interruptible.cleanup { await SimulatorProcess.stop(handle) } }
+                if let handle = started.withLock({ $0 }) { await Self.uncancelled { await SimulatorProcess.stop(handle) } }
                 throw error
             }
-            if let handle = started.withLock({ $0 }) { await Interruptible.cleanup { await SimulatorProcess.stop(handle) } }
+            if let handle = started.withLock({ $0 }) { await Self.uncancelled { await SimulatorProcess.stop(handle) } }
         }
         return TickCostReport(results: results, interval: DurationText.format(options.interval), qps: options.qps)
+    }
+
+    /// Clean-up that must finish even when the surrounding task was cancelled (Ctrl-C).
+    private static func uncancelled(_ work: @escaping @Sendable () async -> Void) async {
+        await Task { await work() }.value
     }
 
     /// Every scenario at one size, with one monitor kept across them: the dead store is seen by a running
@@ -86,7 +115,7 @@ struct TickCostBenchmark {
         let store = try SQLiteTicketStore(path: database)
         let monitor = MonitorService(
             subject: subject, store: store, configuration: MonitorConfiguration(interval: options.interval), logger: logger,
-            pendingWork: InFlightHTTPRequests())
+            pendingWork: options.pendingWork)
         let control = TiKVSimulatorControlClient(baseURL: simulator.endpoints.controlURL)
         var tick = 0
         var failures = 0
@@ -121,7 +150,7 @@ struct TickCostBenchmark {
         }
 
         let before = try await control.state()
-        let rssBefore = ProcessMemory.residentBytes() ?? 0
+        let rssBefore = ProcessUsage.residentBytes() ?? 0
         let peakReset = ProcessUsage.resetPeakResident()
         var rssSampledPeak = rssBefore
         var anonymousPeak = ProcessUsage.residentByKind()?.anonymous
@@ -143,7 +172,7 @@ struct TickCostBenchmark {
             }
             cpu.append(max(0, ProcessUsage.cpuSeconds() - cpuStart))
             durations.append((clock.now - start).seconds)
-            rssSampledPeak = max(rssSampledPeak, ProcessMemory.residentBytes() ?? 0)
+            rssSampledPeak = max(rssSampledPeak, ProcessUsage.residentBytes() ?? 0)
             sampleAnonymous()
             violations = report.violations.count
             lastViolations = report.violations.map(\.invariant)
@@ -167,7 +196,7 @@ struct TickCostBenchmark {
         let requests = perTick(after.requestCounts, before.requestCounts)
         let bytes = perTick(after.requestBytes ?? [:], before.requestBytes ?? [:])
         let kernelPeak = peakReset ? ProcessUsage.peakResidentBytes() : nil
-        let rssAfter = ProcessMemory.residentBytes() ?? 0
+        let rssAfter = ProcessUsage.residentBytes() ?? 0
         return TickCostReport.Result(
             size: size, scenario: scenario, downPeerRegions: after.regionChecks["down-peer"] ?? 0,
             ticks: options.ticks, warmupTicks: options.warmupTicks,
@@ -176,31 +205,5 @@ struct TickCostBenchmark {
             anonymousPeakBytes: anonymousPeak, rssPeakIsKernelMark: kernelPeak != nil, simulatorRSSBytes: simulator.residentBytes,
             requestsPerTickByPath: requests, bytesPerTickByPath: bytes,
             violationsLastTick: violations, tickErrors: errors, fileBackedBytes: ProcessUsage.residentByKind()?.file)
-    }
-}
-
-extension BenchFormat {
-    /// `412 MiB`, `1.2 GiB`.
-    static func byteCount(_ count: Int?) -> String {
-        guard let count else { return "-" }
-        let units = ["B", "KiB", "MiB", "GiB"]
-        var value = Double(count)
-        var unit = 0
-        while value >= 1024, unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(count) B" : String(format: value < 10 ? "%.1f" : "%.0f", value) + " " + units[unit]
-    }
-
-    /// `1,000,000`.
-    static func grouped(_ n: Int) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return (n < 0 ? "-" : "") + out
     }
 }

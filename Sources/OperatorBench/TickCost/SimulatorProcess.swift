@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import TiKVSimulator
 
-/// The embedded TiKV simulator run by this same binary (`operator simulate run`) as a child process, so
+/// The embedded TiKV simulator run by the `operator` program (`operator simulate run`) as a child process, so
 /// the process being measured holds only Operator: its RSS is Operator's, not the simulated cluster's.
 /// Started in a session of its own (the terminal's Ctrl-C reaches only the benchmark, which stops it by
 /// pid); its stdout and stderr go to a log file, where its endpoints are read from (`--json`).
@@ -26,10 +26,9 @@ final class SimulatorProcess: Sendable {
     /// it printed its endpoints. `started` is told the pid as soon as there is one, so the caller can stop
     /// it even if this throws or is cancelled.
     static func start(
-        stores: Int, regions: Int, qps: Double, logFile: String, started: @Sendable (ProcessHandle) -> Void,
+        executable: String, stores: Int, regions: Int, qps: Double, logFile: String, started: @Sendable (ProcessHandle) -> Void,
         timeout: Duration = .seconds(120)
     ) async throws -> SimulatorProcess {
-        let executable = try selfExecutable()
         let arguments = [
             "simulate", "run", "--stores", "\(stores)", "--regions", "\(regions)", "--pd", "3", "--port", "0",
             "--qps", "\(qps)", "--json",
@@ -62,15 +61,8 @@ final class SimulatorProcess: Sendable {
         await DetachedProcess.stop(handle, grace: .seconds(5))
     }
 
-    /// Resident memory of the simulator process (`VmRSS` of /proc/<pid>/status).
-    var residentBytes: Int? {
-        guard let text = try? String(contentsOfFile: "/proc/\(handle.pid)/status", encoding: .utf8) else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("VmRSS:") {
-            let kb = line.dropFirst("VmRSS:".count).trimmingCharacters(in: .whitespaces).split(separator: " ").first
-            return kb.flatMap { Int($0) }.map { $0 * 1024 }
-        }
-        return nil
-    }
+    /// Resident memory of the simulator process.
+    var residentBytes: Int? { ProcessUsage.residentBytes(pid: handle.pid) }
 
     /// The endpoints object `simulate run --json` prints first (pretty JSON), once it is complete.
     private static func readEndpoints(from logFile: String) -> TiKVSimulatorEndpoints? {
@@ -81,12 +73,5 @@ final class SimulatorProcess: Sendable {
             let end = text.range(of: "\n}", range: start..<text.endIndex)?.upperBound
         else { return nil }
         return try? JSONDecoder().decode(TiKVSimulatorEndpoints.self, from: Data(text[start..<end].utf8))
-    }
-
-    /// This program, to run it again as the simulator.
-    private static func selfExecutable() throws -> String {
-        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return path }
-        if let path = Bundle.main.executablePath { return path }
-        throw Failure(description: "cannot tell where the operator executable is, to start the simulator")
     }
 }

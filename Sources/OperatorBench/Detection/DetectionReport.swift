@@ -2,7 +2,7 @@ import Foundation
 import OperatorCore
 
 /// One kill of the detection benchmark: which member, when, and how long each system took to tell.
-struct DetectionKill: Encodable, Sendable {
+public struct DetectionKill: Encodable, Sendable {
     var index: Int
     var member: Entity
     /// Prometheus's `instance` label for the member (`127.0.0.1:port`).
@@ -30,7 +30,7 @@ struct DetectionKill: Encodable, Sendable {
     }
 
     // Timeouts are written as null, so every kill has the same keys.
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(index, forKey: .index)
         try c.encode(member, forKey: .member)
@@ -47,8 +47,8 @@ struct DetectionKill: Encodable, Sendable {
 
 /// The whole detection run: every kill, both systems' summaries and their ratio, and the settings that
 /// make the comparison fair.
-struct DetectionReport: Encodable, Sendable {
-    struct Configuration: Encodable, Sendable {
+public struct DetectionReport: Encodable, Sendable {
+    public struct Configuration: Encodable, Sendable {
         var members: Int
         var etcdVersion: String?
         var operatorInterval: String
@@ -109,7 +109,7 @@ struct DetectionReport: Encodable, Sendable {
         case elapsedSeconds = "elapsed_seconds"
     }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(kills, forKey: .kills)
         try c.encode(operatorSummary, forKey: .operatorSummary)
@@ -122,7 +122,7 @@ struct DetectionReport: Encodable, Sendable {
 
     // MARK: - Tables
 
-    var tables: [BenchTable] { [summaryTable, killTable] }
+    public var tables: [BenchTable] { [summaryTable, killTable] }
 
     var summaryTable: BenchTable {
         func row(_ name: String, _ s: LatencySummary) -> [String] {

@@ -13,30 +13,34 @@ import Synchronization
 /// Everything it starts is recorded as it starts and stopped by pid when `run()` ends — normally, on
 /// error, or when the ServiceGroup shuts down on SIGINT/SIGTERM (the measurement is cancelled, the
 /// clean-up runs in a task of its own so cancellation cannot cut it short).
-final class DetectionBenchmark: Service {
-    struct Options: Sendable {
-        var kills = 10
-        var members = 3
-        var interval: Duration = .seconds(1)
+public final class DetectionBenchmark: Service {
+    public struct Options: Sendable {
+        public var kills = 10
+        public var members = 3
+        public var interval: Duration = .seconds(1)
         /// Per kill, for each system to report it.
-        var killTimeout: Duration = .seconds(60)
+        public var killTimeout: Duration = .seconds(60)
         /// Per kill, for the member to be healthy again and both systems to report it back.
-        var recoveryTimeout: Duration = .seconds(90)
+        public var recoveryTimeout: Duration = .seconds(90)
         /// Alertmanager removes an emptied alert group only at its 30 s maintenance; until then a new alert
         /// for the same instance waits for group_interval instead of group_wait. Waiting this long after a
         /// member's resolved webhook before killing it again keeps kills independent.
-        var alertGroupCooldown: Duration = .seconds(31)
+        public var alertGroupCooldown: Duration = .seconds(31)
         /// Keep state, logs and the database here (a fresh temporary directory when nil).
-        var workDirectory: String?
-        var keep = false
+        public var workDirectory: String?
+        public var keep = false
+        /// What the monitor's tick timeouts name as pending (the production tracker, chosen by the composition root).
+        public var pendingWork: (any PendingWorkTracker)?
+
+        public init() {}
     }
 
-    struct Interrupted: Error, CustomStringConvertible {
-        var description: String { "interrupted; everything the benchmark started was stopped" }
+    public struct Interrupted: Error, CustomStringConvertible {
+        public var description: String { "interrupted; everything the benchmark started was stopped" }
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
     private let options: Options
@@ -62,9 +66,9 @@ final class DetectionBenchmark: Service {
     }
 
     /// The report, once `run()` has returned normally.
-    var report: DetectionReport? { result.withLock { $0 } }
+    public var report: DetectionReport? { result.withLock { $0 } }
 
-    func run() async throws {
+    public func run() async throws {
         do {
             let report = try await cancelWhenGracefulShutdown { try await self.measure() }
             result.withLock { $0 = report }
@@ -129,7 +133,7 @@ final class DetectionBenchmark: Service {
         let webhookURL = "http://127.0.0.1:\(webhookPort)\(AlertWebhookReceiver.path)"
 
         // etcd members on a free block of ports (client base+2i, peer base+2i+1).
-        let registration = try LinkedSubjects.registry.registration(named: EtcdRegistration.name)
+        let registration = EtcdRegistration.registration
         guard let recipe = registration.deployments["process"] else {
             throw Failure(description: "the etcd subject offers no process deployment recipe")
         }
@@ -162,7 +166,7 @@ final class DetectionBenchmark: Service {
         let latest = LatestSnapshot<EtcdSnapshot>()
         let monitor = MonitorService(
             subject: subject, store: store, configuration: MonitorConfiguration(interval: options.interval), logger: logger,
-            latest: latest, onTick: { watch.record($0) }, pendingWork: InFlightHTTPRequests())
+            latest: latest, onTick: { watch.record($0) }, pendingWork: options.pendingWork)
 
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await monitor.run() }

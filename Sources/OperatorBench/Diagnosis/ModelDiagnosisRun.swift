@@ -54,11 +54,11 @@ struct ModelDiagnosisRun: Encodable, Sendable {
 }
 
 /// Makes the model diagnoser for the benchmark's subject (chosen at the composition root).
-typealias BenchModelDiagnoser = @Sendable (EtcdSubject) throws -> any Diagnoser
+public typealias BenchModelDiagnoser = @Sendable (EtcdSubject) throws -> any Diagnoser
 
 extension DiagnosisBenchmark.Report {
     /// The model-backed runs, when the benchmark was given a model diagnoser.
-    var modelTable: BenchTable? {
+    public var modelTable: BenchTable? {
         let runs = incidents.compactMap { r in r.model.map { (r, $0) } }
         guard let first = runs.first?.1 else { return nil }
         return BenchTable(

@@ -7,7 +7,7 @@ import SubjectEtcd
 /// the subject's invariants and causal links, the SQLite ticket store (dedup, incidents) — then the
 /// context of every open incident is built by `DiagnosisContextBuilder` and diagnosed by
 /// `OfflineDiagnoser`, both timed over many iterations.
-struct DiagnosisBenchmark {
+public struct DiagnosisBenchmark {
     var iterations: Int
     var buildIterations: Int
     var directory: String
@@ -71,7 +71,7 @@ struct DiagnosisBenchmark {
         }
     }
 
-    struct Report: Encodable, Sendable {
+    public struct Report: Encodable, Sendable {
         var iterations: Int
         var buildIterations: Int
         var incidents: [IncidentResult]
@@ -84,7 +84,7 @@ struct DiagnosisBenchmark {
             case incidents, overall
         }
 
-        var table: BenchTable {
+        public var table: BenchTable {
             BenchTable(
                 title: "Offline diagnosis latency per incident (\(incidents.count) incidents, \(iterations) diagnoses each)",
                 columns: ["incident", "root ticket", "tickets", "context tokens", "diagnosis (confidence)", "diagnoser calls",
@@ -104,6 +104,19 @@ struct DiagnosisBenchmark {
                     "context tokens: JSON bytes / 4 (`ContextBudget.estimatedTokens`), what a model-backed diagnoser would be sent",
                 ])
         }
+    }
+
+    /// Times `iterations` diagnoses and `buildIterations` context builds of every incident, in a temporary
+    /// directory removed at the end.
+    public static func measure(
+        iterations: Int, buildIterations: Int, model: BenchModelDiagnoser? = nil, logger: Logger
+    ) async throws -> Report {
+        let directory: WorkDirectory
+        do { directory = try WorkDirectory(prefix: "operator-bench-diagnosis") } catch { throw BenchmarkError.failed(error.description) }
+        defer { directory.remove() }
+        let benchmark = DiagnosisBenchmark(
+            iterations: iterations, buildIterations: buildIterations, directory: directory.path, logger: logger, model: model)
+        return try await benchmark.run()
     }
 
     func run() async throws -> Report {
@@ -184,7 +197,7 @@ struct DiagnosisBenchmark {
         let diagnoser = OfflineDiagnoser(rules: subject.knowledge.rules)
         let incidents = try await store.incidents(IncidentFilter(statuses: [.open], subject: subject.name))
         guard !incidents.isEmpty else {
-            throw CLIFailure("bench diagnosis: scenario \"\(scenario)\" opened no incident; its observations no longer violate an invariant")
+            throw BenchmarkError.failed("bench diagnosis: scenario \"\(scenario)\" opened no incident; its observations no longer violate an invariant")
         }
         let calls = try await countDiagnoserCalls(
             subject: subject, snapshots: snapshots, database: (database as NSString).deletingPathExtension + "-runner.db")
@@ -216,7 +229,7 @@ struct DiagnosisBenchmark {
                 causalLinks: subject.knowledge.causalLinks(among: evaluation.violations, in: snapshot))
             _ = try await store.record(findings, policy: TicketPolicy())
             for outcome in await runner.diagnosePending(now: snapshot.observedAt) where outcome.error != nil {
-                throw CLIFailure("bench diagnosis: the runner failed on incident #\(outcome.incidentID): \(outcome.error ?? "")")
+                throw BenchmarkError.failed("bench diagnosis: the runner failed on incident #\(outcome.incidentID): \(outcome.error ?? "")")
             }
         }
         var out: [String: (calls: Int, flapCount: Int)] = [:]

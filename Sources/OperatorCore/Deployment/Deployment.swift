@@ -112,8 +112,8 @@ public struct ProcessClusterPlan: Sendable, Codable, Equatable {
     /// Faults the running members inject into themselves on request (a simulator), on top of the
     /// process faults the backend offers.
     public var faultControl: FaultControlEndpoint?
-    /// The recipe's backend name when it runs processes under another name (the TiKV simulator is the
-    /// `simulator` backend); nil is plain `process`.
+    /// The recipe's backend name when it runs processes under another name (a simulator run as a process
+    /// is the `simulator` backend); nil is plain `process`.
     public var backend: String?
 
     public init(

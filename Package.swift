@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "DiagnosisProviders", targets: ["DiagnosisProviders"]),
         .library(name: "OperatorConfiguration", targets: ["OperatorConfiguration"]),
         .library(name: "OperatorHarness", targets: ["OperatorHarness"]),
+        .library(name: "OperatorServer", targets: ["OperatorServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -149,6 +150,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // `operator serve`'s HTTP API (/api/v1, /healthz, /readyz, /metrics, OpenAPI) and its access control.
+        // Knows subjects only through the closures and views the composition root hands it.
+        .target(
+            name: "OperatorServer",
+            dependencies: [
+                "OperatorCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "OperatorCLI",
             dependencies: [
@@ -162,6 +174,7 @@ let package = Package(
                 "TiKVSimulator",
                 "DeployLocal",
                 "DiagnosisProviders",
+                "OperatorServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -245,12 +258,25 @@ let package = Package(
             dependencies: ["OperatorHarness", "OperatorCore", "OperatorHTTP", "DeployLocal", "OperatorTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client")]
         ),
+        // The HTTP API over real HTTP, in process: a real store fed by a real monitor watching the simulator.
+        .testTarget(
+            name: "OperatorServerTests",
+            dependencies: [
+                "OperatorServer", "OperatorCore", "SubjectTiKV", "TiKVSimulator", "OperatorTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // End-to-end: runs the built `operator` binary as a user would.
         .testTarget(
             name: "OperatorCLITests",
             dependencies: [
                 "OperatorCore", "OperatorTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // `operator serve`'s API, called over HTTP.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
     ]
 )

@@ -23,6 +23,8 @@ public struct OperatorConfigFile: Sendable {
     public static let knownKeys: Set<String> = [
         "subject", "endpoints", "prometheus", "db", "interval", "tick_timeout", "resolve_after", "metrics_port",
         "degraded_after", "log_level", "diagnosis", "subjects", "flapping",
+        // `operator serve`: the file holding the API token (the token itself stays out of this file).
+        "api_token_file",
     ]
 
     public var path: String?
@@ -102,6 +104,7 @@ public struct OperatorConfigFile: Sendable {
         _ = try endpointURL("prometheus")
         _ = try modelCallLimits()
         _ = try section("subjects")
+        _ = try string("api_token_file")
     }
 
     // MARK: - Typed access

@@ -29,12 +29,12 @@ public struct APIRoutes: Sendable {
 
     let data: IncidentData
     let clusters: [ServedCluster]
-    let board: ClusterTickBoard
+    let board: ClusterStatusBoard
     let metricsText: @Sendable () -> String
     let logger: Logger
 
     public init(
-        store: any TicketStore, clusters: [ServedCluster], board: ClusterTickBoard,
+        store: any TicketStore, clusters: [ServedCluster], board: ClusterStatusBoard,
         metricsText: @escaping @Sendable () -> String, logger: Logger
     ) {
         data = IncidentData(store: store)
@@ -111,8 +111,8 @@ public struct APIRoutes: Sendable {
     // MARK: handlers
 
     private func readiness() async throws -> Response {
-        let ticks = await board.ticks()
-        let waiting = clusters.map(\.name).filter { ticks[$0] == nil }
+        var waiting: [String] = []
+        for cluster in clusters where await board.status(cluster: cluster.name) == nil { waiting.append(cluster.name) }
         guard waiting.isEmpty else {
             throw APIError(
                 .serviceUnavailable, "not ready",
@@ -122,10 +122,12 @@ public struct APIRoutes: Sendable {
     }
 
     private func clusterViews() async throws -> [ClusterView] {
-        let ticks = await board.ticks()
         var views: [ClusterView] = []
         for cluster in clusters {
-            views.append(ClusterView(cluster: cluster, tick: ticks[cluster.name], openIncidents: try await data.openIncidentCount(cluster: cluster.name)))
+            views.append(
+                ClusterView(
+                    cluster: cluster, tick: await board.status(cluster: cluster.name),
+                    openIncidents: try await data.openIncidentCount(cluster: cluster.name)))
         }
         return views
     }

@@ -1,11 +1,22 @@
 import Foundation
 import OperatorCore
 
-/// `GET /api/v1/clusters`: one cluster and its last tick.
+/// `GET /api/v1/clusters`: one cluster and its last tick (from the monitor's `ClusterStatusBoard`).
 struct ClusterView: Encodable, Sendable {
+    enum State: String, Encodable, Sendable, CaseIterable {
+        /// Every critical invariant gave a verdict and none is violated.
+        case healthy
+        /// Violations, or part of the cluster could not be seen.
+        case degraded
+        /// The last tick could not observe the cluster at all.
+        case unobservable
+        /// No tick has completed yet.
+        case pending
+    }
+
     var name: String
     var subject: String
-    var state: ClusterTick.State
+    var state: State
     var lastTickAt: Date?
     var lastTickDurationMs: Int?
     var ticks: Int
@@ -16,10 +27,10 @@ struct ClusterView: Encodable, Sendable {
     var degraded: String?
     var openIncidents: Int
 
-    init(cluster: ServedCluster, tick: ClusterTick?, openIncidents: Int) {
+    init(cluster: ServedCluster, tick: ClusterTickStatus?, openIncidents: Int) {
         name = cluster.name
         subject = cluster.subject
-        state = tick?.state ?? .pending
+        state = tick.map { State(rawValue: $0.state.rawValue) ?? .degraded } ?? .pending
         lastTickAt = tick?.startedAt
         lastTickDurationMs = tick?.durationMs
         ticks = tick?.tick ?? 0
@@ -27,7 +38,7 @@ struct ClusterView: Encodable, Sendable {
         skipped = tick?.skipped ?? [:]
         violations = tick?.violations ?? 0
         error = tick?.error
-        degraded = tick?.degraded
+        degraded = tick?.degradedReason
         self.openIncidents = openIncidents
     }
 

@@ -198,13 +198,14 @@ public enum OpenAPIDocument {
             "Severity": ["type": "string", "enum": ["info", "warning", "critical"]],
             "Cluster": object([
                 "name": string, "subject": string,
-                "state": ["type": "string", "enum": .array(ClusterTick.State.allCases.map { .string($0.rawValue) })],
+                "state": ["type": "string", "enum": .array(ClusterView.State.allCases.map { .string($0.rawValue) })],
                 "last_tick_at": nullable("string", format: "date-time"), "last_tick_duration_ms": nullable("integer"),
                 "ticks": integer, "evaluated": strings, "skipped": ["type": "object", "additionalProperties": string],
                 "violations": integer, "error": nullable("string"), "degraded": nullable("string"), "open_incidents": integer,
             ]),
             "Incident": object([
-                "id": integer, "subject": string, "root_entity": string, "root_invariant": string,
+                "id": integer, "cluster": string, "subject": string, "acknowledged_by": nullable("string"),
+                "acknowledged_at": nullable("string", format: "date-time"), "root_entity": string, "root_invariant": string,
                 "status": ["type": "string", "enum": ["open", "diagnosed", "resolved"]],
                 "severity": ref("Severity"), "title": string, "opened_at": dateTime, "updated_at": dateTime,
                 "resolved_at": nullable("string", format: "date-time"), "ticket_ids": array(integer),
@@ -213,7 +214,7 @@ public enum OpenAPIDocument {
                 "flapping_since": nullable("string", format: "date-time"), "flap_count": integer,
             ]),
             "Ticket": object([
-                "id": integer, "subject": string, "invariant": string, "entity": string, "severity": ref("Severity"),
+                "id": integer, "cluster": string, "subject": string, "invariant": string, "entity": string, "severity": ref("Severity"),
                 "status": ["type": "string", "enum": ["created", "diagnosed", "resolved"]],
                 "message": string, "first_seen": dateTime, "last_seen": dateTime, "occurrences": integer,
                 "resolved_at": nullable("string", format: "date-time"), "diagnosis": nullableRef("Diagnosis"),
@@ -275,6 +276,6 @@ public enum OpenAPIDocument {
 enum TimelineKinds {
     static let all: [String] = [
         TimelineEvent.Kind.opened, .reopened, .joined, .merged, .diagnosed, .diagnosisFailed, .resolved, .manuallyResolved,
-        .diagnosisSkipped, .flapping,
+        .diagnosisSkipped, .flapping, .acknowledged,
     ].map(\.rawValue)
 }

@@ -108,10 +108,3 @@ enum QueryParameters {
         return id
     }
 }
-
-/// `[a-z0-9-]+`, up to 63 characters: what a cluster may be called.
-enum ClusterName {
-    static func isValid(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 63 && name.utf8.allSatisfy { (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2d }
-    }
-}

@@ -6,8 +6,6 @@ import OperatorCore
 public struct ServedCluster: Sendable {
     public var name: String
     public var subject: String
-    /// Ids of the subject's invariants (what a full tick evaluates).
-    public var invariants: [String]
     /// Diagnosers `POST /incidents/{id}/diagnose` may name for this cluster; `offline` is always one.
     public var diagnosers: [String]
     /// Runs the named diagnoser on the incident through the production `DiagnosisRunner` and returns
@@ -15,12 +13,11 @@ public struct ServedCluster: Sendable {
     public var diagnose: @Sendable (_ incidentID: Int64, _ diagnoser: String) async throws -> DiagnosisAttempt
 
     public init(
-        name: String, subject: String, invariants: [String], diagnosers: [String],
+        name: String, subject: String, diagnosers: [String],
         diagnose: @escaping @Sendable (_ incidentID: Int64, _ diagnoser: String) async throws -> DiagnosisAttempt
     ) {
         self.name = name
         self.subject = subject
-        self.invariants = invariants
         self.diagnosers = Array(Set(diagnosers + ["offline"])).sorted()
         self.diagnose = diagnose
     }

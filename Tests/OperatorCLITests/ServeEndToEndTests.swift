@@ -62,6 +62,65 @@ extension EndToEnd {
             #expect(try await !store.heartbeats(subject: nil, limit: 1).isEmpty)
         }
 
+        @Test("serve with two clusters: both listed; a fault in one is that cluster's incident; one that cannot be observed does not slow the other")
+        func twoClusters() async throws {
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            let simulator = try OperatorBinary.start(["simulate", "run", "--port", "0", "--time-scale", "20", "--json"])
+            defer { simulator.stop() }
+            let endpoints = try await DemoAndIncidentTests.waitForJSON(simulator)
+            let pd = endpoints["pd_urls"] as? [String] ?? []
+            let control = try #require(URL(string: endpoints["control_url"] as? String ?? "")?.port)
+            // Accepts and reads requests, never answers: every tick of `stuck` waits out its request budget.
+            let silent = try await MisbehavingHTTPServer.start(.neverAnswer)
+            defer { silent.stop() }
+            let config = dir.file("operator.yaml")
+            try """
+                db: \(dir.file("operator.db"))
+                clusters:
+                  - name: good
+                    subject: tikv
+                    endpoints: [\(pd.joined(separator: ", "))]
+                    interval: 300ms
+                  - name: stuck
+                    subject: tikv
+                    endpoints: [\(silent.baseURL)]
+                    interval: 300ms
+                    tick_timeout: 60s
+                """.write(toFile: config, atomically: true, encoding: .utf8)
+            let serve = try OperatorBinary.start(
+                ["serve", "--config", config, "--listen", "127.0.0.1:0", "--request-timeout", "20s"])
+            defer { serve.stop() }
+            let base = try await Self.servingURL(serve)
+
+            func clusters() async throws -> [String: [String: Any]] {
+                let list = try await Self.get(base + "/api/v1/clusters").body as? [[String: Any]] ?? []
+                return Dictionary(list.map { ($0["name"] as? String ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+            }
+            let listed = try await clusters()
+            #expect(Set(listed.keys) == ["good", "stuck"])
+            #expect(listed["stuck"]?["subject"] as? String == "tikv")
+            // Tick counts, not timings: `good` keeps ticking while `stuck` has yet to finish its first
+            // (each of its requests waits up to 20 s); were they serialized, `good` could not get ahead.
+            var snapshot: [String: [String: Any]] = [:]
+            try await DemoAndIncidentTests.eventually("ten ticks of good", timeout: .seconds(60)) {
+                snapshot = try await clusters()
+                return snapshot["good"]?["ticks"] as? Int ?? 0 >= 10
+            }
+            #expect(snapshot["stuck"]?["ticks"] as? Int ?? 99 <= 1, "stuck: \(snapshot["stuck"] ?? [:])")
+            #expect(snapshot["good"]?["state"] as? String == "healthy", "good: \(snapshot["good"] ?? [:])")
+
+            #expect(try await OperatorBinary.run(["simulate", "fault", "store-down", "store:2", "--port", "\(control)"]).status == 0)
+            try await DemoAndIncidentTests.eventually("good's store-down incident", timeout: .seconds(90)) {
+                let page = try await Self.get(base + "/api/v1/incidents?cluster=good").body as? [String: Any]
+                return (page?["items"] as? [[String: Any]] ?? []).contains { $0["root_entity"] as? String == "store:2" && $0["cluster"] as? String == "good" }
+            }
+            let stuckIncidents = try await Self.get(base + "/api/v1/incidents?cluster=stuck").body as? [String: Any]
+            #expect(!(stuckIncidents?["items"] as? [[String: Any]] ?? []).contains { $0["root_entity"] as? String == "store:2" })
+            serve.signal(SIGTERM)
+            #expect(try await serve.wait(timeout: .seconds(2)).status == 0, "a monitor stuck in a request does not hold up shutdown")
+        }
+
         @Test("serve refuses a non-loopback --listen without a token (exit 2, saying how to set one)")
         func nonLoopbackNeedsAToken() async throws {
             let r = try await OperatorBinary.run(

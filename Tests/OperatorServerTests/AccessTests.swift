@@ -46,6 +46,15 @@ struct AccessTests {
             let detail = try await api.call("/api/v1/incidents/\(id)").object()
             #expect((detail["context_size"] as? [String: Any])?["estimated_tokens"] as? Int ?? 0 > 0)
 
+            let acknowledged = try await api.call(
+                .POST, "/api/v1/incidents/\(id)/acknowledge", body: "{\"by\": \"alice\", \"note\": \"on it\"}", token: Self.token)
+            #expect(acknowledged.status == 200, "\(acknowledged.text)")
+            #expect(try acknowledged.object()["acknowledged_by"] as? String == "alice")
+            #expect(try await api.store.incident(id: Int64(id))?.acknowledgedBy == "alice", "stored")
+            #expect(try await api.store.timeline(incidentID: Int64(id)).contains { $0.kind == .acknowledged && $0.detail.contains("on it") })
+            let nobody = try await api.call(.POST, "/api/v1/incidents/\(id)/acknowledge", body: "{\"by\": \" \"}", token: Self.token)
+            #expect(nobody.status == 400)
+
             let resolved = try await api.call(.POST, "/api/v1/incidents/\(id)/resolve", body: "{\"note\": \"store replaced\"}", token: Self.token)
             #expect(resolved.status == 200, "\(resolved.text)")
             #expect((try resolved.object())["id"] as? Int == id)

@@ -20,7 +20,7 @@ struct LiveAPI: Sendable {
     let base: String
     let store: SQLiteTicketStore
     let simulator: TiKVSimulator
-    let board: ClusterTickBoard
+    let board: ClusterStatusBoard
     let logs: CapturedLogs
 
     struct Reply: Sendable {
@@ -114,9 +114,8 @@ func withLiveAPI(
         let subject = try TiKVSubject(configuration: subjectConfiguration)
         let logs = CapturedLogs()
         let logger = logs.logger(label: "api-test")
-        let board = ClusterTickBoard()
-        let invariants = subject.invariants.map(\.id)
-        let cluster = ServedCluster(name: "default", subject: subject.name, invariants: invariants, diagnosers: ["offline"]) { id, name in
+        let board = ClusterStatusBoard()
+        let cluster = ServedCluster(name: "default", subject: subject.name, diagnosers: ["offline"]) { id, name in
             let runner = DiagnosisRunner(subject: subject, store: store, diagnoser: OfflineDiagnoser(rules: subject.knowledge.rules), logger: logger)
             let outcome = try await runner.diagnose(incidentIDs: [id]).first
             return DiagnosisAttempt(incidentID: id, diagnoser: name, diagnosis: outcome?.diagnosis, error: outcome?.error)
@@ -132,7 +131,7 @@ func withLiveAPI(
             services.append(
                 MonitorService(
                     subject: subject, store: store, configuration: MonitorConfiguration(interval: .milliseconds(200), tickTimeout: .seconds(30)),
-                    logger: logger, onTick: { report in await board.publish(cluster: "default", report: report, invariants: invariants) }))
+                    logger: logger, board: board))
         }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))
         let running = Task { try await group.run() }

@@ -24,7 +24,7 @@ struct OpenAPIDocumentTests {
         defer { directory.remove() }
         let router = Router()
         let routes = APIRoutes(
-            store: try SQLiteTicketStore(path: directory.file("operator.db")), clusters: [], board: ClusterTickBoard(),
+            store: try SQLiteTicketStore(path: directory.file("operator.db")), clusters: [], board: ClusterStatusBoard(),
             metricsText: { "" }, logger: Logger(label: "test"))
         routes.add(to: router, access: .loopback(token: nil))
         let served = Set(router.routes.map { route in

@@ -42,8 +42,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard let address = APIServer.ListenAddress.parse(listen) else {
             throw CLIFailure("--listen \(listen): expected host:port, e.g. 127.0.0.1:9400 (port 0 picks a free one)", exitCode: 2)
         }
-        let resolved = try cluster.resolve(logger: logger)
-        let file = resolved.file
+        let file = try cluster.config.load()
         let token = try ServeAccess.token(config: file)
         guard address.isLoopback || token != nil else {
             throw CLIFailure(
@@ -52,16 +51,37 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let access = AccessPolicy(token: token, tokenRequiredForReads: !address.isLoopback)
         let store = try database.open(config: file)
-        let board = ClusterTickBoard()
-        let diagnoserName = try diagnose ?? file.section("diagnosis")["diagnoser"]?.stringValue
-        let watched = try await ServedClusterServices.make(
-            name: "default", subject: try resolved.makeSubject(), store: store, file: file,
-            monitor: try monitorConfiguration(file: file), diagnoser: diagnoserName, board: board, logger: logger)
-        try await ServeRun.run(clusters: [watched], store: store, board: board, access: access, listen: address, logger: logger)
+        let board = ClusterStatusBoard()
+        var watched: [ServedClusterServices] = []
+        for name in try clusterNames(file) {
+            // Each cluster with its own settings (its entry's keys over the top-level ones), schedule and budget.
+            let resolved = try cluster.resolve(logger: logger, knownCluster: name)
+            let diagnoserName = try diagnose ?? resolved.file.section("diagnosis")["diagnoser"]?.stringValue
+            watched.append(
+                try await ServedClusterServices.make(
+                    name: resolved.clusterName, subject: try resolved.makeSubject(), store: store, file: resolved.file,
+                    monitor: try monitorConfiguration(cluster: resolved.clusterName, file: resolved.file), diagnoser: diagnoserName,
+                    board: board, logger: logger))
+        }
+        try await ServeRun.run(clusters: watched, store: store, board: board, access: access, listen: address, logger: logger)
+    }
+
+    /// Every configured cluster, or the one `--cluster` names. Flags that say which cluster to watch
+    /// (`--subject`, `--endpoints`, `--prometheus`) fit one cluster only.
+    private func clusterNames(_ file: OperatorConfigFile) throws -> [String] {
+        if let one = cluster.cluster { return [one] }
+        let names: [String]
+        do { names = try file.clusters().map(\.name) } catch { throw CLIFailure(error.message, exitCode: 2) }
+        if names.count > 1, cluster.subject != nil || cluster.endpoints != nil || cluster.prometheus != nil {
+            throw CLIFailure(
+                "--subject, --endpoints and --prometheus describe one cluster, but \(file.path ?? "operator.yaml") configures \(names.count) (\(names.joined(separator: ", "))); set them per entry of `clusters:`, or serve one with --cluster NAME",
+                exitCode: 2)
+        }
+        return names
     }
 
     /// Flags win over operator.yaml; both held to the same ranges (as `monitor`).
-    private func monitorConfiguration(file: OperatorConfigFile) throws -> MonitorConfiguration {
+    private func monitorConfiguration(cluster: String, file: OperatorConfigFile) throws -> MonitorConfiguration {
         let every = try interval.map { try SettingLimits.interval.parse($0, from: .flag("--interval")) }
             ?? file.duration(SettingLimits.interval) ?? .seconds(5)
         let budget = try tickTimeout.map { try SettingLimits.tickTimeout.parse($0, from: .flag("--tick-timeout")) }
@@ -70,6 +90,6 @@ struct ServeCommand: AsyncParsableCommand {
         let degraded = try file.integer(SettingLimits.degradedAfter) ?? 2
         return MonitorConfiguration(
             interval: every, tickTimeout: budget, policy: TicketPolicy(resolveAfterAbsentTicks: absent, flapping: try flapping.policy(file: file)),
-            degradedAfter: degraded)
+            degradedAfter: degraded, cluster: cluster)
     }
 }

@@ -16,7 +16,7 @@ enum DemoServing {
         let registration = try LinkedSubjects.registry.registration(named: target.subject)
         let subject = try registration.make(SubjectConfiguration(endpoints: target.endpoints, prometheusURL: target.prometheusURL, logger: logger))
         let store = try SQLiteTicketStore(path: databasePath)
-        let board = ClusterTickBoard()
+        let board = ClusterStatusBoard()
         let watched = try await ServedClusterServices.make(
             name: "default", subject: subject, store: store, file: .empty, monitor: MonitorConfiguration(interval: interval),
             diagnoser: "offline", board: board, logger: logger)

@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// that owns SIGINT/SIGTERM and stops everything within 2 s, the database intact.
 enum ServeRun {
     static func run(
-        clusters: [ServedClusterServices], store: SQLiteTicketStore, board: ClusterTickBoard, access: AccessPolicy,
+        clusters: [ServedClusterServices], store: SQLiteTicketStore, board: ClusterStatusBoard, access: AccessPolicy,
         listen: APIServer.ListenAddress, logger: Logger
     ) async throws {
         let routes = APIRoutes(

@@ -14,44 +14,43 @@ struct ServedClusterServices {
 
     static func make(
         name: String, subject: any Subject, store: SQLiteTicketStore, file: OperatorConfigFile, monitor: MonitorConfiguration,
-        diagnoser: String?, board: ClusterTickBoard, logger: Logger
+        diagnoser: String?, board: ClusterStatusBoard, logger: Logger
     ) async throws -> ServedClusterServices {
         try await make(name: name, typed: subject, store: store, file: file, monitor: monitor, diagnoser: diagnoser, board: board, logger: logger)
     }
 
     private static func make<S: Subject>(
         name: String, typed subject: S, store: SQLiteTicketStore, file: OperatorConfigFile, monitor: MonitorConfiguration,
-        diagnoser diagnoserName: String?, board: ClusterTickBoard, logger: Logger
+        diagnoser diagnoserName: String?, board: ClusterStatusBoard, logger: Logger
     ) async throws -> ServedClusterServices {
         var clusterLogger = logger
         clusterLogger[metadataKey: "cluster"] = "\(name)"
         let logger = clusterLogger
         let latest = LatestSnapshot<S.Snapshot>()
-        let invariants = subject.invariants.map(\.id)
         var services: [any Service] = [
             MonitorService(
                 subject: subject, store: store, configuration: monitor, logger: logger, latest: latest,
-                onTick: { report in await board.publish(cluster: name, report: report, invariants: invariants) },
-                pendingWork: InFlightHTTPRequests())
+                pendingWork: InFlightHTTPRequests(), board: board)
         ]
-        let budget = ContextBudget(maxTokens: try file.modelCallLimits().contextTokens)
+        let runnerConfiguration = DiagnosisRunner<S>.Configuration(
+            budget: ContextBudget(maxTokens: try file.modelCallLimits().contextTokens), cluster: name)
         // Made once here, so a missing key or model fails at start (exit 2), not on the first request.
         var diagnosers: [String: any Diagnoser] = ["offline": try DiagnoserFactory.make("offline", for: subject, config: file)]
         if let diagnoserName {
             let made = try DiagnoserFactory.make(diagnoserName, for: subject, config: file)
             diagnosers[diagnoserName.lowercased()] = made
             services.append(DiagnosisRunner(
-                subject: subject, store: store, diagnoser: made, configuration: .init(budget: budget), logger: logger, latest: latest))
+                subject: subject, store: store, diagnoser: made, configuration: runnerConfiguration, logger: logger, latest: latest))
         }
         let known = diagnosers
         let cluster = ServedCluster(
-            name: name, subject: subject.name, invariants: invariants, diagnosers: Array(known.keys)
+            name: name, subject: subject.name, diagnosers: Array(known.keys)
         ) { incidentID, diagnoser in
             guard let engine = known[diagnoser] else {
                 return DiagnosisAttempt(incidentID: incidentID, diagnoser: diagnoser, diagnosis: nil, error: "diagnoser \(diagnoser) is not configured")
             }
             let runner = DiagnosisRunner(
-                subject: subject, store: store, diagnoser: engine, configuration: .init(budget: budget), logger: logger, latest: latest)
+                subject: subject, store: store, diagnoser: engine, configuration: runnerConfiguration, logger: logger, latest: latest)
             let outcome = try await runner.diagnose(incidentIDs: [incidentID]).first
             return DiagnosisAttempt(incidentID: incidentID, diagnoser: diagnoser, diagnosis: outcome?.diagnosis, error: outcome?.error)
         }

@@ -81,8 +81,9 @@ public struct APIRoutes: Sendable {
                 let id = try QueryParameters.id(context, what: "incident")
                 var request = request
                 let body = try await JSONBody.object(&request, context: context, fields: ["by": .requiredString, "note": .optionalString])
-                guard let by = body["by"]?.stringValue, !by.trimmingCharacters(in: .whitespaces).isEmpty else {
-                    throw APIError.badParameter("by", "`by` says who acknowledges (a name or handle); it must not be empty")
+                // The document's pattern, `[A-Za-z0-9]`: a name or handle has at least one letter or digit.
+                guard let by = body["by"]?.stringValue, by.unicodeScalars.contains(where: { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) }) else {
+                    throw APIError.badParameter("by", "`by` says who acknowledges: a name or handle with at least one letter or digit")
                 }
                 return try json(try await notFoundAware { try await data.acknowledge(incidentID: id, by: by, note: body["note"]?.stringValue, at: Date()) })
             }

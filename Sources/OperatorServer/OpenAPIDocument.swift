@@ -265,7 +265,7 @@ public enum OpenAPIDocument {
             "DiagnosisAttempt": object([
                 "incident_id": integer, "diagnoser": string, "diagnosis": nullableRef("Diagnosis"), "error": nullable("string"),
             ]),
-            "AcknowledgeRequest": object(["by": ["type": "string", "minLength": 1, "pattern": "\\S"], "note": nullable("string")], required: ["by"]),
+            "AcknowledgeRequest": object(["by": ["type": "string", "pattern": "[A-Za-z0-9]"], "note": nullable("string")], required: ["by"]),
             "ResolveRequest": object(["note": nullable("string")], required: []),
             "DiagnoseRequest": object(["diagnoser": ["type": "string", "pattern": .string(APIRoutes.diagnoserPattern)]], required: ["diagnoser"]),
         ]

@@ -1,0 +1,141 @@
+import Foundation
+import Logging
+import OperatorConsole
+import OperatorCore
+import OperatorTestSupport
+import SubjectTiKV
+import Testing
+import TiKVSimulator
+
+/// A real headless Chromium reads the console over HTTP, served from a real SQLite store that the production
+/// monitor and diagnosis runner (offline diagnoser) filled while watching the TiKV simulator with store:2 down.
+@Suite("Console in a browser", .serialized)
+struct ConsoleBrowserTests {
+    /// Where screenshots go for people to look at (not committed: `.build/` is ignored).
+    static let screenshots = PackagePaths.root.appendingPathComponent(".build/console-screenshots")
+
+    /// Watches a simulator with store:2 down until its incident is open and diagnosed.
+    struct WatchedFault {
+        let simulator: TiKVSimulator
+        let store: SQLiteTicketStore
+        let statuses: RecordedTickStatuses
+        let incidentID: Int64
+    }
+
+    static func watchStoreDown(directory: TemporaryDirectory) async throws -> WatchedFault {
+        var configuration = TiKVSimulatorConfiguration()
+        configuration.port = 0
+        let simulator = TiKVSimulator(configuration: configuration)
+        let endpoints = try await simulator.start()
+        do {
+            var subjectConfiguration = SubjectConfiguration(endpoints: [endpoints.pdURLs[0]])
+            subjectConfiguration.requestTimeout = .seconds(30)
+            let subject = try TiKVSubject(configuration: subjectConfiguration)
+            let store = try SQLiteTicketStore(path: directory.file("tickets.db"))
+            let statuses = RecordedTickStatuses()
+            var logger = Logger(label: "test.console.monitor")
+            logger.logLevel = .warning
+            let invariants = subject.invariants.map(\.id)
+            let monitor = MonitorService(
+                subject: subject, store: store, configuration: MonitorConfiguration(interval: .seconds(1), tickTimeout: .seconds(60)),
+                logger: logger)
+            _ = try await simulator.inject(.storeDown, entity: "store:2")
+            var failures = 0
+            var incident: Incident?
+            // A hang guard, not a timing: the first tick after the fault already reports the store down.
+            for tick in 1...20 where incident == nil {
+                let report = try #require(await monitor.runTick(number: tick, consecutiveFailures: &failures))
+                statuses.record(report, cluster: "default", subject: subject.name, invariants: invariants)
+                incident = try await store.incidents(IncidentFilter(statuses: [.open])).first {
+                    $0.rootInvariant == "store-down" && $0.rootEntity.description == "store:2"
+                }
+                if incident == nil { try await Task.sleep(for: .milliseconds(500)) }
+            }
+            let opened = try #require(incident, "no store-down incident on store:2 after 20 ticks")
+            let runner = DiagnosisRunner(
+                subject: subject, store: store, diagnoser: OfflineDiagnoser(rules: subject.knowledge.rules), logger: logger)
+            let outcomes = await runner.diagnosePending()
+            #expect(outcomes.contains { $0.incidentID == opened.id && $0.diagnosis != nil }, "\(outcomes.map { $0.error ?? "ok" })")
+            return WatchedFault(simulator: simulator, store: store, statuses: statuses, incidentID: opened.id)
+        } catch {
+            await simulator.stop()
+            throw error
+        }
+    }
+
+    static let skipReason: Comment = "chromium is not installed: apt-get install chromium (.ci/run installs it)"
+
+    @Test(
+        "Chromium shows the store-down incident, node-down on store:2 and the evidence table; a screenshot is saved",
+        .enabled(if: HeadlessChromium.find() != nil, skipReason))
+    func incidentInChromium() async throws {
+        let chromium = try #require(HeadlessChromium.find())
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let fault = try await Self.watchStoreDown(directory: directory)
+        let source = TicketStoreConsoleSource(
+            store: fault.store, watched: [.init(name: "default", subject: "tikv")], statuses: fault.statuses)
+        let server = try await ConsoleTestServer.start(source: source)
+        defer { server.stop() }
+        do {
+            let home = try await chromium.dumpDOM(server.baseURL + "/")
+            #expect(home.contains("<a href=\"/incidents/\(fault.incidentID)\">"), "the incident is not listed")
+            #expect(home.contains("node-down on store:2"), "the diagnosis headline is not listed")
+            #expect(home.contains("<code>store:2</code>"))
+            #expect(home.contains("<span class=\"badge state-degraded\">degraded</span>"), "the cluster with a store down is not degraded")
+
+            let incident = try await chromium.dumpDOM(server.baseURL + "/incidents/\(fault.incidentID)")
+            #expect(incident.contains("<strong class=\"category\">node-down</strong> on <code class=\"entity\">store:2</code>"))
+            #expect(incident.contains("<table class=\"evidence\" id=\"evidence\">"), "no evidence table")
+            let evidenceRows = RenderedPageChecks.occurrences(of: "<td class=\"code\">s", in: incident)
+            #expect(evidenceRows > 0, "the evidence table cites no signal id")
+            #expect(incident.contains("observe-only: nothing was executed"))
+            #expect(incident.contains("data-action=\"acknowledge\""))
+            #expect(incident.contains("<code>store-down</code>"))
+
+            let cluster = try await chromium.dumpDOM(server.baseURL + "/clusters/default")
+            #expect(cluster.contains("<span class=\"badge verdict-violated\">violated</span>"))
+            #expect(cluster.contains("data-invariant=\"store-down\""))
+
+            try FileManager.default.createDirectory(at: Self.screenshots, withIntermediateDirectories: true)
+            try await chromium.screenshot(server.baseURL + "/", to: Self.screenshots.appendingPathComponent("home.png").path)
+            try await chromium.screenshot(
+                server.baseURL + "/incidents/\(fault.incidentID)", to: Self.screenshots.appendingPathComponent("incident.png").path,
+                height: 2400)
+            try await chromium.screenshot(server.baseURL + "/clusters/default", to: Self.screenshots.appendingPathComponent("cluster.png").path)
+        } catch {
+            await fault.simulator.stop()
+            throw error
+        }
+        await fault.simulator.stop()
+    }
+
+    @Test(
+        "In Chromium's DOM, planted <script> and \"><img onerror> are text: no such element exists",
+        .enabled(if: HeadlessChromium.find() != nil, skipReason))
+    func hostileTextInChromium() async throws {
+        let chromium = try #require(HeadlessChromium.find())
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try SQLiteTicketStore(path: directory.file("tickets.db"))
+        let incidentID = try await ConsoleRoutesTests().hostileStore(store)
+        let source = TicketStoreConsoleSource(
+            store: store, watched: [.init(name: "default", subject: "tikv")], statuses: RecordedTickStatuses())
+        let server = try await ConsoleTestServer.start(source: source)
+        defer { server.stop() }
+        for path in ["/", "/incidents/\(incidentID)"] {
+            let dom = try await chromium.dumpDOM(server.baseURL + path)
+            #expect(dom.contains("<main id=\"live\">"), "\(path): the page did not load")
+            // Serialized DOM: an element made from the payload would serialize as <img src="x" ...> or a
+            // second <script>; text serializes escaped.
+            #expect(!dom.contains("<img"), "\(path): an <img> element exists")
+            #expect(RenderedPageChecks.occurrences(of: "<script", in: dom) == 1, "\(path): a script element other than the console's")
+            #expect(dom.contains(HostileText.escapedScript), "\(path): the <script> payload is not shown as text")
+            #expect(dom.contains("&lt;img src=x onerror=alert(1)&gt;"), "\(path): the <img> payload is not shown as text")
+        }
+        try FileManager.default.createDirectory(at: Self.screenshots, withIntermediateDirectories: true)
+        try await chromium.screenshot(
+            server.baseURL + "/incidents/\(incidentID)", to: Self.screenshots.appendingPathComponent("hostile-incident.png").path,
+            height: 2400)
+    }
+}

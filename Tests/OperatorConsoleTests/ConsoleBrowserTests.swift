@@ -137,5 +137,16 @@ struct ConsoleBrowserTests {
         try await chromium.screenshot(
             server.baseURL + "/incidents/\(incidentID)", to: Self.screenshots.appendingPathComponent("hostile-incident.png").path,
             height: 2400)
+
+        // The console's own script runs under the nonce-only policy and refreshes <main> from the server:
+        // after 25 s of virtual time the status line says when it last updated, and the refreshed content
+        // is still escaped.
+        let refreshed = try await chromium.dumpDOM(server.baseURL + "/incidents/\(incidentID)", virtualSeconds: 25)
+        #expect(refreshed.contains("id=\"refresh-status\">updated "), "the page's script did not refresh it")
+        #expect(!refreshed.contains("id=\"refresh-status\">refresh failed"))
+        #expect(!refreshed.contains("<img"))
+        #expect(RenderedPageChecks.occurrences(of: "<script", in: refreshed) == 1)
+        #expect(refreshed.contains(HostileText.escapedScript))
+        #expect(refreshed.contains("id=\"evidence\""))
     }
 }

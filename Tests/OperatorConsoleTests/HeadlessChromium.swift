@@ -24,9 +24,11 @@ struct HeadlessChromium {
         var description: String
     }
 
-    /// The DOM of `url` once loaded, serialized.
-    func dumpDOM(_ url: String) async throws -> String {
-        try await run(["--dump-dom", url]).stdout
+    /// The DOM of `url` once loaded, serialized. With `virtualSeconds`, the page's timers first run for that
+    /// long in virtual time (the page's own refresh included), without the test waiting that long.
+    func dumpDOM(_ url: String, virtualSeconds: Int? = nil) async throws -> String {
+        let budget = virtualSeconds.map { ["--virtual-time-budget=\($0 * 1000)"] } ?? []
+        return try await run(budget + ["--dump-dom", url]).stdout
     }
 
     /// Saves a screenshot of `url` to `path`.

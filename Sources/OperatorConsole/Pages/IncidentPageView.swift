@@ -146,7 +146,12 @@ struct AlternativeView {
     init(_ a: Diagnosis.Alternative) {
         hypothesis = a.hypothesis
         rejectedBecause = a.rejectedBecause
-        claims = a.claims.map(ClaimView.init)
+        // A claim that repeats the reason word for word shows only what it cites.
+        claims = a.claims.map { claim in
+            var view = ClaimView(claim)
+            if claim.text == a.rejectedBecause { view.text = "" }
+            return view
+        }
     }
 }
 

@@ -7,8 +7,8 @@ enum ClusterTemplate {
         {{$crumb}}cluster {{name}}{{/crumb}}
         {{$main}}
         <h1 id="cluster" data-cluster="{{name}}">Cluster {{name}} <span class="badge state-{{state}}">{{state}}</span></h1>
-        <p class="meta"><span>subject {{subject}}</span><span>{{openIncidents}} open incident(s)</span>
-        {{#tick}}<span>tick {{.}}</span>{{/tick}}<span>last tick {{lastTickAge}}</span>{{#lastTickDuration}}<span>took {{.}}</span>{{/lastTickDuration}}</p>
+        <p class="meta"><span class="item">subject {{subject}}</span><span class="item">{{openIncidents}} open incident(s)</span>
+        {{#tick}}<span class="item">tick {{.}}</span>{{/tick}}<span class="item">last tick {{lastTickAge}}</span>{{#lastTickDuration}}<span class="item">took {{.}}</span>{{/lastTickDuration}}</p>
         {{#note}}<p class="lead">{{.}}</p>{{/note}}
         <h2>Invariants on the latest tick</h2>
         <table class="verdicts" id="verdicts">

@@ -16,7 +16,10 @@ enum ConsoleStyle {
         h2 { font-size: 1.15rem; margin: 1.8rem 0 .5rem; }
         p.lead { font-size: 1.05rem; margin: .3rem 0 .8rem; }
         .meta { color: var(--muted); font-size: .9rem; }
-        .meta span + span::before { content: " · "; }
+        .meta .item + .item::before { content: " · "; }
+        .meta .badge { margin-right: .3rem; }
+        td.root code, td.entity code { white-space: nowrap; }
+        section.card h2 { margin-top: .2rem; }
         section.card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: .9rem 1.2rem; margin: 1rem 0; }
         table { width: 100%; border-collapse: collapse; background: var(--card); border: 1px solid var(--line); border-radius: 6px; font-size: .92rem; }
         th, td { text-align: left; vertical-align: top; padding: .45rem .7rem; border-bottom: 1px solid var(--line); }

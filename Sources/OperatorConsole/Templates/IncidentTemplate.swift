@@ -9,10 +9,10 @@ enum IncidentTemplate {
         {{$main}}
         <h1 id="incident" data-incident="{{id}}">Incident #{{id}}: {{title}}</h1>
         <p class="meta"><span class="badge status-{{status}}">{{status}}</span> <span class="badge sev-{{severity}}">{{severity}}</span>
-        <span>cluster <a href="{{clusterPath}}">{{cluster}}</a></span><span>subject {{subject}}</span>
-        <span>root <code>{{rootInvariant}}</code> on <code>{{rootEntity}}</code></span>
-        <span>opened {{openedAt}}</span><span>updated {{updatedAt}}</span>{{#resolvedAt}}<span>resolved {{.}}</span>{{/resolvedAt}}
-        {{#flapping}}<span>flapping since {{.}}</span>{{/flapping}}{{#mergedInto}}<span>merged into <a href="/incidents/{{.}}">#{{.}}</a></span>{{/mergedInto}}</p>
+        <span class="item">cluster <a href="{{clusterPath}}">{{cluster}}</a></span><span class="item">subject {{subject}}</span>
+        <span class="item">root <code>{{rootInvariant}}</code> on <code>{{rootEntity}}</code></span>
+        <span class="item">opened {{openedAt}}</span><span class="item">updated {{updatedAt}}</span>{{#resolvedAt}}<span class="item">resolved {{.}}</span>{{/resolvedAt}}
+        {{#flapping}}<span class="item">flapping since {{.}}</span>{{/flapping}}{{#mergedInto}}<span class="item">merged into <a href="/incidents/{{.}}">#{{.}}</a></span>{{/mergedInto}}</p>
         <div class="actions">
         <button type="button" data-action="acknowledge" data-incident="{{id}}">Acknowledge</button>
         <button type="button" data-action="resolve" data-incident="{{id}}">Resolve</button>
@@ -89,7 +89,7 @@ enum TicketRowsTemplate {
         <thead><tr><th>#</th><th>Status</th><th>Severity</th><th>Invariant</th><th>Entity</th><th>Seen</th><th>Last seen</th><th>Incident</th><th>Message</th></tr></thead>
         <tbody>
         {{#tickets}}<tr class="ticket" data-ticket="{{id}}"><td class="num">{{id}}</td><td><span class="badge status-{{status}}">{{status}}</span></td>
-        <td><span class="badge sev-{{severity}}">{{severity}}</span></td><td><code>{{invariant}}</code></td><td><code>{{entity}}</code></td>
+        <td><span class="badge sev-{{severity}}">{{severity}}</span></td><td><code>{{invariant}}</code></td><td class="entity"><code>{{entity}}</code></td>
         <td class="num">{{occurrences}}×</td><td>{{lastSeen}}</td><td>{{#incidentID}}<a href="/incidents/{{.}}">#{{.}}</a>{{/incidentID}}</td><td>{{message}}</td></tr>
         {{/tickets}}
         {{^tickets}}<tr><td colspan="9" class="empty">No ticket.</td></tr>{{/tickets}}

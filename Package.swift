@@ -208,7 +208,8 @@ let package = Package(
             dependencies: [
                 "OperatorCore", "OperatorTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Logging", package: "swift-log"),
-            ]),
+            ],
+            exclude: ["Fixtures"]),
         .testTarget(name: "OperatorConfigurationTests", dependencies: ["OperatorConfiguration", "OperatorCore"]),
         .testTarget(
             name: "OperatorHTTPTests",

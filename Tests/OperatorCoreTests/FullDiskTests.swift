@@ -12,9 +12,9 @@ import Testing
     "Monitor on a full disk", .serialized,
     .enabled(if: SmallFilesystem.canMount, "skipped: mounting a tmpfs needs root (CI runs as root)"))
 struct FullDiskTests {
-    /// The value of `name{subject="fake"}` in the Prometheus text the operator serves on /metrics.
+    /// The value of `name{cluster="default",subject="fake"}` in the Prometheus text the operator serves on /metrics.
     static func metric(_ name: String, in registry: PrometheusCollectorRegistry) -> Double? {
-        let prefix = "\(name){subject=\"fake\"} "
+        let prefix = "\(name){cluster=\"default\",subject=\"fake\"} "
         guard let line = registry.emitToString().split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) else {
             return nil
         }

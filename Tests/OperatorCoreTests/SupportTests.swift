@@ -53,7 +53,7 @@ struct SupportTests {
         let ticket = Ticket(id: 1, subject: "s", invariant: "i", entity: "store:1", severity: .warning, status: .created, message: "m",
                             firstSeen: Date(timeIntervalSince1970: 0), lastSeen: Date(timeIntervalSince1970: 1), occurrences: 1)
         let object = try #require(try JSONSerialization.jsonObject(with: JSONEncoder.operatorEncoder.encode(ticket)) as? [String: Any])
-        #expect(Set(object.keys) == ["id", "subject", "invariant", "entity", "severity", "status", "message", "first_seen", "last_seen",
+        #expect(Set(object.keys) == ["id", "cluster", "subject", "invariant", "entity", "severity", "status", "message", "first_seen", "last_seen",
                                      "occurrences", "resolved_at", "diagnosis", "snapshot_excerpt", "incident_id", "diagnosis_error", "reopen_count",
                                      "flap_count"])
         #expect(object["first_seen"] as? String == "1970-01-01T00:00:00.000Z")

@@ -36,7 +36,7 @@ public struct DiagnosisContextBuilder<Knowledge: DiagnosisKnowledge>: Sendable {
             return a.firstSeen < b.firstSeen
         }
         let memberIDs = Set(members.map(\.id))
-        let others = try await store.tickets(TicketFilter(statuses: [.created, .diagnosed], subject: subject))
+        let others = try await store.tickets(TicketFilter(statuses: [.created, .diagnosed], subject: subject, cluster: incident.cluster))
             .filter { !memberIDs.contains($0.id) }
         let tickets = ordered.map(ContextTicket.init)
         let earliest = tickets.map(\.firstSeen).min() ?? now

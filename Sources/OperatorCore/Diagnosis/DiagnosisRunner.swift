@@ -17,12 +17,16 @@ public final class DiagnosisRunner<S: Subject>: Service {
         public var retryDelay: Duration
         public var maxRetryDelay: Duration
         public var budget: ContextBudget
+        /// The cluster whose incidents this runner claims: one runner per cluster shares a database, each
+        /// diagnosing with its own cluster's subject and latest snapshot.
+        public var cluster: String
 
         public init(
             pollInterval: Duration = .seconds(1), concurrency: Int = 2, lease: Duration = .seconds(300),
             retryDelay: Duration = .seconds(15), maxRetryDelay: Duration = .seconds(900),
-            budget: ContextBudget = ContextBudget()
+            budget: ContextBudget = ContextBudget(), cluster: String = ClusterName.default
         ) {
+            self.cluster = cluster
             self.pollInterval = pollInterval
             self.concurrency = max(1, concurrency)
             self.lease = lease
@@ -84,9 +88,10 @@ public final class DiagnosisRunner<S: Subject>: Service {
         let claimed: [Incident]
         do {
             claimed = try await store.claimIncidentsForDiagnosis(
-                ids: nil, limit: configuration.concurrency, lease: configuration.lease, now: now)
+                ids: nil, cluster: configuration.cluster, limit: configuration.concurrency, lease: configuration.lease,
+                now: now)
         } catch {
-            logger.error("cannot claim incidents", metadata: ["error": "\(error)"])
+            logger.error("cannot claim incidents", metadata: ["cluster": "\(configuration.cluster)", "error": "\(error)"])
             return []
         }
         return await diagnose(claimed, damped: true)
@@ -151,7 +156,8 @@ public final class DiagnosisRunner<S: Subject>: Service {
             logger.notice(
                 "incident diagnosed",
                 metadata: [
-                    "incident": "\(incident.id)", "category": "\(diagnosis.rootCause.category)",
+                    "cluster": "\(incident.cluster)", "incident": "\(incident.id)",
+                    "category": "\(diagnosis.rootCause.category)",
                     "entity": "\(diagnosis.rootCause.entity)", "diagnoser": "\(diagnoser.name)",
                     "evidence": "\(Set(diagnosis.claims.flatMap(\.evidence)).sorted().joined(separator: ","))",
                     "unsupported_claims": "\(diagnosis.unsupportedClaims.count)",

@@ -14,6 +14,8 @@ public enum IncidentStatus: String, Codable, Sendable, CaseIterable {
 /// The root entity is the entity of the root ticket: the violation nothing else explains.
 public struct Incident: Sendable, Codable, Equatable, Identifiable {
     public var id: Int64
+    /// The configured cluster its tickets were seen on (`default` for a single-cluster operator).
+    public var cluster: String
     public var subject: String
     public var rootEntity: Entity
     /// Invariant of the root ticket (`store-down` on `store:2`).
@@ -37,6 +39,9 @@ public struct Incident: Sendable, Codable, Equatable, Identifiable {
     public var flappingSince: Date?
     /// Recurrences of its most-recurring member, from the ones that made it flapping on; kept after it settles.
     public var flapCount: Int
+    /// Who acknowledged it (by hand, through the API or the console) and when; `nil` until someone does.
+    public var acknowledgedBy: String?
+    public var acknowledgedAt: Date?
 
     public var isFlapping: Bool { flappingSince != nil }
 
@@ -45,9 +50,13 @@ public struct Incident: Sendable, Codable, Equatable, Identifiable {
         severity: Severity, title: String, openedAt: Date, updatedAt: Date, resolvedAt: Date? = nil,
         ticketIDs: [Int64] = [], diagnosis: Diagnosis? = nil, diagnosisError: String? = nil, diagnosisAttempts: Int = 0,
         reopenCount: Int = 0,
-        mergedInto: Int64? = nil, flappingSince: Date? = nil, flapCount: Int = 0
+        mergedInto: Int64? = nil, flappingSince: Date? = nil, flapCount: Int = 0, cluster: String = ClusterName.default,
+        acknowledgedBy: String? = nil, acknowledgedAt: Date? = nil
     ) {
         self.id = id
+        self.cluster = cluster
+        self.acknowledgedBy = acknowledgedBy
+        self.acknowledgedAt = acknowledgedAt
         self.subject = subject
         self.rootEntity = rootEntity
         self.rootInvariant = rootInvariant
@@ -68,7 +77,7 @@ public struct Incident: Sendable, Codable, Equatable, Identifiable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, subject
+        case id, cluster, subject
         case rootEntity = "root_entity"
         case rootInvariant = "root_invariant"
         case status, severity, title
@@ -84,11 +93,15 @@ public struct Incident: Sendable, Codable, Equatable, Identifiable {
         case flapping
         case flappingSince = "flapping_since"
         case flapCount = "flap_count"
+        case acknowledgedBy = "acknowledged_by"
+        case acknowledgedAt = "acknowledged_at"
     }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         id = try c.decode(Int64.self, forKey: .id)
+        // Absent in JSON written before clusters existed: the one cluster, `default`.
+        cluster = try c.decodeIfPresent(String.self, forKey: .cluster) ?? ClusterName.default
         subject = try c.decode(String.self, forKey: .subject)
         rootEntity = try c.decode(Entity.self, forKey: .rootEntity)
         rootInvariant = try c.decode(String.self, forKey: .rootInvariant)
@@ -107,11 +120,14 @@ public struct Incident: Sendable, Codable, Equatable, Identifiable {
         // Absent in JSON written before flap damping existed.
         flappingSince = try c.decodeIfPresent(Date.self, forKey: .flappingSince)
         flapCount = try c.decodeIfPresent(Int.self, forKey: .flapCount) ?? 0
+        acknowledgedBy = try c.decodeIfPresent(String.self, forKey: .acknowledgedBy)
+        acknowledgedAt = try c.decodeIfPresent(Date.self, forKey: .acknowledgedAt)
     }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(id, forKey: .id)
+        try c.encode(cluster, forKey: .cluster)
         try c.encode(subject, forKey: .subject)
         try c.encode(rootEntity, forKey: .rootEntity)
         try c.encode(rootInvariant, forKey: .rootInvariant)
@@ -130,6 +146,8 @@ public struct Incident: Sendable, Codable, Equatable, Identifiable {
         try c.encode(isFlapping, forKey: .flapping)
         try c.encode(flappingSince, forKey: .flappingSince)
         try c.encode(flapCount, forKey: .flapCount)
+        try c.encode(acknowledgedBy, forKey: .acknowledgedBy)
+        try c.encode(acknowledgedAt, forKey: .acknowledgedAt)
     }
 }
 
@@ -141,6 +159,8 @@ public struct TimelineEvent: Sendable, Codable, Equatable {
         /// Re-diagnosis not paid for: the incident's evidence has not changed materially.
         case diagnosisSkipped = "diagnosis-skipped"
         case flapping
+        /// Someone took it (by hand): who and their note are in the detail.
+        case acknowledged
     }
 
     public var at: Date

@@ -9,9 +9,11 @@ public enum TicketStatus: String, Codable, Sendable, CaseIterable {
     public var isOpen: Bool { self != .resolved }
 }
 
-/// One deduplicated problem: subject + invariant + entity, however many ticks it lasted.
+/// One deduplicated problem: cluster + subject + invariant + entity, however many ticks it lasted.
 public struct Ticket: Sendable, Codable, Equatable, Identifiable {
     public var id: Int64
+    /// The configured cluster it was seen on (`default` for a single-cluster operator).
+    public var cluster: String
     public var subject: String
     public var invariant: String
     public var entity: Entity
@@ -40,9 +42,10 @@ public struct Ticket: Sendable, Codable, Equatable, Identifiable {
         id: Int64, subject: String, invariant: String, entity: Entity, severity: Severity, status: TicketStatus,
         message: String, firstSeen: Date, lastSeen: Date, occurrences: Int, resolvedAt: Date? = nil,
         diagnosis: Diagnosis? = nil, snapshotExcerpt: JSONValue = .null, incidentID: Int64? = nil,
-        diagnosisError: String? = nil, reopenCount: Int = 0, flapCount: Int = 0
+        diagnosisError: String? = nil, reopenCount: Int = 0, flapCount: Int = 0, cluster: String = ClusterName.default
     ) {
         self.id = id
+        self.cluster = cluster
         self.subject = subject
         self.invariant = invariant
         self.entity = entity
@@ -64,7 +67,7 @@ public struct Ticket: Sendable, Codable, Equatable, Identifiable {
     public var key: ViolationKey { ViolationKey(invariant: invariant, entity: entity) }
 
     enum CodingKeys: String, CodingKey {
-        case id, subject, invariant, entity, severity, status, message
+        case id, cluster, subject, invariant, entity, severity, status, message
         case firstSeen = "first_seen"
         case lastSeen = "last_seen"
         case occurrences
@@ -77,10 +80,34 @@ public struct Ticket: Sendable, Codable, Equatable, Identifiable {
         case flapCount = "flap_count"
     }
 
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(Int64.self, forKey: .id)
+        // Absent in JSON written before clusters existed: those tickets belong to the one cluster, `default`.
+        cluster = try c.decodeIfPresent(String.self, forKey: .cluster) ?? ClusterName.default
+        subject = try c.decode(String.self, forKey: .subject)
+        invariant = try c.decode(String.self, forKey: .invariant)
+        entity = try c.decode(Entity.self, forKey: .entity)
+        severity = try c.decode(Severity.self, forKey: .severity)
+        status = try c.decode(TicketStatus.self, forKey: .status)
+        message = try c.decode(String.self, forKey: .message)
+        firstSeen = try c.decode(Date.self, forKey: .firstSeen)
+        lastSeen = try c.decode(Date.self, forKey: .lastSeen)
+        occurrences = try c.decode(Int.self, forKey: .occurrences)
+        resolvedAt = try c.decodeIfPresent(Date.self, forKey: .resolvedAt)
+        diagnosis = try c.decodeIfPresent(Diagnosis.self, forKey: .diagnosis)
+        snapshotExcerpt = try c.decodeIfPresent(JSONValue.self, forKey: .snapshotExcerpt) ?? .null
+        incidentID = try c.decodeIfPresent(Int64.self, forKey: .incidentID)
+        diagnosisError = try c.decodeIfPresent(String.self, forKey: .diagnosisError)
+        reopenCount = try c.decodeIfPresent(Int.self, forKey: .reopenCount) ?? 0
+        flapCount = try c.decodeIfPresent(Int.self, forKey: .flapCount) ?? 0
+    }
+
     public func encode(to encoder: any Encoder) throws {
         // Optional fields are written as null rather than left out: `tickets list --json` has a fixed shape.
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(id, forKey: .id)
+        try c.encode(cluster, forKey: .cluster)
         try c.encode(subject, forKey: .subject)
         try c.encode(invariant, forKey: .invariant)
         try c.encode(entity, forKey: .entity)

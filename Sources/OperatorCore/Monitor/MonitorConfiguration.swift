@@ -1,5 +1,7 @@
 /// How the monitor loop paces itself and ages tickets.
 public struct MonitorConfiguration: Sendable, Equatable {
+    /// The configured cluster this monitor watches: stamped on its findings, heartbeats and metrics.
+    public var cluster: String
     /// Time between tick starts.
     public var interval: Duration
     /// Budget for observing the cluster once; an observation over budget counts as a failure.
@@ -16,8 +18,10 @@ public struct MonitorConfiguration: Sendable, Equatable {
 
     public init(
         interval: Duration = .seconds(5), tickTimeout: Duration? = nil, policy: TicketPolicy = TicketPolicy(),
-        maxBackoff: Duration = .seconds(60), degradedAfter: Int = 2, pendingWriteLimit: Int = 720
+        maxBackoff: Duration = .seconds(60), degradedAfter: Int = 2, pendingWriteLimit: Int = 720,
+        cluster: String = ClusterName.default
     ) {
+        self.cluster = cluster
         self.interval = interval
         // An observation may take longer than a short interval, but never forever.
         self.tickTimeout = tickTimeout ?? max(interval * 2, .seconds(10))

@@ -17,8 +17,9 @@ struct MonitorMetrics: Sendable {
     /// failed; 0 with full sight.
     let blindInvariants: Gauge
 
-    init(subject: String, factory: (any MetricsFactory)? = nil) {
-        let dims = [("subject", subject)]
+    init(subject: String, cluster: String = ClusterName.default, factory: (any MetricsFactory)? = nil) {
+        // Several monitors in one process (one per cluster) each keep their own series.
+        let dims = [("cluster", cluster), ("subject", subject)]
         let factory = factory ?? MetricsSystem.factory
         ticks = Counter(label: "operator_ticks_total", dimensions: dims, factory: factory)
         tickDuration = Metrics.Timer(

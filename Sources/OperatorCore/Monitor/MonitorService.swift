@@ -27,6 +27,11 @@ public final class MonitorService<S: Subject>: Service {
     private let sight = Mutex(Sight())
     /// Names the requests still running when an observation overruns the tick budget.
     private let pendingWork: (any PendingWorkTracker)?
+    /// Where each tick's `ClusterTickStatus` is published, when something (the API) reads it.
+    private let board: ClusterStatusBoard?
+
+    /// The configured cluster this monitor watches (`MonitorConfiguration.cluster`).
+    public var cluster: String { configuration.cluster }
 
     /// `pendingWork` lets a tick timeout name what it was waiting for; without it the timeout says only
     /// how long it waited.
@@ -34,13 +39,15 @@ public final class MonitorService<S: Subject>: Service {
         subject: S, store: any TicketStore, configuration: MonitorConfiguration = MonitorConfiguration(),
         logger: Logger = Logger(label: "operator.monitor"), redactor: Redactor = .fromEnvironment(),
         latest: LatestSnapshot<S.Snapshot>? = nil, metricsFactory: (any MetricsFactory)? = nil,
-        onTick: (@Sendable (TickReport) async -> Void)? = nil, pendingWork: (any PendingWorkTracker)? = nil
+        onTick: (@Sendable (TickReport) async -> Void)? = nil, pendingWork: (any PendingWorkTracker)? = nil,
+        board: ClusterStatusBoard? = nil
     ) {
+        self.board = board
         self.subject = subject
         self.store = store
         self.configuration = configuration
         self.logger = logger
-        self.metrics = MonitorMetrics(subject: subject.name, factory: metricsFactory)
+        self.metrics = MonitorMetrics(subject: subject.name, cluster: configuration.cluster, factory: metricsFactory)
         self.pending = PendingTickWrites(limit: configuration.pendingWriteLimit)
         self.redactor = redactor
         self.latest = latest
@@ -53,7 +60,8 @@ public final class MonitorService<S: Subject>: Service {
         var failures = 0
         logger.info(
             "monitor started",
-            metadata: ["subject": "\(subject.name)", "interval": "\(DurationText.format(configuration.interval))"])
+            metadata: [
+                "cluster": "\(configuration.cluster)", "subject": "\(subject.name)", "interval": "\(DurationText.format(configuration.interval))"])
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             tick += 1
             guard let report = await runTick(number: tick, consecutiveFailures: &failures) else { break }
@@ -85,12 +93,19 @@ public final class MonitorService<S: Subject>: Service {
         var skipped: [String: String] = [:]
         var failure: String?
         var degraded: String?
+        // For the status board: what this tick gave a verdict on, and whether it saw everything.
+        var verdicts: [String] = []
+        var observed = false
+        var blindTick = false
 
         do {
             let snapshot = try await observeWithTimeout()
             await latest?.update(snapshot)
             let evaluation = subject.evaluate(snapshot)
             skipped = evaluation.skipped
+            verdicts = evaluation.evaluated.sorted()
+            observed = true
+            blindTick = evaluation.isBlind
             var evaluated = evaluation.evaluated
             evaluated.insert(ObservationFailure.invariantID)  // observing worked: clears that ticket
             evaluated.insert(ObservationDegraded.invariantID)  // evaluated here: full sight clears it
@@ -106,7 +121,10 @@ public final class MonitorService<S: Subject>: Service {
                 degraded = "observation degraded: \(reason)"
                 logger.warning(
                     "observation degraded: invariants without a verdict",
-                    metadata: ["subject": "\(subject.name)", "reason": "\(reason)", "consecutive": "\(blind)"])
+                    metadata: [
+                        "cluster": "\(configuration.cluster)", "subject": "\(subject.name)", "reason": "\(reason)",
+                        "consecutive": "\(blind)",
+                    ])
                 if blind >= configuration.degradedAfter {
                     let violation = degradedViolation(evaluation, reason: reason, consecutive: blind)
                     violations.append(violation)
@@ -115,7 +133,8 @@ public final class MonitorService<S: Subject>: Service {
             }
             findings = TickFindings(
                 subject: subject.name, at: startedAt, violations: violations, evaluated: evaluated,
-                causalLinks: subject.knowledge.causalLinks(among: evaluation.violations, in: snapshot))
+                causalLinks: subject.knowledge.causalLinks(among: evaluation.violations, in: snapshot),
+                cluster: configuration.cluster)
             consecutiveFailures = 0
         } catch {
             if Task.isCancelled || Task.isShuttingDownGracefully { return nil }
@@ -127,12 +146,17 @@ public final class MonitorService<S: Subject>: Service {
             metrics.observationFailures.increment()
             let message = redactor.redact("cannot observe \(subject.name): \(describe(error))")
             failure = message
-            logger.warning("observation failed", metadata: ["error": "\(message)", "consecutive": "\(consecutiveFailures)"])
+            logger.warning(
+                "observation failed",
+                metadata: [
+                    "cluster": "\(configuration.cluster)", "error": "\(message)", "consecutive": "\(consecutiveFailures)",
+                ])
             let violation = Violation(
                 invariant: ObservationFailure.invariantID, entity: .cluster, severity: .critical, message: message,
                 excerpt: ["error": .string(message), "consecutive_failures": .number(Double(consecutiveFailures))])
             findings = TickFindings(
-                subject: subject.name, at: startedAt, violations: [violation], evaluated: [ObservationFailure.invariantID])
+                subject: subject.name, at: startedAt, violations: [violation], evaluated: [ObservationFailure.invariantID],
+                cluster: configuration.cluster)
             if let wasDegraded {
                 // A partial outage that became total is one problem: the failure joins the degraded
                 // ticket's incident (its root, seen first), and the degraded ticket stays open meanwhile.
@@ -147,14 +171,14 @@ public final class MonitorService<S: Subject>: Service {
 
         // The heartbeat is written in the tick's own transaction, so it times observing and evaluating;
         // the report and the duration metric below time the whole tick, write included.
-        let observed = clock.now - start
+        let observing = clock.now - start
         let backlog = pending.count
         let notes = [failure, degraded, backlog > 0 ? "\(backlog) earlier tick(s) still waiting to be written" : nil]
             .compactMap { $0 }
         let heartbeat = Heartbeat(
             subject: subject.name, tick: number, startedAt: startedAt,
-            durationMs: Int((observed.seconds * 1000).rounded()), violations: findings.violations.count,
-            openTickets: 0, error: notes.isEmpty ? nil : notes.joined(separator: "; "))
+            durationMs: Int(checking: (observing.seconds * 1000).rounded()) ?? Int.max, violations: findings.violations.count,
+            openTickets: 0, error: notes.isEmpty ? nil : notes.joined(separator: "; "), cluster: configuration.cluster)
         pending.append(TickWrite(tick: number, findings: findings, heartbeat: heartbeat))
         let written = await writePending()
         if let writeError = written.error {
@@ -175,6 +199,12 @@ public final class MonitorService<S: Subject>: Service {
         metrics.ticks.increment()
         metrics.tickDuration.recordNanoseconds(Int64(checking: duration.seconds * 1e9) ?? Int64.max)
         metrics.violations.record(findings.violations.count)
+        await board?.publish(
+            ClusterTickStatus(
+                cluster: configuration.cluster, subject: subject.name, tick: number, startedAt: startedAt,
+                durationMs: Int(checking: (duration.seconds * 1000).rounded()) ?? Int.max, evaluated: verdicts,
+                skipped: skipped, violations: findings.violations.count, error: failure, degradedReason: degraded,
+                state: ClusterTickStatus.state(observed: observed, blind: blindTick, violations: findings.violations.count)))
         return TickReport(
             tick: number, startedAt: startedAt, duration: duration, violations: findings.violations, skipped: skipped,
             outcome: written.outcomes[number], error: failure, degraded: degraded, pendingWrites: pending.count,

@@ -4,11 +4,11 @@ import GRDB
 /// The ticket store on a SQLite file (WAL mode, migrations, busy timeout).
 ///
 /// Safe for several processes at once: every change is one IMMEDIATE transaction and the ticket table's
-/// unique key (subject, invariant, entity) makes a duplicate impossible, not just unlikely.
+/// unique key (cluster, subject, invariant, entity) makes a duplicate impossible, not just unlikely.
 public final class SQLiteTicketStore: TicketStore {
     public let path: String
-    private let pool: DatabasePool
-    /// Heartbeat rows kept per subject; a 5 s loop writes 17,280 a day, so older rows are pruned.
+    let pool: DatabasePool
+    /// Heartbeat rows kept per cluster and subject; a 5 s loop writes 17,280 a day, so older rows are pruned.
     private let heartbeatRetention: Int
 
     public struct OpenError: Error, CustomStringConvertible {
@@ -110,8 +110,9 @@ public final class SQLiteTicketStore: TicketStore {
             var outcome = try recorder.run()
             let open =
                 try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM ticket WHERE subject = ? AND status IN ('created', 'diagnosed')",
-                    arguments: [findings.subject]) ?? 0
+                    db,
+                    sql: "SELECT COUNT(*) FROM ticket WHERE cluster = ? AND subject = ? AND status IN ('created', 'diagnosed')",
+                    arguments: [findings.cluster, findings.subject]) ?? 0
             outcome.openTickets = open
             var beat = heartbeat
             beat.openTickets = open
@@ -123,31 +124,34 @@ public final class SQLiteTicketStore: TicketStore {
     private static func insert(_ heartbeat: Heartbeat, retention: Int, in db: Database) throws {
         try db.execute(
             sql: """
-                INSERT INTO heartbeat (subject, tick, started_at, duration_ms, violations, open_tickets, error)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO heartbeat (cluster, subject, tick, started_at, duration_ms, violations, open_tickets, error)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                heartbeat.subject, heartbeat.tick, heartbeat.startedAt, heartbeat.durationMs, heartbeat.violations,
+                heartbeat.cluster, heartbeat.subject, heartbeat.tick, heartbeat.startedAt, heartbeat.durationMs, heartbeat.violations,
                 heartbeat.openTickets, heartbeat.error,
             ])
         try db.execute(
             sql: """
-                DELETE FROM heartbeat WHERE subject = ? AND id <= (
-                    SELECT id FROM heartbeat WHERE subject = ? ORDER BY id DESC LIMIT 1 OFFSET ?)
+                DELETE FROM heartbeat WHERE cluster = ? AND subject = ? AND id <= (
+                    SELECT id FROM heartbeat WHERE cluster = ? AND subject = ? ORDER BY id DESC LIMIT 1 OFFSET ?)
                 """,
-            arguments: [heartbeat.subject, heartbeat.subject, retention])
+            arguments: [heartbeat.cluster, heartbeat.subject, heartbeat.cluster, heartbeat.subject, retention])
     }
 
-    public func heartbeats(subject: String?, limit: Int) async throws -> [Heartbeat] {
+    public func heartbeats(cluster: String?, subject: String?, limit: Int) async throws -> [Heartbeat] {
         try await pool.read { db in
             let rows = try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM heartbeat WHERE (? IS NULL OR subject = ?) ORDER BY id DESC LIMIT ?",
-                arguments: [subject, subject, limit])
+                sql: """
+                    SELECT * FROM heartbeat WHERE (? IS NULL OR cluster = ?) AND (? IS NULL OR subject = ?)
+                    ORDER BY id DESC LIMIT ?
+                    """,
+                arguments: [cluster, cluster, subject, subject, limit])
             return rows.map { r in
                 Heartbeat(
                     subject: r["subject"], tick: r["tick"], startedAt: r["started_at"], durationMs: r["duration_ms"],
-                    violations: r["violations"], openTickets: r["open_tickets"], error: r["error"])
+                    violations: r["violations"], openTickets: r["open_tickets"], error: r["error"], cluster: r["cluster"])
             }
         }
     }
@@ -170,9 +174,17 @@ public final class SQLiteTicketStore: TicketStore {
                 clauses.append("ticket.incident_id = ?")
                 arguments += [incident]
             }
+            if let cluster = filter.cluster {
+                clauses.append("ticket.cluster = ?")
+                arguments += [cluster]
+            }
+            if let before = filter.beforeID {
+                clauses.append("ticket.id < ?")
+                arguments += [before]
+            }
             var sql = StoredRows.ticketSelect
             if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
-            sql += " ORDER BY ticket.id"
+            sql += filter.newestFirst || filter.beforeID != nil ? " ORDER BY ticket.id DESC" : " ORDER BY ticket.id"
             if let limit = filter.limit {
                 sql += " LIMIT ?"
                 arguments += [limit]
@@ -216,10 +228,18 @@ public final class SQLiteTicketStore: TicketStore {
                 clauses.append("subject = ?")
                 arguments += [subject]
             }
+            if let cluster = filter.cluster {
+                clauses.append("cluster = ?")
+                arguments += [cluster]
+            }
+            if let before = filter.beforeID {
+                clauses.append("id < ?")
+                arguments += [before]
+            }
             if !filter.includeMerged { clauses.append("merged_into IS NULL") }
             var sql = "SELECT id FROM incident"
             if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
-            sql += " ORDER BY id"
+            sql += filter.newestFirst || filter.beforeID != nil ? " ORDER BY id DESC" : " ORDER BY id"
             if let limit = filter.limit {
                 sql += " LIMIT ?"
                 arguments += [limit]
@@ -257,8 +277,8 @@ public final class SQLiteTicketStore: TicketStore {
 
     // MARK: - Diagnosis
 
-    public func claimIncidentsForDiagnosis(ids: [Int64]?, limit: Int, lease: Duration, now: Date) async throws
-        -> [Incident]
+    public func claimIncidentsForDiagnosis(ids: [Int64]?, cluster: String?, limit: Int, lease: Duration, now: Date)
+        async throws -> [Incident]
     {
         let until = now.addingTimeInterval(lease.seconds)
         return try await pool.write { db in
@@ -273,11 +293,12 @@ public final class SQLiteTicketStore: TicketStore {
                     db,
                     sql: """
                         SELECT id FROM incident WHERE status = 'open' AND merged_into IS NULL
+                            AND (? IS NULL OR cluster = ?)
                             AND (claimed_until IS NULL OR claimed_until < ?)
                             AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
                         ORDER BY id LIMIT ?
                         """,
-                    arguments: [now, now, limit])
+                    arguments: [cluster, cluster, now, now, limit])
             }
             for id in chosen {
                 try db.execute(sql: "UPDATE incident SET claimed_until = ? WHERE id = ?", arguments: [until, id])
@@ -293,11 +314,16 @@ public final class SQLiteTicketStore: TicketStore {
         let body = try StoredRows.json(diagnosis)
         let contextText = try StoredRows.json(context)
         try await pool.write { db in
-            guard try Int64.fetchOne(db, sql: "SELECT id FROM incident WHERE id = ?", arguments: [incidentID]) != nil
+            guard
+                let cluster = try String.fetchOne(
+                    db, sql: "SELECT cluster FROM incident WHERE id = ?", arguments: [incidentID])
             else { throw NotFoundError(what: "incident", id: incidentID, path: path) }
             try db.execute(
-                sql: "INSERT INTO diagnosis (incident_id, at, diagnoser, model, body, context) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [incidentID, at, diagnosis.diagnoser, diagnosis.model, body, contextText])
+                sql: """
+                    INSERT INTO diagnosis (incident_id, cluster, at, diagnoser, model, body, context)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [incidentID, cluster, at, diagnosis.diagnoser, diagnosis.model, body, contextText])
             try db.execute(
                 sql: """
                     UPDATE incident SET diagnosis = ?, diagnosis_error = NULL, diagnosis_attempts = 0, claimed_until = NULL,

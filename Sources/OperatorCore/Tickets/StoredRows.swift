@@ -28,7 +28,7 @@ enum StoredRows {
             diagnosis: try diagnosisText.map { try decode(Diagnosis.self, $0, table: "incident", column: "diagnosis") },
             snapshotExcerpt: try decode(JSONValue.self, row["snapshot_excerpt"], table: "ticket", column: "snapshot_excerpt"),
             incidentID: row["incident_id"], diagnosisError: status == .created ? errorText : nil,
-            reopenCount: row["reopen_count"], flapCount: row["flap_count"])
+            reopenCount: row["reopen_count"], flapCount: row["flap_count"], cluster: row["cluster"])
     }
 
     static func incident(_ row: Row, ticketIDs: [Int64]) throws -> Incident {
@@ -41,7 +41,8 @@ enum StoredRows {
             ticketIDs: ticketIDs,
             diagnosis: try diagnosisText.map { try decode(Diagnosis.self, $0, table: "incident", column: "diagnosis") },
             diagnosisError: row["diagnosis_error"], diagnosisAttempts: row["diagnosis_attempts"], reopenCount: row["reopen_count"], mergedInto: row["merged_into"],
-            flappingSince: row["flapping_since"], flapCount: row["flap_count"])
+            flappingSince: row["flapping_since"], flapCount: row["flap_count"], cluster: row["cluster"],
+            acknowledgedBy: row["acknowledged_by"], acknowledgedAt: row["acknowledged_at"])
     }
 
     static func incident(id: Int64, in db: Database) throws -> Incident? {

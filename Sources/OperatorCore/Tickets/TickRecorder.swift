@@ -72,11 +72,11 @@ struct TickRecorder {
             } else {
                 try db.execute(
                     sql: """
-                        INSERT INTO ticket (subject, invariant, entity, severity, status, message, first_seen, last_seen,
-                            occurrences, snapshot_excerpt) VALUES (?, ?, ?, ?, 'created', ?, ?, ?, 1, ?)
+                        INSERT INTO ticket (cluster, subject, invariant, entity, severity, status, message, first_seen,
+                            last_seen, occurrences, snapshot_excerpt) VALUES (?, ?, ?, ?, ?, 'created', ?, ?, ?, 1, ?)
                         """,
                     arguments: [
-                        findings.subject, key.invariant, key.entity.description, violation.severity.rawValue,
+                        findings.cluster, findings.subject, key.invariant, key.entity.description, violation.severity.rawValue,
                         violation.message, now, now, excerpt,
                     ])
                 let id = db.lastInsertedRowID
@@ -253,11 +253,11 @@ struct TickRecorder {
     private mutating func openIncident(for violation: Violation, now: Date) throws -> Int64 {
         try db.execute(
             sql: """
-                INSERT INTO incident (subject, root_entity, root_invariant, status, severity, title, opened_at, updated_at)
-                VALUES (?, ?, ?, 'open', ?, ?, ?, ?)
+                INSERT INTO incident (cluster, subject, root_entity, root_invariant, status, severity, title, opened_at,
+                    updated_at) VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?)
                 """,
             arguments: [
-                findings.subject, violation.entity.description, violation.invariant, violation.severity.rawValue,
+                findings.cluster, findings.subject, violation.entity.description, violation.invariant, violation.severity.rawValue,
                 violation.message, now, now,
             ])
         let id = db.lastInsertedRowID
@@ -285,8 +285,11 @@ struct TickRecorder {
         var rows: [ViolationKey: Row_] = [:]
         let fetched = try Row.fetchAll(
             db,
-            sql: "SELECT id, invariant, entity, status, missed_ticks, last_seen, incident_id FROM ticket WHERE subject = ?",
-            arguments: [findings.subject])
+            sql: """
+                SELECT id, invariant, entity, status, missed_ticks, last_seen, incident_id FROM ticket
+                WHERE cluster = ? AND subject = ?
+                """,
+            arguments: [findings.cluster, findings.subject])
         for r in fetched {
             let entityText: String = r["entity"]
             let statusText: String = r["status"]

@@ -113,6 +113,57 @@ enum TicketSchema {
                     CREATE INDEX event_by_kind_at ON event (kind, at);
                     """)
         }
+
+        // One database, many clusters: every row names its cluster, and the deduplication key becomes
+        // cluster + subject + invariant + entity. SQLite cannot change a UNIQUE constraint in place, so the
+        // ticket table is rebuilt (SQLite's documented 12-step procedure: GRDB turns foreign keys off for the
+        // migration and checks them before it commits). Rows written before keep their ids and join `default`.
+        m.registerMigration("v4-clusters") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE ticket_v4 (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        cluster TEXT NOT NULL DEFAULT 'default',
+                        subject TEXT NOT NULL,
+                        invariant TEXT NOT NULL,
+                        entity TEXT NOT NULL,
+                        severity TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        message TEXT NOT NULL,
+                        first_seen DATETIME NOT NULL,
+                        last_seen DATETIME NOT NULL,
+                        occurrences INTEGER NOT NULL,
+                        missed_ticks INTEGER NOT NULL DEFAULT 0,
+                        resolved_at DATETIME,
+                        snapshot_excerpt TEXT NOT NULL DEFAULT 'null',
+                        reopen_count INTEGER NOT NULL DEFAULT 0,
+                        incident_id INTEGER REFERENCES incident(id),
+                        flap_count INTEGER NOT NULL DEFAULT 0,
+                        -- the deduplication key: one row per problem per cluster, ever; recurrences reopen it
+                        UNIQUE (cluster, subject, invariant, entity)
+                    );
+                    INSERT INTO ticket_v4 (id, cluster, subject, invariant, entity, severity, status, message, first_seen,
+                        last_seen, occurrences, missed_ticks, resolved_at, snapshot_excerpt, reopen_count, incident_id, flap_count)
+                    SELECT id, 'default', subject, invariant, entity, severity, status, message, first_seen,
+                        last_seen, occurrences, missed_ticks, resolved_at, snapshot_excerpt, reopen_count, incident_id, flap_count
+                    FROM ticket;
+                    DROP TABLE ticket;
+                    ALTER TABLE ticket_v4 RENAME TO ticket;
+                    CREATE INDEX ticket_by_status ON ticket (cluster, subject, status);
+                    CREATE INDEX ticket_by_incident ON ticket (incident_id);
+
+                    ALTER TABLE incident ADD COLUMN cluster TEXT NOT NULL DEFAULT 'default';
+                    -- who took the incident by hand, and when (the note is in the timeline)
+                    ALTER TABLE incident ADD COLUMN acknowledged_by TEXT;
+                    ALTER TABLE incident ADD COLUMN acknowledged_at DATETIME;
+                    CREATE INDEX incident_by_cluster ON incident (cluster, status);
+
+                    ALTER TABLE heartbeat ADD COLUMN cluster TEXT NOT NULL DEFAULT 'default';
+                    CREATE INDEX heartbeat_by_cluster ON heartbeat (cluster, subject, id);
+
+                    ALTER TABLE diagnosis ADD COLUMN cluster TEXT NOT NULL DEFAULT 'default';
+                    """)
+        }
         return m
     }
 }

@@ -11,7 +11,8 @@ public protocol TicketStore: Sendable {
     /// Applies one tick's findings and writes its heartbeat in one transaction: both land, or neither
     /// does. The heartbeat's `openTickets` is filled in from the tickets as this tick leaves them.
     func recordTick(_ findings: TickFindings, heartbeat: Heartbeat, policy: TicketPolicy) async throws -> TickOutcome
-    func heartbeats(subject: String?, limit: Int) async throws -> [Heartbeat]
+    /// The newest heartbeats first; `cluster`/`subject` nil = all.
+    func heartbeats(cluster: String?, subject: String?, limit: Int) async throws -> [Heartbeat]
 
     func tickets(_ filter: TicketFilter) async throws -> [Ticket]
     func ticket(id: Int64) async throws -> Ticket?
@@ -22,10 +23,18 @@ public protocol TicketStore: Sendable {
     func incident(id: Int64) async throws -> Incident?
     func timeline(incidentID: Int64) async throws -> [TimelineEvent]
     func timeline(ticketID: Int64) async throws -> [TimelineEvent]
+    /// Someone took the incident: records who, when and their note (timeline `acknowledged`).
+    /// Unknown id → `NotFoundError`.
+    func acknowledgeIncident(id: Int64, by: String, note: String?, at: Date) async throws -> Incident
+    /// Resolves the incident and its open member tickets by hand (timeline `manually-resolved`). A violation
+    /// that persists reopens its ticket, and so the incident, on the next tick. Unknown id → `NotFoundError`.
+    func resolveIncident(id: Int64, at: Date, note: String?) async throws -> Incident
 
-    /// Leases up to `limit` incidents awaiting diagnosis (all of `ids` when given, regardless of status),
-    /// so concurrent runners never diagnose the same one twice.
-    func claimIncidentsForDiagnosis(ids: [Int64]?, limit: Int, lease: Duration, now: Date) async throws -> [Incident]
+    /// Leases up to `limit` incidents awaiting diagnosis (all of `ids` when given, regardless of status and
+    /// cluster), so concurrent runners never diagnose the same one twice. Without `ids`, only incidents of
+    /// `cluster` (nil: any cluster), so one runner per cluster can share a database.
+    func claimIncidentsForDiagnosis(ids: [Int64]?, cluster: String?, limit: Int, lease: Duration, now: Date) async throws
+        -> [Incident]
     /// Stores a diagnosis with the exact context it was made from; marks the context's tickets diagnosed.
     /// `reason` says why an incident that already had a diagnosis was diagnosed again (its timeline shows it).
     func recordDiagnosis(_ diagnosis: Diagnosis, context: DiagnosisContext, incidentID: Int64, at: Date, reason: String?)
@@ -40,6 +49,15 @@ public protocol TicketStore: Sendable {
 }
 
 extension TicketStore {
+    public func heartbeats(subject: String?, limit: Int) async throws -> [Heartbeat] {
+        try await heartbeats(cluster: nil, subject: subject, limit: limit)
+    }
+
+    /// Claims across every cluster (a single-cluster caller, `operator diagnose --incident N`).
+    public func claimIncidentsForDiagnosis(ids: [Int64]?, limit: Int, lease: Duration, now: Date) async throws -> [Incident] {
+        try await claimIncidentsForDiagnosis(ids: ids, cluster: nil, limit: limit, lease: lease, now: now)
+    }
+
     public func recordDiagnosis(_ diagnosis: Diagnosis, context: DiagnosisContext, incidentID: Int64, at: Date) async throws {
         try await recordDiagnosis(diagnosis, context: context, incidentID: incidentID, at: at, reason: nil)
     }
@@ -47,6 +65,8 @@ extension TicketStore {
 
 /// What one monitor tick found.
 public struct TickFindings: Sendable {
+    /// The configured cluster observed; tickets are deduplicated per cluster.
+    public var cluster: String
     public var subject: String
     public var at: Date
     public var violations: [Violation]
@@ -57,8 +77,10 @@ public struct TickFindings: Sendable {
     public var causalLinks: [CausalLink]
 
     public init(
-        subject: String, at: Date, violations: [Violation], evaluated: Set<String>, causalLinks: [CausalLink] = []
+        subject: String, at: Date, violations: [Violation], evaluated: Set<String>, causalLinks: [CausalLink] = [],
+        cluster: String = ClusterName.default
     ) {
+        self.cluster = cluster
         self.subject = subject
         self.at = at
         self.violations = violations
@@ -119,7 +141,9 @@ extension TicketStore {
         -> TickOutcome
     {
         var outcome = try await record(findings, policy: policy)
-        let open = try await tickets(TicketFilter(statuses: [.created, .diagnosed], subject: findings.subject)).count
+        let open = try await tickets(
+            TicketFilter(statuses: [.created, .diagnosed], subject: findings.subject, cluster: findings.cluster)
+        ).count
         outcome.openTickets = open
         var beat = heartbeat
         beat.openTickets = open
@@ -130,7 +154,7 @@ extension TicketStore {
 
 /// What changed in the store on one tick.
 public struct TickOutcome: Sendable, Equatable {
-    /// Open tickets of the subject once the tick was applied, where the store counted them.
+    /// Open tickets of the cluster's subject once the tick was applied, where the store counted them.
     public var openTickets: Int?
     public var opened: [Ticket] = []
     public var reopened: [Ticket] = []
@@ -144,6 +168,7 @@ public struct TickOutcome: Sendable, Equatable {
 
 /// One monitor tick, kept so operators can see the loop is alive and how long ticks take.
 public struct Heartbeat: Sendable, Codable, Equatable {
+    public var cluster: String
     public var subject: String
     public var tick: Int
     public var startedAt: Date
@@ -155,8 +180,9 @@ public struct Heartbeat: Sendable, Codable, Equatable {
 
     public init(
         subject: String, tick: Int, startedAt: Date, durationMs: Int, violations: Int, openTickets: Int,
-        error: String?
+        error: String?, cluster: String = ClusterName.default
     ) {
+        self.cluster = cluster
         self.subject = subject
         self.tick = tick
         self.startedAt = startedAt
@@ -167,44 +193,81 @@ public struct Heartbeat: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case subject, tick
+        case cluster, subject, tick
         case startedAt = "started_at"
         case durationMs = "duration_ms"
         case violations
         case openTickets = "open_tickets"
         case error
     }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        cluster = try c.decodeIfPresent(String.self, forKey: .cluster) ?? ClusterName.default
+        subject = try c.decode(String.self, forKey: .subject)
+        tick = try c.decode(Int.self, forKey: .tick)
+        startedAt = try c.decode(Date.self, forKey: .startedAt)
+        durationMs = try c.decode(Int.self, forKey: .durationMs)
+        violations = try c.decode(Int.self, forKey: .violations)
+        openTickets = try c.decode(Int.self, forKey: .openTickets)
+        error = try c.decodeIfPresent(String.self, forKey: .error)
+    }
 }
 
+/// Which tickets to list. Oldest (lowest id) first, unless `newestFirst` or `beforeID` is set.
 public struct TicketFilter: Sendable {
     public var statuses: Set<TicketStatus>?
     public var subject: String?
     public var incidentID: Int64?
     public var limit: Int?
+    /// Only this cluster's tickets; nil = every cluster.
+    public var cluster: String?
+    /// Cursor: only tickets with an id below this one, newest (highest id) first.
+    public var beforeID: Int64?
+    /// Newest (highest id) first; implied by `beforeID`.
+    public var newestFirst: Bool
 
-    public init(statuses: Set<TicketStatus>? = nil, subject: String? = nil, incidentID: Int64? = nil, limit: Int? = nil)
-    {
+    public init(
+        statuses: Set<TicketStatus>? = nil, subject: String? = nil, incidentID: Int64? = nil, limit: Int? = nil,
+        cluster: String? = nil, beforeID: Int64? = nil, newestFirst: Bool = false
+    ) {
         self.statuses = statuses
         self.subject = subject
         self.incidentID = incidentID
         self.limit = limit
+        self.cluster = cluster
+        self.beforeID = beforeID
+        self.newestFirst = newestFirst
     }
 
     public static let all = TicketFilter()
     public static let open = TicketFilter(statuses: [.created, .diagnosed])
 }
 
+/// Which incidents to list. Oldest (lowest id) first, unless `newestFirst` or `beforeID` is set.
 public struct IncidentFilter: Sendable {
     public var statuses: Set<IncidentStatus>?
     public var subject: String?
     public var includeMerged: Bool
     public var limit: Int?
+    /// Only this cluster's incidents; nil = every cluster.
+    public var cluster: String?
+    /// Cursor: only incidents with an id below this one, newest (highest id) first.
+    public var beforeID: Int64?
+    /// Newest (highest id) first; implied by `beforeID`.
+    public var newestFirst: Bool
 
-    public init(statuses: Set<IncidentStatus>? = nil, subject: String? = nil, includeMerged: Bool = false, limit: Int? = nil) {
+    public init(
+        statuses: Set<IncidentStatus>? = nil, subject: String? = nil, includeMerged: Bool = false, limit: Int? = nil,
+        cluster: String? = nil, beforeID: Int64? = nil, newestFirst: Bool = false
+    ) {
         self.statuses = statuses
         self.subject = subject
         self.includeMerged = includeMerged
         self.limit = limit
+        self.cluster = cluster
+        self.beforeID = beforeID
+        self.newestFirst = newestFirst
     }
 
     public static let all = IncidentFilter()

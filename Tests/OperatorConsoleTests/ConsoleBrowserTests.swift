@@ -7,58 +7,68 @@ import SubjectTiKV
 import Testing
 import TiKVSimulator
 
-/// A real headless Chromium reads the console over HTTP, served from a real SQLite store that the production
-/// monitor and diagnosis runner (offline diagnoser) filled while watching the TiKV simulator with store:2 down.
+/// A real headless Chromium reads the console over HTTP, served from a real SQLite store and status board that
+/// the production monitors and diagnosis runner (offline diagnoser) filled while watching two TiKV simulators:
+/// one with store:2 down, one healthy.
 @Suite("Console in a browser", .serialized)
 struct ConsoleBrowserTests {
     /// Where screenshots go for people to look at (not committed: `.build/` is ignored).
     static let screenshots = PackagePaths.root.appendingPathComponent(".build/console-screenshots")
 
-    /// Watches a simulator with store:2 down until its incident is open and diagnosed.
-    struct WatchedFault {
-        let simulator: TiKVSimulator
+    /// Two simulated TiKV clusters watched into one store, as `operator serve` watches them: `prod` with
+    /// store:2 down (watched until its incident is open and diagnosed) and `staging`, healthy.
+    struct WatchedClusters {
+        let simulators: [TiKVSimulator]
         let store: SQLiteTicketStore
-        let statuses: RecordedTickStatuses
+        let board: ClusterStatusBoard
         let incidentID: Int64
+
+        func stop() async { for s in simulators { await s.stop() } }
     }
 
-    static func watchStoreDown(directory: TemporaryDirectory) async throws -> WatchedFault {
+    static func watch(directory: TemporaryDirectory) async throws -> WatchedClusters {
         var configuration = TiKVSimulatorConfiguration()
         configuration.port = 0
-        let simulator = TiKVSimulator(configuration: configuration)
-        let endpoints = try await simulator.start()
+        let faulty = TiKVSimulator(configuration: configuration)
+        let healthy = TiKVSimulator(configuration: configuration)
+        let started = WatchedClusters(simulators: [faulty, healthy], store: try SQLiteTicketStore(path: directory.file("tickets.db")),
+                                      board: ClusterStatusBoard(), incidentID: 0)
         do {
-            var subjectConfiguration = SubjectConfiguration(endpoints: [endpoints.pdURLs[0]])
-            subjectConfiguration.requestTimeout = .seconds(30)
-            let subject = try TiKVSubject(configuration: subjectConfiguration)
-            let store = try SQLiteTicketStore(path: directory.file("tickets.db"))
-            let statuses = RecordedTickStatuses()
+            let faultyEndpoints = try await faulty.start()
+            let healthyEndpoints = try await healthy.start()
             var logger = Logger(label: "test.console.monitor")
             logger.logLevel = .warning
-            let invariants = subject.invariants.map(\.id)
-            let monitor = MonitorService(
-                subject: subject, store: store, configuration: MonitorConfiguration(interval: .seconds(1), tickTimeout: .seconds(60)),
-                logger: logger)
-            _ = try await simulator.inject(.storeDown, entity: "store:2")
-            var failures = 0
+            func monitor(_ endpoints: TiKVSimulatorEndpoints, cluster: String) throws -> MonitorService<TiKVSubject> {
+                var subjectConfiguration = SubjectConfiguration(endpoints: [endpoints.pdURLs[0]])
+                subjectConfiguration.requestTimeout = .seconds(30)
+                return MonitorService(
+                    subject: try TiKVSubject(configuration: subjectConfiguration), store: started.store,
+                    configuration: MonitorConfiguration(interval: .seconds(1), tickTimeout: .seconds(60), cluster: cluster),
+                    logger: logger, board: started.board)
+            }
+            let prod = try monitor(faultyEndpoints, cluster: "prod")
+            let staging = try monitor(healthyEndpoints, cluster: "staging")
+            _ = try await faulty.inject(.storeDown, entity: "store:2")
+            var failures = (prod: 0, staging: 0)
             var incident: Incident?
             // A hang guard, not a timing: the first tick after the fault already reports the store down.
             for tick in 1...20 where incident == nil {
-                let report = try #require(await monitor.runTick(number: tick, consecutiveFailures: &failures))
-                statuses.record(report, cluster: "default", subject: subject.name, invariants: invariants)
-                incident = try await store.incidents(IncidentFilter(statuses: [.open])).first {
+                _ = try #require(await prod.runTick(number: tick, consecutiveFailures: &failures.prod))
+                _ = try #require(await staging.runTick(number: tick, consecutiveFailures: &failures.staging))
+                incident = try await started.store.incidents(IncidentFilter(statuses: [.open], cluster: "prod")).first {
                     $0.rootInvariant == "store-down" && $0.rootEntity.description == "store:2"
                 }
                 if incident == nil { try await Task.sleep(for: .milliseconds(500)) }
             }
             let opened = try #require(incident, "no store-down incident on store:2 after 20 ticks")
             let runner = DiagnosisRunner(
-                subject: subject, store: store, diagnoser: OfflineDiagnoser(rules: subject.knowledge.rules), logger: logger)
+                subject: prod.subject, store: started.store, diagnoser: OfflineDiagnoser(rules: prod.subject.knowledge.rules),
+                configuration: .init(cluster: "prod"), logger: logger)
             let outcomes = await runner.diagnosePending()
             #expect(outcomes.contains { $0.incidentID == opened.id && $0.diagnosis != nil }, "\(outcomes.map { $0.error ?? "ok" })")
-            return WatchedFault(simulator: simulator, store: store, statuses: statuses, incidentID: opened.id)
+            return WatchedClusters(simulators: started.simulators, store: started.store, board: started.board, incidentID: opened.id)
         } catch {
-            await simulator.stop()
+            await started.stop()
             throw error
         }
     }
@@ -72,9 +82,10 @@ struct ConsoleBrowserTests {
         let chromium = try #require(HeadlessChromium.find())
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let fault = try await Self.watchStoreDown(directory: directory)
+        let fault = try await Self.watch(directory: directory)
         let source = TicketStoreConsoleSource(
-            store: fault.store, watched: [.init(name: "default", subject: "tikv")], statuses: fault.statuses)
+            store: fault.store, watched: [.init(name: "prod", subject: "tikv"), .init(name: "staging", subject: "tikv")],
+            statuses: fault.board)
         let server = try await ConsoleTestServer.start(source: source)
         defer { server.stop() }
         do {
@@ -82,7 +93,10 @@ struct ConsoleBrowserTests {
             #expect(home.contains("<a href=\"/incidents/\(fault.incidentID)\">"), "the incident is not listed")
             #expect(home.contains("node-down on store:2"), "the diagnosis headline is not listed")
             #expect(home.contains("<code>store:2</code>"))
-            #expect(home.contains("<span class=\"badge state-degraded\">degraded</span>"), "the cluster with a store down is not degraded")
+            #expect(home.contains("data-cluster=\"prod\"><td><a href=\"/clusters/prod\">prod</a></td><td>tikv</td>\n<td><span class=\"badge state-degraded\">degraded</span>"),
+                    "the cluster with a store down is not listed as degraded")
+            #expect(home.contains("data-cluster=\"staging\"><td><a href=\"/clusters/staging\">staging</a></td><td>tikv</td>\n<td><span class=\"badge state-healthy\">healthy</span>"),
+                    "the healthy cluster is not listed as healthy")
 
             let incident = try await chromium.dumpDOM(server.baseURL + "/incidents/\(fault.incidentID)")
             #expect(incident.contains("<strong class=\"category\">node-down</strong> on <code class=\"entity\">store:2</code>"))
@@ -93,21 +107,27 @@ struct ConsoleBrowserTests {
             #expect(incident.contains("data-action=\"acknowledge\""))
             #expect(incident.contains("<code>store-down</code>"))
 
-            let cluster = try await chromium.dumpDOM(server.baseURL + "/clusters/default")
+            #expect(incident.contains("cluster <a href=\"/clusters/prod\">prod</a>"))
+
+            let cluster = try await chromium.dumpDOM(server.baseURL + "/clusters/prod")
             #expect(cluster.contains("<span class=\"badge verdict-violated\">violated</span>"))
             #expect(cluster.contains("data-invariant=\"store-down\""))
+            let healthyCluster = try await chromium.dumpDOM(server.baseURL + "/clusters/staging")
+            #expect(healthyCluster.contains("<span class=\"badge verdict-evaluated\">evaluated</span>"))
+            #expect(!healthyCluster.contains("verdict-violated\">"), "the healthy cluster shows a violation")
+            #expect(!healthyCluster.contains("data-ticket="), "the healthy cluster shows a ticket")
 
             try FileManager.default.createDirectory(at: Self.screenshots, withIntermediateDirectories: true)
             try await chromium.screenshot(server.baseURL + "/", to: Self.screenshots.appendingPathComponent("home.png").path)
             try await chromium.screenshot(
                 server.baseURL + "/incidents/\(fault.incidentID)", to: Self.screenshots.appendingPathComponent("incident.png").path,
                 height: 2400)
-            try await chromium.screenshot(server.baseURL + "/clusters/default", to: Self.screenshots.appendingPathComponent("cluster.png").path)
+            try await chromium.screenshot(server.baseURL + "/clusters/prod", to: Self.screenshots.appendingPathComponent("cluster.png").path)
         } catch {
-            await fault.simulator.stop()
+            await fault.stop()
             throw error
         }
-        await fault.simulator.stop()
+        await fault.stop()
     }
 
     @Test(

@@ -30,24 +30,11 @@ func getPage(_ url: String) async throws -> PageReply {
     return PageReply(status: Int(response.status.code), headers: headers, body: String(buffer: body))
 }
 
-/// Latest tick statuses a test sets by hand or records from a real monitor's tick reports.
+/// Latest tick statuses a test sets by hand.
 final class RecordedTickStatuses: ConsoleTickStatuses {
     private let latest = Mutex<[String: ConsoleTickStatus]>([:])
 
     func tickStatus(ofCluster cluster: String) async -> ConsoleTickStatus? { latest.withLock { $0[cluster] } }
 
     func set(_ status: ConsoleTickStatus) { latest.withLock { $0[status.cluster] = status } }
-
-    /// What the monitor's status board publishes after a tick: evaluated = every invariant not skipped;
-    /// unobservable when the tick saw nothing, degraded when blind or violated, healthy otherwise.
-    func record(_ report: TickReport, cluster: String, subject: String, invariants: [String]) {
-        let state: ConsoleClusterState =
-            report.error != nil && report.outcome == nil && report.violations.isEmpty
-            ? .unobservable : (report.degraded != nil || !report.violations.isEmpty ? .degraded : .healthy)
-        set(ConsoleTickStatus(
-            cluster: cluster, subject: subject, tick: report.tick, startedAt: report.startedAt,
-            durationMs: Int(report.duration.components.seconds * 1000 + report.duration.components.attoseconds / 1_000_000_000_000_000),
-            evaluated: invariants.filter { report.skipped[$0] == nil }, skipped: report.skipped,
-            violations: report.violations.count, error: report.error, degradedReason: report.degraded, state: state))
-    }
 }

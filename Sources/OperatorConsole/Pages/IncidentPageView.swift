@@ -18,6 +18,8 @@ struct IncidentPageView {
     var openedAt: String
     var updatedAt: String
     var resolvedAt: String?
+    /// `by alice at <time>`, once someone acknowledged it.
+    var acknowledged: String?
     var flapping: String?
     var mergedInto: Int64?
     var diagnosis: DiagnosisView?
@@ -42,6 +44,9 @@ struct IncidentPageView {
         openedAt = ConsoleText.time(i.openedAt)
         updatedAt = ConsoleText.time(i.updatedAt)
         resolvedAt = i.resolvedAt.map(ConsoleText.time)
+        acknowledged = i.acknowledgedBy.map { by in
+            "by \(by)" + (i.acknowledgedAt.map { " at " + ConsoleText.time($0) } ?? "")
+        }
         flapping = i.flappingSince.map { "\(ConsoleText.time($0)) (\(i.flapCount) recurrences)" }
         mergedInto = i.mergedInto
         diagnosis = i.diagnosis.map(DiagnosisView.init)

@@ -41,6 +41,8 @@ struct IncidentRowView {
     var path: String
     var cluster: String
     var status: String
+    /// Who acknowledged it, if anyone (a section of zero or one item).
+    var acknowledgedBy: [String]
     var severity: String
     var title: String
     var rootInvariant: String
@@ -55,6 +57,7 @@ struct IncidentRowView {
         path = ConsoleText.incidentPath(i.id)
         cluster = s.cluster
         status = i.status.rawValue
+        acknowledgedBy = i.acknowledgedBy.map { [$0] } ?? []
         severity = i.severity.rawValue
         title = i.title
         rootInvariant = i.rootInvariant

@@ -33,7 +33,8 @@ enum IncidentRowsTemplate {
         <tbody>
         {{#incidents}}
         <tr class="incident" data-incident="{{id}}"><td class="num"><a href="{{path}}">{{id}}</a></td><td>{{cluster}}</td>
-        <td><span class="badge status-{{status}}">{{status}}</span></td><td><span class="badge sev-{{severity}}">{{severity}}</span></td>
+        <td><span class="badge status-{{status}}">{{status}}</span>{{#acknowledgedBy}}<div class="meta acknowledged">ack by {{.}}</div>{{/acknowledgedBy}}</td>
+        <td><span class="badge sev-{{severity}}">{{severity}}</span></td>
         <td><a href="{{path}}">{{title}}</a></td><td class="root"><code>{{rootInvariant}}</code> on <code>{{rootEntity}}</code></td>
         <td>{{diagnosisHeadline}}</td><td>{{openedAt}}</td><td>{{updatedAt}}</td></tr>
         {{/incidents}}

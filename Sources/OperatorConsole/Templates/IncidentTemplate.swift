@@ -12,6 +12,7 @@ enum IncidentTemplate {
         <span class="item">cluster <a href="{{clusterPath}}">{{cluster}}</a></span><span class="item">subject {{subject}}</span>
         <span class="item">root <code>{{rootInvariant}}</code> on <code>{{rootEntity}}</code></span>
         <span class="item">opened {{openedAt}}</span><span class="item">updated {{updatedAt}}</span>{{#resolvedAt}}<span class="item">resolved {{.}}</span>{{/resolvedAt}}
+        {{#acknowledged}}<span class="item acknowledged">acknowledged {{.}}</span>{{/acknowledged}}
         {{#flapping}}<span class="item">flapping since {{.}}</span>{{/flapping}}{{#mergedInto}}<span class="item">merged into <a href="/incidents/{{.}}">#{{.}}</a></span>{{/mergedInto}}</p>
         <div class="actions">
         <button type="button" data-action="acknowledge" data-incident="{{id}}">Acknowledge</button>

@@ -19,7 +19,11 @@ enum ConsoleScript {
           function refresh() {
             if (busy || document.hidden) { return; }
             busy = true;
-            fetch(window.location.pathname, { headers: { "Accept": "text/html" }, cache: "no-store" })
+            var headers = { "Accept": "text/html" };
+            // Where serve asks a token for every route (a non-loopback listener), the refresh carries it too.
+            var saved = window.sessionStorage.getItem(tokenKey);
+            if (saved) { headers["Authorization"] = "Bearer " + saved; }
+            fetch(window.location.pathname, { headers: headers, cache: "no-store" })
               .then(function (response) {
                 if (!response.ok) { throw new Error("HTTP " + response.status); }
                 return response.text();

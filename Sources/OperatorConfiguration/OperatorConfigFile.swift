@@ -22,11 +22,14 @@ import OperatorCore
 public struct OperatorConfigFile: Sendable {
     public static let knownKeys: Set<String> = [
         "subject", "endpoints", "prometheus", "db", "interval", "tick_timeout", "resolve_after", "metrics_port",
-        "degraded_after", "log_level", "diagnosis", "subjects", "flapping",
+        "degraded_after", "log_level", "diagnosis", "subjects", "flapping", "clusters",
     ]
 
     public var path: String?
     public var values: [String: JSONValue] = [:]
+    /// Which part of the file these settings come from when it is not the top level (`clusters[prod-east]`),
+    /// so an error names the entry: `"clusters[prod-east].interval" in config file operator.yaml`.
+    public var scope: String?
 
     public static let empty = OperatorConfigFile()
 
@@ -102,13 +105,16 @@ public struct OperatorConfigFile: Sendable {
         _ = try endpointURL("prometheus")
         _ = try modelCallLimits()
         _ = try section("subjects")
+        if scope == nil { _ = try clusters() }  // each entry is checked, with its own keys, as a whole file
     }
 
     // MARK: - Typed access
 
-    private var fileName: String { path ?? "operator.yaml" }
+    var fileName: String { path ?? "operator.yaml" }
 
-    public func source(_ key: String) -> SettingSource { .file(path: fileName, key: key) }
+    public func source(_ key: String) -> SettingSource { .file(path: fileName, key: scoped(key)) }
+
+    private func scoped(_ key: String) -> String { scope.map { "\($0).\(key)" } ?? key }
 
     public func string(_ key: String) throws(ConfigurationError) -> String? {
         guard let v = values[key] else { return nil }
@@ -183,6 +189,6 @@ public struct OperatorConfigFile: Sendable {
     }
 
     private func typeError(_ key: String, _ expected: String) -> ConfigurationError {
-        ConfigurationError("config file \(fileName): \"\(key)\" must be \(expected)")
+        ConfigurationError("config file \(fileName): \"\(scoped(key))\" must be \(expected)")
     }
 }

@@ -14,7 +14,7 @@ struct CheckCommand: AsyncParsableCommand {
 
     @OptionGroup var cluster: ClusterOptions
     @Option(help: "Log level for diagnostics on stderr (trace … critical).") var logLevel: String?
-    @Flag(help: "Print one JSON object: subject, verdict (healthy, violations, unknown), healthy, violations, skipped, skipped_critical, failed_sources.")
+    @Flag(help: "Print one JSON object: cluster, subject, verdict (healthy, violations, unknown), healthy, violations, skipped, skipped_critical, failed_sources.")
     var json = false
 
     struct Report: Encodable {
@@ -25,6 +25,8 @@ struct CheckCommand: AsyncParsableCommand {
             var message: String
         }
 
+        /// The configured cluster checked (`default` without a `clusters:` list in operator.yaml).
+        var cluster: String
         var subject: String
         var verdict: Verdict
         /// True only for the `healthy` verdict: never when part of the cluster went unseen.
@@ -38,7 +40,7 @@ struct CheckCommand: AsyncParsableCommand {
         var failedSources: [String]
 
         enum CodingKeys: String, CodingKey {
-            case subject, verdict, healthy, violations, skipped
+            case cluster, subject, verdict, healthy, violations, skipped
             case skippedCritical = "skipped_critical"
             case failedSources = "failed_sources"
         }
@@ -47,10 +49,10 @@ struct CheckCommand: AsyncParsableCommand {
     func run() async throws {
         try CLILogging.bootstrap(level: logLevel, fallback: .warning)
         let resolved = try cluster.resolve()
-        try await check(try resolved.makeSubject(), endpoints: resolved.configuration.endpoints)
+        try await check(try resolved.makeSubject(), cluster: resolved.clusterName, endpoints: resolved.configuration.endpoints)
     }
 
-    private func check<S: Subject>(_ subject: S, endpoints: [String]) async throws {
+    private func check<S: Subject>(_ subject: S, cluster: String, endpoints: [String]) async throws {
         let evaluation: Evaluation<S.Snapshot>
         do {
             evaluation = try await subject.check()
@@ -62,7 +64,7 @@ struct CheckCommand: AsyncParsableCommand {
         }
         let verdict = evaluation.verdict
         let report = Report(
-            subject: subject.name, verdict: verdict, healthy: verdict == .healthy, violations: items,
+            cluster: cluster, subject: subject.name, verdict: verdict, healthy: verdict == .healthy, violations: items,
             skipped: evaluation.skipped, skippedCritical: evaluation.skippedCritical,
             failedSources: evaluation.failedSources)
         if json {

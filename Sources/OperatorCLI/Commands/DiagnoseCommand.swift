@@ -10,7 +10,7 @@ struct DiagnoseCommand: AsyncParsableCommand {
         commandName: "diagnose",
         abstract: "Diagnose incidents: offline rules by default, Claude or an OpenAI-compatible model on request.",
         discussion: """
-            Without --ticket or --incident, diagnoses every incident awaiting diagnosis. Evidence is gathered from the cluster (give --endpoints as for `monitor`); with --replay, the context stored with the incident's last diagnosis is diagnosed again without touching the cluster, to compare diagnosers or to make an eval fixture (--export-context).
+            Without --ticket or --incident, diagnoses every incident of the cluster (--cluster, or the only one configured) awaiting diagnosis. Evidence is gathered from the cluster (give --endpoints as for `monitor`); with --replay, the context stored with the incident's last diagnosis is diagnosed again without touching the cluster, to compare diagnosers or to make an eval fixture (--export-context).
 
             Observe-only: recommended actions are advice, nothing is executed. A failed model call leaves tickets `created` with the error recorded.
             """)
@@ -36,16 +36,17 @@ struct DiagnoseCommand: AsyncParsableCommand {
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Log level on stderr (trace … critical).") var logLevel: String?
-    @Flag(help: "Print a JSON array of {incident_id, diagnosis, error}.") var json = false
+    @Flag(help: "Print a JSON array of {incident_id, cluster, diagnosis, error}.") var json = false
 
     struct Result: Encodable {
         var incidentID: Int64
+        var cluster: String
         var diagnosis: Diagnosis?
         var error: String?
 
         enum CodingKeys: String, CodingKey {
             case incidentID = "incident_id"
-            case diagnosis, error
+            case cluster, diagnosis, error
         }
     }
 
@@ -64,9 +65,17 @@ struct DiagnoseCommand: AsyncParsableCommand {
         let file = try cluster.config.load()
         let store = try database.openExisting(config: file)
         let target = try await targetIncident(store)
-        let subjectName = try await subjectName(of: target, store: store)
-        let resolved = try cluster.resolve(logger: Logger(label: "operator"), knownSubject: subjectName)
-        try await diagnose(try resolved.makeSubject(), store: store, target: target, file: resolved.file)
+        let found = try await incident(target, store: store)
+        if let found, let asked = cluster.cluster, asked != found.cluster {
+            throw CLIFailure(
+                "incident #\(found.id) belongs to cluster \(found.cluster), not \(asked); drop --cluster or pass --cluster \(found.cluster)",
+                exitCode: 2)
+        }
+        // An incident is diagnosed with its own cluster's settings when operator.yaml configures that cluster.
+        let resolved = try cluster.resolve(
+            logger: Logger(label: "operator"), knownSubject: found?.subject, knownCluster: found?.cluster)
+        try await diagnose(
+            try resolved.makeSubject(), store: store, target: target, file: resolved.file, clusterName: resolved.clusterName)
     }
 
     private func targetIncident(_ store: SQLiteTicketStore) async throws -> Int64? {
@@ -79,15 +88,17 @@ struct DiagnoseCommand: AsyncParsableCommand {
         return id
     }
 
-    private func subjectName(of incident: Int64?, store: SQLiteTicketStore) async throws -> String? {
-        guard let incident else { return nil }
-        guard let found = try await store.incident(id: incident) else {
-            throw CLIFailure(NotFoundError(what: "incident", id: incident, path: store.path).description)
+    private func incident(_ id: Int64?, store: SQLiteTicketStore) async throws -> Incident? {
+        guard let id else { return nil }
+        guard let found = try await store.incident(id: id) else {
+            throw CLIFailure(NotFoundError(what: "incident", id: id, path: store.path).description)
         }
-        return found.subject
+        return found
     }
 
-    private func diagnose<S: Subject>(_ subject: S, store: SQLiteTicketStore, target: Int64?, file: OperatorConfigFile) async throws {
+    private func diagnose<S: Subject>(
+        _ subject: S, store: SQLiteTicketStore, target: Int64?, file: OperatorConfigFile, clusterName: String
+    ) async throws {
         let name = try diagnoser ?? file.section("diagnosis")["diagnoser"]?.stringValue ?? "offline"
         let limits = try self.limits.limits(file: file)
         let engine = try DiagnoserFactory.make(
@@ -99,11 +110,14 @@ struct DiagnoseCommand: AsyncParsableCommand {
         }
         let runner = DiagnosisRunner(
             subject: subject, store: store, diagnoser: engine,
-            configuration: DiagnosisRunner<S>.Configuration(concurrency: concurrency, budget: ContextBudget(maxTokens: limits.contextTokens)),
+            configuration: DiagnosisRunner<S>.Configuration(
+                concurrency: concurrency, budget: ContextBudget(maxTokens: limits.contextTokens), cluster: clusterName),
             logger: logger,
             onOutcome: watch ? { @Sendable outcome in Self.report([outcome], json: false) } : nil)
         if watch {
-            logger.notice("diagnosing \(subject.name) incidents as they open", metadata: ["diagnoser": "\(engine.name)", "db": "\(store.path)"])
+            logger.notice(
+                "diagnosing \(subject.name) incidents as they open",
+                metadata: ["cluster": "\(clusterName)", "diagnoser": "\(engine.name)", "db": "\(store.path)"])
             var config = ServiceGroupConfiguration(services: [runner], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             config.maximumGracefulShutdownDuration = Duration.seconds(5)
             return try await ServiceGroup(configuration: config).run()
@@ -123,6 +137,7 @@ struct DiagnoseCommand: AsyncParsableCommand {
     }
 
     private func replayContext(of incident: Int64, with engine: any Diagnoser, store: SQLiteTicketStore) async throws {
+        let cluster = try await store.incident(id: incident)?.cluster ?? ClusterName.default
         guard let context = try await store.diagnosisContext(incidentID: incident) else {
             throw CLIFailure("incident #\(incident) has no stored diagnosis context yet; diagnose it once first (operator diagnose --incident \(incident))")
         }
@@ -137,16 +152,16 @@ struct DiagnoseCommand: AsyncParsableCommand {
             // The same audit the runner applies: rules must not state what the context lacks; a model's
             // unsupported claims are listed and lower its confidence.
             try diagnosis.audit(against: context, strict: diagnosis.diagnoser == "offline")
-            Self.report([Result(incidentID: incident, diagnosis: diagnosis, error: nil)], json: json, replay: true)
+            Self.report([Result(incidentID: incident, cluster: cluster, diagnosis: diagnosis, error: nil)], json: json, replay: true)
         } catch {
             Self.report(
-                [Result(incidentID: incident, diagnosis: nil, error: Redactor.fromEnvironment().redact("\(error)"))], json: json, replay: true)
+                [Result(incidentID: incident, cluster: cluster, diagnosis: nil, error: Redactor.fromEnvironment().redact("\(error)"))], json: json, replay: true)
             throw CLIFailure.exit(1)
         }
     }
 
     static func report<S: Subject>(_ outcomes: [DiagnosisRunner<S>.Outcome], json: Bool) {
-        report(outcomes.map { Result(incidentID: $0.incidentID, diagnosis: $0.diagnosis, error: $0.error) }, json: json)
+        report(outcomes.map { Result(incidentID: $0.incidentID, cluster: $0.cluster, diagnosis: $0.diagnosis, error: $0.error) }, json: json)
     }
 
     /// `replay`: nothing was stored, so a failure changes nothing and nothing will retry it.

@@ -16,6 +16,7 @@ struct IncidentsCommand: AsyncParsableCommand {
         var status: [IncidentStatus] = []
         @Option(help: "Only incidents of this subject.") var subject: String?
         @Flag(help: "Include incidents merged into another one.") var includeMerged = false
+        @OptionGroup var cluster: ClusterFilterOption
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var config: ConfigOptions
         @Flag(help: "Print a JSON array of incident objects.") var json = false
@@ -23,17 +24,23 @@ struct IncidentsCommand: AsyncParsableCommand {
         func run() async throws {
             let store = try database.openExisting(config: try config.load())
             let incidents = try await store.incidents(
-                IncidentFilter(statuses: status.isEmpty ? nil : Set(status), subject: subject, includeMerged: includeMerged))
+                IncidentFilter(
+                    statuses: status.isEmpty ? nil : Set(status), subject: subject, includeMerged: includeMerged, cluster: cluster.name))
             if json { return try Output.json(incidents) }
-            if incidents.isEmpty { return Output.line("No incidents in \(store.path).") }
+            if incidents.isEmpty { return Output.line("No incidents\(cluster.phrase) in \(store.path).") }
+            // The cluster column appears once a database holds more than the single-cluster `default`.
+            let clusters = incidents.contains { $0.cluster != ClusterName.default }
             var table = TextTable("ID", "STATUS", "SEVERITY", "SUBJECT", "ROOT", "TICKETS", "OPENED", "CAUSE", "TITLE")
+            if clusters { table.headers.insert("CLUSTER", at: 1) }
             for i in incidents {
                 table.add(
-                    "\(i.id)", i.status.rawValue + (i.mergedInto.map { " →#\($0)" } ?? "") + (i.isFlapping ? ", flapping ×\(i.flapCount)" : ""),
-                    i.severity.rawValue, i.subject,
+                    ["\(i.id)"] + (clusters ? [i.cluster] : []) + [
+                        i.status.rawValue + (i.mergedInto.map { " →#\($0)" } ?? "") + (i.isFlapping ? ", flapping ×\(i.flapCount)" : ""),
+                        i.severity.rawValue, i.subject,
                     "\(i.rootInvariant) on \(i.rootEntity)", "\(i.ticketIDs.count)", Timestamp.format(i.openedAt),
                     i.diagnosis.map { "\($0.rootCause.category) on \($0.rootCause.entity)" } ?? (i.diagnosisError != nil ? "failed" : "-"),
-                    i.title)
+                    i.title,
+                ])
             }
             Output.line(table.render())
         }
@@ -62,11 +69,15 @@ struct IncidentsCommand: AsyncParsableCommand {
             let timeline = try await store.timeline(incidentID: id)
             if json { return try Output.json(Detail(incident: incident, tickets: tickets, timeline: timeline)) }
             Output.line("Incident #\(incident.id): \(incident.title)")
+            Output.line("  cluster   \(incident.cluster)")
             Output.line("  root      \(incident.rootInvariant) on \(incident.rootEntity)")
             Output.line("  status    \(incident.status.rawValue)\(incident.mergedInto.map { " (merged into #\($0))" } ?? "")")
             Output.line("  severity  \(incident.severity.rawValue)")
             Output.line("  opened    \(Timestamp.format(incident.openedAt))")
             Output.line("  resolved  \(incident.resolvedAt.map(Timestamp.format) ?? "-")")
+            if let by = incident.acknowledgedBy {
+                Output.line("  acknowledged by \(by)\(incident.acknowledgedAt.map { " at " + Timestamp.format($0) } ?? "")")
+            }
             if incident.reopenCount > 0 { Output.line("  reopened  \(incident.reopenCount) time(s)") }
             if let since = incident.flappingSince {
                 Output.line(

@@ -57,7 +57,7 @@ struct MonitorCommand: AsyncParsableCommand {
             ?? file.integer(SettingLimits.degradedAfter) ?? 2
         let configuration = MonitorConfiguration(
             interval: every, tickTimeout: tickBudget, policy: TicketPolicy(resolveAfterAbsentTicks: absentTicks, flapping: try flapping.policy(file: file)),
-            degradedAfter: degraded)
+            degradedAfter: degraded, cluster: resolved.clusterName)
         let store = try database.open(config: file)
         try await monitor(
             try resolved.makeSubject(), store: store, configuration: configuration, file: file, metricsPort: port,
@@ -79,7 +79,8 @@ struct MonitorCommand: AsyncParsableCommand {
             let diagnoser = try DiagnoserFactory.make(diagnoserName, for: subject, config: file)
             let budget = ContextBudget(maxTokens: try file.modelCallLimits().contextTokens)
             services.append(DiagnosisRunner(
-                subject: subject, store: store, diagnoser: diagnoser, configuration: .init(budget: budget), logger: logger, latest: latest))
+                subject: subject, store: store, diagnoser: diagnoser, configuration: .init(budget: budget, cluster: configuration.cluster),
+                logger: logger, latest: latest))
         }
         if let port = metricsPort {
             services.append(MetricsEndpoint.service(port: port, logger: logger))
@@ -89,7 +90,7 @@ struct MonitorCommand: AsyncParsableCommand {
             "watching \(subject.name)",
             metadata: [
                 // The resolved URLs: userinfo was removed where they entered.
-                "endpoints": "\(endpoints.joined(separator: ","))", "db": "\(store.path)",
+                "cluster": "\(configuration.cluster)", "endpoints": "\(endpoints.joined(separator: ","))", "db": "\(store.path)",
                 "interval": "\(DurationText.format(configuration.interval))",
                 "diagnoser": "\(diagnoserName ?? "none")",
             ])

@@ -17,6 +17,7 @@ struct TicketsCommand: AsyncParsableCommand {
         @Option(help: "Only tickets of this subject.") var subject: String?
         @Option(help: "Only tickets of this incident.") var incident: Int64?
         @Option(help: "At most this many tickets.") var limit: Int?
+        @OptionGroup var cluster: ClusterFilterOption
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var config: ConfigOptions
         @Flag(help: "Print a JSON array of ticket objects.") var json = false
@@ -24,9 +25,13 @@ struct TicketsCommand: AsyncParsableCommand {
         func run() async throws {
             let store = try database.openExisting(config: try config.load())
             let tickets = try await store.tickets(
-                TicketFilter(statuses: status.isEmpty ? nil : Set(status), subject: subject, incidentID: incident, limit: limit))
+                TicketFilter(
+                    statuses: status.isEmpty ? nil : Set(status), subject: subject, incidentID: incident, limit: limit,
+                    cluster: cluster.name))
             if json { return try Output.json(tickets) }
-            if tickets.isEmpty { return Output.line("No tickets\(status.isEmpty ? "" : " with that status") in \(store.path).") }
+            if tickets.isEmpty {
+                return Output.line("No tickets\(status.isEmpty ? "" : " with that status")\(cluster.phrase) in \(store.path).")
+            }
             Output.line(TicketRendering.table(tickets))
         }
     }

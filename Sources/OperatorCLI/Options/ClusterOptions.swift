@@ -5,8 +5,14 @@ import OperatorConfiguration
 import OperatorCore
 import OperatorHTTP
 
-/// Which cluster to talk to: `--subject`, `--endpoints`, `--prometheus`, with their fallbacks.
+/// Which cluster to talk to: `--cluster` (an entry of `clusters:` in operator.yaml), `--subject`,
+/// `--endpoints`, `--prometheus`, with their fallbacks.
 struct ClusterOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Which cluster of operator.yaml's `clusters:` list to use; needed when it lists more than one (a file without the list is one cluster, `default`).",
+        valueName: "name"))
+    var cluster: String?
+
     @Option(help: ArgumentHelp(
         "Kind of cluster (see `operator subjects`); default: $OPERATOR_SUBJECT, else `subject` in operator.yaml.",
         valueName: "name"))
@@ -29,6 +35,8 @@ struct ClusterOptions: ParsableArguments {
 
     /// A subject ready to build, with everything resolved.
     struct Resolved {
+        /// The configured cluster's name (`default` without a `clusters:` list): stamped on what is stored.
+        var clusterName: String
         var registration: SubjectRegistration
         var configuration: SubjectConfiguration
         var file: OperatorConfigFile
@@ -43,10 +51,14 @@ struct ClusterOptions: ParsableArguments {
     }
 
     /// `knownSubject` is used when neither the flag nor the environment names one (e.g. the subject an
-    /// incident in the database belongs to).
-    func resolve(logger: Logger = Logger(label: "operator"), knownSubject: String? = nil) throws -> Resolved {
+    /// incident in the database belongs to); `knownCluster` likewise for the cluster, when configured.
+    func resolve(logger: Logger = Logger(label: "operator"), knownSubject: String? = nil, knownCluster: String? = nil) throws
+        -> Resolved
+    {
         let env = ProcessInfo.processInfo.environment
-        let file = try config.load()
+        let entry = try chooseCluster(in: try config.load(), known: knownCluster)
+        // The cluster's own settings over the top-level ones, read as a whole file.
+        let file = entry.file
         let fileSubject = try file.string("subject")
         guard let name = subject ?? knownSubject ?? env["OPERATOR_SUBJECT"] ?? fileSubject else {
             throw CLIFailure(
@@ -88,7 +100,23 @@ struct ClusterOptions: ParsableArguments {
         let configuration = SubjectConfiguration(
             endpoints: endpoints, prometheusURL: prometheusURL?.url, settings: try file.subjectSettings(registration.name),
             requestTimeout: timeout, logger: logger)
-        return Resolved(registration: registration, configuration: configuration, file: file)
+        return Resolved(clusterName: entry.name, registration: registration, configuration: configuration, file: file)
+    }
+
+    /// The `--cluster` entry; without the flag, the only one (or `known`, when the file configures it).
+    /// An unknown name, or no name when several clusters are configured, exits 2 listing the names.
+    func chooseCluster(in file: OperatorConfigFile, known: String? = nil) throws -> ClusterEntry {
+        do {
+            if let cluster { return try file.cluster(named: cluster) }
+            let all = try file.clusters()
+            if let known, let match = all.first(where: { $0.name == known }) { return match }
+            if all.count == 1, let only = all.first { return only }
+            throw CLIFailure(
+                "\(file.path ?? "operator.yaml") configures \(all.count) clusters (\(all.map(\.name).joined(separator: ", "))); choose one with --cluster NAME",
+                exitCode: 2)
+        } catch let error as ConfigurationError {
+            throw CLIFailure(error.message, exitCode: 2)
+        }
     }
 
     static func splitList(_ text: String) -> [String] {

@@ -3,11 +3,14 @@ import OperatorCore
 
 enum TicketRendering {
     static func table(_ tickets: [Ticket]) -> String {
+        // The cluster column appears once a database holds more than the single-cluster `default`.
+        let clusters = tickets.contains { $0.cluster != ClusterName.default }
         var t = TextTable("ID", "STATUS", "SEVERITY", "SUBJECT", "INVARIANT", "ENTITY", "SEEN", "LAST SEEN", "INCIDENT", "MESSAGE")
+        if clusters { t.headers.insert("CLUSTER", at: 1) }
         for k in tickets {
             t.add(
-                "\(k.id)", k.status.rawValue, k.severity.rawValue, k.subject, k.invariant, k.entity.description,
-                "\(k.occurrences)x", Timestamp.format(k.lastSeen), k.incidentID.map { "#\($0)" } ?? "-", k.message)
+                ["\(k.id)"] + (clusters ? [k.cluster] : []) + [k.status.rawValue, k.severity.rawValue, k.subject, k.invariant, k.entity.description,
+                "\(k.occurrences)x", Timestamp.format(k.lastSeen), k.incidentID.map { "#\($0)" } ?? "-", k.message])
         }
         return t.render()
     }
@@ -18,6 +21,7 @@ enum TicketRendering {
             "  status      \(k.status.rawValue)\(k.reopenCount > 0 ? " (reopened \(k.reopenCount)x)" : "")"
                 + (k.flapCount > 0 ? ", flapped \(k.flapCount)x (held open while its incident flaps)" : ""),
             "  severity    \(k.severity.rawValue)",
+            "  cluster     \(k.cluster)",
             "  subject     \(k.subject)",
             "  message     \(k.message)",
             "  first seen  \(Timestamp.format(k.firstSeen))",

@@ -51,6 +51,20 @@ struct ConsoleEscapingTests {
         #expect(html.contains("Diagnosed by offline in 0 ms"))
     }
 
+    @Test("A long timeline shows its newest 200 events and says how many older ones are left out")
+    func longTimeline() throws {
+        var detail = hostileIncident()
+        detail.timeline = (1...250).map {
+            TimelineEvent(at: now.addingTimeInterval(Double($0)), kind: .flapping, ticketID: 3, incidentID: 7, detail: "event \($0)!")
+        }
+        let html = try ConsolePages().incident(detail, now: now, nonce: "abc")
+        #expect(html.contains("50 older event(s) not shown"))
+        #expect(!html.contains("<td>event 50!</td>"))
+        #expect(html.contains("<td>event 51!</td>"))
+        #expect(html.contains("<td>event 250!</td>"))
+        #expect(!(try ConsolePages().incident(hostileIncident(), now: now, nonce: "abc")).contains("older event(s) not shown"))
+    }
+
     @Test("An undiagnosed incident says so, with the last failure, and shows no evidence table")
     func undiagnosed() throws {
         var detail = hostileIncident()

@@ -25,7 +25,12 @@ struct IncidentPageView {
     var diagnosis: DiagnosisView?
     var diagnosisError: String?
     var timeline: [TimelineRowView]
+    /// Events older than the newest `timelineLimit`, when some were left out (zero or one item).
+    var olderEvents: [Int]
     var tickets: [TicketRowView]
+
+    /// A flapping incident can gather thousands of events; the page shows the newest.
+    static let timelineLimit = 200
 
     init(_ detail: ConsoleIncidentDetail, frame: PageFrame) {
         let i = detail.incident
@@ -51,7 +56,9 @@ struct IncidentPageView {
         mergedInto = i.mergedInto
         diagnosis = i.diagnosis.map(DiagnosisView.init)
         diagnosisError = i.diagnosisError
-        timeline = detail.timeline.map(TimelineRowView.init)
+        let omitted = max(0, detail.timeline.count - Self.timelineLimit)
+        timeline = detail.timeline.dropFirst(omitted).map(TimelineRowView.init)
+        olderEvents = omitted > 0 ? [omitted] : []
         tickets = detail.tickets.map(TicketRowView.init)
     }
 }

@@ -67,6 +67,7 @@ enum IncidentTemplate {
         {{#diagnosisError}}<p class="unsupported">The last attempt failed: {{.}}</p>{{/diagnosisError}}</section>
         {{/diagnosis}}
         <h2>Timeline</h2>
+        {{#olderEvents}}<p class="meta older-events">{{.}} older event(s) not shown: <code>operator incidents show</code> lists them all.</p>{{/olderEvents}}
         <table class="timeline">
         <thead><tr><th>At</th><th>Event</th><th>Ticket</th><th>Detail</th></tr></thead>
         <tbody>

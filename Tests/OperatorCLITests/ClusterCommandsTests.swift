@@ -118,6 +118,7 @@ extension EndToEnd {
             let right = try await OperatorBinary.run(["diagnose", "--config", yaml, "--incident", "\(eastIncident)", "--json"])
             #expect(right.status == 0, "\(right.stderr)")
             #expect(Helpers.array(right.json).first?["incident_id"] as? Int == eastIncident)
+            #expect(Helpers.array(right.json).first?["cluster"] as? String == "east")
 
             eastMonitor.signal(SIGTERM)
             westMonitor.signal(SIGTERM)

@@ -17,6 +17,12 @@ extension EndToEnd {
             return (Int(response.status.code), try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)))
         }
 
+        static func text(_ url: String) async throws -> (status: Int, body: String) {
+            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
+            let body = try await response.body.collect(upTo: 16 << 20)
+            return (Int(response.status.code), String(decoding: body.readableBytesView, as: UTF8.self))
+        }
+
         /// The address `serve` printed (`serving http://127.0.0.1:PORT`).
         static func servingURL(_ serve: OperatorBinary.Running) async throws -> String {
             var url: String?
@@ -115,6 +121,13 @@ extension EndToEnd {
                 let page = try await Self.get(base + "/api/v1/incidents?cluster=good").body as? [String: Any]
                 return (page?["items"] as? [[String: Any]] ?? []).contains { $0["root_entity"] as? String == "store:2" && $0["cluster"] as? String == "good" }
             }
+            // The console is mounted on the same server: its home page lists both clusters, the incident page its root.
+            let goodPage = try await Self.get(base + "/api/v1/incidents?cluster=good").body as? [String: Any]
+            let incidentID = try #require((goodPage?["items"] as? [[String: Any]] ?? []).first { $0["root_entity"] as? String == "store:2" }?["id"] as? Int)
+            let home = try await Self.text(base + "/")
+            #expect(home.status == 200 && home.body.contains("good") && home.body.contains("stuck"))
+            let page = try await Self.text(base + "/incidents/\(incidentID)")
+            #expect(page.status == 200 && page.body.contains("store:2"), "\(page.body.prefix(300))")
             let stuckIncidents = try await Self.get(base + "/api/v1/incidents?cluster=stuck").body as? [String: Any]
             #expect(!(stuckIncidents?["items"] as? [[String: Any]] ?? []).contains { $0["root_entity"] as? String == "store:2" })
             serve.signal(SIGTERM)

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Logging
 import OperatorCore
 import Prometheus
@@ -88,6 +89,11 @@ struct ClusterIdentityTests {
             configuration: .init(cluster: "west"), logger: Logger(label: "test"))
         #expect(await westRunner.diagnosePending().map(\.incidentID) == [westIncident.id])
         #expect(try await store.incident(id: westIncident.id)?.diagnosis?.rootCause.entity == "node:n3")
+        // Each stored diagnosis row names its incident's cluster.
+        let rows = try await DatabaseQueue(path: db.path).read { db in
+            try String.fetchAll(db, sql: "SELECT cluster FROM diagnosis ORDER BY id")
+        }
+        #expect(rows == ["east", "west"])
     }
 
     @Test func theBoardHoldsEachClustersLatestTickAndItsState() async throws {

@@ -38,7 +38,7 @@ struct DemoCommand: AsyncParsableCommand {
     var db: String?
     @Option(help: "Log level on stderr (trace … critical).") var logLevel: String?
     @Flag(help: "Print one JSON object: subject, fault, timeline, detect_seconds, diagnose_seconds, ticket.") var json = false
-    @Flag(help: "After the demo, keep watching its cluster and serve the API on it (see `operator serve`) until Ctrl-C.")
+    @Flag(help: "After the demo, keep watching its cluster and serve the console and API on it (see `operator serve`) until Ctrl-C.")
     var serve = false
     @Option(help: ArgumentHelp("With --serve: address to serve on.", valueName: "host:port")) var listen: String = "127.0.0.1:9400"
 

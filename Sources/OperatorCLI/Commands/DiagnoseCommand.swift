@@ -36,16 +36,17 @@ struct DiagnoseCommand: AsyncParsableCommand {
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Log level on stderr (trace … critical).") var logLevel: String?
-    @Flag(help: "Print a JSON array of {incident_id, diagnosis, error}.") var json = false
+    @Flag(help: "Print a JSON array of {incident_id, cluster, diagnosis, error}.") var json = false
 
     struct Result: Encodable {
         var incidentID: Int64
+        var cluster: String
         var diagnosis: Diagnosis?
         var error: String?
 
         enum CodingKeys: String, CodingKey {
             case incidentID = "incident_id"
-            case diagnosis, error
+            case cluster, diagnosis, error
         }
     }
 
@@ -136,6 +137,7 @@ struct DiagnoseCommand: AsyncParsableCommand {
     }
 
     private func replayContext(of incident: Int64, with engine: any Diagnoser, store: SQLiteTicketStore) async throws {
+        let cluster = try await store.incident(id: incident)?.cluster ?? ClusterName.default
         guard let context = try await store.diagnosisContext(incidentID: incident) else {
             throw CLIFailure("incident #\(incident) has no stored diagnosis context yet; diagnose it once first (operator diagnose --incident \(incident))")
         }
@@ -150,16 +152,16 @@ struct DiagnoseCommand: AsyncParsableCommand {
             // The same audit the runner applies: rules must not state what the context lacks; a model's
             // unsupported claims are listed and lower its confidence.
             try diagnosis.audit(against: context, strict: diagnosis.diagnoser == "offline")
-            Self.report([Result(incidentID: incident, diagnosis: diagnosis, error: nil)], json: json, replay: true)
+            Self.report([Result(incidentID: incident, cluster: cluster, diagnosis: diagnosis, error: nil)], json: json, replay: true)
         } catch {
             Self.report(
-                [Result(incidentID: incident, diagnosis: nil, error: Redactor.fromEnvironment().redact("\(error)"))], json: json, replay: true)
+                [Result(incidentID: incident, cluster: cluster, diagnosis: nil, error: Redactor.fromEnvironment().redact("\(error)"))], json: json, replay: true)
             throw CLIFailure.exit(1)
         }
     }
 
     static func report<S: Subject>(_ outcomes: [DiagnosisRunner<S>.Outcome], json: Bool) {
-        report(outcomes.map { Result(incidentID: $0.incidentID, diagnosis: $0.diagnosis, error: $0.error) }, json: json)
+        report(outcomes.map { Result(incidentID: $0.incidentID, cluster: $0.cluster, diagnosis: $0.diagnosis, error: $0.error) }, json: json)
     }
 
     /// `replay`: nothing was stored, so a failure changes nothing and nothing will retry it.

@@ -9,7 +9,7 @@ import ServiceLifecycle
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Watch the configured clusters and serve the HTTP API (/api/v1, /healthz, /readyz, /metrics).",
+        abstract: "Watch the configured clusters and serve the web console (/) and HTTP API (/api/v1, /healthz, /readyz, /metrics).",
         discussion: """
             One process: a monitor per cluster (each on its own schedule and budget, so a cluster that cannot be observed does not slow the others), a diagnosis runner per cluster with --diagnose or `diagnosis.diagnoser`, and the HTTP server. It prints `serving http://HOST:PORT` once listening. SIGINT or SIGTERM stops everything within 2 s with the database intact.
 

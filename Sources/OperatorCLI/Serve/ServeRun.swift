@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OperatorConsole
 import OperatorCore
 import OperatorServer
 import ServiceLifecycle
@@ -15,7 +16,14 @@ enum ServeRun {
             store: store, clusters: clusters.map(\.cluster), board: board, metricsText: { MetricsEndpoint.registry.emitToString() },
             logger: logger)
         let names = clusters.map(\.cluster.name).joined(separator: ",")
-        let server = APIServer.application(routes: routes, access: access, listen: listen, logger: logger) { host, port in
+        // The console's pages on the same router, behind the same access control; its buttons post to the API.
+        let console = TicketStoreConsoleSource(
+            store: store, watched: clusters.map { .init(name: $0.cluster.name, subject: $0.cluster.subject) }, statuses: board)
+        let pages = try ConsolePages()
+        let server = APIServer.application(
+            routes: routes, access: access, listen: listen, logger: logger,
+            mount: { router in ConsoleRoutes.add(to: router, source: console, pages: pages, logger: logger) }
+        ) { host, port in
             let shown = APIServer.ListenAddress(host: host, port: port)
             Output.line("serving http://\(shown)")
             logger.notice("serving the API", metadata: ["url": "http://\(shown)/api/v1", "db": "\(store.path)", "clusters": "\(names)"])

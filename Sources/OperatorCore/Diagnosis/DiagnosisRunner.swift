@@ -39,6 +39,8 @@ public final class DiagnosisRunner<S: Subject>: Service {
     /// What happened to one incident.
     public struct Outcome: Sendable {
         public var incidentID: Int64
+        /// The incident's cluster.
+        public var cluster: String = ClusterName.default
         /// The new diagnosis; `nil` when it failed or was skipped.
         public var diagnosis: Diagnosis?
         public var error: String?
@@ -143,7 +145,7 @@ public final class DiagnosisRunner<S: Subject>: Service {
                     let why = "re-diagnosis skipped: evidence unchanged since the diagnosis at \(Timestamp.format(previous.builtAt)) (\(change.unchanged))"
                     try await store.recordDiagnosisSkipped(why, context: built, incidentID: incident.id, at: Date())
                     logger.info("re-diagnosis skipped", metadata: ["incident": "\(incident.id)", "reason": "\(change.unchanged)"])
-                    return Outcome(incidentID: incident.id, diagnosis: nil, error: nil, context: built, skipped: why)
+                    return Outcome(incidentID: incident.id, cluster: incident.cluster, diagnosis: nil, error: nil, context: built, skipped: why)
                 }
                 reason = change.isMaterial ? "evidence changed: " + change.reasons.joined(separator: "; ") : "requested"
             }
@@ -162,7 +164,7 @@ public final class DiagnosisRunner<S: Subject>: Service {
                     "evidence": "\(Set(diagnosis.claims.flatMap(\.evidence)).sorted().joined(separator: ","))",
                     "unsupported_claims": "\(diagnosis.unsupportedClaims.count)",
                 ])
-            return Outcome(incidentID: incident.id, diagnosis: diagnosis, error: nil, context: built)
+            return Outcome(incidentID: incident.id, cluster: incident.cluster, diagnosis: diagnosis, error: nil, context: built)
         } catch {
             let message = redactor.redact("\(diagnoser.name) diagnosis failed: \(String(describing: error))")
             let attempts = incident.diagnosisAttempts
@@ -174,7 +176,7 @@ public final class DiagnosisRunner<S: Subject>: Service {
                 logger.error("cannot record diagnosis failure", metadata: ["error": "\(error)"])
             }
             logger.warning("diagnosis failed", metadata: ["incident": "\(incident.id)", "error": "\(message)"])
-            return Outcome(incidentID: incident.id, diagnosis: nil, error: message, context: context)
+            return Outcome(incidentID: incident.id, cluster: incident.cluster, diagnosis: nil, error: message, context: context)
         }
     }
 }

@@ -237,16 +237,17 @@ public final class SQLiteTicketStore: TicketStore {
                 arguments += [before]
             }
             if !filter.includeMerged { clauses.append("merged_into IS NULL") }
-            var sql = "SELECT id FROM incident"
+            var sql = "SELECT * FROM incident"
             if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
             sql += filter.newestFirst || filter.beforeID != nil ? " ORDER BY id DESC" : " ORDER BY id"
             if let limit = filter.limit {
                 sql += " LIMIT ?"
                 arguments += [limit]
             }
-            return try Int64.fetchAll(db, sql: sql, arguments: arguments).compactMap {
-                try StoredRows.incident(id: $0, in: db)
-            }
+            // Two queries for a page, not two per incident: the API lists pages of 50 under load.
+            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+            let members = try StoredRows.ticketIDs(ofIncidents: rows.map { $0["id"] as Int64 }, in: db)
+            return try rows.map { row in try StoredRows.incident(row, ticketIDs: members[row["id"] as Int64] ?? []) }
         }
     }
 

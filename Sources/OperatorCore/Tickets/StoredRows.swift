@@ -53,6 +53,21 @@ enum StoredRows {
         return try incident(row, ticketIDs: ids)
     }
 
+    /// Member ticket ids of each incident, ascending, in one query (incidents without tickets are absent).
+    static func ticketIDs(ofIncidents ids: [Int64], in db: Database) throws -> [Int64: [Int64]] {
+        guard !ids.isEmpty else { return [:] }
+        var members: [Int64: [Int64]] = [:]
+        // SQLite binds at most 32766 parameters; listing pages are far smaller, but a full list is not.
+        for chunk in stride(from: 0, to: ids.count, by: 10_000).map({ ids[$0..<min($0 + 10_000, ids.count)] }) {
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT incident_id, id FROM ticket WHERE incident_id IN (\(chunk.map { _ in "?" }.joined(separator: ","))) ORDER BY id",
+                arguments: StatementArguments(Array(chunk)))
+            for row in rows { members[row["incident_id"] as Int64, default: []].append(row["id"]) }
+        }
+        return members
+    }
+
     static func ticket(id: Int64, in db: Database) throws -> Ticket? {
         try Row.fetchOne(db, sql: ticketSelect + " WHERE ticket.id = ?", arguments: [id]).map(ticket)
     }

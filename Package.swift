@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "OperatorConfiguration", targets: ["OperatorConfiguration"]),
         .library(name: "OperatorHarness", targets: ["OperatorHarness"]),
         .library(name: "OperatorBench", targets: ["OperatorBench"]),
+        .library(name: "OperatorServer", targets: ["OperatorServer"]),
+        .library(name: "OperatorConsole", targets: ["OperatorConsole"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -32,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // The core: protocols, registry, tickets and incidents, monitor loop, diagnosis engine.
@@ -170,6 +173,30 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // `operator serve`'s HTTP API (/api/v1, /healthz, /readyz, /metrics, OpenAPI) and its access control.
+        // Knows subjects only through the closures and views the composition root hands it.
+        .target(
+            name: "OperatorServer",
+            dependencies: [
+                "OperatorCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The web console of `operator serve`: server-rendered pages over a `ConsolePageSource`; the
+        // templates escape what they show (swift-mustache), so nothing from a cluster or a model runs.
+        .target(
+            name: "OperatorConsole",
+            dependencies: [
+                "OperatorCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "OperatorCLI",
             dependencies: [
@@ -184,6 +211,8 @@ let package = Package(
                 "TiKVSimulator",
                 "DeployLocal",
                 "DiagnosisProviders",
+                "OperatorServer",
+                "OperatorConsole",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -270,12 +299,35 @@ let package = Package(
         ),
         // Report pieces of the benchmarks (ratios, targets, tables, JSON), from inputs shaped as runs produce them.
         .testTarget(name: "OperatorBenchTests", dependencies: ["OperatorBench", "OperatorCore"]),
+        // The HTTP API over real HTTP, in process: a real store fed by a real monitor watching the simulator.
+        .testTarget(
+            name: "OperatorServerTests",
+            dependencies: [
+                "OperatorServer", "OperatorCore", "SubjectTiKV", "TiKVSimulator", "OperatorTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The console's pages: escaping on the rendered strings, routes over real HTTP and a real store, and a
+        // headless Chromium reading pages a real monitor filled while watching the TiKV simulator.
+        .testTarget(
+            name: "OperatorConsoleTests",
+            dependencies: [
+                "OperatorConsole", "OperatorCore", "OperatorTestSupport", "SubjectTiKV", "TiKVSimulator",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // End-to-end: runs the built `operator` binary as a user would.
         .testTarget(
             name: "OperatorCLITests",
             dependencies: [
                 "OperatorCore", "OperatorTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // `operator serve`'s API, called over HTTP.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
     ]
 )

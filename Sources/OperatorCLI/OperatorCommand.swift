@@ -28,6 +28,7 @@ struct OperatorCommand: AsyncParsableCommand {
             SimulateCommand.self,
             DemoCommand.self,
             EvalCommand.self,
+            ServeCommand.self,
         ]
     )
 

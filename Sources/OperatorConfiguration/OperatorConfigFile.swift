@@ -23,6 +23,8 @@ public struct OperatorConfigFile: Sendable {
     public static let knownKeys: Set<String> = [
         "subject", "endpoints", "prometheus", "db", "interval", "tick_timeout", "resolve_after", "metrics_port",
         "degraded_after", "log_level", "diagnosis", "subjects", "flapping", "clusters",
+        // `operator serve`: the file holding the API token (the token itself stays out of this file).
+        "api_token_file",
     ]
 
     public var path: String?
@@ -105,6 +107,7 @@ public struct OperatorConfigFile: Sendable {
         _ = try endpointURL("prometheus")
         _ = try modelCallLimits()
         _ = try section("subjects")
+        _ = try string("api_token_file")
         if scope == nil { _ = try clusters() }  // each entry is checked, with its own keys, as a whole file
     }
 

@@ -4,6 +4,7 @@ import Logging
 import OperatorConfiguration
 import OperatorCore
 import OperatorHarness
+import OperatorServer
 import TiKVSimulator
 
 struct DemoCommand: AsyncParsableCommand {
@@ -37,6 +38,9 @@ struct DemoCommand: AsyncParsableCommand {
     var db: String?
     @Option(help: "Log level on stderr (trace … critical).") var logLevel: String?
     @Flag(help: "Print one JSON object: subject, fault, timeline, detect_seconds, diagnose_seconds, ticket.") var json = false
+    @Flag(help: "After the demo, keep watching its cluster and serve the console and API on it (see `operator serve`) until Ctrl-C.")
+    var serve = false
+    @Option(help: ArgumentHelp("With --serve: address to serve on.", valueName: "host:port")) var listen: String = "127.0.0.1:9400"
 
     func run() async throws {
         try CLILogging.bootstrap(level: logLevel, fallback: .error)
@@ -47,9 +51,13 @@ struct DemoCommand: AsyncParsableCommand {
         let quiet = json
         let work = try WorkDirectory(prefix: "operator-demo")
 
+        if serve, APIServer.ListenAddress.parse(listen)?.isLoopback != true {
+            throw CLIFailure("--listen \(listen): the demo serves on a loopback host:port only, e.g. 127.0.0.1:9400", exitCode: 2)
+        }
         let result: ChaosRunResult
+        let kept: (any ChaosTarget)?
         do {
-            result = try await cycle(work: work, interval: every, timeout: budget, backend: backendName, quiet: quiet, logger: logger)
+            (result, kept) = try await cycle(work: work, interval: every, timeout: budget, backend: backendName, quiet: quiet, logger: logger)
         } catch let failure as CLIFailure where failure.exitCode == 130 {
             work.remove()  // interrupted on purpose: leave nothing behind
             throw failure
@@ -58,14 +66,26 @@ struct DemoCommand: AsyncParsableCommand {
             Output.note("kept the demo's logs and database in \(work.path)")
             throw error
         }
+        if json { try Output.json(result) } else { DemoPrinter.summary(result, keptDatabase: db) }
+        if let kept {
+            // Serving until Ctrl-C; the cluster and the database go when it stops.
+            do {
+                try await DemoServing.run(
+                    target: kept, databasePath: db ?? (work.path as NSString).appendingPathComponent("operator.db"), interval: every,
+                    listen: listen, logger: logger)
+            } catch {
+                await kept.stop()
+                work.remove()
+                throw error
+            }
+            await kept.stop()
+        }
         work.remove()
-        if json { return try Output.json(result) }
-        DemoPrinter.summary(result, keptDatabase: db)
     }
 
     private func cycle(
         work: WorkDirectory, interval every: Duration, timeout budget: Duration, backend backendName: String?, quiet: Bool, logger: Logger
-    ) async throws -> ChaosRunResult {
+    ) async throws -> (ChaosRunResult, (any ChaosTarget)?) {
         let options = self
         return try await Interruptible.run(logger: logger) {
             let printer = DemoPrinter(quiet: quiet)
@@ -73,8 +93,10 @@ struct DemoCommand: AsyncParsableCommand {
             let target = try await options.startTarget(backend: backendName, directory: work.path, logger: logger, printer: printer)
             do {
                 let result = try await options.runCycle(on: target, interval: every, timeout: budget, directory: work.path, logger: logger, printer: printer)
+                // With --serve the cluster stays up for the API to watch; the caller stops it.
+                if options.serve { return (result, target) }
                 await Interruptible.cleanup { await target.stop() }
-                return result
+                return (result, nil)
             } catch {
                 await Interruptible.cleanup { await target.stop() }
                 throw error

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import Logging
+import OperatorConfiguration
+import OperatorCore
+import OperatorServer
+import ServiceLifecycle
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Watch the configured clusters and serve the web console (/) and HTTP API (/api/v1, /healthz, /readyz, /metrics).",
+        discussion: """
+            One process: a monitor per cluster (each on its own schedule and budget, so a cluster that cannot be observed does not slow the others), a diagnosis runner per cluster with --diagnose or `diagnosis.diagnoser`, and the HTTP server. It prints `serving http://HOST:PORT` once listening. SIGINT or SIGTERM stops everything within 2 s with the database intact.
+
+            Access: it listens on 127.0.0.1 by default, where reads are open. POST routes need `Authorization: Bearer <token>`, the token from OPERATOR_API_TOKEN or `api_token_file:` in operator.yaml; with no token configured they answer 403. A --listen address beyond loopback needs a token, which every route then requires. The API is described at /api/v1/openapi.json.
+            """)
+
+    @OptionGroup var cluster: ClusterOptions
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: ArgumentHelp("Address to serve on, host:port (port 0 picks a free one).", valueName: "host:port"))
+    var listen: String = "127.0.0.1:9400"
+
+    @Option(help: ArgumentHelp("Time between ticks (default 5s or `interval` in operator.yaml).", valueName: "duration"))
+    var interval: String?
+
+    @Option(help: ArgumentHelp("Budget for one observation (default: twice the interval, at least 10s).", valueName: "duration"))
+    var tickTimeout: String?
+
+    @OptionGroup var flapping: FlapOptions
+
+    @Option(help: ArgumentHelp("Diagnose incidents as they open with this diagnoser (offline, anthropic, openai); the API may also re-diagnose with it.", valueName: "name"))
+    var diagnose: String?
+
+    @Option(help: "Log level on stderr (trace … critical).") var logLevel: String?
+
+    func run() async throws {
+        try CLILogging.bootstrap(level: logLevel, fallback: .notice)
+        MetricsEndpoint.bootstrap()
+        let logger = Logger(label: "operator")
+        guard let address = APIServer.ListenAddress.parse(listen) else {
+            throw CLIFailure("--listen \(listen): expected host:port, e.g. 127.0.0.1:9400 (port 0 picks a free one)", exitCode: 2)
+        }
+        let file = try cluster.config.load()
+        let token = try ServeAccess.token(config: file)
+        guard address.isLoopback || token != nil else {
+            throw CLIFailure(
+                "--listen \(address) is beyond loopback: set OPERATOR_API_TOKEN or `api_token_file:` in operator.yaml first (every route then needs the token), or listen on 127.0.0.1",
+                exitCode: 2)
+        }
+        let access = AccessPolicy(token: token, tokenRequiredForReads: !address.isLoopback)
+        let store = try database.open(config: file)
+        let board = ClusterStatusBoard()
+        var watched: [ServedClusterServices] = []
+        for name in try clusterNames(file) {
+            // Each cluster with its own settings (its entry's keys over the top-level ones), schedule and budget.
+            let resolved = try cluster.resolve(logger: logger, knownCluster: name)
+            let diagnoserName = try diagnose ?? resolved.file.section("diagnosis")["diagnoser"]?.stringValue
+            watched.append(
+                try await ServedClusterServices.make(
+                    name: resolved.clusterName, subject: try resolved.makeSubject(), store: store, file: resolved.file,
+                    monitor: try monitorConfiguration(cluster: resolved.clusterName, file: resolved.file), diagnoser: diagnoserName,
+                    board: board, logger: logger))
+        }
+        try await ServeRun.run(clusters: watched, store: store, board: board, access: access, listen: address, logger: logger)
+    }
+
+    /// Every configured cluster, or the one `--cluster` names. Flags that say which cluster to watch
+    /// (`--subject`, `--endpoints`, `--prometheus`) fit one cluster only.
+    private func clusterNames(_ file: OperatorConfigFile) throws -> [String] {
+        if let one = cluster.cluster { return [one] }
+        let names: [String]
+        do { names = try file.clusters().map(\.name) } catch { throw CLIFailure(error.message, exitCode: 2) }
+        if names.count > 1, cluster.subject != nil || cluster.endpoints != nil || cluster.prometheus != nil {
+            throw CLIFailure(
+                "--subject, --endpoints and --prometheus describe one cluster, but \(file.path ?? "operator.yaml") configures \(names.count) (\(names.joined(separator: ", "))); set them per entry of `clusters:`, or serve one with --cluster NAME",
+                exitCode: 2)
+        }
+        return names
+    }
+
+    /// Flags win over operator.yaml; both held to the same ranges (as `monitor`).
+    private func monitorConfiguration(cluster: String, file: OperatorConfigFile) throws -> MonitorConfiguration {
+        let every = try interval.map { try SettingLimits.interval.parse($0, from: .flag("--interval")) }
+            ?? file.duration(SettingLimits.interval) ?? .seconds(5)
+        let budget = try tickTimeout.map { try SettingLimits.tickTimeout.parse($0, from: .flag("--tick-timeout")) }
+            ?? file.duration(SettingLimits.tickTimeout)
+        let absent = try file.integer(SettingLimits.resolveAfter) ?? 3
+        let degraded = try file.integer(SettingLimits.degradedAfter) ?? 2
+        return MonitorConfiguration(
+            interval: every, tickTimeout: budget, policy: TicketPolicy(resolveAfterAbsentTicks: absent, flapping: try flapping.policy(file: file)),
+            degradedAfter: degraded, cluster: cluster)
+    }
+}

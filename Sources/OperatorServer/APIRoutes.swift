@@ -1,0 +1,205 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import Logging
+import OperatorCore
+
+/// The routes of `operator serve`: `/api/v1` (JSON), `/healthz`, `/readyz`, `/metrics`.
+public struct APIRoutes: Sendable {
+    /// Request bodies larger than this answer 413.
+    public static let maxBodyBytes = 1 << 20
+    /// How a diagnoser is named (`offline`, `anthropic`, `openai`).
+    static let diagnoserPattern = "^[a-z][a-z0-9-]{0,31}$"
+
+    /// Every route served, in OpenAPI's spelling; `OpenAPIDocument` describes exactly these.
+    public static let all: [APIRoute] = [
+        APIRoute(.get, "/healthz"),
+        APIRoute(.get, "/readyz"),
+        APIRoute(.get, "/metrics"),
+        APIRoute(.get, "/api/v1/openapi.json"),
+        APIRoute(.get, "/api/v1/clusters"),
+        APIRoute(.get, "/api/v1/incidents"),
+        APIRoute(.get, "/api/v1/incidents/{id}"),
+        APIRoute(.post, "/api/v1/incidents/{id}/acknowledge"),
+        APIRoute(.post, "/api/v1/incidents/{id}/resolve"),
+        APIRoute(.post, "/api/v1/incidents/{id}/diagnose"),
+        APIRoute(.get, "/api/v1/tickets"),
+        APIRoute(.get, "/api/v1/tickets/{id}"),
+    ]
+
+    let data: IncidentData
+    let clusters: [ServedCluster]
+    let board: ClusterStatusBoard
+    let metricsText: @Sendable () -> String
+    let logger: Logger
+
+    public init(
+        store: any TicketStore, clusters: [ServedCluster], board: ClusterStatusBoard,
+        metricsText: @escaping @Sendable () -> String, logger: Logger
+    ) {
+        data = IncidentData(store: store)
+        self.clusters = clusters
+        self.board = board
+        self.metricsText = metricsText
+        self.logger = logger
+    }
+
+    /// Adds the error translation and access control, then every route of `all`.
+    public func add<Context: RequestContext>(to router: Router<Context>, access: AccessPolicy) {
+        router.add(middleware: APIErrorMiddleware<Context>(routes: Self.all, logger: logger))
+        router.add(middleware: AccessMiddleware<Context>(policy: access))
+        for route in Self.all {
+            let handle: Handler<Context> = handler(for: route)
+            router.on(RouterPath(route.routerPath), method: route.method) { request, context in
+                try await handle(request, context)
+            }
+        }
+    }
+
+    private typealias Handler<Context: RequestContext> = @Sendable (Request, Context) async throws -> Response
+
+    private func handler<Context: RequestContext>(for route: APIRoute) -> Handler<Context> {
+        switch (route.method, route.path) {
+        case (.get, "/healthz"): return { _, _ in try json(StatusBody(status: "ok", clusters: clusters.map(\.name))) }
+        case (.get, "/readyz"): return { _, _ in try await readiness() }
+        case (.get, "/metrics"):
+            return { _, _ in
+                Response(
+                    status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(string: metricsText())))
+            }
+        case (.get, "/api/v1/openapi.json"):
+            let document = OpenAPIDocument.json
+            return { _, _ in
+                Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: document)))
+            }
+        case (.get, "/api/v1/clusters"): return { _, _ in try json(try await clusterViews()) }
+        case (.get, "/api/v1/incidents"): return { request, _ in try await incidents(request.uri.queryParameters) }
+        case (.get, "/api/v1/incidents/{id}"): return { _, context in try await incident(try QueryParameters.id(context, what: "incident")) }
+        case (.post, "/api/v1/incidents/{id}/acknowledge"):
+            return { request, context in
+                let id = try QueryParameters.id(context, what: "incident")
+                var request = request
+                let body = try await JSONBody.object(&request, context: context, fields: ["by": .requiredString, "note": .optionalString])
+                // The document's pattern, `[A-Za-z0-9]`: a name or handle has at least one letter or digit.
+                guard let by = body["by"]?.stringValue, by.unicodeScalars.contains(where: { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) }) else {
+                    throw APIError.badParameter("by", "`by` says who acknowledges: a name or handle with at least one letter or digit")
+                }
+                return try json(try await notFoundAware { try await data.acknowledge(incidentID: id, by: by, note: body["note"]?.stringValue, at: Date()) })
+            }
+        case (.post, "/api/v1/incidents/{id}/resolve"):
+            return { request, context in
+                let id = try QueryParameters.id(context, what: "incident")
+                var request = request
+                let body = try await JSONBody.object(&request, context: context, fields: ["note": .optionalString])
+                return try json(try await notFoundAware { try await data.resolve(incidentID: id, note: body["note"]?.stringValue, at: Date()) })
+            }
+        case (.post, "/api/v1/incidents/{id}/diagnose"):
+            return { request, context in
+                let id = try QueryParameters.id(context, what: "incident")
+                var request = request
+                let body = try await JSONBody.object(&request, context: context, fields: ["diagnoser": .requiredString])
+                return try json(try await diagnose(incidentID: id, diagnoser: body["diagnoser"]?.stringValue ?? ""))
+            }
+        case (.get, "/api/v1/tickets"): return { request, _ in try await tickets(request.uri.queryParameters) }
+        case (.get, "/api/v1/tickets/{id}"): return { _, context in try await ticket(try QueryParameters.id(context, what: "ticket")) }
+        default:
+            let unknown = route
+            return { _, _ in throw APIError(.internalServerError, "route without handler", "\(unknown.method) \(unknown.path)") }
+        }
+    }
+
+    // MARK: handlers
+
+    private func readiness() async throws -> Response {
+        var waiting: [String] = []
+        for cluster in clusters where await board.status(cluster: cluster.name) == nil { waiting.append(cluster.name) }
+        guard waiting.isEmpty else {
+            throw APIError(
+                .serviceUnavailable, "not ready",
+                "no completed tick yet for cluster(s): \(waiting.joined(separator: ", "))")
+        }
+        return try json(StatusBody(status: "ready", clusters: clusters.map(\.name)))
+    }
+
+    private func clusterViews() async throws -> [ClusterView] {
+        var views: [ClusterView] = []
+        for cluster in clusters {
+            views.append(
+                ClusterView(
+                    cluster: cluster, tick: await board.status(cluster: cluster.name),
+                    openIncidents: try await data.openIncidentCount(cluster: cluster.name)))
+        }
+        return views
+    }
+
+    private func incidents(_ query: FlatDictionary<Substring, Substring>) async throws -> Response {
+        let page = try PageQuery(query)
+        let rows = try await data.incidents(
+            cluster: try QueryParameters.clusterName(query), statuses: try QueryParameters.statuses(query, as: IncidentStatus.self), page: page)
+        return try json(Page(rows: rows, limit: page.limit, id: \.id))
+    }
+
+    private func incident(_ id: Int64) async throws -> Response {
+        guard let incident = try await data.store.incident(id: id) else { throw APIError.notFound("incident", id: id) }
+        let tickets = try await data.store.tickets(TicketFilter(incidentID: id))
+        let timeline = try await data.store.timeline(incidentID: id)
+        let context = try await data.store.diagnosisContext(incidentID: id)
+        let size = try context.map { c in
+            IncidentDetail.ContextSize(bytes: try JSONEncoder.operatorEncoder.encode(c).count, estimatedTokens: ContextBudget.estimatedTokens(of: c))
+        }
+        return try json(IncidentDetail(incident: incident, tickets: tickets, timeline: timeline, diagnosis: incident.diagnosis, contextSize: size))
+    }
+
+    private func tickets(_ query: FlatDictionary<Substring, Substring>) async throws -> Response {
+        let page = try PageQuery(query)
+        var incidentID: Int64?
+        if let text = query["incident"] {
+            guard let id = Int64(text), id > 0 else {
+                throw APIError.badParameter("incident", "incident must be a positive whole number (an incident id), not `\(text.prefix(40))`")
+            }
+            incidentID = id
+        }
+        let rows = try await data.tickets(
+            cluster: try QueryParameters.clusterName(query), statuses: try QueryParameters.statuses(query, as: TicketStatus.self),
+            incidentID: incidentID, page: page)
+        return try json(Page(rows: rows, limit: page.limit, id: \.id))
+    }
+
+    private func ticket(_ id: Int64) async throws -> Response {
+        guard let ticket = try await data.store.ticket(id: id) else { throw APIError.notFound("ticket", id: id) }
+        return try json(TicketDetail(ticket: ticket, timeline: try await data.store.timeline(ticketID: id)))
+    }
+
+    private func diagnose(incidentID: Int64, diagnoser: String) async throws -> DiagnosisAttempt {
+        guard let incident = try await data.store.incident(id: incidentID) else { throw APIError.notFound("incident", id: incidentID) }
+        let name = data.cluster(of: incident)
+        guard let cluster = clusters.first(where: { $0.name == name }) else {
+            throw APIError(.conflict, "cluster not served", "incident #\(incidentID) belongs to cluster `\(name)`, which this server does not watch")
+        }
+        guard diagnoser.wholeMatch(of: /[a-z][a-z0-9-]{0,31}/) != nil else {
+            throw APIError.badParameter("diagnoser", "`diagnoser` names a diagnoser, e.g. \"offline\"; use one of \(cluster.diagnosers.joined(separator: ", "))")
+        }
+        guard cluster.diagnosers.contains(diagnoser) else {
+            throw APIError(
+                .conflict, "diagnoser not configured",
+                "diagnoser `\(diagnoser)` is not configured for cluster `\(name)` on this server; use one of \(cluster.diagnosers.joined(separator: ", ")) (others: `operator serve --diagnose NAME`)")
+        }
+        return try await notFoundAware { try await cluster.diagnose(incidentID, diagnoser) }
+    }
+
+    private func notFoundAware<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as NotFoundError {
+            throw APIError.notFound(error.what, id: error.id)
+        }
+    }
+}
+
+/// A JSON answer in the CLI's `--json` shapes (`JSONEncoder.operatorEncoder`).
+func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+    Response(
+        status: status, headers: [.contentType: "application/json; charset=utf-8"],
+        body: ResponseBody(byteBuffer: ByteBuffer(bytes: try JSONEncoder.operatorEncoder.encode(value))))
+}

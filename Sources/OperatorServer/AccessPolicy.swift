@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// Who may call what. Reads are open on loopback; writes always need the token; listening beyond
@@ -19,6 +20,12 @@ public struct AccessPolicy: Sendable {
     }
 
     /// What a request on `route` presenting `authorization` gets: `nil` to proceed, else the error.
+    ///
+    /// Beyond loopback a read may also present the token as HTTP Basic credentials (any user name, the
+    /// token as password): a browser opening the console sends no bearer header on its first page load,
+    /// but answers a Basic challenge with the browser's own prompt and repeats it for the pages and the
+    /// refresh that follow. Writes take the bearer header only: credentials a browser attaches by itself
+    /// must not be enough to change anything.
     func refusal(isWrite: Bool, authorization: String?) -> APIError? {
         guard isWrite || tokenRequiredForReads else { return nil }
         guard let token else {
@@ -26,16 +33,31 @@ public struct AccessPolicy: Sendable {
                 .forbidden, "writes are disabled",
                 "no API token is configured; set OPERATOR_API_TOKEN or `api_token_file:` in operator.yaml, restart `operator serve` and send `Authorization: Bearer <token>`")
         }
-        let challenge: HTTPFields = [.wwwAuthenticate: "Bearer"]
-        guard let authorization, authorization.hasPrefix("Bearer ") else {
+        var challenge: HTTPFields = [.wwwAuthenticate: "Bearer"]
+        if !isWrite { challenge.append(HTTPField(name: .wwwAuthenticate, value: "Basic realm=\"operator\", charset=\"UTF-8\"")) }
+        guard let authorization else {
             return APIError(
-                .unauthorized, "token required", "send `Authorization: Bearer <token>` with the token `operator serve` was started with",
+                .unauthorized, "token required",
+                isWrite
+                    ? "send `Authorization: Bearer <token>` with the token `operator serve` was started with"
+                    : "send `Authorization: Bearer <token>` with the token `operator serve` was started with (a browser: any user name, the token as password)",
                 headers: challenge)
         }
-        guard token.matches(authorization.dropFirst("Bearer ".count)) else {
-            return APIError(.unauthorized, "wrong token", "the bearer token does not match the one `operator serve` was started with", headers: challenge)
+        if authorization.hasPrefix("Bearer "), token.matches(authorization.dropFirst("Bearer ".count)) { return nil }
+        if !isWrite, authorization.hasPrefix("Basic "), let password = Self.basicPassword(authorization.dropFirst("Basic ".count)),
+            token.matches(password[...])
+        {
+            return nil
         }
-        return nil
+        return APIError(.unauthorized, "wrong token", "the token does not match the one `operator serve` was started with", headers: challenge)
+    }
+
+    /// The password part of Basic credentials (`base64(user:password)`), or `nil` when they are not that.
+    static func basicPassword(_ encoded: Substring) -> String? {
+        guard let data = Data(base64Encoded: String(encoded).trimmingCharacters(in: .whitespaces)),
+            let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":")
+        else { return nil }
+        return String(text[text.index(after: colon)...])
     }
 }
 

@@ -52,7 +52,9 @@ struct ProcessFaultTests {
 
         let loaded = try LocalDeployments.load(stateDirectory: state.path)
         try await loaded.inject(DeploymentFault(kind: "stop", entity: "member:h2"))
-        #expect(Self.processState(pid) == "T", "the member's process is stopped, not gone")
+        // SIGSTOP is delivered asynchronously: on a loaded machine /proc can show the process running for
+        // a moment after kill(2) returned. Poll (a hang guard, not a timing assertion).
+        #expect(await Self.state(of: pid, becomes: "T"), "the member's process is stopped, not gone: \(Self.processState(pid) ?? "gone")")
         let frozen = try await loaded.status()
         #expect(frozen.members.map(\.state) == [.healthy, .unhealthy])
         #expect(frozen.members[1].detail?.contains("frozen by SIGSTOP") == true)
@@ -60,7 +62,7 @@ struct ProcessFaultTests {
         #expect(!LocalPorts.isFree(base + 1), "a frozen member still holds its port")
 
         try await loaded.lift(DeploymentFault(kind: "stop", entity: "member:h2"))
-        #expect(Self.processState(pid) != "T")
+        #expect(await Self.state(of: pid, leaves: "T"), "resumed: \(Self.processState(pid) ?? "gone")")
         let resumed = try await loaded.status()
         #expect(resumed.members.map(\.state) == [.healthy, .healthy])
         #expect(resumed.members[1].detail?.contains("frozen") != true)
@@ -93,6 +95,16 @@ struct ProcessFaultTests {
     }
 
     /// The state letter in /proc/PID/stat (`T` is stopped by a signal).
+    static func state(of pid: Int32, becomes wanted: String? = nil, leaves left: String? = nil) async -> Bool {
+        for _ in 0..<200 {
+            let now = processState(pid)
+            if let wanted, now == wanted { return true }
+            if let left, now != left { return true }
+            try? await Task.sleep(for: .milliseconds(25))
+        }
+        return false
+    }
+
     static func processState(_ pid: Int32) -> String? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
             let close = text.lastIndex(of: ")")

@@ -77,6 +77,17 @@ struct AccessTests {
                 #expect(without.status == 401, "\(path)")
                 #expect(with.status == 200, "\(path)")
             }
+            // A browser opening the console: a Basic challenge it can answer with its own prompt (any user
+            // name, the token as password) — for reads only; a write still needs the bearer header.
+            let challenged = try await api.call("/api/v1/clusters")
+            #expect(challenged.status == 401)
+            #expect(challenged.headers.contains { $0.0.lowercased() == "www-authenticate" && $0.1.hasPrefix("Basic realm=") })
+            let basic = { (password: String) in "Basic " + Data("alice:\(password)".utf8).base64EncodedString() }
+            let page = try await api.call("/api/v1/incidents", authorization: basic(Self.token))
+            #expect(page.status == 200)
+            #expect(try await api.call("/api/v1/incidents", authorization: basic(Self.token + "x")).status == 401)
+            let write = try await api.call(.POST, "/api/v1/incidents/1/resolve", body: "{}", authorization: basic(Self.token))
+            #expect(write.status == 401, "Basic credentials never authorize a write")
         }
     }
 
@@ -94,5 +105,12 @@ struct AccessTests {
         #expect(policy.refusal(isWrite: false, authorization: nil) == nil)
         #expect(policy.refusal(isWrite: true, authorization: "Bearer abcdef") == nil)
         #expect(policy.refusal(isWrite: true, authorization: "Basic abcdef")?.status == .unauthorized)
+        let beyond = AccessPolicy(token: token, tokenRequiredForReads: true)
+        let basic = "Basic " + Data("anyone:abcdef".utf8).base64EncodedString()
+        #expect(beyond.refusal(isWrite: false, authorization: basic) == nil)
+        #expect(beyond.refusal(isWrite: true, authorization: basic)?.status == .unauthorized)
+        #expect(beyond.refusal(isWrite: false, authorization: "Basic !!notbase64")?.status == .unauthorized)
+        let challenge = beyond.refusal(isWrite: false, authorization: nil)?.headers[values: .wwwAuthenticate] ?? []
+        #expect(challenge.contains("Bearer") && challenge.contains { $0.hasPrefix("Basic realm=") })
     }
 }

@@ -44,19 +44,22 @@ struct LiveAPI: Sendable {
         }
     }
 
-    func call(_ path: String, token: String? = nil) async throws -> Reply {
-        try await call(.GET, path, token: token)
+    func call(_ path: String, token: String? = nil, authorization: String? = nil) async throws -> Reply {
+        try await call(.GET, path, token: token, authorization: authorization)
     }
 
+    /// `authorization` is sent as the header's whole value (e.g. Basic credentials); `token` as a bearer.
     func call(
         _ method: HTTPMethod, _ path: String, body: String? = nil, contentType: String? = "application/json",
-        token: String? = nil
+        token: String? = nil, authorization: String? = nil
     ) async throws -> Reply {
-        try await Self.call(method, base + path, body: body.map { Data($0.utf8) }, contentType: contentType, token: token)
+        try await Self.call(
+            method, base + path, body: body.map { Data($0.utf8) }, contentType: contentType, token: token, authorization: authorization)
     }
 
     static func call(
-        _ method: HTTPMethod, _ url: String, body: Data? = nil, contentType: String? = "application/json", token: String? = nil
+        _ method: HTTPMethod, _ url: String, body: Data? = nil, contentType: String? = "application/json", token: String? = nil,
+        authorization: String? = nil
     ) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.method = method
@@ -65,6 +68,7 @@ struct LiveAPI: Sendable {
             if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
         }
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let authorization { request.headers.add(name: "Authorization", value: authorization) }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
         let collected = try await response.body.collect(upTo: 64 << 20)
         return Reply(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: Data(collected.readableBytesView))

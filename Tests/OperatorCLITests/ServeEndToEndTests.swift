@@ -83,6 +83,7 @@ extension EndToEnd {
             let config = dir.file("operator.yaml")
             try """
                 db: \(dir.file("operator.db"))
+                diagnosis: { diagnoser: offline }
                 clusters:
                   - name: good
                     subject: tikv
@@ -128,6 +129,24 @@ extension EndToEnd {
             #expect(home.status == 200 && home.body.contains("good") && home.body.contains("stuck"))
             let page = try await Self.text(base + "/incidents/\(incidentID)")
             #expect(page.status == 200 && page.body.contains("store:2"), "\(page.body.prefix(300))")
+            // What a person sees: the console in a real (headless) browser, after its scripts ran.
+            if let chromium = HeadlessChromium.find() {
+                try await DemoAndIncidentTests.eventually("the incident diagnosed", timeout: .seconds(90)) {
+                    let detail = try await Self.get(base + "/api/v1/incidents/\(incidentID)").body as? [String: Any]
+                    return detail?["diagnosis"] is [String: Any]
+                }
+                let homeDOM = try await chromium.dumpDOM(base + "/")
+                #expect(homeDOM.contains("good") && homeDOM.contains("stuck") && homeDOM.contains("store:2"), "\(homeDOM.prefix(2000))")
+                let incidentDOM = try await chromium.dumpDOM(base + "/incidents/\(incidentID)")
+                #expect(incidentDOM.contains("node-down"), "\(incidentDOM.prefix(2000))")
+                #expect(incidentDOM.contains("store:2"))
+                #expect(incidentDOM.contains("id=\"evidence\""), "the evidence table")
+                let shots = PackagePaths.root.appendingPathComponent(".build/console-screenshots")
+                try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
+                try await chromium.screenshot(base + "/incidents/\(incidentID)", to: shots.appendingPathComponent("serve-incident.png").path)
+            } else {
+                print("skipped the browser check: Debian's chromium is not installed (.ci/run installs it)")
+            }
             let stuckIncidents = try await Self.get(base + "/api/v1/incidents?cluster=stuck").body as? [String: Any]
             #expect(!(stuckIncidents?["items"] as? [[String: Any]] ?? []).contains { $0["root_entity"] as? String == "store:2" })
             serve.signal(SIGTERM)

@@ -1,5 +1,4 @@
 import Foundation
-import OperatorTestSupport
 
 /// Debian's `chromium`, headless, as a person's browser would load a console page: `--dump-dom` gives the
 /// DOM after the page's scripts ran, `--screenshot` a PNG to look at.
@@ -7,11 +6,11 @@ import OperatorTestSupport
 /// Runs as root (CI, developer machines here), so `--no-sandbox`; each run gets its own profile directory;
 /// every host but 127.0.0.1 (the console under test) fails to resolve, so the browser's background services reach nothing
 /// outside this machine. A run that hangs is killed by its PID.
-struct HeadlessChromium {
-    let executable: String
+public struct HeadlessChromium {
+    public let executable: String
 
     /// The installed browser, or `nil` (the test then skips, saying so).
-    static func find() -> HeadlessChromium? {
+    public static func find() -> HeadlessChromium? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         for directory in path.split(separator: ":") {
             let candidate = "\(directory)/chromium"
@@ -20,19 +19,19 @@ struct HeadlessChromium {
         return nil
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
     /// The DOM of `url` once loaded, serialized. With `virtualSeconds`, the page's timers first run for that
     /// long in virtual time (the page's own refresh included), without the test waiting that long.
-    func dumpDOM(_ url: String, virtualSeconds: Int? = nil) async throws -> String {
+    public func dumpDOM(_ url: String, virtualSeconds: Int? = nil) async throws -> String {
         let budget = virtualSeconds.map { ["--virtual-time-budget=\($0 * 1000)"] } ?? []
         return try await run(budget + ["--dump-dom", url]).stdout
     }
 
     /// Saves a screenshot of `url` to `path`.
-    func screenshot(_ url: String, to path: String, width: Int = 1280, height: Int = 1600) async throws {
+    public func screenshot(_ url: String, to path: String, width: Int = 1280, height: Int = 1600) async throws {
         _ = try await run(["--screenshot=\(path)", "--window-size=\(width),\(height)", "--hide-scrollbars", url])
         guard FileManager.default.fileExists(atPath: path) else {
             throw Failure(description: "chromium wrote no screenshot at \(path)")

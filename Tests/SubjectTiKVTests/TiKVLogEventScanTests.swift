@@ -36,7 +36,7 @@ import Testing
         var comparison = Comparison()
         let reader = try LineReader(path: path, maximumLineBytes: 64 * 1024)
         let encoder = JSONEncoder.operatorEncoder
-        while try reader.withNextLine({ line in
+        while try reader.withNextLine({ (line) -> Void in
             comparison.lines += 1
             let full = parser.parse(lineBytes: line.bytes)
             let fast = parser.scan(lineBytes: line.bytes, wanted: wanted)

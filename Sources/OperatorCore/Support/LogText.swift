@@ -125,9 +125,33 @@ public enum LogText {
     public static func format(milliseconds ms: Double) -> String {
         let rounded = (ms * 1000).rounded() / 1000
         if rounded == rounded.rounded(), abs(rounded) < 1e15 { return String(Int64(rounded)) }
+        // Below 1e12 the thousandths are an exact integer (under 2^53) and `rounded` is within a quarter
+        // of one of them, so integer digits spell what `%.3f` prints; Foundation's formatting cost more
+        // than the rest of a log event (every slow log has a duration).
+        if rounded.isFinite, abs(rounded) < 1e12 {
+            return thousandths(Int64((abs(rounded) * 1000).rounded()), negative: rounded < 0)
+        }
         var text = String(format: "%.3f", rounded)
         while text.hasSuffix("0") { text.removeLast() }
         if text.hasSuffix(".") { text.removeLast() }
+        return text
+    }
+
+    /// `137341` thousandths as `137.341` (`1500` as `1.5`), without trailing zeros.
+    private static func thousandths(_ value: Int64, negative: Bool) -> String {
+        var fraction = value % 1000
+        var digits = 3
+        while fraction % 10 == 0, digits > 0 {
+            fraction /= 10
+            digits -= 1
+        }
+        var text = negative ? "-" : ""
+        text += String(value / 1000)
+        guard digits > 0 else { return text }
+        let fractionText = String(fraction)
+        text += "."
+        text += String(repeating: "0", count: digits - fractionText.utf8.count)
+        text += fractionText
         return text
     }
 }

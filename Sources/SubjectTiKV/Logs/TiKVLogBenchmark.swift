@@ -35,17 +35,53 @@ public enum TiKVLogBenchmark {
     public static func parseFile(
         atPath path: String, parser: some ClusterLogParser = TiKVLogParser(), maximumLineBytes: Int = 1024 * 1024
     ) throws(LineReaderError) -> LogParseThroughput {
+        try measure(atPath: path, maximumLineBytes: maximumLineBytes) { parser.parse(lineBytes: $0) }
+    }
+
+    /// Finds every event of the file at `path` the fast way (``TiKVLogParser/scan(lineBytes:wanted:)``):
+    /// the same events as ``parseFile(atPath:parser:maximumLineBytes:)``, decoding only the lines whose
+    /// bytes can be one.
+    public static func scanFile(
+        atPath path: String, wanted: Set<TiKVLogEventKind>? = nil, maximumLineBytes: Int = 1024 * 1024
+    ) throws(LineReaderError) -> LogParseThroughput {
+        // The loop of `measure`, written out: through a closure, every line's result (the size of an
+        // event) was copied on the way back, a tenth of the scan's time.
+        let parser = TiKVLogParser()
+        let clock = ContinuousClock()
+        let started = clock.now
+        let reader = try LineReader(path: path, maximumLineBytes: maximumLineBytes)
+        var events = 0, ignored = 0, unparseable = 0
+        while try reader.withNextLine({ (line) -> Void in
+            if line.isTruncated {
+                unparseable += 1
+                return
+            }
+            switch parser.scan(lineBytes: line.bytes, wanted: wanted) {
+            case .event: events += 1
+            case .ignored: ignored += 1
+            case .unparseable: unparseable += 1
+            }
+        }) != nil {}
+        let elapsed = clock.now - started
+        return LogParseThroughput(
+            bytes: reader.bytesRead, lines: reader.linesRead, events: events, ignored: ignored,
+            unparseable: unparseable, elapsedSeconds: elapsed.seconds)
+    }
+
+    private static func measure(
+        atPath path: String, maximumLineBytes: Int, _ parse: (UnsafeBufferPointer<UInt8>) -> LogLineResult
+    ) throws(LineReaderError) -> LogParseThroughput {
         let clock = ContinuousClock()
         let started = clock.now
         let reader = try LineReader(path: path, maximumLineBytes: maximumLineBytes)
         var events = 0, ignored = 0, unparseable = 0
         // Bytes straight from the read buffer, as `operator logs parse` reads them.
-        while try reader.withNextLine({ line in
+        while try reader.withNextLine({ (line) -> Void in
             if line.isTruncated {
                 unparseable += 1
                 return
             }
-            switch parser.parse(lineBytes: line.bytes) {
+            switch parse(line.bytes) {
             case .event: events += 1
             case .ignored: ignored += 1
             case .unparseable: unparseable += 1

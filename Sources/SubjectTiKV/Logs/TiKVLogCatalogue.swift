@@ -98,23 +98,147 @@ public enum TiKVLogCatalogue {
     /// Matches the message's (decoded) bytes. Most lines are not events, so this decides on bytes and
     /// builds a `String` only when a pattern could apply.
     static func match(bytes: UnsafeBufferPointer<UInt8>) -> Match? {
-        let n = bytes.count
-        if n < exactByLength.count {
-            for (candidate, kind) in exactByLength[n] where equal(bytes, candidate) { return Match(kind: kind) }
-        }
-        guard patternPrefixes.contains(where: { hasPrefix(bytes, $0) }) || contains(bytes, restoredSnapshot) else {
-            return nil
-        }
+        if let kind = exactTable.kind(of: bytes) { return Match(kind: kind) }
+        guard mayMatchPattern(bytes) else { return nil }
+        if isASCII(bytes) { return matchPatternsASCII(bytes) }
         return matchPatterns(String(decoding: bytes, as: UTF8.self))
     }
 
-    /// ``exactMessages`` by byte length: a lookup that needs no hashing.
-    private static let exactByLength: [[([UInt8], TiKVLogEventKind)]] = {
-        let longest = exactMessages.keys.map(\.utf8.count).max() ?? 0
-        var table = [[([UInt8], TiKVLogEventKind)]](repeating: [], count: longest + 1)
-        for (message, kind) in exactMessages { table[message.utf8.count].append((Array(message.utf8), kind)) }
+    /// Whether a message could match a pattern (not an exact message): it starts like one or holds
+    /// `restored snapshot`. Every character of these is a letter, digit, space, `[` or `-`.
+    static func mayMatchPattern(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = bytes.first else { return false }
+        // The prefixes start with `b`, `[`, `s`, `l` or `h`: most messages are out after one byte.
+        if patternFirstBytes[Int(first)], patternPrefixes.contains(where: { hasPrefix(bytes, $0) }) { return true }
+        return contains(bytes, restoredSnapshot)
+    }
+
+    /// The catalogue's patterns and messages hold none of `"`, `\`, `/` or a control character, so a
+    /// JSON-escaped message without a `\u` escape (the other escapes decode to exactly those) can match
+    /// only when its raw bytes could: the bytes before its first escape and between escapes are the text.
+    static func mayMatchEscaped(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        contains(bytes, unicodeEscape) || mayMatchPattern(bytes)
+    }
+
+    private static let patternFirstBytes: [Bool] = {
+        var table = [Bool](repeating: false, count: 256)
+        for prefix in patternPrefixes { if let first = prefix.first { table[Int(first)] = true } }
         return table
     }()
+    private static let unicodeEscape = Array("\\u".utf8)
+
+    private static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        let n = bytes.count
+        if let base = bytes.baseAddress {
+            while i + 8 <= n {
+                guard UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 else {
+                    return false
+                }
+                i += 8
+            }
+        }
+        while i < n {
+            guard bytes[i] < 0x80 else { return false }
+            i += 1
+        }
+        return true
+    }
+
+    /// ``matchPatterns(_:)`` on the bytes of an ASCII message (every election line), with no `String`:
+    /// in ASCII every `Character` is one byte, except `\r\n`, which is two and equals no byte these
+    /// patterns look for, so the same prefixes, offsets and digit runs decide alike.
+    private static func matchPatternsASCII(_ message: UnsafeBufferPointer<UInt8>) -> Match? {
+        var text = message
+        var regionID: String?
+        var peerID: String?
+        // Legacy raft-rs tag: "[region 2] 5 became leader at term 7".
+        if hasPrefix(text, regionTag) {
+            let n = text.count
+            var i = regionTag.count
+            guard let close = firstIndex(of: UInt8(ascii: "]"), in: text, from: i) else { return nil }
+            let region = UnsafeBufferPointer(rebasing: text[i..<close])
+            guard isDigits(region) else { return nil }
+            i = close + 1
+            guard i < n, text[i] == 0x20 else { return nil }
+            i += 1
+            let peerStart = i
+            while i < n, text[i] >= 0x30, text[i] <= 0x39 { i += 1 }
+            guard i > peerStart, i < n, text[i] == 0x20 else { return nil }
+            regionID = String(decoding: region, as: UTF8.self)
+            peerID = String(decoding: UnsafeBufferPointer(rebasing: text[peerStart..<i]), as: UTF8.self)
+            text = UnsafeBufferPointer(rebasing: text[(i + 1)...])
+        }
+        if let m = raftTransitionASCII(text) {
+            return Match(kind: m.kind, term: m.term, regionID: regionID, peerID: peerID)
+        }
+        if contains(text, restoredSnapshot) {
+            return Match(kind: .snapshotRestored, regionID: regionID, peerID: peerID)
+        }
+        if regionID == nil {
+            for (prefix, kind) in prefixMessageBytes where hasPrefix(message, prefix) { return Match(kind: kind) }
+        }
+        return nil
+    }
+
+    /// ``raftTransition(_:)`` on ASCII bytes.
+    private static func raftTransitionASCII(_ text: UnsafeBufferPointer<UInt8>) -> (kind: TiKVLogEventKind, term: String?)? {
+        if hasPrefix(text, became) {
+            let rest = UnsafeBufferPointer(rebasing: text[became.count...])
+            guard let at = firstIndex(of: atTerm, in: rest) else { return nil }
+            let role = UnsafeBufferPointer(rebasing: rest[..<at])
+            let term = UnsafeBufferPointer(rebasing: rest[(at + atTerm.count)...])
+            guard isDigits(term) else { return nil }
+            guard let kind = roles.first(where: { equal(role, $0.0) })?.1 else { return nil }
+            return (kind, String(decoding: term, as: UTF8.self))
+        }
+        if equal(text, startingANewElection) { return (.electionStarted, nil) }
+        for prefix in electionAtTerm where hasPrefix(text, prefix) {
+            let term = UnsafeBufferPointer(rebasing: text[prefix.count...])
+            guard isDigits(term) else { return nil }
+            return (.electionStarted, String(decoding: term, as: UTF8.self))
+        }
+        return nil
+    }
+
+    private static let regionTag = Array("[region ".utf8)
+    private static let became = Array("became ".utf8)
+    private static let atTerm = Array(" at term ".utf8)
+    private static let startingANewElection = Array("starting a new election".utf8)
+    private static let electionAtTerm = ["is starting a new election at term ", "starting a new election at term "].map { Array($0.utf8) }
+    private static let roles: [([UInt8], TiKVLogEventKind)] = [
+        (Array("leader".utf8), .becameLeader), (Array("follower".utf8), .becameFollower),
+        (Array("candidate".utf8), .becameCandidate), (Array("pre-candidate".utf8), .becamePreCandidate),
+    ]
+    private static let prefixMessageBytes: [([UInt8], TiKVLogEventKind)] = prefixMessages.map { (Array($0.0.utf8), $0.1) }
+
+    private static func isDigits(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        !bytes.isEmpty && bytes.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+
+    /// The first `byte` at or after `start`, by memchr.
+    private static func firstIndex(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard start < bytes.count, let base = bytes.baseAddress,
+            let found = memchr(base + start, Int32(byte), bytes.count - start)
+        else { return nil }
+        return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(found))
+    }
+
+    /// Where `needle` first occurs in `bytes`.
+    private static func firstIndex(of needle: [UInt8], in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let first = needle.first, bytes.count >= needle.count else { return nil }
+        var i = 0
+        let last = bytes.count - needle.count
+        while i <= last {
+            guard let found = firstIndex(of: first, in: bytes, from: i), found <= last else { return nil }
+            if equal(UnsafeBufferPointer(rebasing: bytes[found..<(found + needle.count)]), needle) { return found }
+            i = found + 1
+        }
+        return nil
+    }
+
+    /// ``exactMessages`` by byte length: a lookup that needs no hashing.
+    private static let exactTable = ExactMessageTable(exactMessages)
 
     /// Starts of every message `matchPatterns` can accept.
     private static let patternPrefixes: [[UInt8]] =
@@ -134,8 +258,24 @@ public enum TiKVLogCatalogue {
         bytes.count == other.count && hasPrefix(bytes, other)
     }
 
-    /// Whether `needle` occurs in `bytes`: memchr to each candidate first byte, then a compare.
-    private static func contains(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
+    /// Whether `needle` occurs in `bytes`: a byte loop for short text (most messages), else memchr to each
+    /// candidate first byte; then a compare.
+    static func contains(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
+        if bytes.count <= 64, let first = needle.first, bytes.count >= needle.count {
+            var i = 0
+            let last = bytes.count - needle.count
+            while i <= last {
+                if bytes[i] == first, equal(UnsafeBufferPointer(rebasing: bytes[i..<(i + needle.count)]), needle) {
+                    return true
+                }
+                i += 1
+            }
+            return false
+        }
+        return containsByMemchr(bytes, needle)
+    }
+
+    private static func containsByMemchr(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
         guard let first = needle.first, bytes.count >= needle.count, let base = bytes.baseAddress else { return false }
         var i = 0
         let last = bytes.count - needle.count

@@ -29,9 +29,7 @@ public struct TiKVLogParser: ClusterLogParser {
     }
 
     func parse(bytes: UnsafeBufferPointer<UInt8>) -> LogLineResult {
-        var end = bytes.count
-        while end > 0, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 || bytes[end - 1] == 0x0D { end -= 1 }
-        let line = UnsafeBufferPointer(rebasing: bytes[..<end])
+        let line = Self.trimmingTrailingSpace(bytes)
         guard let first = line.first else { return .unparseable(reason: "empty line") }
         switch first {
         case UInt8(ascii: "["): return parseUnified(line)
@@ -43,31 +41,63 @@ public struct TiKVLogParser: ClusterLogParser {
         }
     }
 
+    /// The line without trailing spaces, tabs and carriage returns.
+    static func trimmingTrailingSpace(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        var end = bytes.count
+        while end > 0, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 || bytes[end - 1] == 0x0D { end -= 1 }
+        return UnsafeBufferPointer(rebasing: bytes[..<end])
+    }
+
     // MARK: - Unified text format (tikv-interfaces.md §3.1)
 
-    private func parseUnified(_ line: UnsafeBufferPointer<UInt8>) -> LogLineResult {
+    /// What the scan already read of a line (``TiKVLogParser/prefilter(_:)``): its header, its level and
+    /// its message's catalogue match, which the parse then need not read again.
+    struct UnifiedLineStart {
+        var header: UnifiedLogScanner.Header
+        var level: String
+        var match: TiKVLogCatalogue.Match?
+        var decodedMessage: String?
+    }
+
+    /// Parses a trimmed unified-format line; `known` is what a scan of the same bytes found (a valid
+    /// header, a known level, no invalid escape in the message), in which case only the time is checked
+    /// before the fields, as it is here in that order.
+    func parseUnified(_ line: UnsafeBufferPointer<UInt8>, known: UnifiedLineStart? = nil) -> LogLineResult {
         let scanner = UnifiedLogScanner(bytes: line)
         let header: UnifiedLogScanner.Header
-        do {
-            header = try scanner.header()
-        } catch {
-            return .unparseable(reason: error.reason + LogText.binaryNote(line))
+        if let known {
+            header = known.header
+        } else {
+            do {
+                header = try scanner.header()
+            } catch {
+                return .unparseable(reason: error.reason + LogText.binaryNote(line))
+            }
         }
         guard let time = TiKVLogTime.parse(line[header.time]) else {
             return .unparseable(
                 reason: "timestamp \(LogText.quoted(line[header.time])) is not "
                     + TiKVLogTime.expectedFormat)
         }
-        guard let level = Self.level(line[header.level]) else {
-            return .unparseable(
-                reason: "unknown level \(LogText.quoted(line[header.level])); expected TRACE, DEBUG, INFO, WARN, "
-                    + "ERROR or FATAL")
+        let level: String
+        if let known {
+            level = known.level
+        } else {
+            guard let read = Self.level(line[header.level]) else {
+                return .unparseable(
+                    reason: "unknown level \(LogText.quoted(line[header.level])); expected TRACE, DEBUG, INFO, WARN, "
+                        + "ERROR or FATAL")
+            }
+            level = read
         }
         // Most messages need no decoding, and a `String` is only built for events.
         var decodedMessage: String?
         let match: TiKVLogCatalogue.Match?
         let messageBytes = UnsafeBufferPointer(rebasing: line[header.message.range])
-        if header.message.escaped {
+        if let known {
+            match = known.match
+            decodedMessage = known.decodedMessage
+        } else if header.message.escaped {
             switch Self.matchEscaped(messageBytes) {
             case .invalidEscape: return .unparseable(reason: "the quoted message has an invalid escape sequence")
             case .noMatch: match = nil
@@ -93,6 +123,7 @@ public struct TiKVLogParser: ClusterLogParser {
         }
         var fields: [String: String] = [:]
         fields.reserveCapacity(12)
+        var sources = TiKVLogFieldSources()
         var badEscape = false
         do {
             try scanner.forEachField(from: header.fieldsStart) { field in
@@ -102,29 +133,35 @@ public struct TiKVLogParser: ClusterLogParser {
                 }
                 // Record fields come before the logger's context, so the first of a repeated key wins
                 // (one hash on the common path: put the first back only when a key repeats).
-                if let first = fields.updateValue(value, forKey: key) { fields[key] = first }
+                if let first = fields.updateValue(value, forKey: key) {
+                    fields[key] = first
+                } else {
+                    sources.note(
+                        key: UnsafeBufferPointer(rebasing: line[field.key.range]), escaped: field.key.escaped, value: value)
+                }
             }
         } catch {
             return .unparseable(reason: error.reason)
         }
         if badEscape { return .unparseable(reason: "a quoted field has an invalid escape sequence") }
+        if !sources.isComplete { sources = TiKVLogFieldSources(fields) }
         let message = decodedMessage ?? String(decoding: messageBytes, as: UTF8.self)
         let sourceText = String(decoding: UnsafeBufferPointer(rebasing: line[header.source]), as: UTF8.self)
         return .event(
             Self.makeEvent(
-                time: time, level: level, message: message, source: sourceText, fields: &fields,
+                time: time, level: level, message: message, source: sourceText, fields: &fields, sources: sources,
                 match: match ?? .init(kind: .slowOperation)))
     }
 
     /// What an escaped message decodes to, as far as the catalogue cares.
-    private enum EscapedMessage {
+    enum EscapedMessage {
         case invalidEscape
         case noMatch
         case match(TiKVLogCatalogue.Match, String)
     }
 
     /// Decodes into scratch memory and matches the decoded bytes; text is kept only for an event.
-    private static func matchEscaped(_ bytes: UnsafeBufferPointer<UInt8>) -> EscapedMessage {
+    static func matchEscaped(_ bytes: UnsafeBufferPointer<UInt8>) -> EscapedMessage {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, bytes.count)) { scratch in
             guard let count = JSONStringUnescaper.unescape(bytes, into: scratch) else { return .invalidEscape }
             let decoded = UnsafeBufferPointer(rebasing: scratch[..<count])
@@ -134,7 +171,7 @@ public struct TiKVLogParser: ClusterLogParser {
     }
 
     /// The level in lower case, from the bytes (no text built for the line).
-    private static func level(_ text: Slice<UnsafeBufferPointer<UInt8>>) -> String? {
+    static func level(_ text: Slice<UnsafeBufferPointer<UInt8>>) -> String? {
         let b = UnsafeBufferPointer(rebasing: text)
         switch b.count {
         case 4:
@@ -190,7 +227,7 @@ public struct TiKVLogParser: ClusterLogParser {
         return .event(
             Self.makeEvent(
                 time: time, level: level, message: message, source: object["caller"] as? String, fields: &fields,
-                match: match))
+                sources: TiKVLogFieldSources(fields), match: match))
     }
 
     private static func level(_ text: String) -> String? {
@@ -200,30 +237,24 @@ public struct TiKVLogParser: ClusterLogParser {
 
     // MARK: - Events
 
-    /// Fields a duration is read from, first found wins.
-    private static let durationKeys = ["takes", "duration", "time_takes", "total_lifetime", "spend"]
-
+    /// Builds the event; `sources` are the line's own values of the fields read here (first of each key),
+    /// and the duration is read from `takes`, `duration`, `time_takes`, `total_lifetime`, `spend`, first
+    /// found wins.
     static func makeEvent(
         time: Date, level: String, message: String, source: String?, fields: inout [String: String],
-        match: TiKVLogCatalogue.Match
+        sources: TiKVLogFieldSources, match: TiKVLogCatalogue.Match
     ) -> LogEvent {
-        // `inout`: the line's dictionary gets the normalised fields in place, never copied.
-        // Read everything from the line's own fields before adding the normalised ones (whose names are
-        // not among the keys read), and set a normalised field only when it is not already that field.
-        let storeID = fields["store_id"] ?? fields["store-id"]
-        var duration: String?
-        for key in durationKeys {
-            if let text = fields[key], let ms = LogLineText.milliseconds(text) {
-                duration = LogText.format(milliseconds: ms)
-                break
-            }
-        }
-        if fields["region_id"] == nil, let regionID = fields["region-id"] ?? match.regionID {
+        // `inout`: the line's dictionary gets the normalised fields in place, never copied. Everything is
+        // read from the line's own fields (`sources`) before the normalised ones are added (whose names
+        // are not among the keys read), and a normalised field is set only when the line lacks it.
+        let storeID = sources.storeID ?? sources.storeIDDashed
+        let duration = sources.durationMilliseconds()
+        if sources.regionID == nil, let regionID = sources.regionIDDashed ?? match.regionID {
             fields["region_id"] = regionID
         }
-        if let storeID, fields["store_id"] == nil { fields["store_id"] = storeID }
-        if fields["peer_id"] == nil, let peerID = fields["raft_id"] ?? match.peerID { fields["peer_id"] = peerID }
-        if fields["term"] == nil, let term = match.term { fields["term"] = term }
+        if let storeID, sources.storeID == nil { fields["store_id"] = storeID }
+        if sources.peerID == nil, let peerID = sources.raftID ?? match.peerID { fields["peer_id"] = peerID }
+        if sources.term == nil, let term = match.term { fields["term"] = term }
         if let duration { fields["duration_ms"] = duration }
         // Only a plain numeric store id names an entity: the text is untrusted.
         let entity = storeID.flatMap { TiKVLogCatalogue.isDigits(Substring($0)) ? Entity(kind: "store", id: $0) : nil }

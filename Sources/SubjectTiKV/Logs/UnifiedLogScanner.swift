@@ -130,11 +130,9 @@ struct UnifiedLogScanner {
         }
         i += 1
         let start = i
-        while i < bytes.count, bytes[i] != UInt8(ascii: "]") { i += 1 }
-        guard i < bytes.count else { throw truncated(part) }
-        let range = start..<i
-        i += 1
-        return range
+        guard let close = find(UInt8(ascii: "]"), from: start) else { throw truncated(part) }
+        i = close + 1
+        return start..<close
     }
 
     private func space(at i: inout Int, before part: Part) throws(SyntaxError) {

@@ -101,6 +101,7 @@ public struct OperatorConfigFile: Sendable {
         _ = try endpointURLs("endpoints")
         _ = try endpointURL("prometheus")
         _ = try modelCallLimits()
+        _ = try modelPrice()
         _ = try section("subjects")
     }
 

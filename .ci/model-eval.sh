@@ -28,7 +28,9 @@ done
 
 # A free loopback port from the kernel.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$OPERATOR_LLAMA_SERVER" --model "$OPERATOR_LLAMA_MODEL" --host 127.0.0.1 --port "$port" --ctx-size 8192 --alias gemma3-270m \
+# Gemma's tokenizer makes about twice the budget's estimate (JSON bytes / 4) of a context: a 3,500-token
+# etcd context was an 8,900-token request with 1,200 to write, over an 8192 window (HTTP 400, measured).
+"$OPERATOR_LLAMA_SERVER" --model "$OPERATOR_LLAMA_MODEL" --host 127.0.0.1 --port "$port" --ctx-size 16384 --alias gemma3-270m \
     --no-jinja --chat-template gemma --threads 2 --parallel 1 >"$work/llama-server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 120); do
@@ -47,7 +49,7 @@ printf 'diagnosis:\n  price_per_mtok: { input: 3, output: 15 }\n' >"$work/operat
 start=$(date +%s)
 status=0
 timeout --signal=INT --kill-after=60 20m "$operator" eval "$work/scenarios" --diagnoser openai --model gemma3-270m \
-    --base-url "http://127.0.0.1:$port/v1" --config "$work/operator.yaml" --max-tokens 1200 --model-timeout 240s --retries 0 \
+    --base-url "http://127.0.0.1:$port/v1" --config "$work/operator.yaml" --max-tokens 1200 --context-tokens 3000 --model-timeout 240s --retries 0 \
     --timeout 300s || status=$?
 echo "ci: model eval took $(( $(date +%s) - start ))s (exit $status; accuracy reported, not gated)"
 # 124: the time box ran out (the report up to then was printed); said, not failed: the time per diagnosis is

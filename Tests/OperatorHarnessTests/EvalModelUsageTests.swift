@@ -34,6 +34,18 @@ struct EvalModelUsageTests {
         }
     }
 
+    /// A model diagnoser whose reply is cut at max_tokens: nothing comes of the call, but it was paid for.
+    struct Cut: ModelUsageReporting {
+        var spentInputTokens: Int
+        var spentOutputTokens: Int
+    }
+
+    final class CutDiagnoser: Diagnoser, EvalDiagnoserMaking {
+        let name = "cut-model"
+        func make<S: Subject>(for subject: S) throws -> any Diagnoser { self }
+        func diagnose(_ context: DiagnosisContext) async throws -> Diagnosis { throw Cut(spentInputTokens: 7800, spentOutputTokens: 1200) }
+    }
+
     static let registry = SubjectRegistry([
         SubjectRegistration(name: "tiny", summary: "plain HTTP servers", defaultEndpoints: ["http://127.0.0.1:9/"]) { configuration in
             TinySubject(nodes: configuration.endpoints.enumerated().map { (Entity(kind: "node", id: "n\($0.offset + 1)"), $0.element) })
@@ -53,6 +65,19 @@ struct EvalModelUsageTests {
             expect: { category: node-down, entity: "node:n2" }
             """.write(toFile: dir.file("replay.yaml"), atomically: true, encoding: .utf8)
         return try EvalScenario.load(dir.file("replay.yaml"), registry: Self.registry)
+    }
+
+    @Test func aCallCutAtMaxTokensStillCountsItsTokensAndCost() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let runner = EvalRunner(
+            registry: Self.registry, diagnosers: CutDiagnoser(), targets: { _, _, _ in throw HarnessError("a replay starts no cluster") },
+            interval: .milliseconds(100), timeout: .seconds(10), price: ModelPrice(inputPerMTok: 3, outputPerMTok: 15),
+            logger: Logger(label: "test.eval"))
+        let outcome = await runner.run(try replayScenario(in: dir))
+        #expect(outcome.error != nil && !outcome.correct)
+        #expect(outcome.model.calls == 1 && outcome.model.inputTokens == 7800 && outcome.model.outputTokens == 1200)
+        #expect(abs((outcome.model.costUSD ?? 0) - 0.0414) < 1e-9, "7,800 × $3 + 1,200 × $15 per million")
     }
 
     func runner(_ diagnoser: TokenSpendingDiagnoser, price: ModelPrice?) -> EvalRunner {

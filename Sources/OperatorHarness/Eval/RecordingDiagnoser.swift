@@ -29,9 +29,13 @@ final class RecordingDiagnoser: Diagnoser {
             return diagnosis
         } catch {
             let seconds = (ContinuousClock.now - start).seconds
+            // A reply cut at max_tokens was generated and paid for.
+            let spent = error as? any ModelUsageReporting
             tally.withLock {
                 $0.calls += 1
                 $0.seconds += seconds
+                $0.inputTokens += max(0, spent?.spentInputTokens ?? 0)
+                $0.outputTokens += max(0, spent?.spentOutputTokens ?? 0)
             }
             throw error
         }

@@ -61,7 +61,8 @@ public struct AnthropicDiagnoser: Diagnoser {
             if let stop = response.body["stop_reason"]?.stringValue, stop == "max_tokens" {
                 throw ModelReplyTruncated(
                     endpoint: call.url, reason: "stop_reason \"max_tokens\"", maxTokens: configuration.maxTokens,
-                    outputTokens: (response.body["usage"]?["output_tokens"]?.doubleValue).flatMap { Int(checking: $0) })
+                    outputTokens: (response.body["usage"]?["output_tokens"]?.doubleValue).flatMap { Int(checking: $0) },
+                    spentInputTokens: tokens.input, spentOutputTokens: tokens.output)
             }
             let blocks = response.body["content"]?.arrayValue ?? []
             let toolUse = blocks.first { $0["type"]?.stringValue == "tool_use" && $0["name"]?.stringValue == DiagnosisSchema.toolName }

@@ -7,7 +7,9 @@ import OperatorCore
 /// The schema lists properties in the order a person writes a diagnosis (summary first, claims last),
 /// because a grammar-enforcing server makes the model write them in schema order; every array and string
 /// is bounded, so a small model that repeats itself is stopped by the grammar instead of `max_tokens`; the
-/// root cause's category and entity, and every evidence id, are enums of what the context holds.
+/// root cause's category and entity, and every evidence id, are enums of what the context holds. The
+/// evidence-id enum, cited in three places, is written once under `$defs` and referenced (`$ref`): a
+/// context's ids are most of the schema, and Claude counts the tool's schema as input tokens.
 public enum DiagnosisSchema {
     public static let toolName = "record_diagnosis"
 
@@ -29,6 +31,9 @@ public enum DiagnosisSchema {
         public static let factsPerClaim = 4
     }
 
+    /// Name of the evidence-id enum under `$defs`.
+    public static let evidenceIDDefinition = "evidence_id"
+
     public static func jsonSchema(for context: DiagnosisContext) -> OrderedJSON {
         func string(_ maxLength: Int, _ description: String) -> OrderedJSON {
             ["type": "string", "maxLength": .number(maxLength), "description": .string(description)]
@@ -41,7 +46,9 @@ public enum DiagnosisSchema {
             ["type": "array", "minItems": .number(min), "maxItems": .number(max), "items": items]
         }
         let ids = context.evidenceIDs
-        let evidenceID = oneOf(ids, "id of a context evidence item (s = signal, m = metric window, l = log event, t = ticket)", fallback: 16)
+        let evidenceIDEnum = oneOf(ids, "id of a context evidence item (s = signal, m = metric window, l = log event, t = ticket)", fallback: 16)
+        // Written once, referenced three times; without ids it is a short string, inline.
+        let evidenceID: OrderedJSON = ids.isEmpty ? evidenceIDEnum : ["$ref": .string("#/$defs/\(evidenceIDDefinition)")]
         let fact: OrderedJSON = [
             "type": "object", "additionalProperties": false, "required": ["evidence"],
             "properties": [
@@ -52,7 +59,7 @@ public enum DiagnosisSchema {
                 "aggregate": ["type": "string", "enum": ["last", "max", "min"], "description": "which point of a metric window"],
             ],
         ]
-        return [
+        let schema: OrderedJSON = [
             "type": "object",
             "additionalProperties": false,
             "required": .strings(propertyOrder),
@@ -105,6 +112,9 @@ public enum DiagnosisSchema {
                 ], min: 1, max: Bounds.claims),
             ],
         ]
+        guard !ids.isEmpty, case .object(var pairs) = schema else { return schema }
+        pairs.append((key: "$defs", value: .object([(key: evidenceIDDefinition, value: evidenceIDEnum)])))
+        return .object(pairs)
     }
 
     /// The entities a root cause may name: the incident's root, its tickets' and the evidence's entities,

@@ -12,7 +12,7 @@ public struct RetryPolicy: Sendable {
     public var maxAttempts: Int
     /// Delay before the first retry when the server gives no `retry-after`; doubles per retry.
     public var baseDelay: Duration
-    /// No single wait is longer than this, whatever `retry-after` says.
+    /// No backoff is longer than this; a `retry-after` longer than this ends the call (it is never cut short).
     public var maxDelay: Duration
     /// Budget for one request: connect, first byte and body together.
     public var timeout: Duration
@@ -130,12 +130,21 @@ struct ModelEndpointCall: Sendable {
             guard attempt < policy.maxAttempts else {
                 throw ModelCallError(endpoint: url, status: lastStatus, message: lastError, attempts: attempt)
             }
-            let backoff = policy.baseDelay * (1 << min(attempt - 1, 16))
-            let delay = min(retryAfter ?? backoff, policy.maxDelay)
-            if let deadline, ContinuousClock.now + delay >= deadline {
+            // The server's retry-after is a floor, never cut short: coming back early only earns another 429.
+            if let retryAfter, retryAfter > policy.maxDelay {
                 throw ModelCallError(
                     endpoint: url, status: lastStatus,
-                    message: "\(lastError); no time left for another attempt within the \(DurationText.format(policy.deadline ?? .zero)) diagnosis deadline",
+                    message: "\(lastError); the server asks for retry-after \(DurationText.format(retryAfter)), longer than the "
+                        + "\(DurationText.format(policy.maxDelay)) longest wait",
+                    attempts: attempt)
+            }
+            let backoff = policy.baseDelay * (1 << min(attempt - 1, 16))
+            let delay = retryAfter ?? min(backoff, policy.maxDelay)
+            if let deadline, ContinuousClock.now + delay >= deadline {
+                let wait = retryAfter.map { "retry-after \(DurationText.format($0))" } ?? "the next attempt in \(DurationText.format(delay))"
+                throw ModelCallError(
+                    endpoint: url, status: lastStatus,
+                    message: "\(lastError); \(wait) is past the \(DurationText.format(policy.deadline ?? .zero)) diagnosis deadline",
                     attempts: attempt, timedOut: true)
             }
             logger.warning(

@@ -3,7 +3,7 @@ import OperatorCore
 /// The server stopped the reply before the diagnosis was complete: `finish_reason: "length"` (OpenAI-
 /// compatible) or `stop_reason: "max_tokens"` (Anthropic). Asking again with the same budget would be cut
 /// the same way, and sending the cut reply back only costs more tokens, so this ends the diagnosis.
-public struct ModelReplyTruncated: Error, CustomStringConvertible {
+public struct ModelReplyTruncated: ModelUsageReporting, CustomStringConvertible {
     public var endpoint: String
     /// The server's words for why it stopped (`length`, `max_tokens`).
     public var reason: String
@@ -11,12 +11,17 @@ public struct ModelReplyTruncated: Error, CustomStringConvertible {
     public var maxTokens: Int
     /// What the server says it produced, when it says.
     public var outputTokens: Int?
+    /// Tokens of every round of the diagnosis, the cut one included: paid for though nothing came of them.
+    public var spentInputTokens: Int
+    public var spentOutputTokens: Int
 
-    public init(endpoint: String, reason: String, maxTokens: Int, outputTokens: Int?) {
+    public init(endpoint: String, reason: String, maxTokens: Int, outputTokens: Int?, spentInputTokens: Int = 0, spentOutputTokens: Int = 0) {
         self.endpoint = endpoint
         self.reason = reason
         self.maxTokens = maxTokens
         self.outputTokens = outputTokens
+        self.spentInputTokens = spentInputTokens
+        self.spentOutputTokens = spentOutputTokens
     }
 
     public var description: String {

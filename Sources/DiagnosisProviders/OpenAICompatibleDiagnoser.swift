@@ -73,7 +73,8 @@ public struct OpenAICompatibleDiagnoser: Diagnoser {
             if finish == "length" {
                 throw ModelReplyTruncated(
                     endpoint: call.url, reason: "finish_reason \"length\"", maxTokens: configuration.maxTokens,
-                    outputTokens: (response.body["usage"]?["completion_tokens"]?.doubleValue).flatMap { Int(checking: $0) })
+                    outputTokens: (response.body["usage"]?["completion_tokens"]?.doubleValue).flatMap { Int(checking: $0) },
+                    spentInputTokens: tokens.input, spentOutputTokens: tokens.output)
             }
             let content = choice?["message"]?["content"]?.stringValue ?? ""
             do {

@@ -32,7 +32,7 @@ public struct ModelCallLimits: Sendable, Equatable {
 extension OperatorConfigFile {
     /// Keys the `diagnosis:` section may hold; anything else is a typo that would silently keep a default.
     public static let diagnosisKeys: Set<String> = [
-        "diagnoser", "anthropic", "openai", "max_tokens", "request_timeout", "context_tokens", "retries",
+        "diagnoser", "anthropic", "openai", "max_tokens", "request_timeout", "context_tokens", "retries", "price_per_mtok",
     ]
 
     /// The `diagnosis:` section's limits over the defaults, each checked against its range.

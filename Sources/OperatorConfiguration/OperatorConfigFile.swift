@@ -106,6 +106,7 @@ public struct OperatorConfigFile: Sendable {
         _ = try endpointURLs("endpoints")
         _ = try endpointURL("prometheus")
         _ = try modelCallLimits()
+        _ = try modelPrice()
         _ = try section("subjects")
         _ = try string("api_token_file")
         if scope == nil { _ = try clusters() }  // each entry is checked, with its own keys, as a whole file

@@ -42,7 +42,9 @@ struct DiagnosisSchemaTests {
                 break
             }
         }
-        walk(DiagnosisSchema.jsonSchema(for: sampleContext()), "$")
+        let schema = DiagnosisSchema.jsonSchema(for: sampleContext())
+        walk(schema, "$")
+        for name in schema["$defs"]?.keys ?? [] { if let d = schema["$defs"]?[name] { walk(d, "$defs." + name) } }
         #expect(unbounded.isEmpty, "unbounded: \(unbounded)")
     }
 
@@ -54,8 +56,27 @@ struct DiagnosisSchemaTests {
         // The root first, then every other entity the context names, then the cluster.
         #expect(root?["entity"]?["enum"] == ["store:2", "cluster", "store:1"])
         #expect(context.evidenceIDs == ["s1", "l1", "t11"])
-        #expect(schema["properties"]?["evidence"]?["items"]?["properties"]?["id"]?["enum"] == ["s1", "l1", "t11"])
-        #expect(schema["properties"]?["claims"]?["items"]?["properties"]?["evidence"]?["items"]?["enum"] == ["s1", "l1", "t11"])
+        // The ids are written once, under $defs, and referenced where an id is cited.
+        #expect(schema["$defs"]?["evidence_id"]?["enum"] == ["s1", "l1", "t11"])
+        let ref: JSONValue = ["$ref": "#/$defs/evidence_id"]
+        #expect(schema["properties"]?["evidence"]?["items"]?["properties"]?["id"] == ref)
+        #expect(schema["properties"]?["claims"]?["items"]?["properties"]?["evidence"]?["items"] == ref)
+        #expect(schema["properties"]?["claims"]?["items"]?["properties"]?["facts"]?["items"]?["properties"]?["evidence"] == ref)
+        let text = DiagnosisSchema.jsonSchema(for: context).text
+        #expect(text.components(separatedBy: "\"t11\"").count == 2, "the id list appears once in the schema")
+        // Properties still come first: $defs does not change the writing order.
+        #expect(DiagnosisSchema.jsonSchema(for: context).keys.last == "$defs")
+    }
+
+    @Test func aGrammarFollowsTheReferenceToTheIdEnum() throws {
+        let schema = DiagnosisSchema.jsonSchema(for: sampleContext())
+        // An id the context lacks is replaced by the enum's first, as a grammar would force it.
+        let intended = answer(["evidence": [["id": "s9", "signal": "x", "value": "y", "query_or_source": "z"]]])
+        let text = GrammarModel.write(schema: schema, intended: intended, characterLimit: 100_000)
+        let written = try json(text)
+        #expect(written["evidence"]?.arrayValue?.first?["id"] == "s1", "\(text)")
+        // The claim's ids pass through the same reference (repeated up to maxItems, as a grammar lets a small model).
+        #expect(written["claims"]?.arrayValue?.first?["evidence"]?.arrayValue?.allSatisfy { ["s1", "l1", "t11"].contains($0) } == true)
     }
 
     @Test func anEntityOutsideTheContextIsRejectedNamingTheAllowedOnes() throws {

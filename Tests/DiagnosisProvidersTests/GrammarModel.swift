@@ -11,14 +11,29 @@ enum GrammarModel {
     /// An array without `maxItems` is repeated until the text is this long, then the token limit cuts it.
     static func write(schema: OrderedJSON, intended: JSONValue, characterLimit: Int) -> String {
         var out = ""
-        write(schema, intended, into: &out, limit: characterLimit)
+        write(schema, intended, into: &out, limit: characterLimit, root: schema)
         return out
     }
 
-    private static func write(_ schema: OrderedJSON, _ intended: JSONValue?, into out: inout String, limit: Int) {
+    /// A local reference (`#/$defs/name`), resolved the way llama.cpp's schema converter does; nil when it
+    /// points nowhere.
+    static func resolve(_ ref: String, in root: OrderedJSON) -> OrderedJSON? {
+        guard ref.hasPrefix("#/") else { return nil }
+        var node: OrderedJSON? = root
+        for part in ref.dropFirst(2).split(separator: "/") { node = node?[String(part)] }
+        return node
+    }
+
+    private static func write(_ given: OrderedJSON, _ intended: JSONValue?, into out: inout String, limit: Int, root: OrderedJSON) {
+        var schema = given
+        if let ref = given["$ref"]?.unordered.stringValue {
+            // A reference to nothing leaves the grammar unconstrained there: any JSON value.
+            guard let target = resolve(ref, in: root) else { out += (intended ?? .null).jsonText; return }
+            schema = target
+        }
         if let choices = schema["enum"]?.unordered.arrayValue, !choices.isEmpty {
-            let pick = intended.flatMap { v in choices.contains(v) ? v : nil } ?? choices[0]
-            out += pick.jsonText
+            // (Not `flatMap { … ? v : nil }`: JSONValue takes `nil` as its own null, which would slip past the enum.)
+            if let v = intended, choices.contains(v) { out += v.jsonText } else { out += choices[0].jsonText }
             return
         }
         let type = schema["type"]?.unordered.stringValue
@@ -34,7 +49,7 @@ enum GrammarModel {
                 if !first { out += "," }
                 first = false
                 out += JSONValue.string(key).jsonText + ":"
-                write(properties?[key] ?? ["type": "string"], value, into: &out, limit: limit)
+                write(properties?[key] ?? ["type": "string"], value, into: &out, limit: limit, root: root)
             }
             out += "}"
         case "array":
@@ -45,7 +60,7 @@ enum GrammarModel {
                 var n = 0
                 while n < (maxItems ?? Int.max) && out.count < limit {
                     if n > 0 { out += "," }
-                    write(schema["items"] ?? ["type": "string"], items[n % items.count], into: &out, limit: limit)
+                    write(schema["items"] ?? ["type": "string"], items[n % items.count], into: &out, limit: limit, root: root)
                     n += 1
                 }
             }

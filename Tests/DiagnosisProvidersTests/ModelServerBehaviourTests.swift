@@ -37,6 +37,8 @@ struct ModelServerBehaviourTests {
         #expect(error?.description.contains("raise diagnosis.max_tokens") == true)
         #expect(error?.description.contains("finish_reason \"length\"") == true)
         #expect(error?.outputTokens == 120)
+        // The cut reply was generated and paid for: its tokens travel with the error for the eval's cost.
+        #expect(error?.spentOutputTokens == 120 && (error?.spentInputTokens ?? 0) > 0)
         #expect(server.log.all.count == 1, "a cut reply is not re-sent in a repair round")
     }
 
@@ -46,6 +48,7 @@ struct ModelServerBehaviourTests {
         let d = AnthropicDiagnoser(configuration: .init(apiKey: "sk-ant-test", baseURL: server.baseURL, maxTokens: 64, retry: Self.fast))
         let error = await #expect(throws: ModelReplyTruncated.self) { _ = try await d.diagnose(sampleContext()) }
         #expect(error?.description.contains("stop_reason \"max_tokens\"") == true)
+        #expect(error?.spentOutputTokens == 64 && (error?.spentInputTokens ?? 0) > 0)
         #expect(server.log.all.count == 1)
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import OperatorConfiguration
 import OperatorCore
 import OperatorHarness
 
@@ -16,6 +17,12 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("offline (default), anthropic or openai.", valueName: "name")) var diagnoser: String = "offline"
     @Option(help: ArgumentHelp("Model id for anthropic/openai.", valueName: "id")) var model: String?
     @Option(help: ArgumentHelp("Model endpoint base URL for anthropic/openai.", valueName: "url")) var baseURL: String?
+    /// --max-tokens, --model-timeout (per model call), --context-tokens, --retries.
+    @OptionGroup var limits: ModelLimitOptions
+    @Option(help: ArgumentHelp(
+        "operator.yaml with a diagnosis: section: model settings, limits, price_per_mtok for the cost column (default: $OPERATOR_CONFIG, ./operator.yaml).",
+        valueName: "path"))
+    var config: String?
     @Option(help: ArgumentHelp("Monitor interval inside each scenario.", valueName: "duration")) var interval: String = "500ms"
     @Option(help: ArgumentHelp("Per-phase timeout inside each scenario.", valueName: "duration")) var timeout: String = "60s"
     @Option(help: ArgumentHelp("Only scenarios whose name contains this.", valueName: "text")) var filter: String?
@@ -29,8 +36,9 @@ struct EvalCommand: AsyncParsableCommand {
     var maxFalseStatements: Int?
     @Flag(help: """
         Print {accuracy, graded, correct, categories, confusion, incident_accuracy, false_statement_count, false_statements, \
-        repeats, stability, skipped, diagnoser, diagnoser_calls, results: [{name, run, expected, got, causes, correct, incidents, \
-        expected_incidents, incidents_correct, false_statements, skipped, seconds, diagnoser_calls, diagnoser_calls_total}]}.
+        repeats, stability, skipped, diagnoser, diagnoser_calls, model, results: [{name, run, expected, got, causes, correct, incidents, \
+        expected_incidents, incidents_correct, false_statements, skipped, seconds, diagnoser_calls, diagnoser_calls_total, \
+        model}]}; model is {calls, input_tokens, output_tokens, seconds, cost_usd} (cost_usd with diagnosis.price_per_mtok).
         """)
     var json = false
 
@@ -58,13 +66,15 @@ struct EvalCommand: AsyncParsableCommand {
         for note in scenarios.flatMap(\.notes) { Output.note(note) }
         if let filter { scenarios = scenarios.filter { $0.name.contains(filter) } }
         guard !scenarios.isEmpty else { throw CLIFailure("no scenario matches", exitCode: 2) }
+        let file = try OperatorConfigFile.load(explicitPath: config)
         let runner = EvalRunner(
             registry: LinkedSubjects.registry,
-            diagnosers: EvalComposition.Diagnosers(name: diagnoser, overrides: .init(model: model, baseURL: baseURL)),
+            diagnosers: EvalComposition.Diagnosers(
+                name: diagnoser, overrides: .init(model: model, baseURL: baseURL), config: file, limits: try limits.limits(file: file)),
             targets: { scenario, work, logger in try await EvalComposition.target(scenario, workDirectory: work, logger: logger) },
             pendingWork: { InFlightHTTPRequests() },
             interval: try DemoCommand.duration(interval, flag: "--interval"), timeout: try DemoCommand.duration(timeout, flag: "--timeout"),
-            logger: logger)
+            price: try file.modelPrice(), logger: logger)
         let quiet = json
         let chosen = scenarios
         let repeats = `repeat`

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OperatorConfiguration
 import OperatorCore
 import OperatorHarness
 import TiKVSimulator
@@ -10,9 +11,12 @@ enum EvalComposition {
     struct Diagnosers: EvalDiagnoserMaking {
         var name: String
         var overrides: DiagnoserFactory.ModelSettings
+        /// operator.yaml's `diagnosis:` section (model settings) and the limits after the flags.
+        var config: OperatorConfigFile = .empty
+        var limits: ModelCallLimits? = nil
 
         func make<S: Subject>(for subject: S) throws -> any Diagnoser {
-            try DiagnoserFactory.make(name, for: subject, config: .empty, overrides: overrides)
+            try DiagnoserFactory.make(name, for: subject, config: config, overrides: overrides, limits: limits)
         }
     }
 

@@ -7,18 +7,23 @@ import OperatorHarness
 enum EvalReportText {
     static func render(_ report: EvalReport) -> String {
         var lines: [String] = []
+        // A model diagnoser's calls cost tokens, time and (with diagnosis.price_per_mtok) money: shown per run.
+        let modelRan = report.diagnoser != "offline"
+        let priced = report.model.costUSD != nil
         var table = TextTable("SCENARIO", "EXPECTED", "GOT", "CORRECT", "INCIDENTS", "FALSE", "DIAGNOSER CALLS", "SECONDS")
+        if modelRan { table.headers += ["TOKENS IN/OUT", "MODEL SECONDS"] + (priced ? ["COST"] : []) }
         for r in report.results {
             let name = report.repeats > 1 ? "\(r.name) #\(r.run)" : r.name
+            var row: [String]
             if let reason = r.skipped {
-                table.add(name, expected(r), "skipped: \(reason)", "-", "-", "-", "0", String(format: "%.1f", r.seconds))
-                continue
+                row = [name, expected(r), "skipped: \(reason)", "-", "-", "-", "0", String(format: "%.1f", r.seconds)]
+            } else {
+                let others = r.diagnoserCallsTotal - r.diagnoserCalls
+                row = [name, expected(r), got(r), r.correct ? "yes" : "NO", incidents(r), "\(r.falseStatements.count)",
+                       "\(r.diagnoserCalls)" + (others > 0 ? " (+\(others) other incidents)" : ""), String(format: "%.1f", r.seconds)]
             }
-            let others = r.diagnoserCallsTotal - r.diagnoserCalls
-            table.add(
-                name, expected(r), got(r), r.correct ? "yes" : "NO", incidents(r), "\(r.falseStatements.count)",
-                "\(r.diagnoserCalls)" + (others > 0 ? " (+\(others) other incidents)" : ""),
-                String(format: "%.1f", r.seconds))
+            if modelRan { row += modelCells(r.model, priced: priced) }
+            table.add(row)
         }
         lines.append(table.render(maxCell: 90))
         lines.append("")
@@ -31,6 +36,12 @@ enum EvalReportText {
         lines.append("false statements: \(report.falseStatementCount)")
         let cost = report.diagnoser == "offline" ? "offline: local rules, no request, free" : "\(report.diagnoser): one model request each"
         lines.append("diagnoser calls: \(report.diagnoserCalls) in \(report.results.count) runs (\(cost))")
+        if modelRan {
+            let m = report.model
+            lines.append(
+                "model: \(m.calls) calls, \(m.inputTokens) tokens in, \(m.outputTokens) tokens out, \(String(format: "%.1f", m.seconds)) s"
+                    + (m.costUSD.map { ", " + dollars($0) } ?? " (no diagnosis.price_per_mtok: no cost)"))
+        }
 
         if !report.categories.isEmpty {
             lines.append("")
@@ -82,6 +93,12 @@ enum EvalReportText {
         }
         return table.render(maxCell: 40)
     }
+
+    private static func modelCells(_ m: ModelUsage, priced: Bool) -> [String] {
+        ["\(m.inputTokens)/\(m.outputTokens)", String(format: "%.1f", m.seconds)] + (priced ? [m.costUSD.map(dollars) ?? "-"] : [])
+    }
+
+    static func dollars(_ value: Double) -> String { String(format: "$%.4f", value) }
 
     private static func expected(_ r: EvalRunner.Outcome) -> String {
         r.causes.map { "\($0.expected.category) on \($0.expected.entity)" }.joined(separator: " + ")

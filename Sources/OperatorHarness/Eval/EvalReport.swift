@@ -59,10 +59,12 @@ public struct EvalReport: Sendable, Encodable {
     public var skipped: [Skip]
     /// Every diagnoser call of every run: free with `offline`, paid requests with a model.
     public var diagnoserCalls: Int
+    /// Every run's model usage together (cost only when a price was configured).
+    public var model: ModelUsage
     public var results: [EvalRunner.Outcome]
 
     enum CodingKeys: String, CodingKey {
-        case diagnoser, accuracy, graded, correct, categories, confusion, repeats, stability, skipped, results
+        case diagnoser, accuracy, graded, correct, categories, confusion, repeats, stability, skipped, results, model
         case incidentAccuracy = "incident_accuracy"
         case incidentGraded = "incident_graded"
         case incidentCorrect = "incident_correct"
@@ -131,6 +133,7 @@ public struct EvalReport: Sendable, Encodable {
             return Skip(scenario: outcome.name, reason: reason)
         }
         diagnoserCalls = results.map(\.diagnoserCallsTotal).reduce(0, +)
+        model = ModelUsage.total(results.map(\.model))
     }
 
     /// Right causes, the stated incident count (if any), and not one false statement.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OperatorConfiguration
 import OperatorCore
 import OperatorHarness
 import Synchronization
@@ -45,11 +46,14 @@ public struct EvalRunner: Sendable {
         public var diagnoserCalls: Int
         /// Times it was asked about any incident of the scenario.
         public var diagnoserCallsTotal: Int
+        /// What those calls cost: tokens, seconds, dollars at the configured price.
+        public var model: ModelUsage
 
         public init(
             name: String, run: Int = 1, expected: EvalScenario.Expectation, got: Got?, causes: [CauseResult]? = nil,
             incidents: Int? = nil, expectedIncidents: IncidentCount? = nil, falseStatements: [FalseStatement] = [],
-            skipped: String? = nil, seconds: Double = 0, error: String? = nil, diagnoserCalls: Int = 0, diagnoserCallsTotal: Int = 0
+            skipped: String? = nil, seconds: Double = 0, error: String? = nil, diagnoserCalls: Int = 0, diagnoserCallsTotal: Int = 0,
+            model: ModelUsage = ModelUsage()
         ) {
             self.name = name
             self.run = run
@@ -66,10 +70,11 @@ public struct EvalRunner: Sendable {
             self.error = error
             self.diagnoserCalls = diagnoserCalls
             self.diagnoserCallsTotal = diagnoserCallsTotal
+            self.model = model
         }
 
         enum CodingKeys: String, CodingKey {
-            case name, run, expected, got, causes, correct, incidents, skipped, seconds, error
+            case name, run, expected, got, causes, correct, incidents, skipped, seconds, error, model
             case expectedIncidents = "expected_incidents"
             case incidentsCorrect = "incidents_correct"
             case falseStatements = "false_statements"
@@ -103,13 +108,15 @@ public struct EvalRunner: Sendable {
     public var pendingWork: @Sendable () -> (any PendingWorkTracker)?
     public var interval: Duration
     public var timeout: Duration
+    /// Prices the model calls (`diagnosis.price_per_mtok`); nil reports tokens without a cost.
+    public var price: ModelPrice?
     public var logger: Logger
 
     public init(
         registry: SubjectRegistry, diagnosers: any EvalDiagnoserMaking,
         targets: @escaping @Sendable (EvalScenario, String, Logger) async throws -> any ChaosTarget,
         pendingWork: @escaping @Sendable () -> (any PendingWorkTracker)? = { nil }, interval: Duration, timeout: Duration,
-        logger: Logger
+        price: ModelPrice? = nil, logger: Logger
     ) {
         self.registry = registry
         self.diagnosers = diagnosers
@@ -117,6 +124,7 @@ public struct EvalRunner: Sendable {
         self.pendingWork = pendingWork
         self.interval = interval
         self.timeout = timeout
+        self.price = price
         self.logger = logger
     }
 
@@ -148,7 +156,7 @@ public struct EvalRunner: Sendable {
             expectedIncidents: scenario.replay == nil ? scenario.grading.incidents : nil,
             falseStatements: EvalGrading.falseStatements(forbid: scenario.grading.forbid, diagnoses: counter.records),
             skipped: skipped, seconds: (clock.now - start).seconds, error: failure, diagnoserCalls: graded?.calls ?? total,
-            diagnoserCallsTotal: total)
+            diagnoserCallsTotal: total, model: counter.usage.priced(price))
     }
 
     private func counting(_ engine: any Diagnoser, into counter: CallLedger) -> CountingDiagnoser {
@@ -166,6 +174,7 @@ public struct EvalRunner: Sendable {
         let recorder = Mutex<RecordingDiagnoser?>(nil)
         var totalCalls: Int { engine.withLock { $0?.totalCalls } ?? 0 }
         var records: [DiagnosisRecord] { recorder.withLock { $0?.records } ?? [] }
+        var usage: ModelUsage { recorder.withLock { $0?.usage } ?? ModelUsage() }
     }
 
     private func replayContext(_ path: String, scenario: EvalScenario, counter: CallLedger) async throws -> Graded {

@@ -199,8 +199,11 @@ public struct Signal: Sendable, Codable, Equatable {
         self.unit = unit
     }
 
-    public var number: Double? { value.doubleValue }
-    public var text: String? { value.stringValue }
+    // Never inlined into callers: with Swift 6.3's default cross-module optimization, `signal?.number`
+    // inlined into a subject's rule made the release optimizer (CopyPropagation) crash on the borrowed
+    // Signal ("Found ownership error?!", `swift build -c release`). A call costs nothing that matters here.
+    @inline(never) public var number: Double? { value.doubleValue }
+    @inline(never) public var text: String? { value.stringValue }
 
     /// The value as evidence text: `0.07`, `Disconnected`, `true`.
     public var displayValue: String {

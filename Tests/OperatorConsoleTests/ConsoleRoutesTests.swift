@@ -35,9 +35,10 @@ struct ConsoleRoutesTests {
         let store = try SQLiteTicketStore(path: directory.file("tickets.db"))
         let incidentID = try await hostileStore(store)
         let statuses = RecordedTickStatuses()
-        statuses.set(ConsoleTickStatus(
+        statuses.set(ClusterTickStatus(
             cluster: "default", subject: "tikv", tick: 1, startedAt: t0, durationMs: 12, evaluated: ["store-down", "region-health"],
-            skipped: ["store-low-space": "metrics " + HostileText.attribute], violations: 1, state: .degraded))
+            skipped: ["store-low-space": "metrics " + HostileText.attribute], violations: 1, error: nil, degradedReason: nil,
+            state: .degraded))
         let source = TicketStoreConsoleSource(
             store: store, watched: [.init(name: "default", subject: "tikv")], statuses: statuses)
         let server = try await ConsoleTestServer.start(source: source)

@@ -32,9 +32,9 @@ func getPage(_ url: String) async throws -> PageReply {
 
 /// Latest tick statuses a test sets by hand.
 final class RecordedTickStatuses: ConsoleTickStatuses {
-    private let latest = Mutex<[String: ConsoleTickStatus]>([:])
+    private let latest = Mutex<[String: ClusterTickStatus]>([:])
 
-    func tickStatus(ofCluster cluster: String) async -> ConsoleTickStatus? { latest.withLock { $0[cluster] } }
+    func tickStatus(ofCluster cluster: String) async -> ClusterTickStatus? { latest.withLock { $0[cluster] } }
 
-    func set(_ status: ConsoleTickStatus) { latest.withLock { $0[status.cluster] = status } }
+    func set(_ status: ClusterTickStatus) { latest.withLock { $0[status.cluster] = status } }
 }

@@ -60,7 +60,7 @@ public struct TicketStoreConsoleSource<Statuses: ConsoleTickStatuses>: ConsolePa
     }
 
     /// Evaluated invariants with an open ticket are violated, the rest hold; skipped ones say why.
-    static func verdicts(_ status: ConsoleTickStatus, openTickets: [Ticket]) -> [ConsoleInvariantVerdict] {
+    static func verdicts(_ status: ClusterTickStatus, openTickets: [Ticket]) -> [ConsoleInvariantVerdict] {
         let violated = Set(openTickets.map(\.invariant))
         var verdicts = status.evaluated.map { invariant in
             ConsoleInvariantVerdict(invariant: invariant, verdict: violated.contains(invariant) ? .violated : .evaluated)
@@ -79,7 +79,7 @@ public struct TicketStoreConsoleSource<Statuses: ConsoleTickStatuses>: ConsolePa
                 note: "no tick has completed yet")
         }
         return ConsoleClusterSummary(
-            name: cluster.name, subject: status.subject, state: status.state, openIncidents: open,
+            name: cluster.name, subject: status.subject, state: ConsoleClusterState(status.state), openIncidents: open,
             lastTickAt: status.startedAt, lastTickDurationMs: status.durationMs,
             note: status.error ?? status.degradedReason ?? (status.violations > 0 ? "\(status.violations) violation(s)" : nil))
     }

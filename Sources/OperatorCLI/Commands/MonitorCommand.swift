@@ -16,19 +16,7 @@ struct MonitorCommand: AsyncParsableCommand {
     @OptionGroup var cluster: ClusterOptions
     @OptionGroup var database: DatabaseOptions
 
-    @Option(help: ArgumentHelp("Time between ticks, e.g. 500ms, 1s, 2m (default 5s or `interval` in operator.yaml).", valueName: "duration"))
-    var interval: String?
-
-    @Option(help: ArgumentHelp("Budget for one observation (default: twice the interval, at least 10s).", valueName: "duration"))
-    var tickTimeout: String?
-
-    @Option(help: ArgumentHelp("Resolve a ticket after its violation is absent this many consecutive ticks (default 3).", valueName: "n"))
-    var resolveAfter: Int?
-
-    @Option(help: ArgumentHelp("Open an observation-degraded ticket after this many consecutive ticks that could not see all of the cluster (default 2).", valueName: "n"))
-    var degradedAfter: Int?
-
-    @OptionGroup var flapping: FlapOptions
+    @OptionGroup var loop: MonitorLoopOptions
 
     @Option(help: ArgumentHelp("Serve the operator's own /metrics and /healthz on 127.0.0.1:<port> (off by default).", valueName: "port"))
     var metricsPort: Int?
@@ -44,20 +32,9 @@ struct MonitorCommand: AsyncParsableCommand {
         let logger = Logger(label: "operator")
         let resolved = try cluster.resolve(logger: logger)
         let file = resolved.file
-        // Flags win over operator.yaml; both are held to the same ranges (SettingLimits).
-        let every = try interval.map { try SettingLimits.interval.parse($0, from: .flag("--interval")) }
-            ?? file.duration(SettingLimits.interval) ?? .seconds(5)
-        let tickBudget = try tickTimeout.map { try SettingLimits.tickTimeout.parse($0, from: .flag("--tick-timeout")) }
-            ?? file.duration(SettingLimits.tickTimeout)
-        let absentTicks = try resolveAfter.map { try SettingLimits.resolveAfter.check($0, from: .flag("--resolve-after")) }
-            ?? file.integer(SettingLimits.resolveAfter) ?? 3
         let port = try metricsPort.map { try SettingLimits.metricsPort.check($0, from: .flag("--metrics-port")) }
             ?? file.integer(SettingLimits.metricsPort)
-        let degraded = try degradedAfter.map { try SettingLimits.degradedAfter.check($0, from: .flag("--degraded-after")) }
-            ?? file.integer(SettingLimits.degradedAfter) ?? 2
-        let configuration = MonitorConfiguration(
-            interval: every, tickTimeout: tickBudget, policy: TicketPolicy(resolveAfterAbsentTicks: absentTicks, flapping: try flapping.policy(file: file)),
-            degradedAfter: degraded, cluster: resolved.clusterName)
+        let configuration = try loop.configuration(cluster: resolved.clusterName, file: file)
         let store = try database.open(config: file)
         try await monitor(
             try resolved.makeSubject(), store: store, configuration: configuration, file: file, metricsPort: port,

@@ -22,13 +22,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Address to serve on, host:port (port 0 picks a free one).", valueName: "host:port"))
     var listen: String = "127.0.0.1:9400"
 
-    @Option(help: ArgumentHelp("Time between ticks (default 5s or `interval` in operator.yaml).", valueName: "duration"))
-    var interval: String?
-
-    @Option(help: ArgumentHelp("Budget for one observation (default: twice the interval, at least 10s).", valueName: "duration"))
-    var tickTimeout: String?
-
-    @OptionGroup var flapping: FlapOptions
+    @OptionGroup var loop: MonitorLoopOptions
 
     @Option(help: ArgumentHelp("Diagnose incidents as they open with this diagnoser (offline, anthropic, openai); the API may also re-diagnose with it.", valueName: "name"))
     var diagnose: String?
@@ -60,7 +54,7 @@ struct ServeCommand: AsyncParsableCommand {
             watched.append(
                 try await ServedClusterServices.make(
                     name: resolved.clusterName, subject: try resolved.makeSubject(), store: store, file: resolved.file,
-                    monitor: try monitorConfiguration(cluster: resolved.clusterName, file: resolved.file), diagnoser: diagnoserName,
+                    monitor: try loop.configuration(cluster: resolved.clusterName, file: resolved.file), diagnoser: diagnoserName,
                     board: board, logger: logger))
         }
         try await ServeRun.run(clusters: watched, store: store, board: board, access: access, listen: address, logger: logger)
@@ -78,18 +72,5 @@ struct ServeCommand: AsyncParsableCommand {
                 exitCode: 2)
         }
         return names
-    }
-
-    /// Flags win over operator.yaml; both held to the same ranges (as `monitor`).
-    private func monitorConfiguration(cluster: String, file: OperatorConfigFile) throws -> MonitorConfiguration {
-        let every = try interval.map { try SettingLimits.interval.parse($0, from: .flag("--interval")) }
-            ?? file.duration(SettingLimits.interval) ?? .seconds(5)
-        let budget = try tickTimeout.map { try SettingLimits.tickTimeout.parse($0, from: .flag("--tick-timeout")) }
-            ?? file.duration(SettingLimits.tickTimeout)
-        let absent = try file.integer(SettingLimits.resolveAfter) ?? 3
-        let degraded = try file.integer(SettingLimits.degradedAfter) ?? 2
-        return MonitorConfiguration(
-            interval: every, tickTimeout: budget, policy: TicketPolicy(resolveAfterAbsentTicks: absent, flapping: try flapping.policy(file: file)),
-            degradedAfter: degraded, cluster: cluster)
     }
 }

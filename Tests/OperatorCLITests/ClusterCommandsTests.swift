@@ -63,7 +63,7 @@ extension EndToEnd {
             #expect(badFilter.status == 2)
 
             #expect(try await OperatorBinary.run(["simulate", "fault", "store-down", "store:2", "--port", "\(east.port)"]).status == 0)
-            try await Helpers.eventually("east's check sees store:2 down", timeout: .seconds(60)) {
+            try await Helpers.eventually("east's check sees store:2 down", timeout: .seconds(240)) {
                 let r = try await OperatorBinary.run(["check", "--config", yaml, "--cluster", "east", "--json"])
                 return r.status == 1 && Helpers.array(Helpers.object(r.json)["violations"]).contains { $0["entity"] as? String == "store:2" }
             }
@@ -92,7 +92,7 @@ extension EndToEnd {
             func incidents(_ extra: [String] = []) async throws -> [[String: Any]] {
                 Helpers.array(try await OperatorBinary.run(["incidents", "list", "--db", db, "--json"] + extra).json)
             }
-            try await Helpers.eventually("store:2 down on both clusters, both incidents diagnosed", timeout: .seconds(90)) {
+            try await Helpers.eventually("store:2 down on both clusters, both incidents diagnosed", timeout: .seconds(240)) {
                 let tickets = try await storeDownTickets()
                 let diagnosed = try await incidents().filter {
                     $0["root_invariant"] as? String == "store-down" && $0["status"] as? String == "diagnosed"

@@ -179,7 +179,7 @@ extension EndToEnd {
 
             let fault = try await OperatorBinary.run(["simulate", "fault", "store-down", "store:2", "--port", "\(port)"])
             #expect(fault.status == 0, "\(fault.stderr)")
-            try await Self.eventually("store-down and replication-degraded in one incident", timeout: .seconds(60)) {
+            try await Self.eventually("store-down and replication-degraded in one incident", timeout: .seconds(240)) {
                 let open = try await tickets().filter { $0["status"] as? String != "resolved" }
                 return open.contains { $0["invariant"] as? String == "store-down" }
                     && open.contains { $0["invariant"] as? String == "replication-degraded" }
@@ -195,7 +195,7 @@ extension EndToEnd {
 
             let lift = try await OperatorBinary.run(["simulate", "lift", "store-down", "store:2", "--port", "\(port)"])
             #expect(lift.status == 0, "\(lift.stderr)")
-            try await Self.eventually("the incident resolved after the lift", timeout: .seconds(90)) {
+            try await Self.eventually("the incident resolved after the lift", timeout: .seconds(240)) {
                 try await incidents().first { $0["id"] as? Int == incident["id"] as? Int }?["status"] as? String == "resolved"
             }
             #expect(try await tickets().allSatisfy { $0["status"] as? String == "resolved" })

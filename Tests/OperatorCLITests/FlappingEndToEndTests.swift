@@ -45,7 +45,7 @@ extension EndToEnd {
             for cycle in 1...3 {
                 #expect(try await OperatorBinary.run(["simulate", "fault", "store-down", "store:2", "--port", "\(port)"]).status == 0)
                 // Seen again (cycle - 1 recurrences), and the runner has had its say (diagnosed or skipped).
-                try await Helpers.eventually("cycle \(cycle): store:2 down and its incident handled", timeout: .seconds(90)) {
+                try await Helpers.eventually("cycle \(cycle): store:2 down and its incident handled", timeout: .seconds(240)) {
                     guard let t = try await storeDown(), t["status"] as? String != "resolved",
                         t["reopen_count"] as? Int == cycle - 1, let id = t["incident_id"] as? Int
                     else { return false }
@@ -54,7 +54,7 @@ extension EndToEnd {
                 }
                 #expect(try await OperatorBinary.run(["simulate", "lift", "store-down", "store:2", "--port", "\(port)"]).status == 0)
                 if cycle < 3 {
-                    try await Helpers.eventually("cycle \(cycle): store:2 ticket resolved", timeout: .seconds(90)) {
+                    try await Helpers.eventually("cycle \(cycle): store:2 ticket resolved", timeout: .seconds(240)) {
                         try await storeDown()?["status"] as? String == "resolved"
                     }
                 }
@@ -66,7 +66,7 @@ extension EndToEnd {
             let list = try await OperatorBinary.run(["incidents", "list", "--db", db])
             #expect(list.stdout.contains("flapping ×2"), "\(list.stdout)")
 
-            try await Helpers.eventually("the incident settled and resolved", timeout: .seconds(90)) {
+            try await Helpers.eventually("the incident settled and resolved", timeout: .seconds(240)) {
                 try await incident(incidentID)["status"] as? String == "resolved"
             }
             let show = Helpers.object(try await OperatorBinary.run(["incidents", "show", "\(incidentID)", "--db", db, "--json"]).json)

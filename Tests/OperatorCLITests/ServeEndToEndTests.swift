@@ -26,7 +26,7 @@ extension EndToEnd {
         /// The address `serve` printed (`serving http://127.0.0.1:PORT`).
         static func servingURL(_ serve: OperatorBinary.Running) async throws -> String {
             var url: String?
-            try await DemoAndIncidentTests.eventually("serve prints its address", timeout: .seconds(60)) {
+            try await DemoAndIncidentTests.eventually("serve prints its address", timeout: .seconds(240)) {
                 url = serve.stdoutSoFar.split(separator: "\n").first { $0.hasPrefix("serving http://") }.map { String($0.dropFirst("serving ".count)) }
                 return url != nil || !serve.process.isRunning
             }
@@ -49,12 +49,12 @@ extension EndToEnd {
             defer { serve.stop() }
             let base = try await Self.servingURL(serve)
 
-            try await DemoAndIncidentTests.eventually("/readyz 200", timeout: .seconds(60)) { try await Self.get(base + "/readyz").status == 200 }
+            try await DemoAndIncidentTests.eventually("/readyz 200", timeout: .seconds(240)) { try await Self.get(base + "/readyz").status == 200 }
             let clusters = try #require(try await Self.get(base + "/api/v1/clusters").body as? [[String: Any]])
             #expect(clusters.map { $0["name"] as? String } == ["default"])
 
             #expect(try await OperatorBinary.run(["simulate", "fault", "store-down", "store:2", "--port", "\(control)"]).status == 0)
-            try await DemoAndIncidentTests.eventually("a store-down incident in the API", timeout: .seconds(90)) {
+            try await DemoAndIncidentTests.eventually("a store-down incident in the API", timeout: .seconds(240)) {
                 let page = try await Self.get(base + "/api/v1/incidents?status=open&status=diagnosed").body as? [String: Any]
                 return (page?["items"] as? [[String: Any]] ?? []).contains { $0["root_entity"] as? String == "store:2" }
             }
@@ -95,6 +95,7 @@ extension EndToEnd {
                     interval: 300ms
                     tick_timeout: 60s
                 """.write(toFile: config, atomically: true, encoding: .utf8)
+            let started = ContinuousClock.now
             let serve = try OperatorBinary.start(
                 ["serve", "--config", config, "--listen", "127.0.0.1:0", "--request-timeout", "20s"])
             defer { serve.stop() }
@@ -110,15 +111,18 @@ extension EndToEnd {
             // Tick counts, not timings: `good` keeps ticking while `stuck` has yet to finish its first
             // (each of its requests waits up to 20 s); were they serialized, `good` could not get ahead.
             var snapshot: [String: [String: Any]] = [:]
-            try await DemoAndIncidentTests.eventually("ten ticks of good", timeout: .seconds(60)) {
+            try await DemoAndIncidentTests.eventually("ten ticks of good", timeout: .seconds(240)) {
                 snapshot = try await clusters()
                 return snapshot["good"]?["ticks"] as? Int ?? 0 >= 10
             }
-            #expect(snapshot["stuck"]?["ticks"] as? Int ?? 99 <= 1, "stuck: \(snapshot["stuck"] ?? [:])")
+            // Under heavy load ten ticks of `good` can take long enough for `stuck` to finish a tick or two (each
+            // of its requests gives up after 20 s); serialized, `stuck` would need nine or more.
+            let stuckTicksAllowed = 1 + Int((ContinuousClock.now - started) / .seconds(20))
+            #expect(snapshot["stuck"]?["ticks"] as? Int ?? 99 <= stuckTicksAllowed, "stuck: \(snapshot["stuck"] ?? [:])")
             #expect(snapshot["good"]?["state"] as? String == "healthy", "good: \(snapshot["good"] ?? [:])")
 
             #expect(try await OperatorBinary.run(["simulate", "fault", "store-down", "store:2", "--port", "\(control)"]).status == 0)
-            try await DemoAndIncidentTests.eventually("good's store-down incident", timeout: .seconds(90)) {
+            try await DemoAndIncidentTests.eventually("good's store-down incident", timeout: .seconds(240)) {
                 let page = try await Self.get(base + "/api/v1/incidents?cluster=good").body as? [String: Any]
                 return (page?["items"] as? [[String: Any]] ?? []).contains { $0["root_entity"] as? String == "store:2" && $0["cluster"] as? String == "good" }
             }
@@ -131,7 +135,7 @@ extension EndToEnd {
             #expect(page.status == 200 && page.body.contains("store:2"), "\(page.body.prefix(300))")
             // What a person sees: the console in a real (headless) browser, after its scripts ran.
             if let chromium = HeadlessChromium.find() {
-                try await DemoAndIncidentTests.eventually("the incident diagnosed", timeout: .seconds(90)) {
+                try await DemoAndIncidentTests.eventually("the incident diagnosed", timeout: .seconds(240)) {
                     let detail = try await Self.get(base + "/api/v1/incidents/\(incidentID)").body as? [String: Any]
                     return detail?["diagnosis"] is [String: Any]
                 }

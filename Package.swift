@@ -305,6 +305,8 @@ let package = Package(
             name: "OperatorServerTests",
             dependencies: [
                 "OperatorServer", "OperatorCore", "SubjectTiKV", "TiKVSimulator", "OperatorTestSupport",
+                // The Alertmanager intake against real etcd, Prometheus and Alertmanager (the bench's alerting stack).
+                "SubjectEtcd", "DeployLocal", "OperatorBench",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

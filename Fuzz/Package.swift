@@ -13,6 +13,7 @@ let targetNames = [
     "FuzzTiKVLogLine",      // TiKV unified log lines
     "FuzzEtcdLogLine",      // etcd zap JSON and capnslog lines
     "FuzzOperatorYAML",     // operator.yaml through OperatorConfigFile.parse (bounded YAML, typed settings)
+    "FuzzAlertmanagerPayload", // Alertmanager webhook bodies (version 4) that `operator serve` takes in
 ]
 
 let package = Package(

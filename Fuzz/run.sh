@@ -13,7 +13,7 @@ cd "$(dirname "$0")"
 
 runs=${FUZZ_RUNS:-100000}
 seconds=${FUZZ_SECONDS:-0}
-targets=${FUZZ_TARGETS:-"FuzzPDJSON FuzzEtcdGatewayJSON FuzzExpositionText FuzzPrometheusAPIJSON FuzzTiKVLogLine FuzzEtcdLogLine FuzzOperatorYAML"}
+targets=${FUZZ_TARGETS:-"FuzzPDJSON FuzzEtcdGatewayJSON FuzzExpositionText FuzzPrometheusAPIJSON FuzzTiKVLogLine FuzzEtcdLogLine FuzzOperatorYAML FuzzAlertmanagerPayload"}
 
 start=$(date +%s)
 if ! swift build -Xswiftc -sanitize=fuzzer; then

@@ -25,6 +25,7 @@ public struct APIRoutes: Sendable {
         APIRoute(.post, "/api/v1/incidents/{id}/diagnose"),
         APIRoute(.get, "/api/v1/tickets"),
         APIRoute(.get, "/api/v1/tickets/{id}"),
+        APIRoute(.post, "/api/v1/alerts/alertmanager"),
     ]
 
     let data: IncidentData
@@ -103,6 +104,23 @@ public struct APIRoutes: Sendable {
             }
         case (.get, "/api/v1/tickets"): return { request, _ in try await tickets(request.uri.queryParameters) }
         case (.get, "/api/v1/tickets/{id}"): return { _, context in try await ticket(try QueryParameters.id(context, what: "ticket")) }
+        case (.post, "/api/v1/alerts/alertmanager"):
+            return { request, context in
+                let cluster = try alertCluster(request.uri.queryParameters)
+                var request = request
+                let body = try await JSONBody.bytes(&request, context: context)
+                // Every alert is checked before any is written: a bad payload writes nothing.
+                let alerts: [ReceivedAlert]
+                do {
+                    alerts = try AlertmanagerPayload.alerts(from: Data(body.readableBytesView))
+                } catch let error as AlertPayloadError {
+                    throw error.field.map { APIError.badParameter($0, error.detail) } ?? APIError(.badRequest, "bad body", error.detail)
+                }
+                guard let receive = cluster.receiveAlerts else {
+                    throw APIError(.conflict, "alert intake not available", "this server takes no alerts for cluster `\(cluster.name)`")
+                }
+                return try json(try await receive(alerts))
+            }
         default:
             let unknown = route
             return { _, _ in throw APIError(.internalServerError, "route without handler", "\(unknown.method) \(unknown.path)") }
@@ -186,6 +204,22 @@ public struct APIRoutes: Sendable {
                 "diagnoser `\(diagnoser)` is not configured for cluster `\(name)` on this server; use one of \(cluster.diagnosers.joined(separator: ", ")) (others: `operator serve --diagnose NAME`)")
         }
         return try await notFoundAware { try await cluster.diagnose(incidentID, diagnoser) }
+    }
+
+    /// The cluster `?cluster=NAME` names: required when several are served; 404 listing them when unknown.
+    private func alertCluster(_ query: FlatDictionary<Substring, Substring>) throws(APIError) -> ServedCluster {
+        let known = clusters.map(\.name).sorted()
+        guard let text = query["cluster"] else {
+            if clusters.count == 1, let only = clusters.first { return only }
+            throw APIError.badParameter(
+                "cluster", "name the cluster the alerts are about with `?cluster=NAME`; this server watches \(known.joined(separator: ", "))")
+        }
+        guard let cluster = clusters.first(where: { $0.name == text }) else {
+            throw APIError(
+                .notFound, "cluster not found",
+                "no cluster `\(text.prefix(63))` is served here; use ?cluster= with one of: \(known.isEmpty ? "(none)" : known.joined(separator: ", "))")
+        }
+        return cluster
     }
 
     private func notFoundAware<T>(_ body: () async throws -> T) async throws -> T {

@@ -13,23 +13,9 @@ enum JSONBody {
     static func object(
         _ request: inout Request, context: some RequestContext, fields: [String: Field]
     ) async throws -> [String: JSONValue] {
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > APIRoutes.maxBodyBytes {
-            throw tooLarge
-        }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: APIRoutes.maxBodyBytes)
-        } catch is NIOTooManyBytesError {
-            throw tooLarge
-        }
+        let buffer = try await bytes(&request, context: context)
         var object: [String: JSONValue] = [:]
         if buffer.readableBytes > 0 {
-            let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
-            guard type == "application/json" else {
-                throw APIError(
-                    .unsupportedMediaType, "body must be JSON",
-                    "send the body as JSON with `Content-Type: application/json` (got \(type.map { "`\($0.prefix(60))`" } ?? "no Content-Type"))")
-            }
             guard case .object(let decoded)? = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView)) else {
                 throw APIError(.badRequest, "bad body", "the body must be one JSON object with the fields \(fields.keys.sorted().joined(separator: ", "))")
             }
@@ -46,6 +32,29 @@ enum JSONBody {
             }
         }
         return object
+    }
+
+    /// The body's bytes, at most `APIRoutes.maxBodyBytes` (413 beyond), JSON by its `Content-Type` when not
+    /// empty (415 otherwise).
+    static func bytes(_ request: inout Request, context: some RequestContext) async throws -> ByteBuffer {
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > APIRoutes.maxBodyBytes {
+            throw tooLarge
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: APIRoutes.maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw tooLarge
+        }
+        if buffer.readableBytes > 0 {
+            let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+            guard type == "application/json" else {
+                throw APIError(
+                    .unsupportedMediaType, "body must be JSON",
+                    "send the body as JSON with `Content-Type: application/json` (got \(type.map { "`\($0.prefix(60))`" } ?? "no Content-Type"))")
+            }
+        }
+        return buffer
     }
 
     static let tooLarge = APIError(.contentTooLarge, "body too large", "request bodies are limited to \(APIRoutes.maxBodyBytes) bytes")

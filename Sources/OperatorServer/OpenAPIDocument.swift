@@ -80,7 +80,29 @@ public enum OpenAPIDocument {
             "/api/v1/tickets/{id}": [
                 "get": read("getTicket", "One ticket and its timeline.", ok(ref("TicketDetail")), parameters: [idParameter], extra: notFoundOrBad),
             ],
+            "/api/v1/alerts/alertmanager": ["post": alertmanagerIntake],
         ]
+    }
+
+    /// Alertmanager's `webhook_configs` target: each alert becomes a ticket `alert:<alertname>`.
+    static var alertmanagerIntake: JSONValue {
+        let operation = write(
+            "receiveAlertmanagerAlerts",
+            "Alertmanager's webhook (payload version \"4\"): each alert becomes a ticket `alert:<alertname>` on the entity the cluster's subject maps its labels to (else `cluster`), deduplicated by fingerprint; `resolved` resolves it, firing again reopens it. An alert about a node Operator already found at fault joins that incident. One delivery is one transaction.",
+            body: "AlertmanagerWebhook", ok: ok(ref("AlertIntakeResult")),
+            extra: [
+                "404": errorResponse("No served cluster has that name; `detail` lists the ones served."),
+                "409": errorResponse("This server takes no alerts for that cluster."),
+            ])
+        guard case .object(var fields) = operation else { return operation }
+        fields["parameters"] = [
+            [
+                "name": "cluster", "in": "query", "required": false,
+                "description": "The cluster the alerts are about; may be left out when the server watches one cluster.",
+                "schema": ["type": "string"],
+            ]
+        ]
+        return .object(fields)
     }
 
     static func read(
@@ -190,6 +212,7 @@ public enum OpenAPIDocument {
     static let number: JSONValue = ["type": "number"]
     static let dateTime: JSONValue = ["type": "string", "format": "date-time"]
     static let strings: JSONValue = ["type": "array", "items": ["type": "string"]]
+    static let nullableStringMap: JSONValue = ["type": ["object", "null"], "additionalProperties": ["type": "string"]]
 
     static var schemas: JSONValue {
         [
@@ -267,6 +290,40 @@ public enum OpenAPIDocument {
             ]),
             "AcknowledgeRequest": object(["by": ["type": "string", "pattern": "[A-Za-z0-9]"], "note": nullable("string")], required: ["by"]),
             "ResolveRequest": object(["note": nullable("string")], required: []),
+            "AlertmanagerWebhook": [
+                "type": "object", "required": ["version", "alerts"],
+                "properties": [
+                    "version": ["type": "string", "const": "4"], "receiver": nullable("string"), "status": nullable("string"),
+                    "externalURL": nullable("string"), "groupKey": nullable("string"),
+                    "truncatedAlerts": ["type": ["integer", "null"], "minimum": 0], "groupLabels": nullableStringMap,
+                    "commonLabels": nullableStringMap, "commonAnnotations": nullableStringMap, "alerts": array(ref("AlertmanagerAlert")),
+                ],
+            ],
+            "AlertmanagerAlert": [
+                "type": "object", "required": ["status", "labels", "fingerprint"],
+                "properties": [
+                    "status": ["type": "string", "enum": ["firing", "resolved"]],
+                    "labels": [
+                        "type": "object", "required": ["alertname"], "additionalProperties": string,
+                        "properties": [
+                            "alertname": [
+                                "type": "string", "minLength": 1, "maxLength": .number(Double(AlertmanagerPayload.maxAlertname)),
+                                "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]+$",
+                            ]
+                        ],
+                    ],
+                    "annotations": nullableStringMap, "startsAt": nullable("string", format: "date-time"),
+                    "endsAt": nullable("string", format: "date-time"), "generatorURL": nullable("string"),
+                    "fingerprint": [
+                        "type": "string", "minLength": 1, "maxLength": .number(Double(AlertmanagerPayload.maxFingerprint)),
+                        "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]+$",
+                    ],
+                ],
+            ],
+            "AlertIntakeResult": object([
+                "cluster": string, "received": integer, "opened": array(integer), "updated": array(integer), "reopened": array(integer),
+                "resolved": array(integer), "incidents": array(integer), "ignored": strings,
+            ]),
             "DiagnoseRequest": object(["diagnoser": ["type": "string", "pattern": .string(APIRoutes.diagnoserPattern)]], required: ["diagnoser"]),
         ]
     }

@@ -11,14 +11,19 @@ public struct ServedCluster: Sendable {
     /// Runs the named diagnoser on the incident through the production `DiagnosisRunner` and returns
     /// what it stored (or why it failed).
     public var diagnose: @Sendable (_ incidentID: Int64, _ diagnoser: String) async throws -> DiagnosisAttempt
+    /// Records one delivery of received alerts as this cluster's tickets (`AlertIntake.receive`, which maps
+    /// them through the subject); nil when this server takes no alerts for the cluster.
+    public var receiveAlerts: (@Sendable (_ alerts: [ReceivedAlert]) async throws -> AlertIntakeOutcome)?
 
     public init(
         name: String, subject: String, diagnosers: [String],
+        receiveAlerts: (@Sendable (_ alerts: [ReceivedAlert]) async throws -> AlertIntakeOutcome)? = nil,
         diagnose: @escaping @Sendable (_ incidentID: Int64, _ diagnoser: String) async throws -> DiagnosisAttempt
     ) {
         self.name = name
         self.subject = subject
         self.diagnosers = Array(Set(diagnosers + ["offline"])).sorted()
+        self.receiveAlerts = receiveAlerts
         self.diagnose = diagnose
     }
 }

@@ -22,6 +22,8 @@ struct LiveAPI: Sendable {
     let simulator: TiKVSimulator
     let board: ClusterStatusBoard
     let logs: CapturedLogs
+    /// The monitor's latest snapshot (the alert intake maps addresses through it).
+    let latest: LatestSnapshot<TiKVSnapshot>
 
     struct Reply: Sendable {
         var status: Int
@@ -119,7 +121,11 @@ func withLiveAPI(
         let logs = CapturedLogs()
         let logger = logs.logger(label: "api-test")
         let board = ClusterStatusBoard()
-        let cluster = ServedCluster(name: "default", subject: subject.name, diagnosers: ["offline"]) { id, name in
+        let latest = LatestSnapshot<TiKVSnapshot>()
+        let intake = AlertIntake(cluster: "default", subject: subject.name, knowledge: subject.knowledge, store: store, latest: latest)
+        let cluster = ServedCluster(
+            name: "default", subject: subject.name, diagnosers: ["offline"], receiveAlerts: { try await intake.receive($0) }
+        ) { id, name in
             let runner = DiagnosisRunner(subject: subject, store: store, diagnoser: OfflineDiagnoser(rules: subject.knowledge.rules), logger: logger)
             let outcome = try await runner.diagnose(incidentIDs: [id]).first
             return DiagnosisAttempt(incidentID: id, diagnoser: name, diagnosis: outcome?.diagnosis, error: outcome?.error)
@@ -135,7 +141,7 @@ func withLiveAPI(
             services.append(
                 MonitorService(
                     subject: subject, store: store, configuration: MonitorConfiguration(interval: .milliseconds(200), tickTimeout: .seconds(30)),
-                    logger: logger, board: board))
+                    logger: logger, latest: latest, board: board))
         }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))
         let running = Task { try await group.run() }
@@ -144,7 +150,7 @@ func withLiveAPI(
         while bound.withLock({ $0 }) == nil && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         let port = try #require(bound.withLock { $0 }, "the API server never reported its port")
         do {
-            try await body(LiveAPI(base: "http://127.0.0.1:\(port)", store: store, simulator: simulator, board: board, logs: logs))
+            try await body(LiveAPI(base: "http://127.0.0.1:\(port)", store: store, simulator: simulator, board: board, logs: logs, latest: latest))
         } catch {
             await group.triggerGracefulShutdown()
             _ = try? await running.value

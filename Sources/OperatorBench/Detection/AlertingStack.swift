@@ -39,7 +39,9 @@ final class AlertingStack: Sendable {
 
     /// Starts Alertmanager, then Prometheus, and waits until Prometheus has an `up` sample of 1 for every
     /// target (not just /-/ready: its discovery manager throttles the first target update for ~5 s, §B).
-    func start(targets: [String], webhookURL: String, progress: @Sendable (String) -> Void) async throws {
+    func start(
+        targets: [String], webhookURL: String, webhookBearerTokenFile: String? = nil, progress: @Sendable (String) -> Void
+    ) async throws {
         guard let programs = Self.executables() else {
             throw Failure(description: "prometheus or alertmanager is not installed; \(Self.installHint)")
         }
@@ -50,7 +52,8 @@ final class AlertingStack: Sendable {
         let alertmanagerAddress = "127.0.0.1:\(alertmanagerPort)"
 
         let config = AlertingStackConfig(
-            targets: targets, rulesFile: path("rules.yml"), alertmanagerAddress: alertmanagerAddress, webhookURL: webhookURL)
+            targets: targets, rulesFile: path("rules.yml"), alertmanagerAddress: alertmanagerAddress, webhookURL: webhookURL,
+            webhookBearerTokenFile: webhookBearerTokenFile)
         do {
             for sub in ["prometheus-data", "alertmanager-data"] {
                 try FileManager.default.createDirectory(atPath: path(sub), withIntermediateDirectories: true)

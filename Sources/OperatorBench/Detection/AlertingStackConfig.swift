@@ -18,6 +18,8 @@ struct AlertingStackConfig: Sendable {
     var rulesFile: String
     var alertmanagerAddress: String
     var webhookURL: String
+    /// A file holding the bearer token the webhook needs (`operator serve`'s intake); nil sends none.
+    var webhookBearerTokenFile: String? = nil
 
     var prometheusYAML: String {
         """
@@ -67,9 +69,20 @@ struct AlertingStackConfig: Sendable {
           - name: bench
             webhook_configs:
               - url: \(quoted(webhookURL))
-                send_resolved: true
+                send_resolved: true\(webhookAuthorization)
 
         """
+    }
+
+    private var webhookAuthorization: String {
+        guard let webhookBearerTokenFile else { return "" }
+        return """
+
+                    http_config:
+                      authorization:
+                        type: Bearer
+                        credentials_file: \(quoted(webhookBearerTokenFile))
+            """
     }
 
     /// A YAML double-quoted scalar (paths in temp directories are plain, but never trust that).

@@ -43,8 +43,12 @@ struct ServedClusterServices {
                 subject: subject, store: store, diagnoser: made, configuration: runnerConfiguration, logger: logger, latest: latest))
         }
         let known = diagnosers
+        // Alertmanager's alerts for this cluster, placed by the subject against the monitor's latest snapshot.
+        let intake = AlertIntake(
+            cluster: name, subject: subject.name, knowledge: subject.knowledge, store: store, latest: latest, policy: monitor.policy)
         let cluster = ServedCluster(
-            name: name, subject: subject.name, diagnosers: Array(known.keys)
+            name: name, subject: subject.name, diagnosers: Array(known.keys),
+            receiveAlerts: { alerts in try await intake.receive(alerts) }
         ) { incidentID, diagnoser in
             guard let engine = known[diagnoser] else {
                 return DiagnosisAttempt(incidentID: incidentID, diagnoser: diagnoser, diagnosis: nil, error: "diagnoser \(diagnoser) is not configured")

@@ -133,7 +133,7 @@ public final class MonitorService<S: Subject>: Service {
             }
             findings = TickFindings(
                 subject: subject.name, at: startedAt, violations: violations, evaluated: evaluated,
-                causalLinks: subject.knowledge.causalLinks(among: evaluation.violations, in: snapshot),
+                causalLinks: subject.knowledge.causalLinks(among: evaluation.violations + (await openAlertViolations()), in: snapshot),
                 cluster: configuration.cluster)
             consecutiveFailures = 0
         } catch {
@@ -209,6 +209,20 @@ public final class MonitorService<S: Subject>: Service {
             tick: number, startedAt: startedAt, duration: duration, violations: findings.violations, skipped: skipped,
             outcome: written.outcomes[number], error: failure, degraded: degraded, pendingWrites: pending.count,
             nextDelay: configuration.delay(after: duration, consecutiveFailures: consecutiveFailures))
+    }
+
+    /// Open alert tickets of this cluster (`alert:<alertname>`, from the alert intake) as violations, offered to
+    /// the subject's causal links beside the tick's own: an alert that arrived before Operator saw its cause
+    /// then merges into the cause's incident. A store that cannot be read only loses that merge this tick.
+    private func openAlertViolations() async -> [Violation] {
+        do {
+            return try await store.tickets(TicketFilter(statuses: [.created, .diagnosed], subject: subject.name, cluster: configuration.cluster))
+                .filter { AlertTicket.isAlert($0.invariant) }
+                .map { AlertTicket.violation($0) }
+        } catch {
+            logger.debug("cannot read open alert tickets", metadata: ["error": "\(error)"])
+            return []
+        }
     }
 
     /// Writes pending ticks oldest first, each in its own transaction, stopping at the first refusal so

@@ -26,11 +26,19 @@ public protocol DiagnosisKnowledge<Snapshot>: Sendable {
     /// When it differs from the last diagnosis's, a recurring incident is diagnosed again (`EvidenceChange`).
     /// `nil`, the default, means the subject defines none: only tickets, root and severity then count.
     func evidenceFingerprint(_ evidence: DiagnosisEvidence) -> String?
+
+    /// The entity an alert from the user's own alerting (Alertmanager's webhook) is about, from its labels
+    /// (typically `instance`, the scraped or probed address) and the latest snapshot when there is one
+    /// (addresses live there). `cluster`, the default, when nothing maps: the labels stay in the ticket's
+    /// excerpt. Alert tickets (invariant `alert:<alertname>`) join incidents through `causalLinks`, which
+    /// sees open alert tickets beside the tick's violations.
+    func alertEntity(labels: [String: String], in snapshot: Snapshot?) -> Entity
 }
 
 extension DiagnosisKnowledge {
     public func causalLinks(among violations: [Violation], in snapshot: Snapshot) -> [CausalLink] { [] }
     public func evidenceFingerprint(_ evidence: DiagnosisEvidence) -> String? { nil }
+    public func alertEntity(labels: [String: String], in snapshot: Snapshot?) -> Entity { .cluster }
 }
 
 /// One category of a subject's diagnosis taxonomy (`node-down`, `disk-full`, …).

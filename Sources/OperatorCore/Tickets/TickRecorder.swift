@@ -135,9 +135,12 @@ struct TickRecorder {
     /// resolved within the reopen window, see `assignIncidents`).
     private func parents(current: [ViolationKey: Violation], rows: [ViolationKey: Row_]) -> [ViolationKey: CausalLink] {
         var parent: [ViolationKey: CausalLink] = [:]
+        // An open alert ticket is never in a tick's violations, yet a violation of this tick may explain it
+        // (the alert came first): it counts as current for placing it, so its incident merges into the cause's.
+        func isOpenAlert(_ key: ViolationKey) -> Bool { AlertTicket.isAlert(key.invariant) && rows[key]?.status.isOpen == true }
         for link in findings.causalLinks
         where link.cause != link.effect && (current[link.cause] != nil || rows[link.cause] != nil)
-            && current[link.effect] != nil && parent[link.effect] == nil
+            && (current[link.effect] != nil || isOpenAlert(link.effect)) && parent[link.effect] == nil
         {
             parent[link.effect] = link
         }

@@ -164,6 +164,31 @@ enum TicketSchema {
                     ALTER TABLE diagnosis ADD COLUMN cluster TEXT NOT NULL DEFAULT 'default';
                     """)
         }
+
+        // (`v5-outbox` registers above this one.) Alerts received from the user's alerting (Alertmanager's
+        // webhook): one row per fingerprint per cluster, pointing at the ticket it opened. Several
+        // fingerprints may share a ticket (same alertname on the same entity); it resolves when all have.
+        m.registerMigration("v6-alert-intake") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE alert (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        cluster TEXT NOT NULL,
+                        fingerprint TEXT NOT NULL,
+                        ticket_id INTEGER NOT NULL REFERENCES ticket(id),
+                        alertname TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        labels TEXT NOT NULL,
+                        annotations TEXT NOT NULL,
+                        generator_url TEXT,
+                        starts_at DATETIME,
+                        ends_at DATETIME,
+                        received_at DATETIME NOT NULL,
+                        UNIQUE (cluster, fingerprint)
+                    );
+                    CREATE INDEX alert_by_ticket ON alert (ticket_id, status);
+                    """)
+        }
         return m
     }
 }

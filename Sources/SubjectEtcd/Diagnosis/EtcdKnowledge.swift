@@ -34,7 +34,11 @@ public struct EtcdKnowledge: DiagnosisKnowledge {
     public var rules: [DiagnosisRule] { EtcdRules.all(settings) }
 
     public func causalLinks(among violations: [Violation], in snapshot: EtcdSnapshot) -> [CausalLink] {
-        EtcdCausalLinks.links(among: violations, in: snapshot)
+        EtcdCausalLinks.links(among: violations, in: snapshot) + EtcdAlertMapping.links(among: violations)
+    }
+
+    public func alertEntity(labels: [String: String], in snapshot: EtcdSnapshot?) -> Entity {
+        EtcdAlertMapping.entity(labels: labels, in: snapshot)
     }
 
     public func gatherEvidence(for request: EvidenceRequest, snapshot: EtcdSnapshot?) async -> DiagnosisEvidence {

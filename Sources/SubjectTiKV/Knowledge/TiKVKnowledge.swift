@@ -22,7 +22,11 @@ public struct TiKVKnowledge: DiagnosisKnowledge {
     public var rules: [DiagnosisRule] { TiKVRules.all(thresholds) }
 
     public func causalLinks(among violations: [Violation], in snapshot: TiKVSnapshot) -> [CausalLink] {
-        TiKVCausalLinks.links(among: violations, in: snapshot)
+        TiKVCausalLinks.links(among: violations, in: snapshot) + TiKVAlertMapping.links(among: violations)
+    }
+
+    public func alertEntity(labels: [String: String], in snapshot: TiKVSnapshot?) -> Entity {
+        TiKVAlertMapping.entity(labels: labels, in: snapshot)
     }
 
     public func gatherEvidence(for request: EvidenceRequest, snapshot: TiKVSnapshot?) async -> DiagnosisEvidence {

@@ -109,7 +109,15 @@ struct FakeKnowledge: DiagnosisKnowledge {
         let downs = violations.filter { $0.invariant == "node-down" }
         return violations.filter { $0.invariant == "quorum-lost" }.flatMap { q in
             downs.map { CausalLink(cause: $0.key, effect: q.key, reason: "\($0.entity) is down") }
+        } + AlertPlacement.sameEntityLinks(among: violations, preferred: ["node-down"])
+    }
+
+    /// An alert's `instance` `nX:9100` is node nX.
+    func alertEntity(labels: [String: String], in snapshot: FakeSnapshot?) -> Entity {
+        guard let snapshot, let host = labels["instance"]?.split(separator: ":").first.map(String.init), snapshot.nodes.contains(host) else {
+            return .cluster
         }
+        return Entity(kind: "node", id: host)
     }
 
     let cluster: FakeCluster

@@ -78,7 +78,9 @@ public struct HTTPFetchError: Error, CustomStringConvertible, Sendable, Equatabl
 
 /// Words for transport errors, so messages say "connection refused" or "timed out" rather than a type name.
 public enum HTTPTransportErrorText {
-    public static func describe(_ error: any Error) -> String {
+    public static func describe(_ error: any Error, url: String? = nil) -> String {
+        if let described = error as? TLSFailureText.Described { return described.words }
+        if let url, let words = TLSFailureText.describe(error, url: url) { return words }
         if let e = error as? HTTPClientError {
             if e == .connectTimeout { return "timed out connecting (\(e)); check the address is reachable from here" }
             if e == .deadlineExceeded || e == .readTimeout || e == .writeTimeout {

@@ -9,9 +9,9 @@ import Testing
 @Suite("TLS connections", .enabled(if: TestCertificates.installed))
 struct TLSConnectionTests {
     /// One GET of `url` under `tls`, as the cluster's requests are made.
-    static func get(_ url: String, tls: TLSFileSettings?) async throws(HTTPFetchError) -> HTTPFetchResponse {
+    static func get(_ url: String, tls: TLSFileSettings?) async throws -> HTTPFetchResponse {
         let scope = HTTPSecurityScope(clusterTLS: tls.map { TLSConfigurationSource(settings: $0) })
-        return try await HTTPSecurityScope.$current.withValue(scope) { () async throws(HTTPFetchError) -> HTTPFetchResponse in
+        return try await HTTPSecurityScope.$current.withValue(scope) {
             try await OperatorHTTPClient.fetch(HTTPClientRequest(url: url), deadline: .seconds(30), maxBodyBytes: 1 << 16)
         }
     }
@@ -23,7 +23,7 @@ struct TLSConnectionTests {
             Issue.record("expected a TLS failure, got HTTP \(response.status)")
             return ""
         } catch {
-            return error.description
+            return "\(error)"
         }
     }
 

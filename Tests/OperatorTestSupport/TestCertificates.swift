@@ -106,5 +106,6 @@ public struct TestCertificates: Sendable {
 
     public struct CertificateFailure: Error, CustomStringConvertible {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 }

@@ -86,7 +86,13 @@ public enum HTTPTransportErrorText {
             if e == .deadlineExceeded || e == .readTimeout || e == .writeTimeout {
                 return "timed out (\(e))"
             }
-            if e == .remoteConnectionClosed { return "the server closed the connection" }
+            if e == .remoteConnectionClosed {
+                // etcd (and most TLS servers) hang up on plain HTTP sent to their TLS port.
+                if url?.lowercased().hasPrefix("http://") == true {
+                    return "the server closed the connection without answering; a server that speaks TLS on this port does this to http:// requests: if so, use https:// (with ca_file, and cert_file/key_file when it asks for a client certificate)"
+                }
+                return "the server closed the connection"
+            }
             return "\(e)"
         }
         let text = "\(error)"

@@ -83,5 +83,42 @@ extension EndToEnd {
             #expect(halfPair.status == 2)
             #expect(halfPair.stderr.contains("needs both --cert-file and --key-file"), "\(halfPair.stderr)")
         }
+
+        /// Prometheus credentials and an etcd password never reach output or logs, even at debug level and
+        /// when every request fails.
+        @Test func secretsStayOutOfOutputAndLogs() async throws {
+            let directory = try TemporaryDirectory(prefix: "operator-secrets")
+            defer { directory.remove() }
+            let dead = try closedLocalPorts(2)
+            try "etcd-pass-5ecret\n".write(toFile: directory.file("etcd-password"), atomically: true, encoding: .utf8)
+            let config = directory.file("operator.yaml")
+            try """
+                subject: etcd
+                endpoints: [http://127.0.0.1:\(dead[0])]
+                prometheus: { url: "http://127.0.0.1:\(dead[1])", basic_auth: { username: op, password: prom-pass-5ecret } }
+                subjects:
+                  etcd: { username: reader, password_file: etcd-password }
+                """.write(toFile: config, atomically: true, encoding: .utf8)
+            let result = try await OperatorBinary.run(
+                ["check", "--config", config, "--json", "--log-level", "trace", "--request-timeout", "2s"], directory: directory.path)
+            #expect(result.status == 2, "\(result.stdout) \(result.stderr)")
+            let everything = result.stdout + result.stderr
+            #expect(everything.contains("127.0.0.1:\(dead[0])"), "the failure names the endpoint: \(everything)")
+            for secret in ["prom-pass-5ecret", "etcd-pass-5ecret", "cHJvbS1wYXNzLTVlY3JldA", "b3A6cHJvbS1wYXNzLTVlY3JldA"] {
+                #expect(!everything.contains(secret), "\(secret) leaked: \(everything)")
+            }
+
+            // A password written into operator.yaml for etcd is refused, naming the fix, without echoing it.
+            try """
+                subject: etcd
+                endpoints: [http://127.0.0.1:\(dead[0])]
+                subjects:
+                  etcd: { username: reader, password: etcd-inline-5ecret }
+                """.write(toFile: config, atomically: true, encoding: .utf8)
+            let inline = try await OperatorBinary.run(["check", "--config", config], directory: directory.path)
+            #expect(inline.status == 2)
+            #expect(inline.stderr.contains("password_file"), "\(inline.stderr)")
+            #expect(!(inline.stdout + inline.stderr).contains("etcd-inline-5ecret"))
+        }
     }
 }

@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        // TLS settings (CA, client certificate, key) for the shared HTTP client; already under AsyncHTTPClient.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -54,6 +56,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // Prometheus HTTP API and text exposition format; reusable by any subject.
@@ -105,6 +108,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 // gzip for /metrics pages asked with Accept-Encoding: gzip, as TiKV and PD answer.
                 "CZlib",
+                // TLS listeners, as a cluster deployed with TiUP `enable_tls` serves.
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             exclude: ["README.md"]
         ),
@@ -138,7 +144,8 @@ let package = Package(
         // operator.yaml and the checks every setting passes (ranges, URLs), whichever source it came from.
         .target(
             name: "OperatorConfiguration",
-            dependencies: ["OperatorCore", .product(name: "Yams", package: "Yams")]
+            // OperatorHTTP for the shapes `tls:` and Prometheus credentials are read into.
+            dependencies: ["OperatorCore", "OperatorHTTP", .product(name: "Yams", package: "Yams")]
         ),
         // The proving harness: drives the production monitor and diagnosis runner against any subject's
         // cluster while faults are injected (`ChaosRun`). Knows subjects only through the protocols.
@@ -247,16 +254,19 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"]),
-        .testTarget(name: "OperatorConfigurationTests", dependencies: ["OperatorConfiguration", "OperatorCore"]),
+        .testTarget(name: "OperatorConfigurationTests", dependencies: ["OperatorConfiguration", "OperatorCore", "OperatorHTTP"]),
         .testTarget(
             name: "OperatorHTTPTests",
             dependencies: [
                 "OperatorHTTP", "PrometheusClient", "OperatorTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // A loopback server speaking TLS with client-certificate verification.
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        .testTarget(name: "PrometheusClientTests", dependencies: ["PrometheusClient", "OperatorTestSupport"]),
+        .testTarget(name: "PrometheusClientTests", dependencies: ["PrometheusClient", "OperatorHTTP", "OperatorTestSupport"]),
         .testTarget(
             name: "SubjectTiKVTests",
             dependencies: [
@@ -268,7 +278,7 @@ let package = Package(
         .testTarget(
             name: "TiKVSimulatorTests",
             dependencies: [
-                "TiKVSimulator", "SubjectTiKV", "OperatorCore", "OperatorTestSupport",
+                "TiKVSimulator", "SubjectTiKV", "OperatorCore", "OperatorHTTP", "OperatorTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -277,7 +287,7 @@ let package = Package(
         .testTarget(
             name: "SubjectEtcdTests",
             dependencies: [
-                "SubjectEtcd", "OperatorCore", "DeployLocal", "PrometheusClient", "OperatorTestSupport", "OperatorHarness",
+                "SubjectEtcd", "OperatorCore", "OperatorHTTP", "DeployLocal", "PrometheusClient", "OperatorTestSupport", "OperatorHarness",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),

@@ -46,7 +46,7 @@ extension OperatorConfigFile {
     /// Keys an entry of `clusters:` may hold besides its subject's settings (a key named after its subject).
     public static let clusterEntryKeys: Set<String> = [
         "name", "subject", "endpoints", "prometheus", "interval", "tick_timeout", "resolve_after", "degraded_after",
-        "flapping", "subjects", "diagnosis",
+        "flapping", "subjects", "diagnosis", "tls",
     ]
 
     /// Keys that say which cluster to watch: with a `clusters:` list they belong in its entries.
@@ -59,7 +59,7 @@ extension OperatorConfigFile {
             return [
                 ClusterEntry(
                     name: ClusterName.default, subject: try string("subject"), endpoints: try endpointURLs("endpoints"),
-                    prometheus: try endpointURL("prometheus"), interval: try duration(SettingLimits.interval), file: self)
+                    prometheus: try prometheusEndpoint()?.url, interval: try duration(SettingLimits.interval), file: self)
             ]
         }
         let mixed = Self.clusterIdentityKeys.filter { values[$0] != nil }
@@ -141,7 +141,7 @@ extension OperatorConfigFile {
         try file.validate()
         return ClusterEntry(
             name: name, subject: subject, endpoints: try file.endpointURLs("endpoints"),
-            prometheus: try file.endpointURL("prometheus"), interval: try file.duration(SettingLimits.interval), file: file)
+            prometheus: try file.prometheusEndpoint()?.url, interval: try file.duration(SettingLimits.interval), file: file)
     }
 
     private static func show(_ value: JSONValue) -> String {

@@ -23,6 +23,8 @@ public struct OperatorConfigFile: Sendable {
     public static let knownKeys: Set<String> = [
         "subject", "endpoints", "prometheus", "db", "interval", "tick_timeout", "resolve_after", "metrics_port",
         "degraded_after", "log_level", "diagnosis", "subjects", "flapping", "clusters",
+        // TLS toward the cluster (`ca_file`, `cert_file`, `key_file`, ...); see `ConnectionSecurity`.
+        "tls",
         // `operator serve`: the file holding the API token (the token itself stays out of this file).
         "api_token_file",
     ]
@@ -104,7 +106,8 @@ public struct OperatorConfigFile: Sendable {
         _ = try integer(SettingLimits.degradedAfter)
         _ = try integer(SettingLimits.metricsPort)
         _ = try endpointURLs("endpoints")
-        _ = try endpointURL("prometheus")
+        _ = try prometheusEndpoint()
+        _ = try tlsSettings()
         _ = try modelCallLimits()
         _ = try modelPrice()
         _ = try section("subjects")
@@ -119,6 +122,8 @@ public struct OperatorConfigFile: Sendable {
     public func source(_ key: String) -> SettingSource { .file(path: fileName, key: scoped(key)) }
 
     private func scoped(_ key: String) -> String { scope.map { "\($0).\(key)" } ?? key }
+
+    func scopedKey(_ key: String) -> String { scoped(key) }
 
     public func string(_ key: String) throws(ConfigurationError) -> String? {
         guard let v = values[key] else { return nil }

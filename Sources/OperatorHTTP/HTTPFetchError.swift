@@ -78,13 +78,21 @@ public struct HTTPFetchError: Error, CustomStringConvertible, Sendable, Equatabl
 
 /// Words for transport errors, so messages say "connection refused" or "timed out" rather than a type name.
 public enum HTTPTransportErrorText {
-    public static func describe(_ error: any Error) -> String {
+    public static func describe(_ error: any Error, url: String? = nil) -> String {
+        if let described = error as? TLSFailureText.Described { return described.words }
+        if let url, let words = TLSFailureText.describe(error, url: url) { return words }
         if let e = error as? HTTPClientError {
             if e == .connectTimeout { return "timed out connecting (\(e)); check the address is reachable from here" }
             if e == .deadlineExceeded || e == .readTimeout || e == .writeTimeout {
                 return "timed out (\(e))"
             }
-            if e == .remoteConnectionClosed { return "the server closed the connection" }
+            if e == .remoteConnectionClosed {
+                // etcd (and most TLS servers) hang up on plain HTTP sent to their TLS port.
+                if url?.lowercased().hasPrefix("http://") == true {
+                    return "the server closed the connection without answering; a server that speaks TLS on this port does this to http:// requests: if so, use https:// (with ca_file, and cert_file/key_file when it asks for a client certificate)"
+                }
+                return "the server closed the connection"
+            }
             return "\(e)"
         }
         let text = "\(error)"

@@ -27,8 +27,12 @@ extension OperatorHTTPClient {
         stopWhen: (@Sendable (ByteBuffer) -> Bool)?
     ) async throws(HTTPFetchError) -> HTTPFetchPrefix {
         try await withDeadline(request, budget: budget, maxBodyBytes: maxBodyBytes) { request, headerDeadline, limit, progress in
-            try await exchange(
+            let read = try await exchange(
                 request, client: client, headerDeadline: headerDeadline, limit: limit, progress: progress, stopWhen: stopWhen)
+            if let words = TLSFailureText.plainHTTPToTLSPort(url: request.url, status: read.status, body: read.body) {
+                throw TLSFailureText.Described(words)
+            }
+            return read
         }
     }
 
@@ -43,11 +47,16 @@ extension OperatorHTTPClient {
         // Authorization header at the last moment, so no caller can forget them or log them.
         var authorized = request
         HTTPCredentials.apply(to: &authorized)
-        let request = authorized
         let method = request.method.rawValue
         func failure(_ kind: HTTPFetchError.Kind) -> HTTPFetchError {
             HTTPFetchError(method: method, url: request.url, budget: budget, kind: kind)
         }
+        // The cluster's TLS files (re-read when they change) and its servers' credentials, likewise applied
+        // here so every client gets them (see `HTTPSecurityScope`).
+        do { try HTTPSecurityScope.prepare(&authorized) } catch {
+            throw failure(.transport(error.description))
+        }
+        let request = authorized
         let progress = HTTPFetchProgress()
         let tracked = InFlightRequests.current?.begin(method: method, url: request.url, progress: progress)
         defer { tracked?.end() }
@@ -81,7 +90,7 @@ extension OperatorHTTPClient {
             if (error as? HTTPClientError) == .deadlineExceeded {
                 throw failure(.deadlineExceeded(reached.phase, bytesReceived: reached.bytesReceived))
             }
-            throw failure(.transport(HTTPTransportErrorText.describe(error)))
+            throw failure(.transport(HTTPTransportErrorText.describe(error, url: request.url)))
         case nil:
             if Task.isCancelled { throw failure(.cancelled) }
             throw failure(.deadlineExceeded(reached.phase, bytesReceived: reached.bytesReceived))

@@ -1,4 +1,5 @@
 import OperatorCore
+import OperatorHTTP
 
 /// Thresholds and options from the `subjects.etcd` section of operator.yaml. Every key is optional;
 /// unknown keys are errors, so a misspelt threshold never silently falls back to its default.
@@ -44,6 +45,12 @@ public struct EtcdSettings: Sendable, Equatable {
     /// How long a member gone from the member list is still reported as removed.
     public var removedWindow: Duration = .seconds(600)
 
+    /// etcd user for clusters with authentication enabled (`etcdctl auth enable`); a read-only role is enough.
+    public var username: String?
+    /// Where that user's password comes from: a file (`password_file`) or an environment variable
+    /// (`password_env`), never operator.yaml itself.
+    public var password: SecretSource?
+
     /// The range `probe_timeout` must lie in.
     public static let probeTimeoutRange: ClosedRange<Duration> = .milliseconds(10)...(.seconds(60))
 
@@ -72,6 +79,9 @@ public struct EtcdSettings: Sendable, Equatable {
         "unresponsive_after": "number of observations",
         "recovery_window": "duration such as 60s",
         "removed_window": "duration such as 10m",
+        "username": "etcd user name (with password_file or password_env)",
+        "password_file": "file holding the etcd user's password",
+        "password_env": "environment variable holding the etcd user's password",
     ]
 
     /// Reads the settings section; `.null` gives the defaults.
@@ -156,6 +166,37 @@ public struct EtcdSettings: Sendable, Equatable {
                 throw EtcdSettingsError(key: "log_files", problem: "expected a list of file paths")
             }
             logFiles = list
+        }
+        try readAuthentication(object)
+    }
+
+    private mutating func readAuthentication(_ object: [String: JSONValue]) throws(EtcdSettingsError) {
+        func text(_ key: String) throws(EtcdSettingsError) -> String? {
+            guard let v = object[key] else { return nil }
+            guard let s = v.stringValue, !s.isEmpty else {
+                throw EtcdSettingsError(key: key, problem: "expected a \(Self.keys[key] ?? "text")")
+            }
+            return s
+        }
+        if object["password"] != nil {
+            throw EtcdSettingsError(
+                key: "password", problem: "a password is never read from operator.yaml; put it in a file (password_file) or an environment variable (password_env)")
+        }
+        let user = try text("username")
+        let file = try text("password_file")
+        let env = try text("password_env")
+        switch (user, file, env) {
+        case (nil, nil, nil):
+            return
+        case (nil, _, _):
+            throw EtcdSettingsError(key: "username", problem: "password_file/password_env are set without username; name the etcd user")
+        case (_?, nil, nil):
+            throw EtcdSettingsError(key: "username", problem: "set password_file or password_env for the etcd user's password")
+        case (_?, _?, _?):
+            throw EtcdSettingsError(key: "password_file", problem: "set password_file or password_env, not both")
+        case (let user?, let file, let env):
+            username = user
+            password = file.map { .file($0) } ?? env.map { .environment($0) }
         }
     }
 }

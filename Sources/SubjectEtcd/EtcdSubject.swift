@@ -23,8 +23,13 @@ public struct EtcdSubject: Subject {
         settings = try EtcdSettings(configuration.settings)
         // Each member gets its own short budget; a smaller --request-timeout still wins.
         let probeBudget = min(settings.probeTimeout, configuration.requestTimeout)
-        gateway = EtcdGatewayClient(timeout: probeBudget)
-        clusterGateway = EtcdGatewayClient(timeout: configuration.requestTimeout)
+        // One session for both: a member's token serves its probes and the cluster-wide calls alike.
+        var auth: EtcdAuthSession?
+        if let user = settings.username, let password = settings.password {
+            auth = EtcdAuthSession(username: user, password: password)
+        }
+        gateway = EtcdGatewayClient(timeout: probeBudget, auth: auth)
+        clusterGateway = EtcdGatewayClient(timeout: configuration.requestTimeout, auth: auth)
         logger = configuration.logger
         if let prometheus = configuration.prometheusURL {
             metricsSource = PrometheusMetricsSource(

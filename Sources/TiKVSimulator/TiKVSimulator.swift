@@ -55,7 +55,7 @@ public actor TiKVSimulator {
         let endpoints = cluster.read { model, _ in
             TiKVSimulatorEndpoints(
                 pdURLs: model.pd.members.indices.map { model.pdClientURL($0) },
-                stores: model.stores.map { .init(id: $0.id, statusURL: "http://\(model.statusAddress(ofStore: $0.index))") },
+                stores: model.stores.map { .init(id: $0.id, statusURL: "\(configuration.tls == nil ? "http" : "https")://\(model.statusAddress(ofStore: $0.index))") },
                 controlURL: model.pdClientURL(0),
                 logDirectory: configuration.logDirectory)
         }
@@ -133,7 +133,8 @@ public actor TiKVSimulator {
             StoreStatusRoutes(cluster: cluster, storeIndex: index).register(on: router)
         }
         do {
-            return .success(try await HTTPListener.start(name: name, host: configuration.host, port: port, router: router, logger: logger))
+            return .success(try await HTTPListener.start(
+                name: name, host: configuration.host, port: port, router: router, tls: configuration.tls, logger: logger))
         } catch {
             return .failure(error)
         }

@@ -50,6 +50,10 @@ public struct TiKVSimulatorConfiguration: Sendable, Equatable {
     /// Wall-clock period of the physics loop (counters, scheduled log lines).
     public var tickInterval: Duration = .milliseconds(100)
 
+    /// Serve every PD and status port over TLS, as a cluster deployed with TiUP `enable_tls` does;
+    /// nil serves plain HTTP.
+    public var tls: SimulatorTLS?
+
     public init() {}
 
     public init(
@@ -98,5 +102,19 @@ public struct TiKVSimulatorConfiguration: Sendable, Equatable {
         if let capacity = storeCapacityBytes, !(capacity > 0 && capacity <= 1e18) {
             throw fail("store capacity", "must be > 0 bytes and at most 1e18, got \(capacity)")
         }
+    }
+}
+
+/// The simulator's TLS files (PEM): its server certificate and key, and the CA whose client certificates
+/// it requires (mutual TLS, PD's and TiKV's `security.cacert-path`); no CA accepts any client.
+public struct SimulatorTLS: Sendable, Equatable {
+    public var certFile: String
+    public var keyFile: String
+    public var clientCAFile: String?
+
+    public init(certFile: String, keyFile: String, clientCAFile: String? = nil) {
+        self.certFile = certFile
+        self.keyFile = keyFile
+        self.clientCAFile = clientCAFile
     }
 }

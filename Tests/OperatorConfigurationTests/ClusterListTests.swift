@@ -149,7 +149,7 @@ struct ClusterListTests {
 
 @Suite("operator.yaml: the documented clusters sample")
 struct ClusterSampleTests {
-    @Test func theSampleInDocsParsesIntoItsTwoClusters() throws {
+    @Test func theSampleInDocsParsesIntoItsClusters() throws {
         var root = URL(fileURLWithPath: #filePath)
         while root.path != "/" && !FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) {
             root.deleteLastPathComponent()
@@ -157,8 +157,11 @@ struct ClusterSampleTests {
         let path = root.appendingPathComponent("Docs/operator.clusters.sample.yaml").path
         let file = try OperatorConfigFile.load(explicitPath: path)
         let clusters = try file.clusters()
-        #expect(clusters.map(\.name) == ["prod-east", "config-store"])
-        #expect(clusters.map(\.subject) == ["tikv", "etcd"])
+        #expect(clusters.map(\.name) == ["prod-east", "config-store", "prod-secure"])
+        #expect(clusters.map(\.subject) == ["tikv", "etcd", "tikv"])
+        let secure = try clusters[2].file.tlsSettings()
+        #expect(secure?.caFile == root.appendingPathComponent("Docs/certs/ca.pem").path)
+        #expect(try clusters[2].file.prometheusEndpoint()?.authorization != nil)
         #expect(clusters[1].interval == .seconds(2))
         #expect(try clusters[0].file.subjectSettings("tikv")["latency_p99_seconds"] == .number(0.5))
     }

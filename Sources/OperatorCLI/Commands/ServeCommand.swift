@@ -51,11 +51,12 @@ struct ServeCommand: AsyncParsableCommand {
             // Each cluster with its own settings (its entry's keys over the top-level ones), schedule and budget.
             let resolved = try cluster.resolve(logger: logger, knownCluster: name)
             let diagnoserName = try diagnose ?? resolved.file.section("diagnosis")["diagnoser"]?.stringValue
-            watched.append(
-                try await ServedClusterServices.make(
-                    name: resolved.clusterName, subject: try resolved.makeSubject(), store: store, file: resolved.file,
-                    monitor: try loop.configuration(cluster: resolved.clusterName, file: resolved.file), diagnoser: diagnoserName,
-                    board: board, logger: logger))
+            var served = try await ServedClusterServices.make(
+                name: resolved.clusterName, subject: try resolved.makeSubject(), store: store, file: resolved.file,
+                monitor: try loop.configuration(cluster: resolved.clusterName, file: resolved.file), diagnoser: diagnoserName,
+                board: board, logger: logger)
+            served.services = served.services.map { HTTPScopedService(inner: $0, scope: resolved.security) }
+            watched.append(served)
         }
         try await ServeRun.run(clusters: watched, store: store, board: board, access: access, listen: address, logger: logger)
     }

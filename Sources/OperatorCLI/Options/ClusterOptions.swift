@@ -31,6 +31,8 @@ struct ClusterOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Budget for one request to the cluster.", valueName: "duration"))
     var requestTimeout: String = "3s"
 
+    @OptionGroup var tls: TLSOptions
+
     @OptionGroup var config: ConfigOptions
 
     /// A subject ready to build, with everything resolved.
@@ -40,6 +42,8 @@ struct ClusterOptions: ParsableArguments {
         var registration: SubjectRegistration
         var configuration: SubjectConfiguration
         var file: OperatorConfigFile
+        /// The cluster's TLS settings and its Prometheus's credentials, for every request made for it.
+        var security: HTTPSecurityScope
 
         func makeSubject() throws -> any Subject {
             do {
@@ -86,21 +90,28 @@ struct ClusterOptions: ParsableArguments {
         guard !endpointURLs.isEmpty else {
             throw CLIFailure("no endpoints for \(registration.name); pass --endpoints URL[,URL...]", exitCode: 2)
         }
+        let configuredPrometheus = try file.prometheusEndpoint()
         let prometheusURL: EndpointURL? =
             if let prometheus {
                 try EndpointURL.parse(prometheus, from: .flag("--prometheus"))
             } else if let value = env["PROMETHEUS_URL"], !value.isEmpty {
                 try EndpointURL.parse(value, from: .environment("PROMETHEUS_URL"))
             } else {
-                try file.endpointURL("prometheus")
+                configuredPrometheus?.url
             }
+        let security = try tls.scope(
+            clusterTLS: try file.tlsSettings(), endpoints: endpointURLs, prometheusURL: prometheusURL,
+            prometheus: configuredPrometheus?.url == prometheusURL ? configuredPrometheus : nil, logger: logger)
+        // One-cluster commands make every request for this cluster; `serve` also scopes each cluster's tasks.
+        HTTPSecurityScope.installProcessWide(security)
         for url in endpointURLs + [prometheusURL].compactMap({ $0 }) { Self.registerCredentials(of: url) }
         let endpoints = endpointURLs.map(\.url)
         let timeout = try SettingLimits.requestTimeout.parse(requestTimeout, from: .flag("--request-timeout"))
         let configuration = SubjectConfiguration(
             endpoints: endpoints, prometheusURL: prometheusURL?.url, settings: try file.subjectSettings(registration.name),
             requestTimeout: timeout, logger: logger)
-        return Resolved(clusterName: entry.name, registration: registration, configuration: configuration, file: file)
+        return Resolved(
+            clusterName: entry.name, registration: registration, configuration: configuration, file: file, security: security)
     }
 
     /// The `--cluster` entry; without the flag, the only one (or `known`, when the file configures it).

@@ -2,6 +2,7 @@ import DiagnosisProviders
 import Foundation
 import OperatorConfiguration
 import OperatorCore
+import OperatorHTTP
 
 /// Chooses the diagnoser once, at the composition root, from `--diagnoser`, the environment and the
 /// `diagnosis:` section of operator.yaml. Keys come only from the environment, never from files or flags.
@@ -35,6 +36,12 @@ enum DiagnoserFactory {
                 } else { (fallback, .flag("--base-url")) }
             let url = try EndpointURL.parse(text, from: source)
             ClusterOptions.registerCredentials(of: url)
+            // A self-hosted model server behind a private CA: `diagnosis.<name>.ca_file`.
+            if let caFile = settings["ca_file"]?.stringValue, !caFile.isEmpty {
+                let tls = TLSConfigurationSource(settings: TLSFileSettings(caFile: config.resolvedPath(caFile)))
+                do { _ = try tls.configuration() } catch { throw CLIFailure(error.description, exitCode: 2) }
+                HTTPSecurityScope.registerProcessWide(url: url.url, HTTPSecurityScope.Origin(tls: tls))
+            }
             return url.url
         }
         switch name.lowercased() {

@@ -35,6 +35,12 @@ public struct PrometheusAPIError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         let what = query.map { "query `\($0)` at \(server)\(endpoint)" } ?? "\(server)\(endpoint)"
         let status = httpStatus.map { "HTTP \($0)" }
+        // A server behind basic auth or a bearer token (web.config.file, a proxy) says no the same way
+        // whatever the body: name the credentials to check, never their values.
+        if let code = httpStatus, code == 401 || code == 403 {
+            let why = code == 401 ? "did not accept the credentials (or got none)" : "refused access with these credentials"
+            return "Prometheus at \(server) \(why) for \(what) (HTTP \(code)); check prometheus.basic_auth (username, password_file) or prometheus.bearer_token_file for this server"
+        }
         switch kind {
         case .api(let type, let message):
             let hint = type == "bad_data" ? "; fix the PromQL or the parameters" : ""

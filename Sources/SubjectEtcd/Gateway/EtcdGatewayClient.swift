@@ -12,11 +12,17 @@ public struct EtcdGatewayClient: Sendable {
     public let timeout: Duration
     public let maxBodyBytes: Int
     private let httpClient: HTTPClient
+    /// etcd's username/password authentication, for clusters with `auth enable`; nil without.
+    public let auth: EtcdAuthSession?
 
-    public init(timeout: Duration = .seconds(3), maxBodyBytes: Int = 4 << 20, httpClient: HTTPClient = OperatorHTTPClient.shared) {
+    public init(
+        timeout: Duration = .seconds(3), maxBodyBytes: Int = 4 << 20, httpClient: HTTPClient = OperatorHTTPClient.shared,
+        auth: EtcdAuthSession? = nil
+    ) {
         self.timeout = timeout
         self.maxBodyBytes = maxBodyBytes
         self.httpClient = httpClient
+        self.auth = auth
     }
 
     /// `POST /v3/cluster/member/list` (served from the member's local view, so it answers under quorum loss).
@@ -88,8 +94,31 @@ public struct EtcdGatewayClient: Sendable {
         return data
     }
 
+    /// One request; gateway calls (`/v3/...`) of an authenticated cluster carry the member's token, and a
+    /// token etcd rejects (expired, or the member restarted) is replaced once.
     private func exchange(_ url: String, post: Bool, body: String = "{}") async throws(EtcdGatewayError) -> (Int, Data) {
+        guard let auth, let endpoint = Self.gatewayBase(of: url) else {
+            return try await exchange(url, post: post, body: body, token: nil)
+        }
+        let token = try await auth.token(at: endpoint, timeout: timeout, maxBodyBytes: maxBodyBytes)
+        let answer = try await exchange(url, post: post, body: body, token: token)
+        guard EtcdAuthSession.isTokenRejected(status: answer.0, body: answer.1) else { return answer }
+        auth.invalidate(at: endpoint)
+        let renewed = try await auth.token(at: endpoint, timeout: timeout, maxBodyBytes: maxBodyBytes)
+        return try await exchange(url, post: post, body: body, token: renewed)
+    }
+
+    /// The member's client URL when `url` is a gateway call (`.../v3/...`), else nil (`/health`, `/version`
+    /// and `/metrics` need no token).
+    static func gatewayBase(of url: String) -> String? {
+        guard let range = url.range(of: "/v3/") else { return nil }
+        return String(url[..<range.lowerBound])
+    }
+
+    private func exchange(_ url: String, post: Bool, body: String, token: String?) async throws(EtcdGatewayError) -> (Int, Data) {
         var request = HTTPClientRequest(url: url)
+        // etcd's gateway takes the bare token, not `Bearer <token>`.
+        if let token { request.headers.add(name: "Authorization", value: token) }
         request.method = post ? .POST : .GET
         if post {
             request.headers.add(name: "Content-Type", value: "application/json")

@@ -9,6 +9,8 @@ public struct EtcdGatewayError: Error, CustomStringConvertible, Sendable, Equata
         case httpStatus(Int, String)
         /// A 2xx answer whose body is not the shape etcd 3.4 sends.
         case malformed(field: String, problem: String, preview: String)
+        /// etcd authentication failed: the user, where its password came from, and etcd's reason.
+        case unauthorized(String)
     }
 
     public let url: String
@@ -36,6 +38,8 @@ public struct EtcdGatewayError: Error, CustomStringConvertible, Sendable, Equata
     public var description: String {
         switch kind {
         case .unreachable(let cause):
+            // A TLS failure already says what to check; "is etcd running" would send the reader elsewhere.
+            if cause.hasPrefix("TLS") || cause.contains("speaks TLS") { return "\(url): \(cause)" }
             return "\(url): \(cause); check that etcd is running and listens on that client URL"
         case .noAnswer(let cause):
             return "\(url): \(cause); the process may be frozen (SIGSTOP, a hung disk) or overloaded"
@@ -43,6 +47,8 @@ public struct EtcdGatewayError: Error, CustomStringConvertible, Sendable, Equata
             return "\(url) answered HTTP \(code)\(message.isEmpty ? "" : ": \(message)")"
         case .malformed(let field, let problem, let preview):
             return "\(url) answered with an unexpected body (field \(field): \(problem)); is this an etcd 3.4+ client URL? body starts: \(preview)"
+        case .unauthorized(let words):
+            return "\(url): \(words)"
         }
     }
 }

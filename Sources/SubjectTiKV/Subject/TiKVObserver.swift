@@ -10,6 +10,14 @@ import PrometheusClient
 public struct TiKVObserver: Sendable {
     public let pd: PDClient
     let configuredEndpoints: [String]
+    /// PD is reached over https: a TLS cluster (TiUP `enable_tls`, tidb-operator `tlsCluster`) serves its
+    /// TiKV status ports over TLS too, and PD reports them as bare `host:port`.
+    var secure: Bool { configuredEndpoints.first?.lowercased().hasPrefix("https://") == true }
+
+    /// A store's status address as a URL: bare `host:port` gets the cluster's scheme.
+    static func statusURL(_ address: String, secure: Bool) -> String {
+        address.contains("://") || !secure ? address : "https://" + address
+    }
     let metricsSource: any StoreMetricsSource
     let regionHealth: RegionHealthReader
     let config = PDConfigCache()
@@ -105,7 +113,7 @@ public struct TiKVObserver: Sendable {
         let targets = snapshot.stores.compactMap { s -> StoreMetricsTarget? in
             guard !s.isTiFlash, let address = s.statusAddress, !address.isEmpty else { return nil }
             return StoreMetricsTarget(
-                storeID: s.id, statusAddress: address, flag: StoreScrapeRotation.flag(s, lowSpaceRatio: lowSpaceRatio))
+                storeID: s.id, statusAddress: Self.statusURL(address, secure: secure), flag: StoreScrapeRotation.flag(s, lowSpaceRatio: lowSpaceRatio))
         }
         let total: Int?
         switch await countResult {

@@ -1,4 +1,7 @@
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import NIOSSL
 import Logging
 import ServiceLifecycle
 
@@ -13,14 +16,18 @@ struct HTTPListener: Sendable {
     private let task: Task<Void, any Error>
 
     static func start(
-        name: String, host: String, port: Int, router: Router<BasicRequestContext>, logger: Logger
+        name: String, host: String, port: Int, router: Router<BasicRequestContext>, tls: SimulatorTLS? = nil, logger: Logger
     ) async throws(TiKVSimulatorError) -> HTTPListener {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         var httpLogger = logger
         // Hummingbird logs every start and stop at info; the simulator reports its own listeners.
         httpLogger.logLevel = max(logger.logLevel, .warning)
+        let server: HTTPServerBuilder
+        do { server = try tls.map { try .tls(.http1(), tlsConfiguration: try Self.serverConfiguration($0)) } ?? .http1() } catch {
+            throw .bindFailed(port: port, reason: "TLS files cannot be used: \(error)")
+        }
         let app = Application(
-            router: router,
+            router: router, server: server,
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in
                 continuation.yield(channel.localAddress?.port ?? port)
@@ -54,6 +61,18 @@ struct HTTPListener: Sendable {
         }
         _ = await task.result
         deadline.cancel()
+    }
+
+    /// The server side of TLS; with a client CA, a client certificate signed by it is required.
+    static func serverConfiguration(_ tls: SimulatorTLS) throws -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certFile).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.keyFile, format: .pem)))
+        if let ca = tls.clientCAFile {
+            configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca))
+            configuration.certificateVerification = .noHostnameVerification
+        }
+        return configuration
     }
 
     private static func describe(_ error: any Error) -> String {

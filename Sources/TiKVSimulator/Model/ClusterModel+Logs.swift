@@ -3,7 +3,7 @@
 /// them (`Physics.sampleLinesPerEvent` regions per store), not one line per region.
 extension ClusterModel {
     func pdClientURL(_ index: Int) -> String {
-        "http://\(configuration.host):\(pd.members[index].clientPort)"
+        "\(configuration.tls == nil ? "http" : "https")://\(configuration.host):\(pd.members[index].clientPort)"
     }
 
     func statusAddress(ofStore index: Int) -> String {

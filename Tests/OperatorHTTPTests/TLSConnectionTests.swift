@@ -1,0 +1,149 @@
+import AsyncHTTPClient
+import Foundation
+import OperatorHTTP
+import OperatorTestSupport
+import Testing
+
+/// TLS through the one fetch path: the cluster's scope sets the CA, client certificate and key on every
+/// request; each way a handshake fails gives words that say what failed and what to check.
+@Suite("TLS connections", .enabled(if: TestCertificates.installed))
+struct TLSConnectionTests {
+    /// One GET of `url` under `tls`, as the cluster's requests are made.
+    static func get(_ url: String, tls: TLSFileSettings?) async throws -> HTTPFetchResponse {
+        let scope = HTTPSecurityScope(clusterTLS: tls.map { TLSConfigurationSource(settings: $0) })
+        return try await HTTPSecurityScope.$current.withValue(scope) {
+            try await OperatorHTTPClient.fetch(HTTPClientRequest(url: url), deadline: .seconds(30), maxBodyBytes: 1 << 16)
+        }
+    }
+
+    /// The failure's words; fails the test when the request succeeded.
+    static func failure(_ url: String, tls: TLSFileSettings?) async -> String {
+        do {
+            let response = try await get(url, tls: tls)
+            Issue.record("expected a TLS failure, got HTTP \(response.status)")
+            return ""
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func mutualTLSWithTheRightFilesWorks() async throws {
+        let certs = try await TestCertificates.make()
+        defer { certs.directory.remove() }
+        let server = try await TLSLoopbackServer.start(certificate: certs.serverCert, key: certs.serverKey, clientCA: certs.caFile)
+        let tls = TLSFileSettings(caFile: certs.caFile, certFile: certs.clientCert, keyFile: certs.clientKey)
+        let response = try await Self.get(server.baseURL + "/ok", tls: tls)
+        await server.stop()
+        #expect(response.status == 200)
+        #expect(String(buffer: response.body) == "ok")
+    }
+
+    @Test func eachFailureSaysWhatFailedAndWhatToCheck() async throws {
+        let certs = try await TestCertificates.make()
+        defer { certs.directory.remove() }
+        let server = try await TLSLoopbackServer.start(certificate: certs.serverCert, key: certs.serverKey, clientCA: certs.caFile)
+        let expired = try await TLSLoopbackServer.start(certificate: certs.expiredServerCert, key: certs.serverKey, clientCA: nil)
+        let otherHost = try await TLSLoopbackServer.start(certificate: certs.otherHostServerCert, key: certs.serverKey, clientCA: nil)
+        let plain = try await LoopbackServer.start { router in router.get("/ok") { _, _ in "ok" } }
+        let url = server.baseURL + "/ok"
+        let client = TLSFileSettings(caFile: certs.caFile, certFile: certs.clientCert, keyFile: certs.clientKey)
+
+        let unknownCA = await Self.failure(url, tls: TLSFileSettings(caFile: certs.wrongCAFile, certFile: certs.clientCert, keyFile: certs.clientKey))
+        let noClientCert = await Self.failure(url, tls: TLSFileSettings(caFile: certs.caFile))
+        let refusedClientCert = await Self.failure(
+            url, tls: TLSFileSettings(caFile: certs.caFile, certFile: certs.wrongCAClientCert, keyFile: certs.wrongCAClientKey))
+        let expiredCert = await Self.failure(expired.baseURL + "/ok", tls: client)
+        let hostMismatch = await Self.failure(otherHost.baseURL + "/ok", tls: client)
+        let httpsToPlain = await Self.failure("https://127.0.0.1:\(plain.port)/ok", tls: client)
+        let mismatchedKey = await Self.failure(url, tls: TLSFileSettings(caFile: certs.caFile, certFile: certs.clientCert, keyFile: certs.strayKey))
+        let missingFile = await Self.failure(url, tls: TLSFileSettings(caFile: certs.directory.file("nope.pem")))
+        await server.stop()
+        await expired.stop()
+        await otherHost.stop()
+        await plain.stopAndWait()
+
+        // Every message names the endpoint (the fetch error's prefix) and the reason.
+        for message in [unknownCA, noClientCert, refusedClientCert, expiredCert, hostMismatch, httpsToPlain] {
+            #expect(message.contains("127.0.0.1:"), "\(message)")
+        }
+        #expect(unknownCA.contains("not signed by the CA in ca_file \(certs.wrongCAFile)"), "\(unknownCA)")
+        #expect(noClientCert.contains("requires a client certificate"), "\(noClientCert)")
+        #expect(noClientCert.contains("--cert-file"), "\(noClientCert)")
+        #expect(refusedClientCert.contains("refused the client certificate in cert_file \(certs.wrongCAClientCert)"), "\(refusedClientCert)")
+        #expect(expiredCert.contains("expired or not yet valid"), "\(expiredCert)")
+        #expect(hostMismatch.contains("not issued for the host in the URL"), "\(hostMismatch)")
+        #expect(httpsToPlain.contains("does not speak TLS on this port"), "\(httpsToPlain)")
+        #expect(mismatchedKey.contains("key_file \(certs.strayKey) does not match cert_file \(certs.clientCert)"), "\(mismatchedKey)")
+        #expect(missingFile.contains("ca_file \(certs.directory.file("nope.pem")) cannot be read"), "\(missingFile)")
+        // Never a key's contents.
+        let key = try String(contentsOfFile: certs.clientKey, encoding: .utf8)
+        let keyBody = key.split(separator: "\n").dropFirst().first.map(String.init) ?? "unreachable"
+        for message in [unknownCA, noClientCert, refusedClientCert, mismatchedKey] { #expect(!message.contains(keyBody)) }
+    }
+
+    /// Certificates rotate: rewriting the client certificate and key on disk takes effect on the next
+    /// request, with no new source and no restart.
+    @Test func rotatedClientCertificateIsReadAgain() async throws {
+        let certs = try await TestCertificates.make()
+        defer { certs.directory.remove() }
+        let server = try await TLSLoopbackServer.start(certificate: certs.serverCert, key: certs.serverKey, clientCA: certs.caFile)
+        let live = (cert: certs.directory.file("live-client.pem"), key: certs.directory.file("live-client-key.pem"))
+        func install(_ cert: String, _ key: String) throws {
+            // Renamed into place, as cert-manager and most rotation tools do.
+            for (from, to) in [(cert, live.cert), (key, live.key)] {
+                let staged = to + ".new"
+                try? FileManager.default.removeItem(atPath: staged)
+                try FileManager.default.copyItem(atPath: from, toPath: staged)
+                _ = rename(staged, to)
+            }
+        }
+        try install(certs.clientCert, certs.clientKey)
+        let source = TLSConfigurationSource(settings: TLSFileSettings(caFile: certs.caFile, certFile: live.cert, keyFile: live.key))
+        let scope = HTTPSecurityScope(clusterTLS: source)
+        func get() async throws -> Int {
+            try await HTTPSecurityScope.$current.withValue(scope) {
+                try await OperatorHTTPClient.fetch(HTTPClientRequest(url: server.baseURL + "/ok"), deadline: .seconds(30), maxBodyBytes: 1 << 16).status
+            }
+        }
+        let before = try await get()
+        let again = try await get()
+        let loadsBefore = source.loadCount
+        // A certificate the server refuses: proves the rotated file is what the next handshake presents.
+        try install(certs.wrongCAClientCert, certs.wrongCAClientKey)
+        var refused = ""
+        do { _ = try await get() } catch { refused = "\(error)" }
+        try install(certs.secondClientCert, certs.secondClientKey)
+        let after = try await get()
+        await server.stop()
+        #expect(before == 200 && again == 200)
+        #expect(loadsBefore == 1, "unchanged files are not read again")
+        #expect(refused.contains("refused the client certificate"), "\(refused)")
+        #expect(after == 200)
+        #expect(source.loadCount == 3)
+    }
+
+    /// Prometheus's credentials go to its origin only, read from the file at request time.
+    @Test func basicAuthGoesToItsOriginOnly() async throws {
+        let certs = try await TestCertificates.make()
+        defer { certs.directory.remove() }
+        let prometheus = try await TLSLoopbackServer.start(certificate: certs.serverCert, key: certs.serverKey, clientCA: nil)
+        let cluster = try await TLSLoopbackServer.start(certificate: certs.serverCert, key: certs.serverKey, clientCA: nil)
+        let passwordFile = certs.directory.file("prom-password")
+        try "s3cret\n".write(toFile: passwordFile, atomically: true, encoding: .utf8)
+        let tls = TLSConfigurationSource(settings: TLSFileSettings(caFile: certs.caFile))
+        let scope = HTTPSecurityScope(clusterTLS: tls).adding(
+            url: prometheus.baseURL, .init(tls: tls, authorization: .basic(username: "op", password: .file(passwordFile))))
+        func authorization(_ base: String) async throws -> String {
+            try await HTTPSecurityScope.$current.withValue(scope) {
+                String(buffer: try await OperatorHTTPClient.fetch(
+                    HTTPClientRequest(url: base + "/authorization"), deadline: .seconds(30), maxBodyBytes: 1 << 16).body)
+            }
+        }
+        let toPrometheus = try await authorization(prometheus.baseURL)
+        let toCluster = try await authorization(cluster.baseURL)
+        await prometheus.stop()
+        await cluster.stop()
+        #expect(toPrometheus == "Basic " + Data("op:s3cret".utf8).base64EncodedString())
+        #expect(toCluster == "none")
+    }
+}

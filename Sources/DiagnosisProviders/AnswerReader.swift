@@ -67,6 +67,9 @@ struct AnswerReader {
                     problems.append("\(path).facts[\(j)].evidence must be an evidence id")
                     continue
                 }
+                if let equals = f["equals"]?.stringValue, equals.count > DiagnosisSchema.Bounds.label {
+                    problems.append("\(path).facts[\(j)].equals is \(equals.count) characters; at most \(DiagnosisSchema.Bounds.label)")
+                }
                 let aggregate = f["aggregate"]?.stringValue
                 if let aggregate, !["last", "max", "min"].contains(aggregate) {
                     problems.append("\(path).facts[\(j)].aggregate must be last, max or min")

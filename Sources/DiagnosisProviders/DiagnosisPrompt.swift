@@ -28,6 +28,8 @@ public enum DiagnosisPrompt {
             asserts. State nothing the evidence does not show: a claim that cites an unknown id or a value the context \
             contradicts is flagged and lowers your confidence.
 
+            \(limits)
+
             Root-cause categories (use exactly one id):
             \(categories)
 
@@ -74,6 +76,17 @@ public enum DiagnosisPrompt {
         }
         text += "\nDiagnose the incident rooted at \(context.incident.rootEntity) (\(context.incident.rootInvariant)). \(instruction(channel))"
         return text
+    }
+
+    /// The answer's size limits, from the schema's bounds: a model that knows them writes a complete
+    /// answer instead of being cut at a `maxLength` mid-word.
+    static var limits: String {
+        typealias B = DiagnosisSchema.Bounds
+        return "Be brief; the answer has hard limits: summary, observation and root_cause.explanation at most \(B.paragraph) "
+            + "characters each; each evidence, hypothesis and action string at most \(B.label); each rejected_because, "
+            + "rationale and claim text at most \(B.sentence). At most \(B.evidenceItems) evidence rows, \(B.alternatives) "
+            + "alternatives, \(B.actions) recommended actions and \(B.claims) claims, each claim citing at most "
+            + "\(B.idsPerClaim) ids with at most \(B.factsPerClaim) fact. Cite ids instead of repeating values."
     }
 
     static func instruction(_ channel: AnswerChannel) -> String {

@@ -18,17 +18,26 @@ public enum DiagnosisSchema {
         "summary", "observation", "root_cause", "confidence", "evidence", "alternatives", "recommended_actions", "claims",
     ]
 
-    /// Sizes of the answer: generous for a real diagnosis, small enough that a runaway model ends early.
+    /// Sizes of the answer. The worst case a grammar lets a model write is about 2,600 characters
+    /// (`DiagnosisSchemaTests` measures it), under 1,200 tokens even for a repetitive small model: the
+    /// earlier bounds (paragraphs of 600, six evidence rows, five claims) let Gemma 3 270M fill 13,000
+    /// characters and be cut at 1,200 tokens every time (issue 13). A real diagnosis fits: the evidence
+    /// rows carry ids, so the text only has to name what the id points at.
     public enum Bounds {
-        public static let paragraph = 600
-        public static let sentence = 300
-        public static let label = 200
-        public static let evidenceItems = 6
-        public static let alternatives = 3
-        public static let actions = 3
-        public static let claims = 5
-        public static let idsPerClaim = 4
-        public static let factsPerClaim = 4
+        /// summary, observation, root_cause.explanation
+        public static let paragraph = 120
+        /// alternatives' rejected_because, actions' rationale, claims' text
+        public static let sentence = 90
+        /// evidence strings, hypothesis, action, a fact's `equals` text, category and entity without an enum
+        public static let label = 40
+        /// an evidence id without an enum (a context without ids)
+        public static let id = 16
+        public static let evidenceItems = 2
+        public static let alternatives = 2
+        public static let actions = 2
+        public static let claims = 3
+        public static let idsPerClaim = 2
+        public static let factsPerClaim = 1
     }
 
     /// Name of the evidence-id enum under `$defs`.
@@ -46,14 +55,15 @@ public enum DiagnosisSchema {
             ["type": "array", "minItems": .number(min), "maxItems": .number(max), "items": items]
         }
         let ids = context.evidenceIDs
-        let evidenceIDEnum = oneOf(ids, "id of a context evidence item (s = signal, m = metric window, l = log event, t = ticket)", fallback: 16)
+        let evidenceIDEnum = oneOf(ids, "id of a context evidence item (s = signal, m = metric window, l = log event, t = ticket)", fallback: Bounds.id)
         // Written once, referenced three times; without ids it is a short string, inline.
         let evidenceID: OrderedJSON = ids.isEmpty ? evidenceIDEnum : ["$ref": .string("#/$defs/\(evidenceIDDefinition)")]
         let fact: OrderedJSON = [
             "type": "object", "additionalProperties": false, "required": ["evidence"],
             "properties": [
                 "evidence": evidenceID,
-                "equals": ["type": ["string", "number", "boolean"], "description": "the value the item shows"],
+                // `maxLength` applies to the string branch of the union (llama.cpp copies it into each type's rule).
+                "equals": ["type": ["string", "number", "boolean"], "maxLength": .number(Bounds.label), "description": "the value the item shows"],
                 "at_least": ["type": "number"],
                 "at_most": ["type": "number"],
                 "aggregate": ["type": "string", "enum": ["last", "max", "min"], "description": "which point of a metric window"],
@@ -69,8 +79,8 @@ public enum DiagnosisSchema {
                 "root_cause": [
                     "type": "object", "additionalProperties": false, "required": ["category", "entity", "explanation"],
                     "properties": [
-                        "category": oneOf(context.taxonomy.map(\.id), "one category of the taxonomy", fallback: 64),
-                        "entity": oneOf(entities(of: context).map(\.description), "the root entity, one of the incident's entities", fallback: 64),
+                        "category": oneOf(context.taxonomy.map(\.id), "one category of the taxonomy", fallback: Bounds.label),
+                        "entity": oneOf(entities(of: context).map(\.description), "the root entity, one of the incident's entities", fallback: Bounds.label),
                         "explanation": string(Bounds.paragraph, "Why this is the cause, citing evidence ids."),
                     ],
                 ],
@@ -169,7 +179,7 @@ public enum DiagnosisSchema {
                 value: reader.text(e["value"], "evidence[\(i)].value", max: Bounds.label) ?? "",
                 expected: reader.text(e["expected"], "evidence[\(i)].expected", max: Bounds.label, required: false),
                 note: reader.text(e["note"], "evidence[\(i)].note", max: Bounds.label, required: false),
-                id: reader.text(e["id"], "evidence[\(i)].id", max: 32))
+                id: reader.text(e["id"], "evidence[\(i)].id", max: Bounds.id))
         }
         let alternatives = reader.list(object["alternatives"], "alternatives", max: Bounds.alternatives).enumerated().map { i, a in
             Diagnosis.Alternative(

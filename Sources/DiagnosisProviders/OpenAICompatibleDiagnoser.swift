@@ -68,6 +68,7 @@ public struct OpenAICompatibleDiagnoser: Diagnoser {
                 continue
             }
             tokens.add(response.body["usage"], input: "prompt_tokens", output: "completion_tokens")
+            if round == 1 { noteTokenizer(counted: response.body["usage"]?["prompt_tokens"], messages: messages) }
             let choice = response.body["choices"]?.arrayValue?.first
             let finish = choice?["finish_reason"]?.stringValue
             if finish == "length" {
@@ -95,6 +96,21 @@ public struct OpenAICompatibleDiagnoser: Diagnoser {
                 messages.append(["role": "user", "content": .string(RepairRequest.text(invalid, channel: .jsonReply))])
             }
         }
+    }
+
+    /// The context budget (`diagnosis.context_tokens`) counts JSON bytes / 4; a server's tokenizer may count
+    /// far more (Gemma's: about 2.2x, Docs/benchmarks.md). Said in the log with the server's own count, so
+    /// an operator can size the budget for the model instead of finding out from a refused request.
+    private func noteTokenizer(counted: JSONValue?, messages: [JSONValue]) {
+        guard let counted = counted?.doubleValue.flatMap({ Int(checking: $0) }), counted > 0 else { return }
+        let bytes = messages.reduce(0) { $0 + ($1["content"]?.stringValue?.utf8.count ?? 0) }
+        let estimated = max(1, bytes / 4)
+        logger.info(
+            "the server counted the prompt's tokens",
+            metadata: [
+                "prompt_tokens": "\(counted)", "estimated_tokens": "\(estimated)",
+                "ratio": "\(NumberText.decimal(Double(counted) / Double(estimated)))",
+            ])
     }
 
     private func body(messages: [JSONValue], schema: OrderedJSON, format: ResponseFormat) -> OrderedJSON {

@@ -179,7 +179,8 @@ public struct ChaosRun<S: Subject> {
         var lastProblem = "no tick yet"
         var healthyInARow = 0
         while true {
-            guard let event = try await next(&iterator, until: healthyDeadline, waitingFor: "healthy tick (last: \(lastProblem))")
+            guard let event = try await next(
+                &iterator, until: healthyDeadline, budget: options.healthyTimeout, waitingFor: "healthy tick (last: \(lastProblem))")
             else { continue }
             guard case .tick(let report) = event else { continue }
             // Healthy means seen whole: a tick blind to part of the cluster (`degraded`) is no baseline.
@@ -216,13 +217,18 @@ public struct ChaosRun<S: Subject> {
         var ticketSeenAt: Date?
         var firstDiagnosisAt: Date?
         var lastDiagnosis: Date?
-        let detectDeadline = ContinuousClock.now + options.detectTimeout + (schedule.map(\.after).max() ?? .zero)
+        let detectBudget = options.detectTimeout + (schedule.map(\.after).max() ?? .zero)
+        let detectDeadline = ContinuousClock.now + detectBudget
+        // The diagnosis phase's own budget, from the ticket on: what a timeout there names.
+        let diagnoseBudget = options.diagnoseTimeout + options.settle
         var diagnoseDeadline: ContinuousClock.Instant?
         while true {
             try await injectDue()
             let deadline = diagnoseDeadline ?? detectDeadline
             let waiting = ticket == nil ? "ticket after \(fault)" : "diagnosis of incident #\(ticket?.incidentID ?? 0)"
-            guard let event = try await next(&iterator, until: deadline, waitingFor: waiting) else { continue }
+            guard let event = try await next(
+                &iterator, until: deadline, budget: diagnoseDeadline == nil ? detectBudget : diagnoseBudget, waitingFor: waiting)
+            else { continue }
             switch event {
             case .tick(let report):
                 guard injectedAt != nil else { continue }
@@ -238,7 +244,7 @@ public struct ChaosRun<S: Subject> {
                         ticket = t
                         ticketSeenAt = Date()
                         note("ticket created", "ticket #\(t.id) \(t.invariant) on \(t.entity), incident #\(t.incidentID.map(String.init) ?? "?")")
-                        diagnoseDeadline = ContinuousClock.now + options.diagnoseTimeout + options.settle
+                        diagnoseDeadline = ContinuousClock.now + diagnoseBudget
                     }
                 }
                 // Settled: every fault is in, the settle time has passed since the last change, and the
@@ -297,13 +303,16 @@ public struct ChaosRun<S: Subject> {
             diagnoseSeconds: diagnose, ticket: try await store.ticket(id: ticket.id), incident: incident)
     }
 
-    /// The next event; throws once `deadline` has passed. The monitor ticks every interval, so events
-    /// keep coming and the deadline is checked at least that often.
+    /// The next event; throws once `deadline` has passed, naming `budget`, the time the phase that set the
+    /// deadline was given (it named detect + diagnose timeouts whatever the phase: "no diagnosis within
+    /// 10m" after 304 s, issue 13). The monitor ticks every interval, so events keep coming and the deadline
+    /// is checked at least that often.
     private func next(
-        _ iterator: inout AsyncStream<Event>.Iterator, until deadline: ContinuousClock.Instant, waitingFor: String
+        _ iterator: inout AsyncStream<Event>.Iterator, until deadline: ContinuousClock.Instant, budget: Duration,
+        waitingFor: String
     ) async throws -> Event? {
         if ContinuousClock.now > deadline {
-            throw Timeout(waitingFor: waitingFor, after: options.detectTimeout + options.diagnoseTimeout)
+            throw Timeout(waitingFor: waitingFor, after: budget)
         }
         try Task.checkCancellation()
         let event = await iterator.next()

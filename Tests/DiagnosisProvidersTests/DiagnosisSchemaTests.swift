@@ -97,14 +97,98 @@ struct DiagnosisSchemaTests {
         #expect {
             _ = try DiagnosisSchema.diagnosis(from: cosmic, context: sampleContext(), diagnoser: "openai", model: "m")
         } throws: { "\($0)".contains("root_cause.category \"cosmic-rays\" is not in the taxonomy") }
-        let many = answer(["alternatives": .array(Array(repeating: ["hypothesis": "h", "rejected_because": "r"], count: 4))])
+        let n = DiagnosisSchema.Bounds.alternatives + 1
+        let many = answer(["alternatives": .array(Array(repeating: ["hypothesis": "h", "rejected_because": "r"], count: n))])
         #expect {
             _ = try DiagnosisSchema.diagnosis(from: many, context: sampleContext(), diagnoser: "openai", model: "m")
-        } throws: { "\($0)".contains("alternatives has 4 items; at most 3") }
-        let long = answer(["summary": .string(String(repeating: "x", count: 601))])
+        } throws: { "\($0)".contains("alternatives has \(n) items; at most \(n - 1)") }
+        let long = answer(["summary": .string(String(repeating: "x", count: 121))])
         #expect {
             _ = try DiagnosisSchema.diagnosis(from: long, context: sampleContext(), diagnoser: "openai", model: "m")
-        } throws: { "\($0)".contains("summary is 601 characters; at most 600") }
+        } throws: { "\($0)".contains("summary is 121 characters; at most 120") }
+    }
+
+    /// What a model that writes as much as it may would intend: every string long, every optional field
+    /// present, every enum a valid value.
+    static let overfullAnswer: JSONValue = {
+        let long = JSONValue.string(String(repeating: "store two stopped ", count: 60))
+        return [
+            "summary": long, "observation": long,
+            "root_cause": ["category": "node-down", "entity": "store:2", "explanation": long],
+            "confidence": 0.875,
+            "evidence": [["id": "t11", "signal": long, "value": long, "query_or_source": long, "expected": long, "note": long]],
+            "alternatives": [["hypothesis": long, "rejected_because": long]],
+            "recommended_actions": [["action": long, "rationale": long, "risk": "medium"]],
+            "claims": [["text": long, "evidence": ["t11"], "facts": [
+                ["evidence": "t11", "equals": long, "at_least": 12345.678, "at_most": 98765.432, "aggregate": "last"],
+            ]]],
+        ]
+    }()
+
+    /// The largest answer with one string or array, somewhere, one character or item over its bound:
+    /// (path, the bound, the answer).
+    static func overruns(_ given: OrderedJSON, _ value: JSONValue, root: OrderedJSON, path: String) -> [(String, Int, JSONValue)] {
+        var schema = given
+        if let ref = given["$ref"]?.unordered.stringValue, let target = GrammarModel.resolve(ref, in: root) { schema = target }
+        func bound(_ key: String) -> Int? { schema[key]?.unordered.doubleValue.flatMap { Int(exactly: $0) } }
+        var out: [(String, Int, JSONValue)] = []
+        switch value {
+        case .string(let s):
+            if let max = bound("maxLength") { out.append((path, max, .string(s + String(repeating: "x", count: max + 1 - s.count)))) }
+        case .object(let o):
+            for (key, child) in o {
+                guard let property = schema["properties"]?[key] else { continue }
+                for (p, b, changed) in overruns(property, child, root: root, path: path + "." + key) {
+                    var copy = o
+                    copy[key] = changed
+                    out.append((p, b, .object(copy)))
+                }
+            }
+        case .array(let items):
+            guard let first = items.first else { break }
+            if let max = bound("maxItems") { out.append((path, max, .array(items + Array(repeating: first, count: max + 1 - items.count)))) }
+            for (p, b, changed) in overruns(schema["items"] ?? [:], first, root: root, path: path + "[0]") {
+                out.append((p, b, .array([changed] + items.dropFirst())))
+            }
+        default:
+            break
+        }
+        return out
+    }
+
+    @Test func theValidatorsBoundsAreTheSchemas() throws {
+        let context = sampleContext()
+        let schema = DiagnosisSchema.jsonSchema(for: context)
+        // The largest answer the grammar lets a model write: every string at its maxLength, every array at
+        // its maxItems. The validator takes it (no bound of its own is tighter)…
+        let text = GrammarModel.write(schema: schema, intended: Self.overfullAnswer, characterLimit: 1_000_000)
+        let largest = try json(text)
+        let d = try DiagnosisSchema.diagnosis(from: largest, context: context, diagnoser: "openai", model: "m")
+        #expect(d.summary.count == DiagnosisSchema.Bounds.paragraph && d.evidence.count == DiagnosisSchema.Bounds.evidenceItems)
+        #expect(d.claims.count == DiagnosisSchema.Bounds.claims && d.claims.first?.facts.count == DiagnosisSchema.Bounds.factsPerClaim)
+        // …and it is small enough for a small model's 1,200 output tokens (issue 13: about 2,500 characters;
+        // it was about 13,000).
+        #expect(text.count <= 2_700, "the largest answer is \(text.count) characters")
+        // …and rejects one character or item more anywhere, naming the same bound (none is looser).
+        let overs = Self.overruns(schema, largest, root: schema, path: "")
+        #expect(overs.count >= 20, "\(overs.map(\.0))")
+        for (path, bound, over) in overs {
+            let name = String(path.split(separator: ".").last?.split(separator: "[").first ?? "")
+            do {
+                _ = try DiagnosisSchema.diagnosis(from: over, context: context, diagnoser: "openai", model: "m")
+                Issue.record("\(path) is over its schema bound \(bound), and the validator took it")
+            } catch {
+                #expect("\(error)".contains("at most \(bound)") && "\(error)".contains(name), "\(path): \(error)")
+            }
+        }
+    }
+
+    @Test func theSystemPromptStatesTheBounds() {
+        let system = DiagnosisPrompt.system(subject: "tikv", taxonomy: sampleContext().taxonomy, channel: .jsonReply)
+        typealias B = DiagnosisSchema.Bounds
+        #expect(system.contains("at most \(B.paragraph) characters each"))
+        #expect(system.contains("At most \(B.evidenceItems) evidence rows, \(B.alternatives) alternatives, \(B.actions) recommended actions and \(B.claims) claims"))
+        #expect(system.contains("rationale and claim text at most \(B.sentence)"))
     }
 
     @Test func claimsAreDecodedWithTheirIdsAndFactsEvenWhenTheContextLacksAnId() throws {

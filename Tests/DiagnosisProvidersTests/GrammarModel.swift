@@ -36,7 +36,16 @@ enum GrammarModel {
             if let v = intended, choices.contains(v) { out += v.jsonText } else { out += choices[0].jsonText }
             return
         }
-        let type = schema["type"]?.unordered.stringValue
+        var type = schema["type"]?.unordered.stringValue
+        // A union of types (`["string", "number", "boolean"]`) is the branch the intended value is in,
+        // with the schema's other keywords (llama.cpp: an `anyOf` of the schema with each type).
+        if type == nil, let union = schema["type"]?.unordered.arrayValue?.compactMap(\.stringValue) {
+            switch intended {
+            case .string?: type = union.contains("string") ? "string" : union.first
+            case .number?: type = union.contains("number") ? "number" : union.first
+            default: type = nil
+            }
+        }
         switch type {
         case "object":
             out += "{"

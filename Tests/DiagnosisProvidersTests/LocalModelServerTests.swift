@@ -52,7 +52,9 @@ struct LocalModelServerTests {
             if case .native = server.program { #expect(refused.isEmpty, "llama-server refused \(refused)") }
         }
         do {
-            let d = try await diagnoser(server, logs: logs).diagnose(context)
+            // A hang guard, not a time bound: on two cores shared with other builds (load 15-20) a diagnosis took
+            // 168 s, and a request ran past 240 s.
+            let d = try await diagnoser(server, timeout: .seconds(900), logs: logs).diagnose(context)
             let seconds = (ContinuousClock.now - start).seconds
             report("\(server.name): accepted in \(NumberText.decimal(seconds)) s: \(d.inputTokens ?? -1) input / \(d.outputTokens ?? -1) output tokens, "
                 + "\(d.rootCause.category) on \(d.rootCause.entity), \(d.claims.count) claims")
@@ -65,11 +67,10 @@ struct LocalModelServerTests {
             // The plumbing held: the cut is its own clear error, at the budget asked for, with the tokens spent.
             #expect(cut.outputTokens == 1200 && cut.spentOutputTokens == 1200, "\(cut)")
             #expect(cut.description.contains("raise diagnosis.max_tokens"))
-            // Issue 13's acceptance (≤ 1,200 output tokens) is not met by Gemma 3 270M under llama-server: it
-            // fills every string to maxLength and every array to maxItems (Docs/benchmarks.md). Known, visible.
-            withKnownIssue("a 270M model fills the schema's bounds past 1,200 tokens (Docs/benchmarks.md)", isIntermittent: true) {
-                Issue.record("under the bounded grammar the answer should fit 1200 tokens: \(cut)")
-            }
+            // Issue 13's acceptance: under the bounded grammar (the largest answer about 2,600 characters) the
+            // answer fits 1,200 tokens. With the earlier bounds (about 13,000) Gemma 3 270M was cut every time;
+            // now it writes about 800 (Docs/benchmarks.md).
+            Issue.record("under the bounded grammar the answer should fit 1200 tokens: \(cut)")
         } catch let invalid as DiagnosisSchema.InvalidOutput {
             // The grammar makes the JSON valid; a base model may still write an empty summary twice.
             report("\(server.name): rejected after \(NumberText.decimal((ContinuousClock.now - start).seconds)) s: \(invalid)")

@@ -21,6 +21,11 @@ import Testing
         /// Lines the full parse calls unparseable and the scan ignores (time or fields never decoded).
         var ignoredButUnparseable = 0
         var mismatches: [String] = []
+        /// Events the summary scan reported, and how many of them name a store or carry a duration (so a
+        /// summary that dropped those values could not pass by matching an empty one).
+        var summaries = 0
+        var summariesOnStores = 0
+        var summariesWithDuration = 0
         /// FNV-1a over every event of the full parse (line number, time bits, sorted-key JSON).
         var digest: UInt64 = 0xCBF2_9CE4_8422_2325
 
@@ -40,6 +45,16 @@ import Testing
             comparison.lines += 1
             let full = parser.parse(lineBytes: line.bytes)
             let fast = parser.scan(lineBytes: line.bytes, wanted: wanted)
+            // The summary scan (what `operator bench logs` runs) says what the scan says, event by event.
+            let summary = parser.summarize(lineBytes: line.bytes, wanted: wanted)
+            if summary != TiKVLogScanResult(fast) {
+                comparison.mismatches.append("line \(line.number): summary \(summary), scan \(fast)")
+            }
+            if case .event(let s) = summary {
+                comparison.summaries += 1
+                if s.entity != nil { comparison.summariesOnStores += 1 }
+                if s.durationMilliseconds != nil { comparison.summariesWithDuration += 1 }
+            }
             switch full {
             case .event(let event):
                 comparison.events += 1
@@ -99,6 +114,8 @@ import Testing
         #expect(comparison.events == summary.events)
         #expect(comparison.unparseable == summary.garbage)
         #expect(comparison.ignoredButUnparseable == 0)
+        #expect(comparison.summaries == summary.events)
+        #expect(comparison.summariesOnStores > 100 && comparison.summariesWithDuration > 100)
         // The events as `parse(lineBytes:)` built them before the scan and its speed-ups (c0d2ca5).
         #expect(comparison.events == Self.generatedEvents)
         #expect(comparison.digest == Self.generatedDigest, "digest \(String(comparison.digest, radix: 16))")
@@ -183,6 +200,46 @@ import Testing
             }
         }
         #expect(decision == expected)
+    }
+
+    @Test(arguments: [
+        // The first of a repeated key wins; PD's dashed ids fill in; a numeric store id names the entity.
+        #"[2024/08/07 09:44:59.054 +00:00] [INFO] [raft.rs:1] ["became leader at term 6"] [store_id=3] [store_id=9] [region-id=48]"#,
+        // A duration field wins over the line's own `duration_ms`, which stays when none reads as one.
+        #"[2024/08/07 09:44:59.054 +00:00] [WARN] [x.rs:1] ["handle ready"] [duration_ms=7] [takes=1500]"#,
+        #"[2024/08/07 09:44:59.054 +00:00] [WARN] [x.rs:1] ["handle ready"] [duration_ms=7] [takes=soon]"#,
+        // A bad escape in a field no summary reads still makes the line unparseable, as in the full parse.
+        #"[2024/08/07 09:44:59.054 +00:00] [INFO] [raft.rs:1] ["became leader at term 6"] [err="a\qb"]"#,
+        #"[2024/08/07 09:44:59.054 +00:00] [INFO] [raft.rs:1] ["became leader at term 6"] [store_id="4\q"]"#,
+        // ...but not a WARN line without `takes`, which is ignored before escapes are looked at.
+        #"[2024/08/07 09:44:59.054 +00:00] [WARN] [x.rs:1] ["on split"] [err="takes a\qb"]"#,
+        // An escaped key is decided by the full parse (it may decode to a key a summary reads).
+        #"[2024/08/07 09:44:59.054 +00:00] [INFO] [raft.rs:1] ["became leader at term 6"] ["store\u005fid"=5]"#,
+        #"[2024/08/07 09:44:59.054 +00:00] [WARN] [x.rs:1] ["handle ready"] ["t\u0061kes"=1500]"#,
+        // Quoted values, a non-numeric store id, a syntax error after a bad escape, a bad time.
+        #"[2024/08/07 09:44:59.054 +00:00] [INFO] [raft.rs:1] ["became leader at term 6"] [store_id="x y"] [raft_id="7"]"#,
+        #"[2024/08/07 09:44:59.054 +00:00] [INFO] [raft.rs:1] ["became leader at term 6"] [err="\q"] [oops"#,
+        #"[2024/13/07 09:44:59.054 +00:00] [INFO] [raft.rs:1] ["became leader at term 6"] [store_id=1]"#,
+        #"[2024/08/07 09:44:59.054 +00:00] [INFO] [raft.rs:1] ["[region 2] 5 became leader at term 7"] [store_id=1]"#,
+    ])
+    func aSummaryIsTheFullParsesEventInShort(line: String) {
+        var text = line
+        let (summary, full) = text.withUTF8 { (parser.summarize(lineBytes: $0), parser.parse(lineBytes: $0)) }
+        #expect(summary == TiKVLogScanResult(full), "\(full)")
+    }
+
+    @Test func aSummaryCarriesTheIdsAndDurationOfItsEvent() throws {
+        var text = #"[2024/08/07 09:44:59.054 +00:00] [WARN] [x.rs:1] ["handle ready"] [region_id=48] [store_id=3] [raft_id=49] [takes=1500]"#
+        let summary = text.withUTF8 { parser.summarize(lineBytes: $0) }
+        guard case .event(let s) = summary else {
+            Issue.record("not an event: \(summary)")
+            return
+        }
+        #expect(s.kind == "slow-operation" && s.level == "warn")
+        #expect(s.entity == Entity(kind: "store", id: "3"))
+        #expect(s.regionID == "48" && s.storeID == "3" && s.peerID == "49")
+        #expect(s.durationMilliseconds == "1500")
+        #expect(abs((s.time?.timeIntervalSince1970 ?? 0) - 1_723_023_899.054) < 0.0005)
     }
 
     @Test func noCataloguePatternHoldsWhatAnEscapeOtherThanUnicodeDecodesTo() {

@@ -20,6 +20,8 @@ public enum TiKVLogLineTarget {
             case .unparseable: precondition(fast == full || fast == .ignored, "scan and parse disagree on a bad line")
             case .ignored: precondition(fast == .ignored, "scan found an event where parse found none")
             }
+            // The summary scan (`operator bench logs`) is the scan's result in short, on every line.
+            precondition(parser.summarize(lineBytes: bytes) == TiKVLogScanResult(fast), "summary and scan disagree")
             LogLines.consume(fast)
         }
     }

@@ -54,7 +54,7 @@ public enum LogThroughputBenchmark {
                     ["grep -c -F -f patterns", BenchFormat.number(grepSeconds, digits: 2), BenchFormat.number(mb / grepSeconds),
                      BenchFormat.number(Double(parser.lines) / grepSeconds, digits: 0), "\(grepMatches) lines", "1.00x"],
                 ],
-                notes: ["same file, same run; the event scan matches each line's bytes against the catalogue (its header's shape and level checked, so a line of another shape is still parsed and reported unparseable) and decodes only the lines that can be events: time, fields, ids and duration, each event built exactly as `operator logs parse` builds it; grep only matches; MB = MiB",
+                notes: ["same file, same run; the event scan matches each line's bytes against the catalogue (its header's shape and level checked, so a line of another shape is still parsed and reported unparseable) and decodes only the lines that can be events: their time, field syntax and escapes are checked as `operator logs parse` checks them, and each event is summarised (time, level, kind, store, region, peer, term, duration: the values the full event carries) without building its other fields, message or source; grep only matches; MB = MiB",
                         "memory while parsing (streaming): resident \(BenchFormat.number(Double(before) / 1_048_576)) MiB before, peak \(BenchFormat.number(Double(peak) / 1_048_576)) MiB (+\(BenchFormat.number(Double(max(0, peak - before)) / 1_048_576)) MiB) for a \(BenchFormat.number(mb, digits: 0)) MiB file", generatorSeconds.map { "generated in \(BenchFormat.number($0, digits: 1)) s" } ?? "existing file"])
         }
     }

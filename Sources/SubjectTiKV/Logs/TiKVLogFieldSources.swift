@@ -39,6 +39,54 @@ struct TiKVLogFieldSources {
         timeTakes = fields["time_takes"]
         totalLifetime = fields["total_lifetime"]
         spend = fields["spend"]
+        durationMillisecondsField = fields["duration_ms"]
+    }
+
+    /// The keys read here, by the bytes of a key as written on the line.
+    enum Slot {
+        case storeID, storeIDDashed, regionID, regionIDDashed, raftID, peerID, term
+        case takes, duration, timeTakes, totalLifetime, spend
+        /// A `duration_ms` the line writes itself: kept when no duration field reads as one.
+        case durationMilliseconds
+    }
+
+    /// Which key this is, if it is one read here: a length switch and one `memcmp`, no text built.
+    static func slot(of key: UnsafeBufferPointer<UInt8>) -> Slot? {
+        switch key.count {
+        case 4: return equal(key, "term") ? .term : nil
+        case 5: return equal(key, "takes") ? .takes : equal(key, "spend") ? .spend : nil
+        case 7: return equal(key, "raft_id") ? .raftID : equal(key, "peer_id") ? .peerID : nil
+        case 8:
+            return equal(key, "store_id") ? .storeID : equal(key, "store-id") ? .storeIDDashed
+                : equal(key, "duration") ? .duration : nil
+        case 9: return equal(key, "region_id") ? .regionID : equal(key, "region-id") ? .regionIDDashed : nil
+        case 10: return equal(key, "time_takes") ? .timeTakes : nil
+        case 11: return equal(key, "duration_ms") ? .durationMilliseconds : nil
+        case 14: return equal(key, "total_lifetime") ? .totalLifetime : nil
+        default: return nil
+        }
+    }
+
+    /// The line's own `duration_ms`, when it writes one.
+    var durationMillisecondsField: String?
+
+    /// Keeps the first value of a slot, as the field dictionary keeps the first of a repeated key.
+    mutating func fill(_ slot: Slot, with value: String) {
+        switch slot {
+        case .storeID: storeID = storeID ?? value
+        case .storeIDDashed: storeIDDashed = storeIDDashed ?? value
+        case .regionID: regionID = regionID ?? value
+        case .regionIDDashed: regionIDDashed = regionIDDashed ?? value
+        case .raftID: raftID = raftID ?? value
+        case .peerID: peerID = peerID ?? value
+        case .term: term = term ?? value
+        case .takes: takes = takes ?? value
+        case .duration: duration = duration ?? value
+        case .timeTakes: timeTakes = timeTakes ?? value
+        case .totalLifetime: totalLifetime = totalLifetime ?? value
+        case .spend: spend = spend ?? value
+        case .durationMilliseconds: durationMillisecondsField = durationMillisecondsField ?? value
+        }
     }
 
     /// Notes the first occurrence of a key (as written on the line) and its decoded value.
@@ -47,38 +95,7 @@ struct TiKVLogFieldSources {
             isComplete = false
             return
         }
-        switch key.count {
-        case 4: if Self.equal(key, "term") { term = value }
-        case 5:
-            if Self.equal(key, "takes") {
-                takes = value
-            } else if Self.equal(key, "spend") {
-                spend = value
-            }
-        case 7:
-            if Self.equal(key, "raft_id") {
-                raftID = value
-            } else if Self.equal(key, "peer_id") {
-                peerID = value
-            }
-        case 8:
-            if Self.equal(key, "store_id") {
-                storeID = value
-            } else if Self.equal(key, "store-id") {
-                storeIDDashed = value
-            } else if Self.equal(key, "duration") {
-                duration = value
-            }
-        case 9:
-            if Self.equal(key, "region_id") {
-                regionID = value
-            } else if Self.equal(key, "region-id") {
-                regionIDDashed = value
-            }
-        case 10: if Self.equal(key, "time_takes") { timeTakes = value }
-        case 14: if Self.equal(key, "total_lifetime") { totalLifetime = value }
-        default: break
-        }
+        if let slot = Self.slot(of: key) { fill(slot, with: value) }
     }
 
     /// Milliseconds of the first duration field that reads as one, formatted (`duration_ms`).

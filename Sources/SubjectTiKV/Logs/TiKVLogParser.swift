@@ -75,9 +75,7 @@ public struct TiKVLogParser: ClusterLogParser {
             }
         }
         guard let time = TiKVLogTime.parse(line[header.time]) else {
-            return .unparseable(
-                reason: "timestamp \(LogText.quoted(line[header.time])) is not "
-                    + TiKVLogTime.expectedFormat)
+            return .unparseable(reason: Self.badTimeReason(line[header.time]))
         }
         let level: String
         if let known {
@@ -143,7 +141,7 @@ public struct TiKVLogParser: ClusterLogParser {
         } catch {
             return .unparseable(reason: error.reason)
         }
-        if badEscape { return .unparseable(reason: "a quoted field has an invalid escape sequence") }
+        if badEscape { return .unparseable(reason: Self.badFieldEscapeReason) }
         if !sources.isComplete { sources = TiKVLogFieldSources(fields) }
         let message = decodedMessage ?? String(decoding: messageBytes, as: UTF8.self)
         let sourceText = String(decoding: UnsafeBufferPointer(rebasing: line[header.source]), as: UTF8.self)
@@ -152,6 +150,12 @@ public struct TiKVLogParser: ClusterLogParser {
                 time: time, level: level, message: message, source: sourceText, fields: &fields, sources: sources,
                 match: match ?? .init(kind: .slowOperation)))
     }
+
+    static func badTimeReason(_ time: Slice<UnsafeBufferPointer<UInt8>>) -> String {
+        "timestamp \(LogText.quoted(time)) is not " + TiKVLogTime.expectedFormat
+    }
+
+    static let badFieldEscapeReason = "a quoted field has an invalid escape sequence"
 
     /// What an escaped message decodes to, as far as the catalogue cares.
     enum EscapedMessage {

@@ -109,6 +109,15 @@ struct UnifiedLogScanner {
         return JSONStringUnescaper.unescape(slice)
     }
 
+    /// Whether a quoted token's escapes are all valid, decoded into scratch memory (no text built).
+    func isValidEscape(_ token: Token) -> Bool {
+        guard token.escaped else { return true }
+        let slice = UnsafeBufferPointer(rebasing: bytes[token.range])
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, slice.count)) {
+            JSONStringUnescaper.unescape(slice, into: $0) != nil
+        }
+    }
+
     /// Whether a token's text equals `literal` (for raw keys: no decoding needed).
     func token(_ token: Token, equals literal: StaticString) -> Bool {
         guard !token.escaped, token.range.count == literal.utf8CodeUnitCount else { return false }

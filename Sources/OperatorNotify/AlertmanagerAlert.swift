@@ -17,9 +17,11 @@ struct AlertmanagerAlert: Encodable, Equatable {
     /// The `category` label before a diagnosis names one.
     static let undiagnosed = "undiagnosed"
 
-    /// The alerts that say where `payload`'s incident stands now. Labels are an alert's identity, and the
-    /// `category` label changes when the incident is diagnosed: the undiagnosed alert is then ended so it does
-    /// not keep firing beside the diagnosed one.
+    /// The alerts that say where `payload`'s incident stands now. Labels are an alert's identity, so they must
+    /// not change while the incident lives: `severity` is the root ticket's (the incident's own falls as its
+    /// members resolve, and a resolve posted under another severity would leave the firing alert firing).
+    /// `category` does change once, when the incident is diagnosed: the undiagnosed alert is then ended so it
+    /// does not keep firing beside the diagnosed one.
     static func alerts(for payload: NotificationPayload, resolved: Bool, now: Date) -> [AlertmanagerAlert] {
         let incident = payload.incident
         let category = incident.diagnosis?.rootCause.category ?? undiagnosed
@@ -41,7 +43,7 @@ struct AlertmanagerAlert: Encodable, Equatable {
             labels: [
                 "alertname": alertName, "cluster": incident.cluster, "subject": incident.subject,
                 "root_invariant": incident.rootInvariant, "root_entity": incident.rootEntity.description,
-                "category": category, "severity": incident.severity.rawValue, "incident": String(incident.id),
+                "category": category, "severity": (payload.rootSeverity ?? incident.severity).rawValue, "incident": String(incident.id),
             ],
             annotations: annotations, startsAt: incident.openedAt, endsAt: endsAt, generatorURL: payload.consoleURL)
     }

@@ -146,3 +146,26 @@ struct OutboxTests {
         #expect(NotificationURLText.redacted("http://127.0.0.1:9093") == "http://127.0.0.1:9093")
     }
 }
+
+extension OutboxTests {
+    /// A pending row holds back its own incident's later rows, never another incident's.
+    @Test func anIncidentsRowsGoInOrderWithoutHoldingBackOthers() async throws {
+        let db = try TemporaryDatabase()
+        defer { db.cleanup() }
+        let store = try SQLiteTicketStore(path: db.path)
+        try await store.registerNotificationRoutes([NotificationRoute(receiver: "hook", events: Set(NotificationEvent.allCases))])
+        let first = try #require(try await tick(store, 0, [.fake("node-down", "node:n1")]).incidentsOpened.first)
+        let second = try #require(try await tick(store, 1, [.fake("node-down", "node:n1"), .fake("node-down", "node:n2")]).incidentsOpened.first)
+        _ = try await tick(store, 2, [])  // both resolve: each incident has opened + resolved
+        let now = t0.addingTimeInterval(10)
+        let due = try await store.dueNotifications(receiver: "hook", now: now, limit: 10)
+        #expect(due.map(\.incidentID) == [first, second], "only each incident's first row: \(due.map(\.idempotencyKey))")
+        #expect(due.allSatisfy { $0.event == .opened })
+        let blocked = try #require(due.first)
+        try await store.markNotificationFailed(id: blocked.id, error: "refused", at: now, nextAttemptAt: now.addingTimeInterval(60))
+        try await store.markNotificationSent(id: due[1].id, at: now)
+        let next = try await store.dueNotifications(receiver: "hook", now: now, limit: 10)
+        #expect(next.map(\.incidentID) == [second], "the failing incident's resolved row waits; the other's goes")
+        #expect(next.first?.event == .resolved)
+    }
+}

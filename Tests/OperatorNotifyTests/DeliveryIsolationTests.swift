@@ -55,7 +55,7 @@ struct DeliveryIsolationTests {
         #expect(failing.first?.lastError?.contains("/hook") == true)
         #expect(try await store.notifications(NotificationFilter(status: .sent, receiver: "refusing")).isEmpty)
         #expect(try await store.notifications(NotificationFilter(status: .sent, receiver: "silent")).isEmpty)
-        // Only the first row was ever tried: the order per receiver is kept.
+        // Only the incident's first row was ever tried: its later rows wait behind it, in order.
         let refusedKeys = Set(refusing.received.compactMap { $0.header("Idempotency-Key") })
         #expect(refusedKeys.count == 1)
 

@@ -6,7 +6,8 @@ import OperatorTestSupport
 struct OutboxFixture {
     let directory: TemporaryDirectory
     let store: SQLiteTicketStore
-    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+    // In the past: rows are due from the moment of the change that queued them.
+    let t0 = Date(timeIntervalSince1970: 1_700_000_000)
 
     init(routes: [NotificationRoute]) async throws {
         directory = try TemporaryDirectory(prefix: "operator-notify")

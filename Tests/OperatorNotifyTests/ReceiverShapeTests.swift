@@ -115,6 +115,27 @@ struct ReceiverShapeTests {
         #expect((byCategory["node-down"]?["annotations"] as? [String: String])?["summary"] == "node n2 is down and its peers answer")
     }
 
+    /// An incident's severity falls as its members resolve (an info `leader-changed` outlives a critical
+    /// `member-down`); the alert's severity label is its root's, so the resolve ends the alert that fired.
+    @Test func theSeverityLabelIsTheRootsAndStaysPut() async throws {
+        let alertmanager = try await ReceivingServer.start()
+        defer { alertmanager.server.stop() }
+        let fixture = try await OutboxFixture(routes: [])
+        defer { fixture.cleanup() }
+        let down = Violation(invariant: "node-down", entity: "node:n2", severity: .critical, message: "node n2 is down")
+        let id = try #require(try await fixture.tick(0, [down]).incidentsOpened.first)
+        var incident = try #require(try await fixture.store.incident(id: id))
+        incident.severity = .info
+        let row = OutboxNotification(
+            id: 1, incidentID: id, cluster: "prod", event: .resolved, sequence: 9, receiver: "am", idempotencyKey: "k", createdAt: Date(),
+            status: .pending, attempts: 0, lastError: nil, nextAttemptAt: Date(), sentAt: nil)
+        let receiver = AlertmanagerReceiver(name: "am", url: alertmanager.baseURL)
+        try await receiver.deliver(NotificationPayload(notification: row, incident: incident, consoleURL: nil, rootSeverity: .critical))
+        let alerts = try #require(alertmanager.received.last?.json as? [[String: Any]])
+        #expect(alerts.compactMap { ($0["labels"] as? [String: String])?["severity"] } == ["critical"])
+        #expect(alerts.first?["endsAt"] is String)
+    }
+
     @Test func slackMessagesCarryTextAndBlocks() async throws {
         let slack = try await ReceivingServer.start()
         defer { slack.server.stop() }

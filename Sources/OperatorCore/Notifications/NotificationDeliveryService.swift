@@ -6,9 +6,11 @@ import ServiceLifecycle
 /// Sends the outbox: each receiver's due rows in order, with capped exponential backoff between attempts.
 ///
 /// Each receiver has its own loop, so one that fails or hangs never holds the others back. Within a
-/// receiver, a failed row ends the pass (the next rows wait behind it), so an incident's `opened` never
-/// arrives after its `resolved`. A row stays pending with its last error until it is sent: a crash at any
-/// point loses nothing, and at worst a row is sent twice (the receiver dedupes by idempotency key).
+/// receiver, an incident's rows go in order (a later row waits while an earlier one of its incident is
+/// pending: its `opened` never arrives after its `resolved`), and a failure ends the pass (the receiver is
+/// probably down; the next pass tries again whatever is due). A row stays pending with its last error until
+/// it is sent: a crash at any point loses nothing, and at worst a row is sent twice (the receiver dedupes by
+/// idempotency key).
 public struct NotificationDeliveryService: Service {
     public struct Configuration: Sendable {
         /// How often each receiver looks for due rows.
@@ -94,7 +96,7 @@ public struct NotificationDeliveryService: Service {
                 guard let incident = try await store.incident(id: row.incidentID) else {
                     throw NotificationPayloadMissing(incidentID: row.incidentID)
                 }
-                try await receiver.deliver(payload(row, incident))
+                try await receiver.deliver(try await payload(row, incident))
                 try await store.markNotificationSent(id: row.id, at: Date())
                 metrics.attempt(receiver: receiver.name, succeeded: true)
                 sent += 1
@@ -115,7 +117,7 @@ public struct NotificationDeliveryService: Service {
                 logger.warning(
                     "notify: \(receiver.name) (\(receiver.redactedTarget)) refused \(row.idempotencyKey), attempt \(row.attempts + 1); next in \(DurationText.format(wait)): \(message)"
                 )
-                // Later rows wait behind this one: order per receiver is kept.
+                // The receiver is probably down: end this pass; the row's incident's later rows wait behind it.
                 break
             }
         }
@@ -126,12 +128,13 @@ public struct NotificationDeliveryService: Service {
         do {
             let open = try await store.incidents(IncidentFilter(statuses: [.open, .diagnosed]))
             guard !open.isEmpty else { return }
-            let payloads = open.map { incident in
-                payload(
-                    OutboxNotification(
-                        id: 0, incidentID: incident.id, cluster: incident.cluster, event: .opened, sequence: 0,
-                        receiver: receiver.name, idempotencyKey: "incident-\(incident.id)-refresh", createdAt: Date(),
-                        status: .pending, attempts: 0, lastError: nil, nextAttemptAt: Date(), sentAt: nil), incident)
+            var payloads: [NotificationPayload] = []
+            for incident in open {
+                let row = OutboxNotification(
+                    id: 0, incidentID: incident.id, cluster: incident.cluster, event: .opened, sequence: 0, receiver: receiver.name,
+                    idempotencyKey: "incident-\(incident.id)-refresh", createdAt: Date(), status: .pending, attempts: 0, lastError: nil,
+                    nextAttemptAt: Date(), sentAt: nil)
+                payloads.append(try await payload(row, incident))
             }
             try await receiver.refresh(payloads)
         } catch {
@@ -143,11 +146,14 @@ public struct NotificationDeliveryService: Service {
         if let counts = try? await store.notificationCounts() { metrics.publish(counts) }
     }
 
-    private func payload(_ row: OutboxNotification, _ incident: Incident) -> NotificationPayload {
+    private func payload(_ row: OutboxNotification, _ incident: Incident) async throws -> NotificationPayload {
         let console = configuration.consoleBaseURL.map { base in
             (base.hasSuffix("/") ? String(base.dropLast()) : base) + "/incidents/\(incident.id)"
         }
-        return NotificationPayload(notification: row, incident: incident, consoleURL: console)
+        let root = try await store.tickets(TicketFilter(incidentID: incident.id)).first {
+            $0.invariant == incident.rootInvariant && $0.entity == incident.rootEntity
+        }
+        return NotificationPayload(notification: row, incident: incident, consoleURL: console, rootSeverity: root?.severity)
     }
 }
 

@@ -7,11 +7,16 @@ public struct NotificationPayload: Sendable {
     public var incident: Incident
     /// The console's page for the incident, when `notify.console_url` is set.
     public var consoleURL: String?
+    /// The severity of the incident's root ticket. Unlike the incident's severity (the highest of its open
+    /// members, which falls as they resolve) it stays put while the incident lives, so a receiver that keys
+    /// alerts by labels can use it without the alert changing identity.
+    public var rootSeverity: Severity?
 
-    public init(notification: OutboxNotification, incident: Incident, consoleURL: String?) {
+    public init(notification: OutboxNotification, incident: Incident, consoleURL: String?, rootSeverity: Severity? = nil) {
         self.notification = notification
         self.incident = incident
         self.consoleURL = consoleURL
+        self.rootSeverity = rootSeverity
     }
 }
 

@@ -19,9 +19,14 @@ extension SQLiteTicketStore {
         try await pool.read { db in
             try Row.fetchAll(
                 db,
+                // An incident's rows go in order: one waits while an earlier row of its incident is pending
+                // (its `opened` never arrives after its `resolved`); other incidents are not held back.
                 sql: """
-                    SELECT * FROM outbox WHERE receiver = ? AND status = 'pending' AND next_attempt_at <= ?
-                    ORDER BY id LIMIT ?
+                    SELECT * FROM outbox AS o WHERE o.receiver = ? AND o.status = 'pending' AND o.next_attempt_at <= ?
+                        AND NOT EXISTS (
+                            SELECT 1 FROM outbox AS earlier WHERE earlier.receiver = o.receiver
+                                AND earlier.incident_id = o.incident_id AND earlier.status = 'pending' AND earlier.id < o.id)
+                    ORDER BY o.id LIMIT ?
                     """,
                 arguments: [receiver, now, max(1, limit)]
             ).map(Outbox.row)

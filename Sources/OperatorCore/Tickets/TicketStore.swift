@@ -52,7 +52,8 @@ public protocol TicketStore: Sendable {
     /// Makes `routes` the receivers every later incident change is queued for (replacing the registered set);
     /// rows already queued stay.
     func registerNotificationRoutes(_ routes: [NotificationRoute]) async throws
-    /// Rows of `receiver` not yet sent whose next attempt is due at `now`, oldest first.
+    /// Rows of `receiver` not yet sent whose next attempt is due at `now`, oldest first; a row waits while an
+    /// earlier row of its incident is pending, so each incident's events arrive in order.
     func dueNotifications(receiver: String, now: Date, limit: Int) async throws -> [OutboxNotification]
     func markNotificationSent(id: Int64, at: Date) async throws
     /// The attempt failed: the row stays pending with `error` (redacted by the caller) and waits until `nextAttemptAt`.

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import OperatorCore
+import Prometheus
 import Testing
 
 /// The notification outbox: rows written in the incident change's own transaction, one per subscribed
@@ -168,4 +169,47 @@ extension OutboxTests {
         #expect(next.map(\.incidentID) == [second], "the failing incident's resolved row waits; the other's goes")
         #expect(next.first?.event == .resolved)
     }
+}
+
+
+extension OutboxTests {
+    /// What /metrics shows: rows per receiver and state from the database, attempts from this process.
+    @Test func metricsCountTheOutboxByReceiverAndState() async throws {
+        let db = try TemporaryDatabase()
+        defer { db.cleanup() }
+        let store = try SQLiteTicketStore(path: db.path)
+        try await store.registerNotificationRoutes([
+            NotificationRoute(receiver: "up", events: [.opened]), NotificationRoute(receiver: "down", events: [.opened]),
+        ])
+        _ = try await store.record(
+            TickFindings(subject: "fake", at: Date(), violations: [.fake("node-down", "node:n1")], evaluated: evaluated), policy: TicketPolicy())
+        let registry = PrometheusCollectorRegistry()
+        let service = NotificationDeliveryService(
+            store: store, receivers: [AcceptingReceiver(name: "up"), RefusingReceiver(name: "down")],
+            metricsFactory: PrometheusMetricsFactory(registry: registry))
+        #expect(await service.deliverDue(to: AcceptingReceiver(name: "up")) == 1)
+        #expect(await service.deliverDue(to: RefusingReceiver(name: "down")) == 0)
+        await service.publishCounts()
+        let text = registry.emitToString()
+        #expect(text.contains(#"operator_notifications{receiver="up",status="sent"} 1"#), "\(text)")
+        #expect(text.contains(#"operator_notifications{receiver="down",status="pending"} 1"#))
+        #expect(text.contains(#"operator_notifications{receiver="down",status="failed"} 1"#))
+        #expect(text.contains(#"operator_notification_attempts_total{receiver="down",result="failed"} 1"#))
+        let failed = try #require(try await store.notifications(NotificationFilter(status: .failed)).first)
+        #expect(failed.lastError == "refused by the test double" && failed.nextAttemptAt > failed.createdAt)
+    }
+}
+
+/// Receivers that only answer yes or no: the store, the service and the metrics around them are real.
+struct AcceptingReceiver: NotificationReceiver {
+    let name: String
+    var redactedTarget: String { "test://accepting" }
+    func deliver(_ payload: NotificationPayload) async throws {}
+}
+
+struct RefusingReceiver: NotificationReceiver {
+    struct Refused: Error, CustomStringConvertible { var description: String { "refused by the test double" } }
+    let name: String
+    var redactedTarget: String { "test://refusing" }
+    func deliver(_ payload: NotificationPayload) async throws { throw Refused() }
 }

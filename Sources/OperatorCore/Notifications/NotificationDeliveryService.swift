@@ -142,7 +142,8 @@ public struct NotificationDeliveryService: Service {
         }
     }
 
-    private func publishCounts() async {
+    /// Sets `operator_notifications{receiver, status}` from the database (every process's rows).
+    public func publishCounts() async {
         if let counts = try? await store.notificationCounts() { metrics.publish(counts) }
     }
 

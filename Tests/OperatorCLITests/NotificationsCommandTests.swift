@@ -56,5 +56,30 @@ extension EndToEnd {
             let bad = try await OperatorBinary.run(["notifications", "list", "--status", "lost", "--db", db])
             #expect(bad.status != 0 && bad.stderr.contains("lost"))
         }
+
+        @Test("serve refuses to start when a receiver's secret is missing (exit 2, naming the variable) or a notify key is unknown")
+        func serveChecksReceiversAtStart() async throws {
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            let config = dir.file("operator.yaml")
+            try """
+                notify:
+                  receivers:
+                    - { name: hook, type: webhook, url: "http://127.0.0.1:9/hook", secret_env: OPERATOR_TEST_MISSING_SECRET }
+                """.write(toFile: config, atomically: true, encoding: .utf8)
+            let arguments = [
+                "serve", "--subject", "tikv", "--endpoints", "http://127.0.0.1:9", "--listen", "127.0.0.1:0", "--db", dir.file("operator.db"),
+                "--config", config,
+            ]
+            let missing = try await OperatorBinary.run(arguments, timeout: .seconds(60))
+            #expect(missing.status == 2, "\(missing.stderr)")
+            #expect(missing.stderr.contains("OPERATOR_TEST_MISSING_SECRET") && missing.stderr.contains("not set"))
+
+            try "notify: { receivers: [{ name: hook, type: webhook, url: \"http://127.0.0.1:9/hook\", colour: red }] }"
+                .write(toFile: config, atomically: true, encoding: .utf8)
+            let unknown = try await OperatorBinary.run(arguments, timeout: .seconds(60))
+            #expect(unknown.status == 2)
+            #expect(unknown.stderr.contains("notify.receivers[hook].colour"), "\(unknown.stderr)")
+        }
     }
 }

@@ -45,6 +45,12 @@ struct AlertmanagerAlert: Encodable, Equatable {
                 "root_invariant": incident.rootInvariant, "root_entity": incident.rootEntity.description,
                 "category": category, "severity": (payload.rootSeverity ?? incident.severity).rawValue, "incident": String(incident.id),
             ],
-            annotations: annotations, startsAt: incident.openedAt, endsAt: endsAt, generatorURL: payload.consoleURL)
+            annotations: annotations, startsAt: startsAt(payload), endsAt: endsAt, generatorURL: payload.consoleURL)
+    }
+
+    /// When this firing period began: the incident's opening, or its reopening for a reopened one (a new
+    /// period, as Prometheus starts a new alert after a resolve; an old start would also skip group_wait).
+    private static func startsAt(_ payload: NotificationPayload) -> Date {
+        payload.notification.event == .reopened ? max(payload.notification.createdAt, payload.incident.openedAt) : payload.incident.openedAt
     }
 }

@@ -134,6 +134,16 @@ struct ReceiverShapeTests {
         let alerts = try #require(alertmanager.received.last?.json as? [[String: Any]])
         #expect(alerts.compactMap { ($0["labels"] as? [String: String])?["severity"] } == ["critical"])
         #expect(alerts.first?["endsAt"] is String)
+
+        // A reopened incident fires from its reopening: a new firing period, as Prometheus would start one.
+        var reopened = row
+        reopened.event = .reopened
+        reopened.createdAt = fixture.t0.addingTimeInterval(900)
+        incident.status = .open
+        try await receiver.deliver(NotificationPayload(notification: reopened, incident: incident, consoleURL: nil, rootSeverity: .critical))
+        let refired = try #require(alertmanager.received.last?.json as? [[String: Any]])
+        #expect((refired.first?["startsAt"] as? String).flatMap { Timestamp.parse($0) } == reopened.createdAt)
+        #expect(refired.first?["endsAt"] == nil)
     }
 
     @Test func slackMessagesCarryTextAndBlocks() async throws {

@@ -79,49 +79,60 @@ public struct NotificationDeliveryService: Service {
         }
     }
 
-    /// One pass for one receiver: its due rows, oldest first, until one fails. Returns how many were sent.
+    /// One pass for one receiver: its due rows, oldest first, until none is due or one fails (an incident's
+    /// next row becomes due once the one before it is sent, so the pass reads again after each batch).
+    /// Returns how many were sent.
     @discardableResult
     public func deliverDue(to receiver: any NotificationReceiver, now: Date = Date()) async -> Int {
-        let due: [OutboxNotification]
-        do {
-            due = try await store.dueNotifications(receiver: receiver.name, now: now, limit: configuration.batchSize)
-        } catch {
-            logger.warning("notify: cannot read the outbox for \(receiver.name): \(redactor.redact(String(describing: error)))")
-            return 0
-        }
         var sent = 0
-        for row in due {
-            if Task.isCancelled { break }
+        while !Task.isCancelled {
+            let due: [OutboxNotification]
             do {
-                guard let incident = try await store.incident(id: row.incidentID) else {
-                    throw NotificationPayloadMissing(incidentID: row.incidentID)
-                }
-                try await receiver.deliver(try await payload(row, incident))
-                try await store.markNotificationSent(id: row.id, at: Date())
-                metrics.attempt(receiver: receiver.name, succeeded: true)
-                sent += 1
-                logger.info(
-                    "notify: sent \(row.idempotencyKey) to \(receiver.name)",
-                    metadata: ["receiver": "\(receiver.name)", "target": "\(receiver.redactedTarget)"])
+                due = try await store.dueNotifications(receiver: receiver.name, now: max(now, Date()), limit: configuration.batchSize)
             } catch {
-                metrics.attempt(receiver: receiver.name, succeeded: false)
-                let message = redactor.redact(String(describing: error))
-                let wait = configuration.backoff.delay(afterFailures: row.attempts + 1)
-                let failedAt = Date()
-                do {
-                    try await store.markNotificationFailed(
-                        id: row.id, error: message, at: failedAt, nextAttemptAt: failedAt.addingTimeInterval(wait.seconds))
-                } catch {
-                    logger.warning("notify: cannot record the failed attempt of \(row.idempotencyKey): \(redactor.redact(String(describing: error)))")
-                }
-                logger.warning(
-                    "notify: \(receiver.name) (\(receiver.redactedTarget)) refused \(row.idempotencyKey), attempt \(row.attempts + 1); next in \(DurationText.format(wait)): \(message)"
-                )
-                // The receiver is probably down: end this pass; the row's incident's later rows wait behind it.
-                break
+                logger.warning("notify: cannot read the outbox for \(receiver.name): \(redactor.redact(String(describing: error)))")
+                return sent
+            }
+            if due.isEmpty { return sent }
+            for row in due {
+                if Task.isCancelled { return sent }
+                guard await deliver(row, to: receiver) else { return sent }
+                sent += 1
             }
         }
         return sent
+    }
+
+    /// One attempt at one row; false when it failed (recorded with its error and next attempt).
+    private func deliver(_ row: OutboxNotification, to receiver: any NotificationReceiver) async -> Bool {
+        do {
+            guard let incident = try await store.incident(id: row.incidentID) else {
+                throw NotificationPayloadMissing(incidentID: row.incidentID)
+            }
+            try await receiver.deliver(try await payload(row, incident))
+            try await store.markNotificationSent(id: row.id, at: Date())
+            metrics.attempt(receiver: receiver.name, succeeded: true)
+            logger.info(
+                "notify: sent \(row.idempotencyKey) to \(receiver.name)",
+                metadata: ["receiver": "\(receiver.name)", "target": "\(receiver.redactedTarget)"])
+            return true
+        } catch {
+            metrics.attempt(receiver: receiver.name, succeeded: false)
+            let message = redactor.redact(String(describing: error))
+            let wait = configuration.backoff.delay(afterFailures: row.attempts + 1)
+            let failedAt = Date()
+            do {
+                try await store.markNotificationFailed(
+                    id: row.id, error: message, at: failedAt, nextAttemptAt: failedAt.addingTimeInterval(wait.seconds))
+            } catch {
+                logger.warning("notify: cannot record the failed attempt of \(row.idempotencyKey): \(redactor.redact(String(describing: error)))")
+            }
+            logger.warning(
+                "notify: \(receiver.name) (\(receiver.redactedTarget)) refused \(row.idempotencyKey), attempt \(row.attempts + 1); next in \(DurationText.format(wait)): \(message)"
+            )
+            // The receiver is probably down: the pass ends; the row's incident's later rows wait behind it.
+            return false
+        }
     }
 
     private func refreshOpen(_ receiver: any NotificationReceiver) async {

@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "OperatorBench", targets: ["OperatorBench"]),
         .library(name: "OperatorServer", targets: ["OperatorServer"]),
         .library(name: "OperatorConsole", targets: ["OperatorConsole"]),
+        .library(name: "OperatorNotify", targets: ["OperatorNotify"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -37,6 +38,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        // HMAC-SHA256 for the webhook receiver's signature (already in the graph through Hummingbird's TLS).
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // The core: protocols, registry, tickets and incidents, monitor loop, diagnosis engine.
@@ -174,6 +177,8 @@ let package = Package(
                 "SubjectEtcd",
                 "TiKVSimulator",
                 "DeployLocal",
+                // Detection: Operator's notification path through Alertmanager (the outbox's receivers).
+                "OperatorNotify",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -205,6 +210,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Notifications out: the receivers the outbox delivers to (Alertmanager's v2 API, a signed webhook, a
+        // Slack-compatible incoming webhook). The core knows them only as `NotificationReceiver`.
+        .target(
+            name: "OperatorNotify",
+            dependencies: [
+                "OperatorCore",
+                "OperatorHTTP",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "OperatorCLI",
             dependencies: [
@@ -221,6 +238,7 @@ let package = Package(
                 "DiagnosisProviders",
                 "OperatorServer",
                 "OperatorConsole",
+                "OperatorNotify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -332,6 +350,18 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+            ]),
+        // The receivers against loopback HTTP servers that check what real ones check (signature, shapes), and
+        // the outbox delivered through them from a real store.
+        .testTarget(
+            name: "OperatorNotifyTests",
+            dependencies: [
+                "OperatorNotify", "OperatorCore", "OperatorTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         // End-to-end: runs the built `operator` binary as a user would.
         .testTarget(

@@ -20,6 +20,7 @@ struct OperatorCommand: AsyncParsableCommand {
             MonitorCommand.self,
             TicketsCommand.self,
             IncidentsCommand.self,
+            NotificationsCommand.self,
             DiagnoseCommand.self,
             LogsCommand.self,
             BenchCommand.self,

@@ -27,6 +27,8 @@ public struct OperatorConfigFile: Sendable {
         "tls",
         // `operator serve`: the file holding the API token (the token itself stays out of this file).
         "api_token_file",
+        // Notifications out: receivers and delivery (`NotifySettings`).
+        "notify",
     ]
 
     public var path: String?
@@ -112,6 +114,7 @@ public struct OperatorConfigFile: Sendable {
         _ = try modelPrice()
         _ = try section("subjects")
         _ = try string("api_token_file")
+        if scope == nil { _ = try notifySettings() }
         if scope == nil { _ = try clusters() }  // each entry is checked, with its own keys, as a whole file
     }
 

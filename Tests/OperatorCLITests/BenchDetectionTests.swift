@@ -54,7 +54,8 @@ extension EndToEnd {
                 let instance = try #require(kill["instance"] as? String)
                 #expect(instance.hasPrefix("127.0.0.1:"))
                 // A measured latency is positive; a timeout is null and explained in the notes.
-                for key in ["operator_seconds", "alertmanager_seconds"] {
+                // operator_notified_seconds: kill → OperatorIncident through the same Alertmanager (the outbox path).
+                for key in ["operator_seconds", "alertmanager_seconds", "operator_notified_seconds"] {
                     if let seconds = kill[key] as? Double {
                         #expect(seconds > 0, "\(key)")
                     } else {
@@ -64,7 +65,7 @@ extension EndToEnd {
                 }
             }
 
-            for key in ["operator", "prometheus_alertmanager"] {
+            for key in ["operator", "prometheus_alertmanager", "operator_notified"] {
                 let summary = try #require(json[key] as? [String: Any])
                 let count = try #require(summary["count"] as? Int)
                 let timeouts = try #require(summary["timeouts"] as? Int)

@@ -18,6 +18,8 @@ final class AlertWebhookReceiver: Sendable {
         var status: String
         var alertname: String
         var instance: String
+        /// `root_entity` of an `OperatorIncident` alert (empty for Prometheus's alerts).
+        var rootEntity: String = ""
     }
 
     static let path = "/hook"
@@ -46,7 +48,7 @@ final class AlertWebhookReceiver: Sendable {
                 let alerts = hook.alerts.map {
                     Delivery(
                         arrived: arrived, arrivedAt: arrivedAt, status: $0.status, alertname: $0.alertname ?? "",
-                        instance: $0.instance ?? "")
+                        instance: $0.instance ?? "", rootEntity: $0.rootEntity ?? "")
                 }
                 received.deliveries.withLock { $0 += alerts }
                 return .ok
@@ -82,6 +84,13 @@ final class AlertWebhookReceiver: Sendable {
     func first(status: String, alertname: String, instance: String, after: ContinuousClock.Instant) -> Delivery? {
         received.deliveries.withLock { all in
             all.first { $0.arrived >= after && $0.status == status && $0.alertname == alertname && $0.instance == instance }
+        }
+    }
+
+    /// The first delivery of `status` for Operator's alert on `rootEntity` that arrived at or after `after`.
+    func first(status: String, alertname: String, rootEntity: String, after: ContinuousClock.Instant) -> Delivery? {
+        received.deliveries.withLock { all in
+            all.first { $0.arrived >= after && $0.status == status && $0.alertname == alertname && $0.rootEntity == rootEntity }
         }
     }
 }

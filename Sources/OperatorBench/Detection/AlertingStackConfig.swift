@@ -61,7 +61,8 @@ struct AlertingStackConfig: Sendable {
         """
         route:
           receiver: bench
-          group_by: [alertname, instance]
+          # root_entity: Operator's own alerts (OperatorIncident) have no instance; one group per incident root
+          group_by: [alertname, instance, root_entity]
           group_wait: \(Self.groupWait)
           group_interval: \(Self.groupInterval)
           repeat_interval: \(Self.repeatInterval)

@@ -17,5 +17,7 @@ struct AlertmanagerWebhook: Decodable, Sendable {
 
         var alertname: String? { labels["alertname"] }
         var instance: String? { labels["instance"] }
+        /// Operator's own alerts (`OperatorIncident`) name the incident's root here, not an instance.
+        var rootEntity: String? { labels["root_entity"] }
     }
 }

@@ -168,8 +168,15 @@ public final class DetectionBenchmark: Service {
             subject: subject, store: store, configuration: MonitorConfiguration(interval: options.interval), logger: logger,
             latest: latest, onTick: { watch.record($0) }, pendingWork: options.pendingWork)
 
+        // Operator's notification path to the same Alertmanager (NotificationPath).
+        guard let alertmanagerURL = alerting.alertmanagerURL else {
+            throw Failure(description: "Alertmanager has no address after starting")
+        }
+        let delivery = try await NotificationPath.service(store: store, alertmanagerURL: alertmanagerURL, logger: logger)
+
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await monitor.run() }
+            group.addTask { try await delivery.run() }
             defer { group.cancelAll() }
             try await waitForHealthyTick(latest: latest, watch: watch)
             var kills: [DetectionKill] = []
@@ -265,13 +272,16 @@ public final class DetectionBenchmark: Service {
         let deadline = killed + options.killTimeout
         var opened: TicketWatch.Change?
         var firing: AlertWebhookReceiver.Delivery?
-        while opened == nil || firing == nil {
+        var notified: AlertWebhookReceiver.Delivery?
+        while opened == nil || firing == nil || notified == nil {
             opened = opened ?? watch.opened(key, after: killed)
             firing = firing ?? receiver.first(status: "firing", alertname: AlertingStackConfig.alertName, instance: member.instance, after: killed)
-            if opened != nil && firing != nil { break }
+            notified = notified ?? receiver.first(status: "firing", alertname: "OperatorIncident", rootEntity: entity.description, after: killed)
+            if opened != nil && firing != nil && notified != nil { break }
             if ContinuousClock.now >= deadline {
                 if opened == nil { notes.append("Operator: no \(Self.invariant) ticket within \(DurationText.format(options.killTimeout))") }
                 if firing == nil { notes.append("Alertmanager: no firing webhook within \(DurationText.format(options.killTimeout))") }
+                if notified == nil { notes.append("Operator: no OperatorIncident webhook within \(DurationText.format(options.killTimeout))") }
                 break
             }
             try await Task.sleep(for: .milliseconds(10))
@@ -283,6 +293,8 @@ public final class DetectionBenchmark: Service {
         let recoveryDeadline = restarted + options.recoveryTimeout
         var ticketResolved = false
         var alertResolved: ContinuousClock.Instant?
+        // Operator's own alert's group must be gone from Alertmanager too before this member is killed again.
+        var notifiedResolved: ContinuousClock.Instant?
         while true {
             if !ticketResolved {
                 if watch.resolved(key, after: killed) != nil {
@@ -299,21 +311,26 @@ public final class DetectionBenchmark: Service {
                     alertResolved = ContinuousClock.now
                 }
             }
-            if ticketResolved && alertResolved != nil { break }
+            if notifiedResolved == nil, notified != nil {
+                notifiedResolved = receiver.first(status: "resolved", alertname: "OperatorIncident", rootEntity: entity.description, after: killed)?.arrived
+            }
+            if ticketResolved && alertResolved != nil && (notified == nil || notifiedResolved != nil) { break }
             if ContinuousClock.now >= recoveryDeadline {
                 if !ticketResolved { notes.append("Operator: ticket not resolved within \(DurationText.format(options.recoveryTimeout)) of the restart") }
                 if alertResolved == nil { notes.append("Alertmanager: no resolved webhook within \(DurationText.format(options.recoveryTimeout)) of the restart") }
+                if notified != nil && notifiedResolved == nil { notes.append("Operator: no resolved OperatorIncident webhook within \(DurationText.format(options.recoveryTimeout)) of the restart") }
                 break
             }
             try await Task.sleep(for: .milliseconds(50))
         }
         let recovered = ContinuousClock.now
-        schedule.readyAt[entity] = (alertResolved ?? recovered) + options.alertGroupCooldown
+        schedule.readyAt[entity] = max(alertResolved ?? recovered, notifiedResolved ?? recovered) + options.alertGroupCooldown
 
         return DetectionKill(
             index: index, member: entity, instance: member.instance, wasLeader: wasLeader, killedAt: killedAt,
             operatorSeconds: opened.map { ($0.arrived - killed).seconds }, operatorTicket: opened?.ticketID,
             alertmanagerSeconds: firing.map { ($0.arrived - killed).seconds },
+            operatorNotifiedSeconds: notified.map { ($0.arrived - killed).seconds },
             recoverySeconds: ticketResolved && alertResolved != nil ? (recovered - restarted).seconds : nil, notes: notes)
     }
 }

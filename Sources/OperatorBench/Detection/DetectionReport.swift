@@ -14,6 +14,8 @@ public struct DetectionKill: Encodable, Sendable {
     var operatorTicket: Int64?
     /// Kill → Alertmanager's firing webhook for the member's instance arriving; nil on timeout.
     var alertmanagerSeconds: Double?
+    /// Kill → Alertmanager's firing webhook for Operator's `OperatorIncident` on the member (the outbox path).
+    var operatorNotifiedSeconds: Double?
     /// Restart → both systems reported the member back (ticket resolved, resolved webhook).
     var recoverySeconds: Double?
     var notes: [String]
@@ -25,6 +27,7 @@ public struct DetectionKill: Encodable, Sendable {
         case operatorSeconds = "operator_seconds"
         case operatorTicket = "operator_ticket"
         case alertmanagerSeconds = "alertmanager_seconds"
+        case operatorNotifiedSeconds = "operator_notified_seconds"
         case recoverySeconds = "recovery_seconds"
         case notes
     }
@@ -40,6 +43,7 @@ public struct DetectionKill: Encodable, Sendable {
         try c.encode(operatorSeconds, forKey: .operatorSeconds)
         try c.encode(operatorTicket, forKey: .operatorTicket)
         try c.encode(alertmanagerSeconds, forKey: .alertmanagerSeconds)
+        try c.encode(operatorNotifiedSeconds, forKey: .operatorNotifiedSeconds)
         try c.encode(recoverySeconds, forKey: .recoverySeconds)
         try c.encode(notes, forKey: .notes)
     }
@@ -57,7 +61,7 @@ public struct DetectionReport: Encodable, Sendable {
         var scrapeTimeout = AlertingStackConfig.scrapeTimeout
         var evaluationInterval = AlertingStackConfig.evaluationInterval
         var rule = "\(AlertingStackConfig.alertName): up{job=\"\(AlertingStackConfig.job)\"} == 0 for 0s"
-        var groupBy = ["alertname", "instance"]
+        var groupBy = ["alertname", "instance", "root_entity"]
         var groupWait = AlertingStackConfig.groupWait
         var groupInterval = AlertingStackConfig.groupInterval
         var killTimeout: String
@@ -105,6 +109,8 @@ public struct DetectionReport: Encodable, Sendable {
         case alertmanagerSummary = "prometheus_alertmanager"
         case ratioP50 = "ratio_p50"
         case ratioP95 = "ratio_p95"
+        case operatorNotified = "operator_notified"
+        case notifiedRatioP50 = "notified_ratio_p50"
         case configuration
         case elapsedSeconds = "elapsed_seconds"
     }
@@ -116,13 +122,17 @@ public struct DetectionReport: Encodable, Sendable {
         try c.encode(alertmanagerSummary, forKey: .alertmanagerSummary)
         try c.encode(ratioP50, forKey: .ratioP50)
         try c.encode(ratioP95, forKey: .ratioP95)
+        // Kill → notification through Alertmanager (NotificationPath), beside the baseline's same hop.
+        let notified = LatencySummary(measured: kills.map(\.operatorNotifiedSeconds))
+        try c.encode(notified, forKey: .operatorNotified)
+        try c.encode(BenchFormat.ratioValue(alertmanagerSummary.p50, notified.p50), forKey: .notifiedRatioP50)
         try c.encode(configuration, forKey: .configuration)
         try c.encode(elapsedSeconds, forKey: .elapsedSeconds)
     }
 
     // MARK: - Tables
 
-    public var tables: [BenchTable] { [summaryTable, killTable] }
+    public var tables: [BenchTable] { [summaryTable, notificationTable, killTable] }
 
     var summaryTable: BenchTable {
         func row(_ name: String, _ s: LatencySummary) -> [String] {

@@ -59,6 +59,10 @@ struct MonitorCommand: AsyncParsableCommand {
                 subject: subject, store: store, diagnoser: diagnoser, configuration: .init(budget: budget, cluster: configuration.cluster),
                 logger: logger, latest: latest))
         }
+        // Notifications out, when operator.yaml has `notify:`.
+        if let delivery = try await NotificationDelivery.service(file: file, store: store, logger: logger) {
+            services.append(delivery)
+        }
         if let port = metricsPort {
             services.append(MetricsEndpoint.service(port: port, logger: logger))
             logger.notice("serving operator metrics", metadata: ["url": "http://127.0.0.1:\(port)/metrics"])

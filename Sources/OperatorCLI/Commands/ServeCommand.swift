@@ -58,7 +58,11 @@ struct ServeCommand: AsyncParsableCommand {
             served.services = served.services.map { HTTPScopedService(inner: $0, scope: resolved.security) }
             watched.append(served)
         }
-        try await ServeRun.run(clusters: watched, store: store, board: board, access: access, listen: address, logger: logger)
+        // Notifications out (`notify:`): the outbox's delivery runs beside the monitors.
+        let delivery = try await NotificationDelivery.service(file: file, store: store, logger: logger)
+        try await ServeRun.run(
+            clusters: watched, store: store, board: board, access: access, listen: address, logger: logger,
+            extraServices: delivery.map { [$0] } ?? [])
     }
 
     /// Every configured cluster, or the one `--cluster` names. Flags that say which cluster to watch

@@ -10,7 +10,7 @@ import ServiceLifecycle
 enum ServeRun {
     static func run(
         clusters: [ServedClusterServices], store: SQLiteTicketStore, board: ClusterStatusBoard, access: AccessPolicy,
-        listen: APIServer.ListenAddress, logger: Logger
+        listen: APIServer.ListenAddress, logger: Logger, extraServices: [any Service] = []
     ) async throws {
         let routes = APIRoutes(
             store: store, clusters: clusters.map(\.cluster), board: board, metricsText: { MetricsEndpoint.registry.emitToString() },
@@ -29,7 +29,7 @@ enum ServeRun {
             logger.notice("serving the API", metadata: ["url": "http://\(shown)/api/v1", "db": "\(store.path)", "clusters": "\(names)"])
         }
         var configuration = ServiceGroupConfiguration(
-            services: (clusters.flatMap(\.services) + [server]).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+            services: (clusters.flatMap(\.services) + extraServices + [server]).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // A tick's write is one short transaction; past this, in-flight work is cancelled (stopped within 2 s).
         configuration.maximumGracefulShutdownDuration = .milliseconds(1500)

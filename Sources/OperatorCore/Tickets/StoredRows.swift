@@ -84,6 +84,10 @@ enum StoredRows {
         try db.execute(
             sql: "INSERT INTO event (at, kind, ticket_id, incident_id, detail) VALUES (?, ?, ?, ?, ?)",
             arguments: [at, kind.rawValue, ticket, incident, detail])
+        // An incident-level change people are told about: its outbox rows join this same transaction.
+        if ticket == nil, let incident, let event = NotificationEvent(timelineKind: kind) {
+            try Outbox.enqueue(db, event: event, incident: incident, sequence: db.lastInsertedRowID, at: at)
+        }
     }
 
     static func json(_ value: some Encodable) throws -> String {

@@ -212,6 +212,8 @@ struct TickRecorder {
                 arguments: [now, now, into, from])
             let detail = "incident #\(from) merged into #\(into): \(link.reason)"
             try StoredRows.insertEvent(db, at: now, kind: .merged, ticket: nil, incident: from, detail: detail)
+            // The folded incident is over for its receivers (Alertmanager would keep it firing otherwise).
+            try Outbox.enqueue(db, event: .resolved, incident: from, sequence: db.lastInsertedRowID, at: now)
             try StoredRows.insertEvent(db, at: now, kind: .merged, ticket: nil, incident: into, detail: detail)
             touchedIncidents.insert(into)
             touchedIncidents.remove(from)

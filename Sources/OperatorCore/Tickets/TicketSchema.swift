@@ -165,6 +165,35 @@ enum TicketSchema {
                     """)
         }
 
+        // Notifications out: the receivers delivery knows (so every writer queues for them) and the outbox,
+        // one row per incident event per receiver, written in the incident change's transaction. Additive.
+        m.registerMigration("v5-outbox") { db in
+            try db.execute(
+                sql: """
+                    -- registered by the process that delivers (serve, monitor with notify:); events: comma list
+                    CREATE TABLE notify_receiver (
+                        name TEXT PRIMARY KEY,
+                        events TEXT NOT NULL
+                    );
+                    CREATE TABLE outbox (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        incident_id INTEGER NOT NULL REFERENCES incident(id),
+                        cluster TEXT NOT NULL,
+                        event TEXT NOT NULL,
+                        -- the timeline event's id: orders an incident's events
+                        sequence INTEGER NOT NULL,
+                        receiver TEXT NOT NULL,
+                        idempotency_key TEXT NOT NULL,
+                        created_at DATETIME NOT NULL,
+                        status TEXT NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        last_error TEXT,
+                        next_attempt_at DATETIME NOT NULL,
+                        sent_at DATETIME,
+                        UNIQUE (receiver, idempotency_key)
+                    );
+                    CREATE INDEX outbox_due ON outbox (receiver, status, next_attempt_at);
+                    CREATE INDEX outbox_by_incident ON outbox (incident_id);
         // (`v5-outbox` registers above this one.) Alerts received from the user's alerting (Alertmanager's
         // webhook): one row per fingerprint per cluster, pointing at the ticket it opened. Several
         // fingerprints may share a ticket (same alertname on the same entity); it resolves when all have.

@@ -46,6 +46,24 @@ public protocol TicketStore: Sendable {
     func recordDiagnosisFailure(_ message: String, incidentID: Int64, at: Date, retryAt: Date) async throws
     /// The context of the incident's latest diagnosis, for replay.
     func diagnosisContext(incidentID: Int64) async throws -> DiagnosisContext?
+
+    // MARK: Notifications out (the outbox)
+
+    /// Makes `routes` the receivers every later incident change is queued for (replacing the registered set);
+    /// rows already queued stay.
+    func registerNotificationRoutes(_ routes: [NotificationRoute]) async throws
+    /// Rows of `receiver` not yet sent whose next attempt is due at `now`, oldest first; a row waits while an
+    /// earlier row of its incident is pending, so each incident's events arrive in order.
+    func dueNotifications(receiver: String, now: Date, limit: Int) async throws -> [OutboxNotification]
+    func markNotificationSent(id: Int64, at: Date) async throws
+    /// The attempt failed: the row stays pending with `error` (redacted by the caller) and waits until `nextAttemptAt`.
+    func markNotificationFailed(id: Int64, error: String, at: Date, nextAttemptAt: Date) async throws
+    /// Outbox rows, newest first.
+    func notifications(_ filter: NotificationFilter) async throws -> [OutboxNotification]
+    /// Re-drives a row: pending again, due at `now`, attempts counted from zero. Unknown id → `NotFoundError`.
+    func retryNotification(id: Int64, now: Date) async throws -> OutboxNotification
+    /// Rows per receiver and state.
+    func notificationCounts() async throws -> [NotificationCounts]
 }
 
 extension TicketStore {
@@ -286,6 +304,14 @@ public struct NotFoundError: Error, CustomStringConvertible {
     }
 
     public var description: String {
-        "no \(what) #\(id) in \(path); list them with `operator \(what == "incident" ? "incidents" : "tickets") list`"
+        "no \(what) #\(id) in \(path); list them with `operator \(Self.listCommand(what)) list`"
+    }
+
+    private static func listCommand(_ what: String) -> String {
+        switch what {
+        case "incident": "incidents"
+        case "notification": "notifications"
+        default: "tickets"
+        }
     }
 }

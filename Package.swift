@@ -54,6 +54,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                // Held connections for liveness watches (NodeConnectionWatch): idle sockets on the event loop.
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // Prometheus HTTP API and text exposition format; reusable by any subject.
@@ -162,6 +164,7 @@ let package = Package(
             name: "OperatorBench",
             dependencies: [
                 "OperatorCore",
+                "OperatorHTTP",
                 "PrometheusClient",
                 "SubjectTiKV",
                 "SubjectEtcd",
@@ -268,7 +271,7 @@ let package = Package(
         .testTarget(
             name: "TiKVSimulatorTests",
             dependencies: [
-                "TiKVSimulator", "SubjectTiKV", "OperatorCore", "OperatorTestSupport",
+                "TiKVSimulator", "SubjectTiKV", "OperatorCore", "OperatorHTTP", "OperatorTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -277,8 +280,10 @@ let package = Package(
         .testTarget(
             name: "SubjectEtcdTests",
             dependencies: [
-                "SubjectEtcd", "OperatorCore", "DeployLocal", "PrometheusClient", "OperatorTestSupport", "OperatorHarness",
+                "SubjectEtcd", "OperatorCore", "OperatorHTTP", "DeployLocal", "PrometheusClient", "OperatorTestSupport",
+                "OperatorHarness",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The compose tests run the subjects' compose recipes against the real stacks and read Subjects/ YAML.

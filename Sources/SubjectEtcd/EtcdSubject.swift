@@ -51,6 +51,12 @@ public struct EtcdSubject: Subject {
         ]
     }
 
+    /// A watch stream held to every member: a killed member is looked at within milliseconds, not at the
+    /// next interval (`EtcdLivenessSource`).
+    public var liveness: (any LivenessSource)? {
+        EtcdLivenessSource(endpoints: endpoints, gateway: clusterGateway, logger: logger)
+    }
+
     public var knowledge: EtcdKnowledge {
         EtcdKnowledge(settings: settings, observe: { try await self.observe() }, metricsSource: metricsSource)
     }

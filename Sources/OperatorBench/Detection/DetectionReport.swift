@@ -12,6 +12,10 @@ public struct DetectionKill: Encodable, Sendable {
     /// Kill → the monitor's tick report carrying the member-down ticket; nil on timeout.
     var operatorSeconds: Double?
     var operatorTicket: Int64?
+    /// Kill → the event-driven monitor's (liveness signals on) tick report carrying the ticket; nil on timeout.
+    var eventSeconds: Double? = nil
+    /// Whether that tick was started by a liveness signal (false: the regular schedule got there first).
+    var eventSignalled = false
     /// Kill → Alertmanager's firing webhook for the member's instance arriving; nil on timeout.
     var alertmanagerSeconds: Double?
     /// Restart → both systems reported the member back (ticket resolved, resolved webhook).
@@ -24,6 +28,8 @@ public struct DetectionKill: Encodable, Sendable {
         case killedAt = "killed_at"
         case operatorSeconds = "operator_seconds"
         case operatorTicket = "operator_ticket"
+        case eventSeconds = "event_driven_seconds"
+        case eventSignalled = "event_driven_signalled"
         case alertmanagerSeconds = "alertmanager_seconds"
         case recoverySeconds = "recovery_seconds"
         case notes
@@ -39,6 +45,8 @@ public struct DetectionKill: Encodable, Sendable {
         try c.encode(killedAt, forKey: .killedAt)
         try c.encode(operatorSeconds, forKey: .operatorSeconds)
         try c.encode(operatorTicket, forKey: .operatorTicket)
+        try c.encode(eventSeconds, forKey: .eventSeconds)
+        try c.encode(eventSignalled, forKey: .eventSignalled)
         try c.encode(alertmanagerSeconds, forKey: .alertmanagerSeconds)
         try c.encode(recoverySeconds, forKey: .recoverySeconds)
         try c.encode(notes, forKey: .notes)
@@ -86,11 +94,21 @@ public struct DetectionReport: Encodable, Sendable {
     /// Prometheus + Alertmanager over Operator: how many times longer the baseline took.
     var ratioP50: Double?
     var ratioP95: Double?
+    /// The event-driven monitor (liveness signals on) on the same kills: all, followers, leaders.
+    var eventSummary: EventDrivenSummary
+    var healthy: HealthyRunReport?
+    var simulator: SimulatorDetectionReport?
     var configuration: Configuration
     var elapsedSeconds: Double
 
-    init(kills: [DetectionKill], configuration: Configuration, elapsedSeconds: Double) {
+    init(
+        healthy: HealthyRunReport? = nil, simulator: SimulatorDetectionReport? = nil, kills: [DetectionKill],
+        configuration: Configuration, elapsedSeconds: Double
+    ) {
         self.kills = kills
+        self.eventSummary = EventDrivenSummary(kills: kills)
+        self.healthy = healthy
+        self.simulator = simulator
         operatorSummary = LatencySummary(measured: kills.map(\.operatorSeconds))
         alertmanagerSummary = LatencySummary(measured: kills.map(\.alertmanagerSeconds))
         ratioP50 = BenchFormat.ratioValue(alertmanagerSummary.p50, operatorSummary.p50)
@@ -105,6 +123,9 @@ public struct DetectionReport: Encodable, Sendable {
         case alertmanagerSummary = "prometheus_alertmanager"
         case ratioP50 = "ratio_p50"
         case ratioP95 = "ratio_p95"
+        case eventSummary = "event_driven"
+        case healthy = "healthy_run"
+        case simulator = "tikv_simulator"
         case configuration
         case elapsedSeconds = "elapsed_seconds"
     }
@@ -116,13 +137,16 @@ public struct DetectionReport: Encodable, Sendable {
         try c.encode(alertmanagerSummary, forKey: .alertmanagerSummary)
         try c.encode(ratioP50, forKey: .ratioP50)
         try c.encode(ratioP95, forKey: .ratioP95)
+        try c.encode(eventSummary, forKey: .eventSummary)
+        try c.encode(healthy, forKey: .healthy)
+        try c.encode(simulator, forKey: .simulator)
         try c.encode(configuration, forKey: .configuration)
         try c.encode(elapsedSeconds, forKey: .elapsedSeconds)
     }
 
     // MARK: - Tables
 
-    public var tables: [BenchTable] { [summaryTable, killTable] }
+    public var tables: [BenchTable] { [summaryTable, eventDrivenTable] + [healthyTable, simulatorTable].compactMap { $0 } + [killTable] }
 
     var summaryTable: BenchTable {
         func row(_ name: String, _ s: LatencySummary) -> [String] {
@@ -153,11 +177,12 @@ public struct DetectionReport: Encodable, Sendable {
     var killTable: BenchTable {
         BenchTable(
             title: "Detection latency per kill",
-            columns: ["#", "member", "role", "Operator s", "Prometheus+AM s", "Prom+AM − Operator s", "notes"],
+            columns: ["#", "member", "role", "Operator s", "event-driven s", "Prometheus+AM s", "Prom+AM − Operator s", "notes"],
             rows: kills.map { k in
                 let gap = k.operatorSeconds.flatMap { o in k.alertmanagerSeconds.map { $0 - o } }
                 return ["\(k.index)", k.member.description, k.wasLeader ? "leader" : "follower",
                         k.operatorSeconds.map { BenchFormat.number($0, digits: 2) } ?? "timeout",
+                        k.eventSeconds.map { BenchFormat.number($0, digits: 2) + (k.eventSignalled ? " (signal)" : "") } ?? "timeout",
                         k.alertmanagerSeconds.map { BenchFormat.number($0, digits: 2) } ?? "timeout",
                         BenchFormat.seconds(gap), k.notes.isEmpty ? "" : k.notes.joined(separator: "; ")]
             },

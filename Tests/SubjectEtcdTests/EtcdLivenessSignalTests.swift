@@ -30,7 +30,7 @@ struct EtcdLivenessSignalTests {
         _ body: (EtcdSubject, SQLiteTicketStore, Reports) async throws -> Void
     ) async throws {
         let subject = try EtcdSubject(
-            configuration: SubjectConfiguration(endpoints: cluster.endpoints, settings: ["probe_timeout": probeTimeout]))
+            configuration: SubjectConfiguration(endpoints: cluster.endpoints, settings: ["probe_timeout": .string(probeTimeout)]))
         let store = try SQLiteTicketStore(path: cluster.directory.path + "/operator.db")
         let reports = Reports()
         let monitor = MonitorService(
@@ -82,12 +82,12 @@ struct EtcdLivenessSignalTests {
 
             try await cluster.deployment.kill(member.entity)
             try await eventually("a tick ticketed \(member.entity) as down", within: .seconds(120)) {
-                reports.list.contains { $0.outcome?.opened.contains { $0.invariant == "member-down" && $0.entity == member.entity.description } == true }
+                reports.list.contains { $0.outcome?.opened.contains { $0.invariant == "member-down" && $0.entity == member.entity } == true }
             }
             let ticketing = try #require(reports.list.first { $0.outcome?.opened.contains { $0.invariant == "member-down" } == true })
             #expect(ticketing.trigger.signal?.entity == member.entity, "ticketed through the signal path: \(ticketing.trigger)")
             #expect(ticketing.trigger.signal?.reason.contains("refused") == true, "\(ticketing.trigger)")
-            #expect(try await store.tickets(.open).filter { $0.invariant == "member-down" }.map(\.entity) == [member.entity.description])
+            #expect(try await store.tickets(.open).filter { $0.invariant == "member-down" }.map(\.entity) == [member.entity])
         }
         try await cluster.deployment.down(removeState: true)
     }
@@ -105,7 +105,7 @@ struct EtcdLivenessSignalTests {
             let follower = try #require(cluster.plan.members.first { $0.entity.id != leader })
             try await cluster.deployment.inject(DeploymentFault(kind: "stop", entity: follower.entity))
             try await eventually("member-unresponsive on \(follower.entity)", within: .seconds(120)) {
-                reports.list.contains { $0.outcome?.opened.contains { $0.invariant == "member-unresponsive" && $0.entity == follower.entity.description } == true }
+                reports.list.contains { $0.outcome?.opened.contains { $0.invariant == "member-unresponsive" && $0.entity == follower.entity } == true }
             }
             let ticketing = try #require(reports.list.first { $0.outcome?.opened.contains { $0.invariant == "member-unresponsive" } == true })
             #expect(ticketing.trigger == .schedule, "a frozen process holds its connections: no signal, \(ticketing.trigger)")

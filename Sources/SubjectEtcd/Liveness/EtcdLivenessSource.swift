@@ -14,6 +14,8 @@ import OperatorHTTP
 struct EtcdLivenessSource: LivenessSource {
     let endpoints: [String]
     let gateway: EtcdGatewayClient
+    /// Told of every confirmed death, so the next observation probes with a short budget.
+    let notices: EtcdDeathNotices
     var settings = ConnectionWatchSettings()
     var refresh: Duration = .seconds(30)
     let logger: Logger
@@ -32,9 +34,11 @@ struct EtcdLivenessSource: LivenessSource {
                 nodes = listed
                 logger.debug("watching etcd members", metadata: ["members": "\(listed.map(\.key).joined(separator: ","))"])
                 let settings = self.settings
+                let notices = self.notices
                 running = Task {
                     await NodeConnectionWatch.run(listed, settings: settings) { node, seen in
                         guard let entity = try? Entity(parsing: node.key) else { return }
+                        notices.post()
                         signal(LivenessSignal(entity: entity, reason: seen))
                     }
                 }

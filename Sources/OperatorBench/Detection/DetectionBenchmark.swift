@@ -176,7 +176,7 @@ public final class DetectionBenchmark: Service {
         let latest = LatestSnapshot<EtcdSnapshot>()
         let monitor = MonitorService(
             subject: subject, store: store,
-            configuration: MonitorConfiguration(interval: options.interval, livenessSignals: false), logger: logger,
+            configuration: MonitorConfiguration(interval: options.interval, policy: Self.policy, livenessSignals: false), logger: logger,
             latest: latest, onTick: { watch.record($0) }, pendingWork: options.pendingWork)
         guard let eventSubject = try registration.make(configuration) as? EtcdSubject else {
             throw Failure(description: "the registry's etcd subject is not the etcd subject this benchmark knows")
@@ -184,7 +184,7 @@ public final class DetectionBenchmark: Service {
         let events = EventDrivenMonitor(store: try SQLiteTicketStore(path: path("operator-events.db")))
         let eventMonitor = MonitorService(
             subject: eventSubject, store: events.store,
-            configuration: MonitorConfiguration(interval: options.interval, livenessSignals: true), logger: logger,
+            configuration: MonitorConfiguration(interval: options.interval, policy: Self.policy, livenessSignals: true), logger: logger,
             onTick: { events.watch.record($0) }, pendingWork: options.pendingWork)
 
         return try await withThrowingTaskGroup(of: Void.self) { group in

@@ -22,3 +22,10 @@ final class EventDrivenMonitor: Sendable {
             description: "the event-driven monitor did not hold a connection to every member within \(DurationText.format(timeout))")
     }
 }
+
+extension DetectionBenchmark {
+    /// Every kill is its own event: flap damping (which holds a recurring member's ticket open for its
+    /// settle period, so a third kill of the same member would open nothing) is off in the benchmark's
+    /// monitors. Everything else is the production policy.
+    static let policy = TicketPolicy(flapping: FlapPolicy(threshold: 1_000_000))
+}

@@ -103,11 +103,11 @@ extension DetectionBenchmark {
         let pollingStore = try SQLiteTicketStore(path: directory + "/polling.db")
         let pollingMonitor = MonitorService(
             subject: try subject(endpoints), store: pollingStore,
-            configuration: MonitorConfiguration(interval: options.interval, livenessSignals: false), logger: logger,
+            configuration: MonitorConfiguration(interval: options.interval, policy: Self.policy, livenessSignals: false), logger: logger,
             onTick: { polling.record($0) })
         let eventMonitor = MonitorService(
             subject: try subject(endpoints), store: events.store,
-            configuration: MonitorConfiguration(interval: options.interval, livenessSignals: true), logger: logger,
+            configuration: MonitorConfiguration(interval: options.interval, policy: Self.policy, livenessSignals: true), logger: logger,
             onTick: { events.watch.record($0) })
         let statusTargets = endpoints.stores.compactMap { URL(string: $0.statusURL) }.compactMap { u in u.host.map { ($0, u.port ?? 0) } }
         return try await withThrowingTaskGroup(of: Void.self) { group in

@@ -46,6 +46,23 @@ struct NodeConnectionWatchTests {
         #expect(seen.contains("127.0.0.1:\(server.port)") && seen.contains("refused 2 time(s)"), "\(seen)")
     }
 
+    @Test func aDeathWhoseListenerClosesAfterItsConnectionsIsStillReported() async throws {
+        // A dying process closes its descriptors in order: the held connection may go before the
+        // listening socket, so the first confirming connect can still be accepted. The reconnect that
+        // follows is refused, and that confirms the death.
+        let server = try await HoldingTCPServer.start()
+        let deaths = Deaths()
+        let node = WatchedNode(key: "node:c", host: "127.0.0.1", port: server.port)
+        let watch = Task { await NodeConnectionWatch.run([node]) { n, seen in deaths.all.withLock { $0.append((n.key, seen)) } } }
+        defer { watch.cancel() }
+        try await eventually("the watch holds a connection") { server.holding == 1 }
+        await server.dropConnections()
+        try await eventually("the confirming connect was accepted") { server.accepted >= 2 }
+        await server.stop()
+        try await eventually("the death is reported") { deaths.count == 1 }
+        #expect(deaths.all.withLock { $0.first?.1.contains("refused 2 time(s)") } == true)
+    }
+
     @Test func aNodeDownFromTheStartIsNotReportedAndItsDeathLaterIs() async throws {
         // Nothing listens at first: no connection was held, so no death to report; the poll sees it.
         let server = try await HoldingTCPServer.start()

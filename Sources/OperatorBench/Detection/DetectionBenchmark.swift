@@ -2,6 +2,7 @@ import DeployLocal
 import Foundation
 import Logging
 import OperatorCore
+import OperatorHTTP
 import ServiceLifecycle
 import SubjectEtcd
 import Synchronization
@@ -281,6 +282,11 @@ public final class DetectionBenchmark: Service {
         let key = ViolationKey(invariant: Self.invariant, entity: entity)
         var notes: [String] = []
 
+        if let url = URL(string: member.endpoint), let host = url.host,
+            NodeConnectionWatch.heldConnections(to: host, port: url.port ?? 2379) == 0
+        {
+            notes.append("event-driven: its watch held no connection to \(entity) at the kill (still reconnecting), so no signal could come")
+        }
         let killed = ContinuousClock.now
         let killedAt = Date()
         try await deployment.kill(entity)

@@ -74,17 +74,32 @@ public enum NodeConnectionWatch {
         _ node: WatchedNode, settings: ConnectionWatchSettings, onDeath: @escaping @Sendable (WatchedNode, String) -> Void
     ) async {
         var backoff = settings.backoffStart
+        // A loss whose confirming connect was accepted: a dying process may close a connection before its
+        // listening socket (files close in descriptor order), so the reconnect right after is the
+        // confirmation's second chance.
+        var unconfirmedLoss: String?
         while !Task.isCancelled {
             let channel: any Channel
             do {
                 channel = try await TCPConnectProbe.connect(host: node.host, port: node.port, timeout: settings.probeTimeout)
             } catch {
+                if let lost = unconfirmedLoss, case .refused = TCPConnectProbe.classify(error),
+                    let death = await confirmDeath(node, settings: settings)
+                {
+                    unconfirmedLoss = nil
+                    onDeath(node, "connection to \(node.address) \(lost); \(death)")
+                    backoff = settings.backoffStart
+                    await waitUntilAccepting(node, settings: settings)
+                    continue
+                }
+                unconfirmedLoss = nil
                 // Down (or unreachable) before we held anything: no connection lost, nothing to signal; the
                 // regular poll reports what it finds. Try again later.
                 try? await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, settings.backoffMax)
                 continue
             }
+            unconfirmedLoss = nil
             let opened = ContinuousClock.now
             held.withLock { $0[node.address, default: 0] += 1 }
             let lost = await hold(channel, greeting: node.greeting)
@@ -102,6 +117,7 @@ public enum NodeConnectionWatch {
             }
             // Alive: a transient reset, or the server closed the connection. Reconnect now, unless
             // connections keep dying young.
+            unconfirmedLoss = lost
             if lived >= settings.stableAfter {
                 backoff = settings.backoffStart
             } else {

@@ -60,6 +60,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                // Held connections for liveness watches (NodeConnectionWatch): idle sockets on the event loop.
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // Prometheus HTTP API and text exposition format; reusable by any subject.
@@ -172,6 +174,7 @@ let package = Package(
             name: "OperatorBench",
             dependencies: [
                 "OperatorCore",
+                "OperatorHTTP",
                 "PrometheusClient",
                 "SubjectTiKV",
                 "SubjectEtcd",
@@ -307,6 +310,7 @@ let package = Package(
             dependencies: [
                 "SubjectEtcd", "OperatorCore", "OperatorHTTP", "DeployLocal", "PrometheusClient", "OperatorTestSupport", "OperatorHarness",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The compose tests run the subjects' compose recipes against the real stacks and read Subjects/ YAML.

@@ -11,6 +11,10 @@ public struct EtcdSubject: Subject {
     public let settings: EtcdSettings
     /// Per-member probes: status, health, alarms, the linearizable read (the probe budget).
     let gateway: EtcdGatewayClient
+    /// The same probes within `hurriedProbeBudget`, for the observation right after a confirmed death.
+    let hurriedGateway: EtcdGatewayClient
+    /// Deaths the liveness watch confirmed, not yet looked at (`EtcdDeathNotices`).
+    let deathNotices = EtcdDeathNotices()
     /// Cluster-wide requests: the member list and version, asked of every endpoint at once (the request
     /// budget: with all endpoints asked together, one frozen endpoint does not delay the answer).
     let clusterGateway: EtcdGatewayClient
@@ -29,6 +33,7 @@ public struct EtcdSubject: Subject {
             auth = EtcdAuthSession(username: user, password: password)
         }
         gateway = EtcdGatewayClient(timeout: probeBudget, auth: auth)
+        hurriedGateway = EtcdGatewayClient(timeout: min(probeBudget, Self.hurriedProbeBudget), auth: auth)
         clusterGateway = EtcdGatewayClient(timeout: configuration.requestTimeout, auth: auth)
         logger = configuration.logger
         if let prometheus = configuration.prometheusURL {
@@ -38,6 +43,10 @@ public struct EtcdSubject: Subject {
             metricsSource = ScrapedMetricsSource(timeout: probeBudget, logger: configuration.logger)
         }
     }
+
+    /// Probe budget of the observation after a confirmed death: a refusal comes back in a millisecond; a
+    /// live member's status (served locally) in a few; what waits for a leader is not waited for.
+    static let hurriedProbeBudget: Duration = .milliseconds(250)
 
     public var invariants: [any Invariant<EtcdSnapshot>] {
         [
@@ -56,6 +65,12 @@ public struct EtcdSubject: Subject {
         ]
     }
 
+    /// A watch stream held to every member: a killed member is looked at within milliseconds, not at the
+    /// next interval (`EtcdLivenessSource`).
+    public var liveness: (any LivenessSource)? {
+        EtcdLivenessSource(endpoints: endpoints, gateway: clusterGateway, notices: deathNotices, logger: logger)
+    }
+
     public var knowledge: EtcdKnowledge {
         EtcdKnowledge(settings: settings, observe: { try await self.observe() }, metricsSource: metricsSource)
     }
@@ -68,7 +83,7 @@ public struct EtcdSubject: Subject {
         async let versionAnswer = try? clusterGateway.version(at: answeredBy)
         let targets = list.members.compactMap { m in m.clientURLs.first.map { EtcdMetricsTarget(id: m.id, clientURL: $0) } }
         async let metricsReading = metricsSource.read(targets, window: settings.window)
-        let probes = await probeMembers(list.members)
+        let probes = await probeMembers(list.members, leaderBound: deathNotices.take() ? hurriedGateway : gateway)
         let metrics = await metricsReading
 
         // By name, so listings read e1, e2, e3 (etcd lists members by id).
@@ -158,12 +173,15 @@ public struct EtcdSubject: Subject {
 
     /// Status, health, alarms and a linearizable read of every started member, each on its own client URL,
     /// all at once, each request within the probe budget.
-    private func probeMembers(_ members: [EtcdGatewayMember]) async -> [EtcdMemberID: ProbeResult] {
+    /// `leaderBound` carries the requests that wait for a leader (health, alarms, the read); status, served
+    /// by the member alone, always has the full probe budget, so a loaded machine never makes a live
+    /// member look silent.
+    private func probeMembers(_ members: [EtcdGatewayMember], leaderBound: EtcdGatewayClient) async -> [EtcdMemberID: ProbeResult] {
         let gateway = self.gateway
         return await withTaskGroup(of: ProbeResult?.self) { group in
             for member in members {
                 guard let url = member.clientURLs.first else { continue }
-                group.addTask { await Self.probe(member, at: url, gateway: gateway) }
+                group.addTask { await Self.probe(member, at: url, gateway: gateway, leaderBound: leaderBound) }
             }
             var out: [EtcdMemberID: ProbeResult] = [:]
             for await result in group { if let result { out[result.state.id] = result } }
@@ -211,12 +229,15 @@ public struct EtcdSubject: Subject {
             answers: Dictionary(answered.map { ($0.state.displayName, $0.readAnswer ?? "") }, uniquingKeysWith: { a, _ in a }))
     }
 
-    static func probe(_ m: EtcdGatewayMember, at url: String, gateway: EtcdGatewayClient) async -> ProbeResult {
+    static func probe(
+        _ m: EtcdGatewayMember, at url: String, gateway: EtcdGatewayClient, leaderBound: EtcdGatewayClient? = nil
+    ) async -> ProbeResult {
         let started = ContinuousClock.now
+        let waiting = leaderBound ?? gateway
         async let statusResult = result { () async throws(EtcdGatewayError) in try await gateway.status(at: url) }
-        async let healthResult = result { () async throws(EtcdGatewayError) in try await gateway.health(at: url) }
-        async let alarmResult = result { () async throws(EtcdGatewayError) in try await gateway.alarms(at: url) }
-        async let readResult = result { () async throws(EtcdGatewayError) in try await gateway.linearizableRead(at: url) }
+        async let healthResult = result { () async throws(EtcdGatewayError) in try await waiting.health(at: url) }
+        async let alarmResult = result { () async throws(EtcdGatewayError) in try await waiting.alarms(at: url) }
+        async let readResult = result { () async throws(EtcdGatewayError) in try await waiting.linearizableRead(at: url) }
         let (status, health, alarms, read) = await (statusResult, healthResult, alarmResult, readResult)
 
         var state = EtcdMemberState(

@@ -78,6 +78,38 @@ struct BenchReportPiecesTests {
         #expect((json["prometheus_alertmanager"] as? [String: Any])?["timeouts"] as? Int == 1)
     }
 
+    @Test func eventDrivenLatenciesAreSplitByRoleAndCountTheSignalledTicks() throws {
+        let at = Date(timeIntervalSince1970: 1_700_000_000)
+        func kill(_ i: Int, leader: Bool, polling: Double?, event: Double?, signalled: Bool) -> DetectionKill {
+            DetectionKill(
+                index: i, member: Entity(kind: "member", id: "e\(i % 3 + 1)"), instance: "127.0.0.1:2379", wasLeader: leader,
+                killedAt: at, operatorSeconds: polling, operatorTicket: 1, eventSeconds: event, eventSignalled: signalled,
+                alertmanagerSeconds: 2.0, recoverySeconds: 3, notes: [])
+        }
+        let report = DetectionReport(
+            kills: [
+                kill(1, leader: false, polling: 0.8, event: 0.2, signalled: true),
+                kill(2, leader: true, polling: 1.5, event: 0.4, signalled: true),
+                kill(3, leader: false, polling: 0.3, event: 0.3, signalled: false),
+                kill(4, leader: false, polling: 0.9, event: nil, signalled: false),
+            ],
+            configuration: .init(
+                members: 3, etcdVersion: "3.4.23", operatorInterval: "1s", operatorInvariant: "member-down", killTimeout: "60s",
+                alertGroupCooldown: "31s"),
+            elapsedSeconds: 100)
+        let e = report.eventSummary
+        #expect(e.followers.count == 2 && e.followers.timeouts == 1 && e.leaders.count == 1)
+        #expect(e.leaders.p50 == 0.4 && e.pollingLeaders.p50 == 1.5)
+        #expect(e.signalled == 2, "a ticket the regular schedule opened first is not counted as signalled")
+        #expect(e.ratioP50 == 2.0 / 0.3, "Prometheus+AM p50 over event-driven p50 of [0.2, 0.3, 0.4]")
+        #expect(report.killTable.rows[0][4] == "0.20 (signal)" && report.killTable.rows[3][4] == "timeout")
+        let json = try #require(try JSONSerialization.jsonObject(with: try JSONEncoder.operatorEncoder.encode(report)) as? [String: Any])
+        let kills = try #require(json["kills"] as? [[String: Any]])
+        #expect(kills[3]["event_driven_seconds"] is NSNull && kills[0]["event_driven_signalled"] as? Bool == true)
+        #expect((json["event_driven"] as? [String: Any])?["signalled"] as? Int == 2)
+        #expect(json["healthy_run"] is NSNull && json["tikv_simulator"] is NSNull, "parts not run are null, never missing")
+    }
+
     @Test func procStatusFieldsAreReadInKilobytes() {
         let status = "Name:\toperator\nVmHWM:\t  61440 kB\nVmRSS:\t   51200 kB\nRssAnon:\t  12000 kB\n"
         #expect(ProcessUsage.statusKilobytes("VmRSS:", in: status) == 51200)

@@ -38,7 +38,10 @@ extension EndToEnd {
                 dir.remove()
             }
             let r = try await OperatorBinary.run(
-                ["bench", "detection", "--kills", "2", "--work-directory", dir.path, "--json"], timeout: .seconds(400))
+                [
+                    "bench", "detection", "--kills", "2", "--work-directory", dir.path, "--json", "--healthy-minutes", "0.5",
+                    "--simulator-kills", "1", "--idle-stores", "0",
+                ], timeout: .seconds(400))
             #expect(r.status == 0, "\(r.stderr)")
             let json = try #require(r.json as? [String: Any], "stdout: \(r.stdout)\nstderr: \(r.stderr)")
 
@@ -55,7 +58,7 @@ extension EndToEnd {
                 #expect(instance.hasPrefix("127.0.0.1:"))
                 // A measured latency is positive; a timeout is null and explained in the notes.
                 // operator_notified_seconds: kill → OperatorIncident through the same Alertmanager (the outbox path).
-                for key in ["operator_seconds", "alertmanager_seconds", "operator_notified_seconds"] {
+                for key in ["operator_seconds", "alertmanager_seconds", "operator_notified_seconds", "event_driven_seconds"] {
                     if let seconds = kill[key] as? Double {
                         #expect(seconds > 0, "\(key)")
                     } else {
@@ -78,6 +81,26 @@ extension EndToEnd {
                 let ratio = try #require(json["ratio_p50"] as? Double)
                 #expect(abs(ratio - a / o) < 1e-9)
             }
+            // The event-driven monitor on the same kills, split by role.
+            let events = try #require(json["event_driven"] as? [String: Any])
+            let all = try #require(events["all"] as? [String: Any])
+            #expect((all["count"] as? Int ?? 0) + (all["timeouts"] as? Int ?? 0) == 2)
+            try expectOrdered(all, "event_driven.all")
+            #expect((events["followers"] as? [String: Any])?["count"] as? Int ?? 0 <= 1)
+            // The false-ticket run: one graceful restart, every ticket classified.
+            let healthy = try #require(json["healthy_run"] as? [String: Any])
+            #expect(healthy["restarts"] as? Int == 1, "\(healthy)")
+            for mode in ["polling", "event_driven"] {
+                let m = try #require(healthy[mode] as? [String: Any])
+                #expect(m["false_tickets"] is [Any] && m["during_restarts"] is Int, "\(mode): \(m)")
+            }
+            // The TiKV simulator's store kill: ticketed while PD still reported the store Up.
+            let simulator = try #require(json["tikv_simulator"] as? [String: Any])
+            let storeKills = try #require(simulator["kills"] as? [[String: Any]])
+            #expect(storeKills.count == 1)
+            #expect(storeKills.first?["event_driven_seconds"] is Double, "\(storeKills)")
+            #expect(storeKills.first?["before_pd"] as? Bool == true, "\(storeKills)")
+
             let config = try #require(json["configuration"] as? [String: Any])
             #expect(config["scrape_interval"] as? String == "1s")
             #expect(config["evaluation_interval"] as? String == "1s")

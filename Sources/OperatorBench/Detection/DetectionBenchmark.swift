@@ -2,6 +2,7 @@ import DeployLocal
 import Foundation
 import Logging
 import OperatorCore
+import OperatorHTTP
 import ServiceLifecycle
 import SubjectEtcd
 import Synchronization
@@ -31,6 +32,14 @@ public final class DetectionBenchmark: Service {
         public var keep = false
         /// What the monitor's tick timeouts name as pending (the production tracker, chosen by the composition root).
         public var pendingWork: (any PendingWorkTracker)?
+        /// Minutes of the healthy run after the kills (graceful member restarts; tickets on other members
+        /// are false); 0 skips it.
+        public var healthyMinutes: Double = 10
+        /// Store kills on the TiKV simulator (liveness signal against PD's view); 0 skips that part.
+        public var simulatorKills = 5
+        /// Stores of the simulated cluster whose idle held connections are measured for CPU; 0 skips it.
+        public var idleStores = 100
+        public var idleDuration: Duration = .seconds(60)
 
         public init() {}
     }
@@ -43,10 +52,10 @@ public final class DetectionBenchmark: Service {
         public var description: String
     }
 
-    private let options: Options
+    let options: Options
     private let receiver: AlertWebhookReceiver
-    private let logger: Logger
-    private let progress: @Sendable (String) -> Void
+    let logger: Logger
+    let progress: @Sendable (String) -> Void
     private let result = Mutex<DetectionReport?>(nil)
     private let cleanup = Mutex<Cleanup>(Cleanup())
 
@@ -161,12 +170,23 @@ public final class DetectionBenchmark: Service {
         guard let subject = try registration.make(configuration) as? EtcdSubject else {
             throw Failure(description: "the registry's etcd subject is not the etcd subject this benchmark knows")
         }
+        // Two monitors on the same cluster and the same kills: polling only, and with liveness signals
+        // (each its own database, same interval), so the two modes are compared on identical events.
         let store = try SQLiteTicketStore(path: path("operator.db"))
         let watch = TicketWatch()
         let latest = LatestSnapshot<EtcdSnapshot>()
         let monitor = MonitorService(
-            subject: subject, store: store, configuration: MonitorConfiguration(interval: options.interval), logger: logger,
+            subject: subject, store: store,
+            configuration: MonitorConfiguration(interval: options.interval, policy: Self.policy, livenessSignals: false), logger: logger,
             latest: latest, onTick: { watch.record($0) }, pendingWork: options.pendingWork)
+        guard let eventSubject = try registration.make(configuration) as? EtcdSubject else {
+            throw Failure(description: "the registry's etcd subject is not the etcd subject this benchmark knows")
+        }
+        let events = EventDrivenMonitor(store: try SQLiteTicketStore(path: path("operator-events.db")))
+        let eventMonitor = MonitorService(
+            subject: eventSubject, store: events.store,
+            configuration: MonitorConfiguration(interval: options.interval, policy: Self.policy, livenessSignals: true), logger: logger,
+            onTick: { events.watch.record($0) }, pendingWork: options.pendingWork)
 
         // Operator's notification path to the same Alertmanager (NotificationPath).
         guard let alertmanagerURL = alerting.alertmanagerURL else {
@@ -177,20 +197,26 @@ public final class DetectionBenchmark: Service {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await monitor.run() }
             group.addTask { try await delivery.run() }
+            group.addTask { try await eventMonitor.run() }
             defer { group.cancelAll() }
             try await waitForHealthyTick(latest: latest, watch: watch)
+            try await events.waitUntilWatching(members: members, timeout: options.recoveryTimeout)
             var kills: [DetectionKill] = []
             var schedule = KillSchedule(members: members.map(\.entity))
             for index in 1...options.kills {
                 let kill = try await killOnce(
                     index: index, schedule: &schedule, members: members, deployment: deployment, alerting: alerting,
-                    latest: latest, watch: watch, store: store)
+                    latest: latest, watch: watch, store: store, events: events)
                 kills.append(kill)
                 progress(
-                    "kill \(index)/\(options.kills) \(kill.member)\(kill.wasLeader ? " (leader)" : ""): Operator \(kill.operatorSeconds.map { BenchFormat.duration($0) } ?? "timeout"), Prometheus+Alertmanager \(kill.alertmanagerSeconds.map { BenchFormat.duration($0) } ?? "timeout")")
+                    "kill \(index)/\(options.kills) \(kill.member)\(kill.wasLeader ? " (leader)" : ""): Operator polling \(kill.operatorSeconds.map { BenchFormat.duration($0) } ?? "timeout"), event-driven \(kill.eventSeconds.map { BenchFormat.duration($0) } ?? "timeout")\(kill.eventSignalled ? " (signal)" : ""), Prometheus+Alertmanager \(kill.alertmanagerSeconds.map { BenchFormat.duration($0) } ?? "timeout")")
             }
+            let healthy = try await healthyRun(
+                members: members, deployment: deployment, polling: watch, events: events.watch, latest: latest)
+            let simulator = try await simulatorRun()
             let etcdVersion = await latest.value?.version?.server
             return DetectionReport(
+                healthy: healthy, simulator: simulator,
                 kills: kills,
                 configuration: .init(
                     members: options.members, etcdVersion: etcdVersion, operatorInterval: DurationText.format(options.interval),
@@ -248,7 +274,7 @@ public final class DetectionBenchmark: Service {
 
     private func killOnce(
         index: Int, schedule: inout KillSchedule, members: [Member], deployment: any Deployment, alerting: AlertingStack,
-        latest: LatestSnapshot<EtcdSnapshot>, watch: TicketWatch, store: SQLiteTicketStore
+        latest: LatestSnapshot<EtcdSnapshot>, watch: TicketWatch, store: SQLiteTicketStore, events: EventDrivenMonitor
     ) async throws -> DetectionKill {
         let leader = await latest.value?.leader?.name
         let entity = schedule.next(index: index, leader: leader)
@@ -263,6 +289,11 @@ public final class DetectionBenchmark: Service {
         let key = ViolationKey(invariant: Self.invariant, entity: entity)
         var notes: [String] = []
 
+        if let url = URL(string: member.endpoint), let host = url.host,
+            NodeConnectionWatch.heldConnections(to: host, port: url.port ?? 2379) == 0
+        {
+            notes.append("event-driven: its watch held no connection to \(entity) at the kill (still reconnecting), so no signal could come")
+        }
         let killed = ContinuousClock.now
         let killedAt = Date()
         try await deployment.kill(entity)
@@ -271,15 +302,18 @@ public final class DetectionBenchmark: Service {
         // Detection: both systems, each until its first report or the deadline.
         let deadline = killed + options.killTimeout
         var opened: TicketWatch.Change?
+        var eventOpened: TicketWatch.Change?
         var firing: AlertWebhookReceiver.Delivery?
         var notified: AlertWebhookReceiver.Delivery?
-        while opened == nil || firing == nil || notified == nil {
+        while opened == nil || firing == nil || notified == nil || eventOpened == nil {
             opened = opened ?? watch.opened(key, after: killed)
+            eventOpened = eventOpened ?? events.watch.opened(key, after: killed)
             firing = firing ?? receiver.first(status: "firing", alertname: AlertingStackConfig.alertName, instance: member.instance, after: killed)
             notified = notified ?? receiver.first(status: "firing", alertname: "OperatorIncident", rootEntity: entity.description, after: killed)
-            if opened != nil && firing != nil && notified != nil { break }
+            if opened != nil && firing != nil && notified != nil && eventOpened != nil { break }
             if ContinuousClock.now >= deadline {
                 if opened == nil { notes.append("Operator: no \(Self.invariant) ticket within \(DurationText.format(options.killTimeout))") }
+                if eventOpened == nil { notes.append("Operator event-driven: no \(Self.invariant) ticket within \(DurationText.format(options.killTimeout))") }
                 if firing == nil { notes.append("Alertmanager: no firing webhook within \(DurationText.format(options.killTimeout))") }
                 if notified == nil { notes.append("Operator: no OperatorIncident webhook within \(DurationText.format(options.killTimeout))") }
                 break
@@ -292,10 +326,18 @@ public final class DetectionBenchmark: Service {
         try await deployment.restart(entity)
         let recoveryDeadline = restarted + options.recoveryTimeout
         var ticketResolved = false
+        var eventResolved = false
         var alertResolved: ContinuousClock.Instant?
         // Operator's own alert's group must be gone from Alertmanager too before this member is killed again.
         var notifiedResolved: ContinuousClock.Instant?
         while true {
+            if !eventResolved {
+                if events.watch.resolved(key, after: killed) != nil {
+                    eventResolved = true
+                } else if eventOpened == nil {
+                    eventResolved = try await !events.store.tickets(TicketFilter.open).contains { $0.key == key }
+                }
+            }
             if !ticketResolved {
                 if watch.resolved(key, after: killed) != nil {
                     ticketResolved = true
@@ -314,9 +356,10 @@ public final class DetectionBenchmark: Service {
             if notifiedResolved == nil, notified != nil {
                 notifiedResolved = receiver.first(status: "resolved", alertname: "OperatorIncident", rootEntity: entity.description, after: killed)?.arrived
             }
-            if ticketResolved && alertResolved != nil && (notified == nil || notifiedResolved != nil) { break }
+            if ticketResolved && eventResolved && alertResolved != nil && (notified == nil || notifiedResolved != nil) { break }
             if ContinuousClock.now >= recoveryDeadline {
                 if !ticketResolved { notes.append("Operator: ticket not resolved within \(DurationText.format(options.recoveryTimeout)) of the restart") }
+                if !eventResolved { notes.append("Operator event-driven: ticket not resolved within \(DurationText.format(options.recoveryTimeout)) of the restart") }
                 if alertResolved == nil { notes.append("Alertmanager: no resolved webhook within \(DurationText.format(options.recoveryTimeout)) of the restart") }
                 if notified != nil && notifiedResolved == nil { notes.append("Operator: no resolved OperatorIncident webhook within \(DurationText.format(options.recoveryTimeout)) of the restart") }
                 break
@@ -329,6 +372,7 @@ public final class DetectionBenchmark: Service {
         return DetectionKill(
             index: index, member: entity, instance: member.instance, wasLeader: wasLeader, killedAt: killedAt,
             operatorSeconds: opened.map { ($0.arrived - killed).seconds }, operatorTicket: opened?.ticketID,
+            eventSeconds: eventOpened.map { ($0.arrived - killed).seconds }, eventSignalled: eventOpened?.trigger.signal != nil,
             alertmanagerSeconds: firing.map { ($0.arrived - killed).seconds },
             operatorNotifiedSeconds: notified.map { ($0.arrived - killed).seconds },
             recoverySeconds: ticketResolved && alertResolved != nil ? (recovered - restarted).seconds : nil, notes: notes)

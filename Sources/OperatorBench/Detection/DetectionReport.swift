@@ -12,6 +12,10 @@ public struct DetectionKill: Encodable, Sendable {
     /// Kill → the monitor's tick report carrying the member-down ticket; nil on timeout.
     var operatorSeconds: Double?
     var operatorTicket: Int64?
+    /// Kill → the event-driven monitor's (liveness signals on) tick report carrying the ticket; nil on timeout.
+    var eventSeconds: Double? = nil
+    /// Whether that tick was started by a liveness signal (false: the regular schedule got there first).
+    var eventSignalled = false
     /// Kill → Alertmanager's firing webhook for the member's instance arriving; nil on timeout.
     var alertmanagerSeconds: Double?
     /// Kill → Alertmanager's firing webhook for Operator's `OperatorIncident` on the member (the outbox path).
@@ -26,6 +30,8 @@ public struct DetectionKill: Encodable, Sendable {
         case killedAt = "killed_at"
         case operatorSeconds = "operator_seconds"
         case operatorTicket = "operator_ticket"
+        case eventSeconds = "event_driven_seconds"
+        case eventSignalled = "event_driven_signalled"
         case alertmanagerSeconds = "alertmanager_seconds"
         case operatorNotifiedSeconds = "operator_notified_seconds"
         case recoverySeconds = "recovery_seconds"
@@ -42,6 +48,8 @@ public struct DetectionKill: Encodable, Sendable {
         try c.encode(killedAt, forKey: .killedAt)
         try c.encode(operatorSeconds, forKey: .operatorSeconds)
         try c.encode(operatorTicket, forKey: .operatorTicket)
+        try c.encode(eventSeconds, forKey: .eventSeconds)
+        try c.encode(eventSignalled, forKey: .eventSignalled)
         try c.encode(alertmanagerSeconds, forKey: .alertmanagerSeconds)
         try c.encode(operatorNotifiedSeconds, forKey: .operatorNotifiedSeconds)
         try c.encode(recoverySeconds, forKey: .recoverySeconds)
@@ -90,11 +98,21 @@ public struct DetectionReport: Encodable, Sendable {
     /// Prometheus + Alertmanager over Operator: how many times longer the baseline took.
     var ratioP50: Double?
     var ratioP95: Double?
+    /// The event-driven monitor (liveness signals on) on the same kills: all, followers, leaders.
+    var eventSummary: EventDrivenSummary
+    var healthy: HealthyRunReport?
+    var simulator: SimulatorDetectionReport?
     var configuration: Configuration
     var elapsedSeconds: Double
 
-    init(kills: [DetectionKill], configuration: Configuration, elapsedSeconds: Double) {
+    init(
+        healthy: HealthyRunReport? = nil, simulator: SimulatorDetectionReport? = nil, kills: [DetectionKill],
+        configuration: Configuration, elapsedSeconds: Double
+    ) {
         self.kills = kills
+        self.eventSummary = EventDrivenSummary(kills: kills)
+        self.healthy = healthy
+        self.simulator = simulator
         operatorSummary = LatencySummary(measured: kills.map(\.operatorSeconds))
         alertmanagerSummary = LatencySummary(measured: kills.map(\.alertmanagerSeconds))
         ratioP50 = BenchFormat.ratioValue(alertmanagerSummary.p50, operatorSummary.p50)
@@ -111,6 +129,9 @@ public struct DetectionReport: Encodable, Sendable {
         case ratioP95 = "ratio_p95"
         case operatorNotified = "operator_notified"
         case notifiedRatioP50 = "notified_ratio_p50"
+        case eventSummary = "event_driven"
+        case healthy = "healthy_run"
+        case simulator = "tikv_simulator"
         case configuration
         case elapsedSeconds = "elapsed_seconds"
     }
@@ -126,13 +147,18 @@ public struct DetectionReport: Encodable, Sendable {
         let notified = LatencySummary(measured: kills.map(\.operatorNotifiedSeconds))
         try c.encode(notified, forKey: .operatorNotified)
         try c.encode(BenchFormat.ratioValue(alertmanagerSummary.p50, notified.p50), forKey: .notifiedRatioP50)
+        try c.encode(eventSummary, forKey: .eventSummary)
+        try c.encode(healthy, forKey: .healthy)
+        try c.encode(simulator, forKey: .simulator)
         try c.encode(configuration, forKey: .configuration)
         try c.encode(elapsedSeconds, forKey: .elapsedSeconds)
     }
 
     // MARK: - Tables
 
-    public var tables: [BenchTable] { [summaryTable, notificationTable, killTable] }
+    public var tables: [BenchTable] {
+        [summaryTable, notificationTable, eventDrivenTable] + [healthyTable, simulatorTable].compactMap { $0 } + [killTable]
+    }
 
     var summaryTable: BenchTable {
         func row(_ name: String, _ s: LatencySummary) -> [String] {
@@ -163,11 +189,12 @@ public struct DetectionReport: Encodable, Sendable {
     var killTable: BenchTable {
         BenchTable(
             title: "Detection latency per kill",
-            columns: ["#", "member", "role", "Operator s", "Prometheus+AM s", "Prom+AM − Operator s", "notes"],
+            columns: ["#", "member", "role", "Operator s", "event-driven s", "Prometheus+AM s", "Prom+AM − Operator s", "notes"],
             rows: kills.map { k in
                 let gap = k.operatorSeconds.flatMap { o in k.alertmanagerSeconds.map { $0 - o } }
                 return ["\(k.index)", k.member.description, k.wasLeader ? "leader" : "follower",
                         k.operatorSeconds.map { BenchFormat.number($0, digits: 2) } ?? "timeout",
+                        k.eventSeconds.map { BenchFormat.number($0, digits: 2) + (k.eventSignalled ? " (signal)" : "") } ?? "timeout",
                         k.alertmanagerSeconds.map { BenchFormat.number($0, digits: 2) } ?? "timeout",
                         BenchFormat.seconds(gap), k.notes.isEmpty ? "" : k.notes.joined(separator: "; ")]
             },

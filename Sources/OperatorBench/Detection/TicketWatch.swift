@@ -11,6 +11,8 @@ final class TicketWatch: Sendable {
         var opened: Bool
         var key: ViolationKey
         var ticketID: Int64
+        /// Why the reporting tick ran: its turn, or a liveness signal.
+        var trigger: TickTrigger
     }
 
     private let changes = Mutex<[Change]>([])
@@ -22,10 +24,10 @@ final class TicketWatch: Sendable {
         var new: [Change] = []
         if let outcome = report.outcome {
             for t in outcome.opened + outcome.reopened {
-                new.append(Change(arrived: arrived, arrivedAt: arrivedAt, opened: true, key: t.key, ticketID: t.id))
+                new.append(Change(arrived: arrived, arrivedAt: arrivedAt, opened: true, key: t.key, ticketID: t.id, trigger: report.trigger))
             }
             for t in outcome.resolved {
-                new.append(Change(arrived: arrived, arrivedAt: arrivedAt, opened: false, key: t.key, ticketID: t.id))
+                new.append(Change(arrived: arrived, arrivedAt: arrivedAt, opened: false, key: t.key, ticketID: t.id, trigger: report.trigger))
             }
         }
         changes.withLock { $0 += new }
@@ -40,6 +42,11 @@ final class TicketWatch: Sendable {
     /// The first resolution of this ticket key reported at or after `after`.
     func resolved(_ key: ViolationKey, after: ContinuousClock.Instant) -> Change? {
         changes.withLock { $0.first { !$0.opened && $0.key == key && $0.arrived >= after } }
+    }
+
+    /// Every open (or reopen) reported at or after `after`.
+    func openedSince(_ after: ContinuousClock.Instant) -> [Change] {
+        changes.withLock { $0.filter { $0.opened && $0.arrived >= after } }
     }
 
     /// Number and error of the latest tick, for progress and timeout messages.

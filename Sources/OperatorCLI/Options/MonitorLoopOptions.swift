@@ -19,6 +19,11 @@ struct MonitorLoopOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Open an observation-degraded ticket after this many consecutive ticks that could not see all of the cluster (default 2).", valueName: "n"))
     var degradedAfter: Int?
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Look at a node at once when the subject's connection to it is lost and reconnects are refused (a liveness signal), besides the regular ticks.")
+    var livenessSignals = true
+
     @OptionGroup var flapping: FlapOptions
 
     func configuration(cluster: String, file: OperatorConfigFile) throws -> MonitorConfiguration {
@@ -33,6 +38,6 @@ struct MonitorLoopOptions: ParsableArguments {
         return MonitorConfiguration(
             interval: every, tickTimeout: tickBudget,
             policy: TicketPolicy(resolveAfterAbsentTicks: absentTicks, flapping: try flapping.policy(file: file)),
-            degradedAfter: degraded, cluster: cluster)
+            degradedAfter: degraded, cluster: cluster, livenessSignals: livenessSignals)
     }
 }

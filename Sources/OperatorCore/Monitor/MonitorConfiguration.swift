@@ -15,12 +15,19 @@ public struct MonitorConfiguration: Sendable, Equatable {
     public var degradedAfter: Int
     /// Ticks kept in memory while the database refuses writes (a full disk); past it the oldest are dropped.
     public var pendingWriteLimit: Int
+    /// Whether the subject's liveness signals (if it offers any) start extra ticks.
+    public var livenessSignals: Bool
+    /// Least time from one tick's start to a signalled tick's start: a storm of signals costs at most one
+    /// tick per gap, and never overlapping ticks (they run one after another on the same loop).
+    public var signalTickGap: Duration
 
     public init(
         interval: Duration = .seconds(5), tickTimeout: Duration? = nil, policy: TicketPolicy = TicketPolicy(),
         maxBackoff: Duration = .seconds(60), degradedAfter: Int = 2, pendingWriteLimit: Int = 720,
-        cluster: String = ClusterName.default
+        cluster: String = ClusterName.default, livenessSignals: Bool = true, signalTickGap: Duration = .milliseconds(100)
     ) {
+        self.livenessSignals = livenessSignals
+        self.signalTickGap = max(.zero, signalTickGap)
         self.cluster = cluster
         self.interval = interval
         // An observation may take longer than a short interval, but never forever.

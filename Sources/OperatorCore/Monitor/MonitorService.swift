@@ -62,12 +62,30 @@ public final class MonitorService<S: Subject>: Service {
             "monitor started",
             metadata: [
                 "cluster": "\(configuration.cluster)", "subject": "\(subject.name)", "interval": "\(DurationText.format(configuration.interval))"])
+        let inbox = SignalInbox()
+        let watcher = startLivenessWatch(into: inbox)
+        defer { watcher?.cancel() }
+        var trigger = TickTrigger.schedule
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             tick += 1
-            guard let report = await runTick(number: tick, consecutiveFailures: &failures) else { break }
+            let started = ContinuousClock.now
+            guard var report = await runTick(number: tick, consecutiveFailures: &failures) else { break }
+            report.trigger = trigger
+            if let signal = trigger.signal {
+                logger.info(
+                    "tick started by a liveness signal",
+                    metadata: [
+                        "cluster": "\(configuration.cluster)", "tick": "\(tick)", "entity": "\(signal.entity)",
+                        "reason": "\(redactor.redact(signal.reason))", "violations": "\(report.violations.count)",
+                    ])
+            }
             await onTick?(report)
+            let delay = report.nextDelay
+            let watching = watcher != nil
             do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: report.nextDelay) }
+                trigger = try await cancelWhenGracefulShutdown {
+                    try await self.waitForNextTick(after: delay, lastStart: started, inbox: inbox, watching: watching)
+                }
             } catch {
                 break  // graceful shutdown or cancellation between ticks
             }
@@ -81,6 +99,43 @@ public final class MonitorService<S: Subject>: Service {
             }
         }
         logger.info("monitor stopped", metadata: ["subject": "\(subject.name)", "ticks": "\(tick)"])
+    }
+
+    /// Runs the subject's liveness watch (when it offers one and the configuration allows), posting into `inbox`.
+    private func startLivenessWatch(into inbox: SignalInbox) -> Task<Void, Never>? {
+        guard configuration.livenessSignals, let source = subject.liveness else { return nil }
+        logger.info(
+            "watching liveness signals",
+            metadata: ["cluster": "\(configuration.cluster)", "gap": "\(DurationText.format(configuration.signalTickGap))"])
+        return Task { await source.watch { inbox.post($0) } }
+    }
+
+    /// Sleeps until the next scheduled tick, or until a liveness signal arrives (then at least
+    /// `signalTickGap` after the last tick's start). Signals that arrived during the tick start one at once.
+    private func waitForNextTick(
+        after delay: Duration, lastStart: ContinuousClock.Instant, inbox: SignalInbox, watching: Bool
+    ) async throws -> TickTrigger {
+        guard watching else {
+            try await Task.sleep(for: delay)
+            return .schedule
+        }
+        let signalled = try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await Task.sleep(for: delay)
+                return false
+            }
+            group.addTask {
+                await inbox.waitForSignal()
+                try Task.checkCancellation()
+                return true
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? false
+        }
+        guard signalled else { return inbox.take() ?? .schedule }
+        let earliest = lastStart + configuration.signalTickGap
+        if earliest > ContinuousClock.now { try await Task.sleep(until: earliest, clock: .continuous) }
+        return inbox.take() ?? .schedule
     }
 
     /// Runs one tick. Returns `nil` only when shutdown interrupted the observation (nothing is recorded:

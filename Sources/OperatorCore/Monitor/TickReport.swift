@@ -17,4 +17,6 @@ public struct TickReport: Sendable {
     /// Ticks (this one included) observed but not yet written to the database.
     public var pendingWrites: Int = 0
     public var nextDelay: Duration
+    /// Why this tick ran: its turn, or a subject's liveness signal (see ``LivenessSignal``).
+    public var trigger: TickTrigger = .schedule
 }

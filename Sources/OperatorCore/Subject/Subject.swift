@@ -18,6 +18,14 @@ public protocol Subject: Sendable {
 
     /// What the subject knows about diagnosing its own failures.
     var knowledge: Knowledge { get }
+
+    /// Long-lived per-node streams whose loss makes the monitor look now rather than at the next interval;
+    /// `nil` (the default) when the subject offers none.
+    var liveness: (any LivenessSource)? { get }
+}
+
+extension Subject {
+    public var liveness: (any LivenessSource)? { nil }
 }
 
 /// What a subject saw in one observation. Encodable for `status --json`; the core never looks inside.

@@ -194,7 +194,10 @@ enum TicketSchema {
                     );
                     CREATE INDEX outbox_due ON outbox (receiver, status, next_attempt_at);
                     CREATE INDEX outbox_by_incident ON outbox (incident_id);
-        // (`v5-outbox` registers above this one.) Alerts received from the user's alerting (Alertmanager's
+                    """)
+        }
+
+        // Alerts received from the user's alerting (Alertmanager's
         // webhook): one row per fingerprint per cluster, pointing at the ticket it opened. Several
         // fingerprints may share a ticket (same alertname on the same entity); it resolves when all have.
         m.registerMigration("v6-alert-intake") { db in

@@ -32,7 +32,11 @@ public struct StoreDownInvariant: Invariant {
                     "its status endpoint \(store.statusAddress ?? "?") does not answer"
                         + (store.statusError.map { " (\($0))" } ?? ""))
             }
-            if !store.isDisconnectedOrDown { reasons.append("PD still reports it \(store.stateName)") }
+            if !store.isDisconnectedOrDown {
+                // What PD says is older than what the port says: name its heartbeat's age.
+                let age = store.heartbeatAgeSeconds.map { ", its heartbeat is \(Format.seconds($0)) old" } ?? ""
+                reasons.append("PD still reports it \(store.stateName)\(age)")
+            }
             return violation(
                 on: store.entity, "\(store.displayName) is down: " + reasons.joined(separator: "; "),
                 excerpt: [

@@ -22,6 +22,8 @@ public struct TiKVObserver: Sendable {
     let regionHealth: RegionHealthReader
     let config = PDConfigCache()
     let memory = ObservationMemory()
+    /// Stores a liveness watch saw die: read on the next ticks whatever the scrape rotation says.
+    let livenessMarks = StoreLivenessMarks()
     /// Stores below this free ratio in PD's view are flagged: their pages are read every tick.
     let lowSpaceRatio: Double
     let logger: Logger
@@ -113,7 +115,8 @@ public struct TiKVObserver: Sendable {
         let targets = snapshot.stores.compactMap { s -> StoreMetricsTarget? in
             guard !s.isTiFlash, let address = s.statusAddress, !address.isEmpty else { return nil }
             return StoreMetricsTarget(
-                storeID: s.id, statusAddress: Self.statusURL(address, secure: secure), flag: StoreScrapeRotation.flag(s, lowSpaceRatio: lowSpaceRatio))
+                storeID: s.id, statusAddress: Self.statusURL(address, secure: secure),
+                flag: livenessMarks.flag(store: s.id) ?? StoreScrapeRotation.flag(s, lowSpaceRatio: lowSpaceRatio))
         }
         let total: Int?
         switch await countResult {

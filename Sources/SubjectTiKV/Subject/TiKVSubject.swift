@@ -48,6 +48,11 @@ public struct TiKVSubject: Subject {
 
     public var pd: PDClient { observer.pd }
 
+    /// A kept-alive connection to every store's status port and every PD member (`TiKVLivenessSource`).
+    public var liveness: (any LivenessSource)? {
+        TiKVLivenessSource(pd: observer.pd, marks: observer.livenessMarks, logger: observer.logger)
+    }
+
     public func observe() async throws -> TiKVSnapshot {
         try await observer.observe()
     }

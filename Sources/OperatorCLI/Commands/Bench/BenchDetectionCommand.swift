@@ -18,6 +18,14 @@ struct BenchDetectionCommand: AsyncParsableCommand {
     var kills: Int = 10
     @Option(help: ArgumentHelp("How long each system gets to report a kill before it counts as a timeout.", valueName: "duration"))
     var killTimeout: String = "60s"
+    @Option(help: ArgumentHelp("Minutes of the false-ticket run after the kills: a healthy cluster, one graceful member restart a minute (0 skips it).", valueName: "minutes"))
+    var healthyMinutes: Double = 10
+    @Option(help: ArgumentHelp("Store kills on the in-process TiKV simulator, liveness signal against PD's view (0 skips them).", valueName: "n"))
+    var simulatorKills: Int = 5
+    @Option(help: ArgumentHelp("Stores of the simulated cluster whose idle held connections are measured for CPU (0 skips it).", valueName: "n"))
+    var idleStores: Int = 100
+    @Option(help: ArgumentHelp("How long each idle CPU window lasts (without, then with, the liveness watch).", valueName: "duration"))
+    var idleDuration: String = "60s"
     @Option(help: ArgumentHelp("Keep etcd state, logs, configuration and the database in this directory (default: a temporary one, removed).", valueName: "dir"))
     var workDirectory: String?
     @Flag(help: "Keep the working directory and the etcd data.") var keep = false
@@ -37,6 +45,19 @@ struct BenchDetectionCommand: AsyncParsableCommand {
         var options = DetectionBenchmark.Options()
         options.kills = kills
         options.killTimeout = try SettingLimits.harnessDuration("--kill-timeout").parse(killTimeout, from: .flag("--kill-timeout"))
+        guard healthyMinutes.isFinite, (0...600).contains(healthyMinutes) else {
+            throw CLIFailure("--healthy-minutes must be between 0 and 600, got \(healthyMinutes)", exitCode: 2)
+        }
+        guard (0...100).contains(simulatorKills) else {
+            throw CLIFailure("--simulator-kills must be between 0 and 100, got \(simulatorKills)", exitCode: 2)
+        }
+        guard (0...2000).contains(idleStores) else {
+            throw CLIFailure("--idle-stores must be between 0 and 2000, got \(idleStores)", exitCode: 2)
+        }
+        options.healthyMinutes = healthyMinutes
+        options.simulatorKills = simulatorKills
+        options.idleStores = idleStores
+        options.idleDuration = try SettingLimits.harnessDuration("--idle-duration").parse(idleDuration, from: .flag("--idle-duration"))
         options.workDirectory = workDirectory
         options.keep = keep
         return options

@@ -167,6 +167,9 @@ let package = Package(
                 "SubjectEtcd",
                 "TiKVSimulator",
                 "DeployLocal",
+                // `bench serve` reads serve's readiness and checks a page before wrk measures it.
+                "OperatorHTTP",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

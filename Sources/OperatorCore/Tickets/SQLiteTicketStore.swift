@@ -189,7 +189,8 @@ public final class SQLiteTicketStore: TicketStore {
                 sql += " LIMIT ?"
                 arguments += [limit]
             }
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(StoredRows.ticket)
+            // Read from the cursor's row (columns found by name in a dictionary; see `incidents`).
+            return try Array(Row.fetchCursor(db, sql: sql, arguments: arguments).map { row in try StoredRows.ticket(row) })
         }
     }
 
@@ -227,10 +228,13 @@ public final class SQLiteTicketStore: TicketStore {
                 sql += " LIMIT ?"
                 arguments += [limit]
             }
-            // Two queries for a page, not two per incident: the API lists pages of 50 under load.
-            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
-            let members = try StoredRows.ticketIDs(ofIncidents: rows.map { $0["id"] as Int64 }, in: db)
-            return try rows.map { row in try StoredRows.incident(row, ticketIDs: members[row["id"] as Int64] ?? []) }
+            // Two queries for a page, not two per incident: the API lists pages of 50 under load. Rows are
+            // read while the cursor holds them: a cursor's row finds a column by name in a dictionary, a
+            // copied row (fetchAll) by lowercasing every column name on every access.
+            var incidents = try Array(Row.fetchCursor(db, sql: sql, arguments: arguments).map { row in try StoredRows.incident(row, ticketIDs: []) })
+            let members = try StoredRows.ticketIDs(ofIncidents: incidents.map(\.id), in: db)
+            for index in incidents.indices { incidents[index].ticketIDs = members[incidents[index].id] ?? [] }
+            return incidents
         }
     }
 

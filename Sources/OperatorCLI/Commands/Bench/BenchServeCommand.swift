@@ -15,7 +15,7 @@ struct BenchServeCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Incidents in the database.", valueName: "n")) var incidents = 10_000
     @Option(help: ArgumentHelp("Simulated TiKV clusters serve watches.", valueName: "n")) var clusters = 3
-    @Option(help: ArgumentHelp("How often serve's monitors tick.", valueName: "duration")) var interval = "1s"
+    @Option(help: ArgumentHelp("How often serve's monitors tick (serve's default).", valueName: "duration")) var interval = "5s"
     @Option(help: ArgumentHelp("wrk's run per path.", valueName: "duration")) var duration = "10s"
     @Option(help: ArgumentHelp("wrk threads.", valueName: "n")) var threads = 2
     @Option(help: ArgumentHelp("wrk connections (kept open; the concurrency).", valueName: "n")) var connections = 8

@@ -182,6 +182,8 @@ let package = Package(
                 "DeployLocal",
                 // Detection: Operator's notification path through Alertmanager (the outbox's receivers).
                 "OperatorNotify",
+                // `bench serve` reads serve's readiness and checks a page before wrk measures it.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

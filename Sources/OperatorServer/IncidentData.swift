@@ -20,7 +20,7 @@ struct IncidentData: Sendable {
     }
 
     func openIncidentCount(cluster: String) async throws -> Int {
-        try await store.incidents(IncidentFilter(statuses: [.open, .diagnosed], cluster: cluster)).count
+        try await store.incidentCount(IncidentFilter(statuses: [.open, .diagnosed], cluster: cluster))
     }
 
     func cluster(of incident: Incident) -> String { incident.cluster }

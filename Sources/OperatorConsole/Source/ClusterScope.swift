@@ -11,7 +11,7 @@ enum ClusterScope {
     }
 
     static func openIncidentCount(in store: any TicketStore, cluster: String, subject: String) async throws -> Int {
-        try await store.incidents(IncidentFilter(statuses: [.open, .diagnosed], cluster: cluster)).count
+        try await store.incidentCount(IncidentFilter(statuses: [.open, .diagnosed], cluster: cluster))
     }
 
     static func openTickets(in store: any TicketStore, cluster: String, subject: String) async throws -> [Ticket] {

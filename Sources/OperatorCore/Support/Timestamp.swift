@@ -15,9 +15,34 @@ public enum Timestamp {
         let millis = Int(ms - seconds * 1000)
         let (y, mo, d) = civilDate(daysSinceEpoch: seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400)
         let secOfDay = Int(((seconds % 86400) + 86400) % 86400)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, mo, d, secOfDay / 3600, (secOfDay / 60) % 60,
-            secOfDay % 60, millis)
+        // Built by hand, not with String(format:): every time in every JSON answer passes here, and
+        // Foundation's formatting was a tenth of `operator serve`'s CPU on a page of incidents.
+        var out = ""
+        out.reserveCapacity(24)
+        appendPadded(y, width: 4, to: &out)
+        out.append("-")
+        appendPadded(mo, width: 2, to: &out)
+        out.append("-")
+        appendPadded(d, width: 2, to: &out)
+        out.append("T")
+        appendPadded(secOfDay / 3600, width: 2, to: &out)
+        out.append(":")
+        appendPadded((secOfDay / 60) % 60, width: 2, to: &out)
+        out.append(":")
+        appendPadded(secOfDay % 60, width: 2, to: &out)
+        out.append(".")
+        appendPadded(millis, width: 3, to: &out)
+        out.append("Z")
+        return out
+    }
+
+    /// `%0<width>d`: zero-padded to `width` characters, a minus sign counted in the width.
+    private static func appendPadded(_ value: Int, width: Int, to out: inout String) {
+        let digits = String(value.magnitude)
+        let used = digits.count + (value < 0 ? 1 : 0)
+        if value < 0 { out.append("-") }
+        if used < width { out.append(String(repeating: "0", count: width - used)) }
+        out.append(digits)
     }
 
     public static func parse(_ text: String) -> Date? {

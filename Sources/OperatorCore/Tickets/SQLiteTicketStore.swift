@@ -189,7 +189,8 @@ public final class SQLiteTicketStore: TicketStore {
                 sql += " LIMIT ?"
                 arguments += [limit]
             }
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(StoredRows.ticket)
+            // Read from the cursor's row (columns found by name in a dictionary; see `incidents`).
+            return try Array(Row.fetchCursor(db, sql: sql, arguments: arguments).map { row in try StoredRows.ticket(row) })
         }
     }
 
@@ -218,37 +219,57 @@ public final class SQLiteTicketStore: TicketStore {
 
     public func incidents(_ filter: IncidentFilter) async throws -> [Incident] {
         try await pool.read { db in
-            var clauses: [String] = []
-            var arguments: StatementArguments = []
-            if let statuses = filter.statuses {
-                clauses.append("status IN (\(statuses.map { _ in "?" }.joined(separator: ",")))")
-                for s in statuses.sorted(by: { $0.rawValue < $1.rawValue }) { arguments += [s.rawValue] }
-            }
-            if let subject = filter.subject {
-                clauses.append("subject = ?")
-                arguments += [subject]
-            }
-            if let cluster = filter.cluster {
-                clauses.append("cluster = ?")
-                arguments += [cluster]
-            }
-            if let before = filter.beforeID {
-                clauses.append("id < ?")
-                arguments += [before]
-            }
-            if !filter.includeMerged { clauses.append("merged_into IS NULL") }
             var sql = "SELECT * FROM incident"
-            if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
+            var arguments = StatementArguments()
+            let condition = Self.incidentCondition(filter, arguments: &arguments)
+            if !condition.isEmpty { sql += " WHERE " + condition }
             sql += filter.newestFirst || filter.beforeID != nil ? " ORDER BY id DESC" : " ORDER BY id"
             if let limit = filter.limit {
                 sql += " LIMIT ?"
                 arguments += [limit]
             }
-            // Two queries for a page, not two per incident: the API lists pages of 50 under load.
-            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
-            let members = try StoredRows.ticketIDs(ofIncidents: rows.map { $0["id"] as Int64 }, in: db)
-            return try rows.map { row in try StoredRows.incident(row, ticketIDs: members[row["id"] as Int64] ?? []) }
+            // Two queries for a page, not two per incident: the API lists pages of 50 under load. Rows are
+            // read while the cursor holds them: a cursor's row finds a column by name in a dictionary, a
+            // copied row (fetchAll) by lowercasing every column name on every access.
+            var incidents = try Array(Row.fetchCursor(db, sql: sql, arguments: arguments).map { row in try StoredRows.incident(row, ticketIDs: []) })
+            let members = try StoredRows.ticketIDs(ofIncidents: incidents.map(\.id), in: db)
+            for index in incidents.indices { incidents[index].ticketIDs = members[incidents[index].id] ?? [] }
+            return incidents
         }
+    }
+
+    /// One `COUNT(*)` over the `(cluster, status)` index: no row is read into memory or decoded.
+    public func incidentCount(_ filter: IncidentFilter) async throws -> Int {
+        try await pool.read { db in
+            var sql = "SELECT COUNT(*) FROM incident"
+            var arguments = StatementArguments()
+            let condition = Self.incidentCondition(filter, arguments: &arguments)
+            if !condition.isEmpty { sql += " WHERE " + condition }
+            return try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0
+        }
+    }
+
+    /// The WHERE clause (without the keyword) of an incident filter, its limit and order aside.
+    private static func incidentCondition(_ filter: IncidentFilter, arguments: inout StatementArguments) -> String {
+        var clauses: [String] = []
+        if let statuses = filter.statuses {
+            clauses.append("status IN (\(statuses.map { _ in "?" }.joined(separator: ",")))")
+            for s in statuses.sorted(by: { $0.rawValue < $1.rawValue }) { arguments += [s.rawValue] }
+        }
+        if let subject = filter.subject {
+            clauses.append("subject = ?")
+            arguments += [subject]
+        }
+        if let cluster = filter.cluster {
+            clauses.append("cluster = ?")
+            arguments += [cluster]
+        }
+        if let before = filter.beforeID {
+            clauses.append("id < ?")
+            arguments += [before]
+        }
+        if !filter.includeMerged { clauses.append("merged_into IS NULL") }
+        return clauses.joined(separator: " AND ")
     }
 
     public func incident(id: Int64) async throws -> Incident? {

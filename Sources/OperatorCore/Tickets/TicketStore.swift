@@ -20,6 +20,9 @@ public protocol TicketStore: Sendable {
     func resolveTicket(id: Int64, at: Date, note: String) async throws -> Ticket
 
     func incidents(_ filter: IncidentFilter) async throws -> [Incident]
+    /// How many incidents `filter` matches (its `limit` ignored), without loading them: the API and the
+    /// console count open incidents per cluster on every request.
+    func incidentCount(_ filter: IncidentFilter) async throws -> Int
     func incident(id: Int64) async throws -> Incident?
     func timeline(incidentID: Int64) async throws -> [TimelineEvent]
     func timeline(ticketID: Int64) async throws -> [TimelineEvent]
@@ -78,6 +81,13 @@ extension TicketStore {
 
     public func recordDiagnosis(_ diagnosis: Diagnosis, context: DiagnosisContext, incidentID: Int64, at: Date) async throws {
         try await recordDiagnosis(diagnosis, context: context, incidentID: incidentID, at: at, reason: nil)
+    }
+
+    /// For stores without a count of their own: loads the matching incidents and counts them.
+    public func incidentCount(_ filter: IncidentFilter) async throws -> Int {
+        var unlimited = filter
+        unlimited.limit = nil
+        return try await incidents(unlimited).count
     }
 }
 

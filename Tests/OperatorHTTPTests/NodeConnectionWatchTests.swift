@@ -33,7 +33,10 @@ struct NodeConnectionWatchTests {
         // A reset while the node still listens: the watch reconnects (a second connection, a second
         // greeting) and reports nothing.
         await server.dropConnections()
-        try await eventually("the watch reconnected after the reset") { server.accepted >= 3 && server.holding == 1 }
+        // The held connection is accepted before its greeting arrives: wait for both.
+        try await eventually("the watch reconnected after the reset and greeted again") {
+            server.accepted >= 3 && server.holding == 1 && server.received.count >= 14
+        }
         // accepted counts the confirming connect too: the reset was checked before reconnecting.
         #expect(deaths.count == 0, "a reset of a live node is no death: \(deaths.all.withLock { $0 })")
         #expect(String(decoding: server.received, as: UTF8.self) == "hello\r\nhello\r\n")

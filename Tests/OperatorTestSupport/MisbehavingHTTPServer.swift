@@ -104,16 +104,23 @@ public final class MisbehavingHTTPServer: Sendable {
                     }
                     let bytes = Array(body.utf8)
                     let head = "HTTP/1.1 200 OK\r\nContent-Type: \(contentType)\r\nContent-Length: \(bytes.count)\r\n\r\n"
-                    try await outbound.write(ByteBuffer(string: head))
-                    for byte in bytes {
-                        try await outbound.write(ByteBuffer(bytes: [byte]))
-                        counters.state.withLock { $0.bytesSent += 1 }
-                        try await Task.sleep(for: interval)
+                    // A write that fails means the client hung up: the reader below counts it, so the
+                    // failure must not end the group before the reader has seen the end of the input.
+                    do {
+                        try await outbound.write(ByteBuffer(string: head))
+                        for byte in bytes {
+                            try await outbound.write(ByteBuffer(bytes: [byte]))
+                            counters.state.withLock { $0.bytesSent += 1 }
+                            try await Task.sleep(for: interval)
+                        }
+                    } catch {
+                        return
                     }
                     try await Task.sleep(for: .seconds(3600))
                 }
-                // The client hanging up ends the input: count it and stop holding the connection.
-                while try await iterator.next() != nil {}
+                // The client hanging up ends the input (a FIN, or a reset when it closed with our bytes
+                // unread): count it and stop holding the connection.
+                do { while try await iterator.next() != nil {} } catch {}
                 if !Task.isCancelled { counters.state.withLock { $0.closedByClient += 1 } }
                 group.cancelAll()
             }

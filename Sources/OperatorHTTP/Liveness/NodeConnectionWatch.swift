@@ -70,6 +70,29 @@ public enum NodeConnectionWatch {
         }
     }
 
+    /// Watches the nodes `list` names until cancelled, listing them again every `refresh` (after a failed
+    /// listing, `settings.backoffMax`); a changed list restarts the watch on the new nodes (`onChange` first).
+    public static func follow(
+        every refresh: Duration, settings: ConnectionWatchSettings = ConnectionWatchSettings(),
+        list: @escaping @Sendable () async -> [WatchedNode]?,
+        onChange: @escaping @Sendable ([WatchedNode]) -> Void = { _ in },
+        onDeath: @escaping @Sendable (WatchedNode, String) -> Void
+    ) async {
+        var nodes: [WatchedNode] = []
+        var running: Task<Void, Never>?
+        defer { running?.cancel() }
+        while !Task.isCancelled {
+            let listed = await list()
+            if let listed, listed != nodes {
+                running?.cancel()
+                nodes = listed
+                onChange(listed)
+                running = Task { await run(listed, settings: settings, onDeath: onDeath) }
+            }
+            try? await Task.sleep(for: listed == nil ? settings.backoffMax : refresh)
+        }
+    }
+
     static func watch(
         _ node: WatchedNode, settings: ConnectionWatchSettings, onDeath: @escaping @Sendable (WatchedNode, String) -> Void
     ) async {

@@ -24,26 +24,14 @@ struct EtcdLivenessSource: LivenessSource {
     static let watchedKey = "operator-liveness"
 
     func watch(signal: @escaping @Sendable (LivenessSignal) -> Void) async {
-        var nodes: [WatchedNode] = []
-        var running: Task<Void, Never>?
-        defer { running?.cancel() }
-        while !Task.isCancelled {
-            let listed = await currentNodes()
-            if let listed, listed != nodes {
-                running?.cancel()
-                nodes = listed
-                logger.debug("watching etcd members", metadata: ["members": "\(listed.map(\.key).joined(separator: ","))"])
-                let settings = self.settings
-                let notices = self.notices
-                running = Task {
-                    await NodeConnectionWatch.run(listed, settings: settings) { node, seen in
-                        guard let entity = try? Entity(parsing: node.key) else { return }
-                        notices.post()
-                        signal(LivenessSignal(entity: entity, reason: seen))
-                    }
-                }
-            }
-            try? await Task.sleep(for: listed == nil ? settings.backoffMax : refresh)
+        let notices = notices, logger = logger
+        await NodeConnectionWatch.follow(
+            every: refresh, settings: settings, list: { await currentNodes() },
+            onChange: { logger.debug("watching etcd members", metadata: ["members": "\($0.map(\.key).joined(separator: ","))"]) }
+        ) { node, seen in
+            guard let entity = try? Entity(parsing: node.key) else { return }
+            notices.post()
+            signal(LivenessSignal(entity: entity, reason: seen))
         }
     }
 

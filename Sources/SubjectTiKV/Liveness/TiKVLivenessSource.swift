@@ -19,28 +19,16 @@ struct TiKVLivenessSource: LivenessSource {
     let logger: Logger
 
     func watch(signal: @escaping @Sendable (LivenessSignal) -> Void) async {
-        var nodes: [WatchedNode] = []
-        var running: Task<Void, Never>?
-        defer { running?.cancel() }
-        while !Task.isCancelled {
-            let listed = await currentNodes()
-            if let listed, listed != nodes {
-                running?.cancel()
-                nodes = listed
-                logger.debug("watching TiKV stores and PD members", metadata: ["nodes": "\(listed.count)"])
-                let settings = self.settings
-                let marks = self.marks
-                running = Task {
-                    await NodeConnectionWatch.run(listed, settings: settings) { node, seen in
-                        guard let entity = try? Entity(parsing: node.key) else { return }
-                        if entity.kind == "store", let id = entity.id.flatMap({ UInt64($0) }) {
-                            marks.mark(store: id, seen: seen)
-                        }
-                        signal(LivenessSignal(entity: entity, reason: seen))
-                    }
-                }
+        let marks = marks, logger = logger
+        await NodeConnectionWatch.follow(
+            every: refresh, settings: settings, list: { await currentNodes() },
+            onChange: { logger.debug("watching TiKV stores and PD members", metadata: ["nodes": "\($0.count)"]) }
+        ) { node, seen in
+            guard let entity = try? Entity(parsing: node.key) else { return }
+            if entity.kind == "store", let id = entity.id.flatMap({ UInt64($0) }) {
+                marks.mark(store: id, seen: seen)
             }
-            try? await Task.sleep(for: listed == nil ? settings.backoffMax : refresh)
+            signal(LivenessSignal(entity: entity, reason: seen))
         }
     }
 

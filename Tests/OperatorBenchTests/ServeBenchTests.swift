@@ -130,7 +130,7 @@ struct ServeBenchTests {
         report.cacheMisses = 10
         report.cacheInvalidations = 4
         #expect(report.cacheHitRate == 0.99)
-        #expect(report.table.notes.contains { $0.contains("990 hits, 10 misses (hit rate 99.0 %), emptied 4 times") })
+        #expect(report.table.notes.contains { $0.contains("990 hits, 10 misses (hit rate 99.00 %), emptied 4 times") })
     }
 
     @Test func targetsAreAboutTheIncidentList() throws {

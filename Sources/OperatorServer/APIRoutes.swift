@@ -33,16 +33,19 @@ public struct APIRoutes: Sendable {
     let board: ClusterStatusBoard
     let metricsText: @Sendable () -> String
     let logger: Logger
+    /// Encoded incident and ticket reads until the next commit; `nil` encodes every answer afresh.
+    let cache: ResponseCache?
 
     public init(
         store: any TicketStore, clusters: [ServedCluster], board: ClusterStatusBoard,
-        metricsText: @escaping @Sendable () -> String, logger: Logger
+        metricsText: @escaping @Sendable () -> String, logger: Logger, cache: ResponseCache? = ResponseCache()
     ) {
         data = IncidentData(store: store)
         self.clusters = clusters
         self.board = board
         self.metricsText = metricsText
         self.logger = logger
+        self.cache = cache
     }
 
     /// Adds the error translation and access control, then every route of `all`.
@@ -67,7 +70,7 @@ public struct APIRoutes: Sendable {
             return { _, _ in
                 Response(
                     status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                    body: ResponseBody(byteBuffer: ByteBuffer(string: metricsText())))
+                    body: ResponseBody(byteBuffer: ByteBuffer(string: metricsText() + (cache?.metricsText ?? ""))))
             }
         case (.get, "/api/v1/openapi.json"):
             let document = OpenAPIDocument.json
@@ -153,20 +156,26 @@ public struct APIRoutes: Sendable {
 
     private func incidents(_ query: FlatDictionary<Substring, Substring>) async throws -> Response {
         let page = try PageQuery(query)
-        let rows = try await data.incidents(
-            cluster: try QueryParameters.clusterName(query), statuses: try QueryParameters.statuses(query, as: IncidentStatus.self), page: page)
-        return try json(Page(rows: rows, limit: page.limit, id: \.id))
+        let cluster = try QueryParameters.clusterName(query)
+        let statuses = try QueryParameters.statuses(query, as: IncidentStatus.self)
+        return try await cachedJSON(CacheKey.list("incidents", cluster: cluster, statuses: statuses, page: page)) {
+            Page(rows: try await data.incidents(cluster: cluster, statuses: statuses, page: page), limit: page.limit, id: \.id)
+        }
     }
 
     private func incident(_ id: Int64) async throws -> Response {
+        try await cachedJSON("incident/\(id)") { try await incidentDetail(id) }
+    }
+
+    private func incidentDetail(_ id: Int64) async throws -> IncidentDetail {
         guard let incident = try await data.store.incident(id: id) else { throw APIError.notFound("incident", id: id) }
         let tickets = try await data.store.tickets(TicketFilter(incidentID: id))
         let timeline = try await data.store.timeline(incidentID: id)
-        let context = try await data.store.diagnosisContext(incidentID: id)
-        let size = try context.map { c in
-            IncidentDetail.ContextSize(bytes: try JSONEncoder.operatorEncoder.encode(c).count, estimatedTokens: ContextBudget.estimatedTokens(of: c))
+        // The stored JSON's length: the context is not decoded and encoded again just to be measured.
+        let size = try await data.store.diagnosisContextBytes(incidentID: id).map { bytes in
+            IncidentDetail.ContextSize(bytes: bytes, estimatedTokens: ContextBudget.estimatedTokens(jsonBytes: bytes))
         }
-        return try json(IncidentDetail(incident: incident, tickets: tickets, timeline: timeline, diagnosis: incident.diagnosis, contextSize: size))
+        return IncidentDetail(incident: incident, tickets: tickets, timeline: timeline, diagnosis: incident.diagnosis, contextSize: size)
     }
 
     private func tickets(_ query: FlatDictionary<Substring, Substring>) async throws -> Response {
@@ -178,15 +187,32 @@ public struct APIRoutes: Sendable {
             }
             incidentID = id
         }
-        let rows = try await data.tickets(
-            cluster: try QueryParameters.clusterName(query), statuses: try QueryParameters.statuses(query, as: TicketStatus.self),
-            incidentID: incidentID, page: page)
-        return try json(Page(rows: rows, limit: page.limit, id: \.id))
+        let cluster = try QueryParameters.clusterName(query)
+        let statuses = try QueryParameters.statuses(query, as: TicketStatus.self)
+        let key = CacheKey.list("tickets", cluster: cluster, statuses: statuses, page: page) + "&incident=\(incidentID.map(String.init) ?? "")"
+        return try await cachedJSON(key) {
+            Page(
+                rows: try await data.tickets(cluster: cluster, statuses: statuses, incidentID: incidentID, page: page), limit: page.limit,
+                id: \.id)
+        }
     }
 
     private func ticket(_ id: Int64) async throws -> Response {
-        guard let ticket = try await data.store.ticket(id: id) else { throw APIError.notFound("ticket", id: id) }
-        return try json(TicketDetail(ticket: ticket, timeline: try await data.store.timeline(ticketID: id)))
+        try await cachedJSON("ticket/\(id)") {
+            guard let ticket = try await data.store.ticket(id: id) else { throw APIError.notFound("ticket", id: id) }
+            return TicketDetail(ticket: ticket, timeline: try await data.store.timeline(ticketID: id))
+        }
+    }
+
+    /// The answer from the cache when the database has not changed since it was encoded; otherwise read,
+    /// encoded and kept. The version is asked first, so what is kept is never older than it. A store that
+    /// cannot tell its version (or fails to) is read every time.
+    private func cachedJSON<Value: Encodable>(_ key: String, _ read: () async throws -> Value) async throws -> Response {
+        guard let cache, let version = try? await data.store.dataVersion() else { return try json(try await read()) }
+        if let body = cache.body(for: key, version: version) { return jsonResponse(body) }
+        let body = ByteBuffer(bytes: try JSONEncoder.operatorEncoder.encode(try await read()))
+        cache.store(body, for: key, version: version)
+        return jsonResponse(body)
     }
 
     private func diagnose(incidentID: Int64, diagnoser: String) async throws -> DiagnosisAttempt {
@@ -233,7 +259,18 @@ public struct APIRoutes: Sendable {
 
 /// A JSON answer in the CLI's `--json` shapes (`JSONEncoder.operatorEncoder`).
 func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-    Response(
-        status: status, headers: [.contentType: "application/json; charset=utf-8"],
-        body: ResponseBody(byteBuffer: ByteBuffer(bytes: try JSONEncoder.operatorEncoder.encode(value))))
+    jsonResponse(ByteBuffer(bytes: try JSONEncoder.operatorEncoder.encode(value)), status: status)
+}
+
+func jsonResponse(_ body: ByteBuffer, status: HTTPResponse.Status = .ok) -> Response {
+    Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: ResponseBody(byteBuffer: body))
+}
+
+/// A list route's parameters in one spelling, whatever their order or repetition in the request.
+enum CacheKey {
+    static func list<S: RawRepresentable>(_ route: String, cluster: String?, statuses: Set<S>?, page: PageQuery) -> String
+    where S.RawValue == String {
+        let status = statuses.map { $0.map(\.rawValue).sorted().joined(separator: ",") } ?? "*"
+        return "\(route)?cluster=\(cluster ?? "*")&status=\(status)&limit=\(page.limit)&before=\(page.beforeID.map(String.init) ?? "")"
+    }
 }

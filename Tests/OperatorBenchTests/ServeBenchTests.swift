@@ -123,6 +123,16 @@ struct ServeBenchTests {
             rssIdleBytes: 30_000_000, rssPeakBytes: rssPeak, rssAfterBytes: 40_000_000)
     }
 
+    @Test func cacheHitRateIsHitsOverReads() throws {
+        var report = try Self.report(list: try WrkOutput.parse(Self.fastWithErrors), rssPeak: 50_000_000)
+        #expect(report.cacheHitRate == nil, "no counts read: no rate")
+        report.cacheHits = 990
+        report.cacheMisses = 10
+        report.cacheInvalidations = 4
+        #expect(report.cacheHitRate == 0.99)
+        #expect(report.table.notes.contains { $0.contains("990 hits, 10 misses (hit rate 99.00 %), emptied 4 times") })
+    }
+
     @Test func targetsAreAboutTheIncidentList() throws {
         let fast = try WrkOutput.parse(Self.fastWithErrors)  // 3,207 req/s, p99 6.05 ms
         let report = try Self.report(list: fast, rssPeak: 75_000_000)

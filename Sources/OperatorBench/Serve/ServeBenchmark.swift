@@ -143,11 +143,15 @@ public struct ServeBenchmark {
         try await Task.sleep(for: .seconds(1))
         let rssAfter = serve.residentBytes
         let rssPeak = [peak.withLock { $0 }, serve.peakResidentBytes ?? 0, rssAfter ?? 0].max()
+        let cacheHits = await serve.metric("operator_api_cache_hits_total")
+        let cacheMisses = await serve.metric("operator_api_cache_misses_total")
+        let cacheInvalidations = await serve.metric("operator_api_cache_invalidations_total")
         guard serve.isRunning else { throw BenchmarkError.failed("operator serve exited during the run; \(LogTail.excerpt(of: serve.logFile))") }
         return ServeReport(
             machine: BenchMachine.current(), loadAverage: load, history: history, clusters: names.count, interval: DurationText.format(options.interval),
             threads: options.threads, connections: options.connections, durationSeconds: options.duration.seconds, rows: rows,
-            rssIdleBytes: rssIdle, rssPeakBytes: rssPeak, rssAfterBytes: rssAfter)
+            rssIdleBytes: rssIdle, rssPeakBytes: rssPeak, rssAfterBytes: rssAfter, cacheHits: cacheHits, cacheMisses: cacheMisses,
+            cacheInvalidations: cacheInvalidations)
     }
 
     /// operator.yaml for the clusters, each watched at `interval`; no diagnoser (the history's open

@@ -86,6 +86,13 @@ struct ServeProcess: Sendable {
         }
     }
 
+    /// One sample of `/metrics` (Prometheus text), e.g. the response cache's counters; nil when absent.
+    func metric(_ name: String) async -> Int? {
+        guard let response = try? await get("/metrics"), response.status == 200 else { return nil }
+        let line = String(decoding: response.body, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix(name + " ") }
+        return line.flatMap { Int($0.split(separator: " ").last ?? "") }
+    }
+
     private func get(_ path: String) async throws(HTTPFetchError) -> (status: Int, body: Data) {
         let response = try await OperatorHTTPClient.fetch(HTTPClientRequest(url: baseURL + path), deadline: .seconds(10), maxBodyBytes: 16 << 20)
         return (response.status, Data(response.body.readableBytesView))

@@ -23,6 +23,16 @@ public struct ServeReport: Encodable, Sendable {
     var rssIdleBytes: Int?
     var rssPeakBytes: Int?
     var rssAfterBytes: Int?
+    /// serve's encoded-response cache over the whole run (warm-up included): answered from it, or read and encoded.
+    var cacheHits: Int? = nil
+    var cacheMisses: Int? = nil
+    /// Times a commit (the monitors' heartbeats, one per tick and cluster) emptied it.
+    var cacheInvalidations: Int? = nil
+
+    var cacheHitRate: Double? {
+        guard let cacheHits, let cacheMisses, cacheHits + cacheMisses > 0 else { return nil }
+        return Double(cacheHits) / Double(cacheHits + cacheMisses)
+    }
 
     var targets: [ServeTarget] {
         guard let list = rows.first else { return [] }
@@ -42,6 +52,10 @@ public struct ServeReport: Encodable, Sendable {
         case rssIdleBytes = "rss_idle_bytes"
         case rssPeakBytes = "rss_peak_bytes"
         case rssAfterBytes = "rss_after_bytes"
+        case cacheHits = "cache_hits"
+        case cacheMisses = "cache_misses"
+        case cacheInvalidations = "cache_invalidations"
+        case cacheHitRate = "cache_hit_rate"
         case targets
     }
 
@@ -59,6 +73,10 @@ public struct ServeReport: Encodable, Sendable {
         try c.encode(rssIdleBytes, forKey: .rssIdleBytes)
         try c.encode(rssPeakBytes, forKey: .rssPeakBytes)
         try c.encode(rssAfterBytes, forKey: .rssAfterBytes)
+        try c.encode(cacheHits, forKey: .cacheHits)
+        try c.encode(cacheMisses, forKey: .cacheMisses)
+        try c.encode(cacheInvalidations, forKey: .cacheInvalidations)
+        try c.encode(cacheHitRate, forKey: .cacheHitRate)
         try c.encode(targets, forKey: .targets)
     }
 
@@ -80,6 +98,7 @@ public struct ServeReport: Encodable, Sendable {
                 "database: \(BenchFormat.grouped(history.incidents)) incidents (\(BenchFormat.grouped(history.openIncidents)) open), \(BenchFormat.grouped(history.tickets)) tickets, \(BenchFormat.grouped(history.timelineEvents)) timeline events, \(BenchFormat.grouped(history.diagnosed)) diagnoses, \(BenchFormat.byteCount(history.databaseBytes)), written through SQLiteTicketStore in \(BenchFormat.duration(history.seconds))",
                 "`operator serve` watching \(clusters) simulated TiKV clusters (`operator simulate run`, child processes) every \(interval), no diagnoser; wrk \(threads) threads, \(connections) connections, \(BenchFormat.number(durationSeconds, digits: 0)) s per path, after a warm-up; wrk, serve and the simulators share the machine's cores",
                 "serve's RSS (/proc/<pid>/status): \(BenchFormat.byteCount(rssIdleBytes)) ready and idle, \(BenchFormat.byteCount(rssPeakBytes)) peak (VmHWM and 50 ms samples during load), \(BenchFormat.byteCount(rssAfterBytes)) 1 s after the load",
+                "serve's response cache over the run: \(cacheHits.map(BenchFormat.grouped) ?? "-") hits, \(cacheMisses.map(BenchFormat.grouped) ?? "-") misses (hit rate \(cacheHitRate.map { BenchFormat.number($0 * 100, digits: 2) + " %" } ?? "-")), emptied \(cacheInvalidations.map(BenchFormat.grouped) ?? "-") times by commits",
                 "targets (issue 17, 2 cores, `\(rows.first?.path ?? "-")`): " + targets.map(\.summary).joined(separator: "; "),
             ])
     }

@@ -30,6 +30,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level on stderr (trace … critical).") var logLevel: String?
 
     func run() async throws {
+        MallocArenas.limit(to: 2)
         try CLILogging.bootstrap(level: logLevel, fallback: .notice)
         MetricsEndpoint.bootstrap()
         let logger = Logger(label: "operator")

@@ -10,8 +10,11 @@ public struct ContextBudget: Sendable {
     }
 
     public static func estimatedTokens(of context: DiagnosisContext) -> Int {
-        ((try? JSONEncoder.operatorEncoder.encode(context).count) ?? 0) / 4
+        estimatedTokens(jsonBytes: (try? JSONEncoder.operatorEncoder.encode(context).count) ?? 0)
     }
+
+    /// The estimate from the context's JSON size alone (a stored context need not be decoded to be sized).
+    public static func estimatedTokens(jsonBytes: Int) -> Int { jsonBytes / 4 }
 
     public func fit(_ input: DiagnosisContext) -> DiagnosisContext {
         var c = input

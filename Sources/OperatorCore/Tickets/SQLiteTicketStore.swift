@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// The ticket store on a SQLite file (WAL mode, migrations, busy timeout).
 ///
@@ -10,6 +11,9 @@ public final class SQLiteTicketStore: TicketStore {
     let pool: DatabasePool
     /// Heartbeat rows kept per cluster and subject; a 5 s loop writes 17,280 a day, so older rows are pruned.
     private let heartbeatRetention: Int
+    /// One read-only connection of its own for `dataVersion()`, opened on first use: SQLite's
+    /// `PRAGMA data_version` is per connection, so it is only comparable when always asked of the same one.
+    let versionConnection = Mutex<DatabaseQueue?>(nil)
 
     public struct OpenError: Error, CustomStringConvertible {
         public let path: String
@@ -395,6 +399,15 @@ public final class SQLiteTicketStore: TicketStore {
                     """,
                 arguments: [message, retryAt, at, incidentID])
             try StoredRows.insertEvent(db, at: at, kind: .diagnosisFailed, ticket: nil, incident: incidentID, detail: message)
+        }
+    }
+
+    /// The stored JSON's byte length (`CAST AS BLOB`: SQLite's `length` of text counts characters).
+    public func diagnosisContextBytes(incidentID: Int64) async throws -> Int? {
+        try await pool.read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT length(CAST(context AS BLOB)) FROM diagnosis WHERE incident_id = ? ORDER BY id DESC LIMIT 1",
+                arguments: [incidentID])
         }
     }
 

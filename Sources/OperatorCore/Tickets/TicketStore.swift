@@ -49,6 +49,13 @@ public protocol TicketStore: Sendable {
     func recordDiagnosisFailure(_ message: String, incidentID: Int64, at: Date, retryAt: Date) async throws
     /// The context of the incident's latest diagnosis, for replay.
     func diagnosisContext(incidentID: Int64) async throws -> DiagnosisContext?
+    /// The size in bytes of that context as stored (its JSON), without decoding it; `nil` when the incident
+    /// has no diagnosis context.
+    func diagnosisContextBytes(incidentID: Int64) async throws -> Int?
+    /// A number that changes whenever anyone (this process or another) commits a change, so a reader can
+    /// keep what it derived from the data until the next commit. `nil`: this store cannot tell, and
+    /// nothing may be kept.
+    func dataVersion() async throws -> Int64?
 
     // MARK: Notifications out (the outbox)
 
@@ -82,6 +89,14 @@ extension TicketStore {
     public func recordDiagnosis(_ diagnosis: Diagnosis, context: DiagnosisContext, incidentID: Int64, at: Date) async throws {
         try await recordDiagnosis(diagnosis, context: context, incidentID: incidentID, at: at, reason: nil)
     }
+
+    /// For stores that keep the context decoded: its JSON encoded again, measured.
+    public func diagnosisContextBytes(incidentID: Int64) async throws -> Int? {
+        try await diagnosisContext(incidentID: incidentID).map { try JSONEncoder.operatorEncoder.encode($0).count }
+    }
+
+    /// Stores that cannot tell when their data changed: nothing derived from them is kept.
+    public func dataVersion() async throws -> Int64? { nil }
 
     /// For stores without a count of their own: loads the matching incidents and counts them.
     public func incidentCount(_ filter: IncidentFilter) async throws -> Int {

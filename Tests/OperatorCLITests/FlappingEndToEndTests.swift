@@ -50,7 +50,13 @@ extension EndToEnd {
                         t["reopen_count"] as? Int == cycle - 1, let id = t["incident_id"] as? Int
                     else { return false }
                     incidentID = id
-                    return try await incident(id)["status"] as? String == "diagnosed"
+                    // The incident can read "diagnosed" from the cycle before: wait until the runner has had
+                    // its say on this cycle too (a diagnosis or a skip per cycle so far).
+                    let show = Helpers.object(try await OperatorBinary.run(["incidents", "show", "\(id)", "--db", db, "--json"]).json)
+                    let handled = Helpers.array(show["timeline"]).filter {
+                        ["diagnosed", "diagnosis-skipped"].contains($0["kind"] as? String ?? "")
+                    }.count
+                    return try await incident(id)["status"] as? String == "diagnosed" && handled >= cycle
                 }
                 #expect(try await OperatorBinary.run(["simulate", "lift", "store-down", "store:2", "--port", "\(port)"]).status == 0)
                 if cycle < 3 {

@@ -29,13 +29,15 @@ public final class TLSConfigurationSource: Sendable {
     public func configuration() throws(TLSSetupError) -> TLSConfiguration {
         let paths = [settings.caFile, settings.certFile, settings.keyFile]
         let fingerprints = paths.map { $0.flatMap(FileFingerprint.of) }
-        if let current = built.withLock({ $0 }), current.fingerprints == fingerprints {
-            return current.configuration
+        // Compared and rebuilt under the lock: the first requests of a tick arrive together, and each
+        // reading the files again would count (and cost) one load per request instead of one per change.
+        return try built.withLock { (current: inout Built?) throws(TLSSetupError) -> TLSConfiguration in
+            if let current, current.fingerprints == fingerprints { return current.configuration }
+            let configuration = try Self.build(self.settings)
+            self.loads.add(1, ordering: .relaxed)
+            current = Built(fingerprints: fingerprints, configuration: configuration)
+            return configuration
         }
-        let configuration = try Self.build(settings)
-        loads.add(1, ordering: .relaxed)
-        built.withLock { $0 = Built(fingerprints: fingerprints, configuration: configuration) }
-        return configuration
     }
 
     /// How many times the files have been read (1 after the first request; one more per rotation seen).

@@ -88,15 +88,7 @@ struct TLSConnectionTests {
         defer { certs.directory.remove() }
         let server = try await TLSLoopbackServer.start(certificate: certs.serverCert, key: certs.serverKey, clientCA: certs.caFile)
         let live = (cert: certs.directory.file("live-client.pem"), key: certs.directory.file("live-client-key.pem"))
-        func install(_ cert: String, _ key: String) throws {
-            // Renamed into place, as cert-manager and most rotation tools do.
-            for (from, to) in [(cert, live.cert), (key, live.key)] {
-                let staged = to + ".new"
-                try? FileManager.default.removeItem(atPath: staged)
-                try FileManager.default.copyItem(atPath: from, toPath: staged)
-                _ = rename(staged, to)
-            }
-        }
+        func install(_ cert: String, _ key: String) throws { try TestCertificates.rotate(cert: cert, key: key, into: live) }
         try install(certs.clientCert, certs.clientKey)
         let source = TLSConfigurationSource(settings: TLSFileSettings(caFile: certs.caFile, certFile: live.cert, keyFile: live.key))
         let scope = HTTPSecurityScope(clusterTLS: source)

@@ -108,4 +108,16 @@ public struct TestCertificates: Sendable {
         public let description: String
         public init(description: String) { self.description = description }
     }
+
+    /// Puts `cert` and `key` in place at `live` by copying each beside its target and renaming it over,
+    /// as cert-manager and most rotation tools do: a reader sees the old file or the new, never half of one.
+    public static func rotate(cert: String, key: String, into live: (cert: String, key: String)) throws {
+        for (from, to) in [(cert, live.cert), (key, live.key)] {
+            let staged = to + ".new"
+            try? FileManager.default.removeItem(atPath: staged)
+            try FileManager.default.copyItem(atPath: from, toPath: staged)
+            _ = rename(staged, to)
+        }
+    }
+
 }

@@ -18,14 +18,7 @@ struct TLSSimulatorTests {
         var configuration = TiKVSimulatorConfiguration()
         configuration.tls = SimulatorTLS(certFile: certs.serverCert, keyFile: certs.serverKey, clientCAFile: certs.caFile)
         let live = (cert: certs.directory.file("live.pem"), key: certs.directory.file("live-key.pem"))
-        func install(_ cert: String, _ key: String) throws {
-            for (from, to) in [(cert, live.cert), (key, live.key)] {
-                let staged = to + ".new"
-                try? FileManager.default.removeItem(atPath: staged)
-                try FileManager.default.copyItem(atPath: from, toPath: staged)
-                _ = rename(staged, to)
-            }
-        }
+        func install(_ cert: String, _ key: String) throws { try TestCertificates.rotate(cert: cert, key: key, into: live) }
         try install(certs.clientCert, certs.clientKey)
         let source = TLSConfigurationSource(settings: TLSFileSettings(caFile: certs.caFile, certFile: live.cert, keyFile: live.key))
         try await withSimulator(configuration) { _, endpoints in
@@ -66,14 +59,7 @@ struct TLSSimulatorTests {
         var configuration = TiKVSimulatorConfiguration()
         configuration.tls = SimulatorTLS(certFile: certs.serverCert, keyFile: certs.serverKey, clientCAFile: certs.caFile)
         let live = (cert: certs.directory.file("live.pem"), key: certs.directory.file("live-key.pem"))
-        func install(_ cert: String, _ key: String) throws {
-            for (from, to) in [(cert, live.cert), (key, live.key)] {
-                let staged = to + ".new"
-                try? FileManager.default.removeItem(atPath: staged)
-                try FileManager.default.copyItem(atPath: from, toPath: staged)
-                _ = rename(staged, to)
-            }
-        }
+        func install(_ cert: String, _ key: String) throws { try TestCertificates.rotate(cert: cert, key: key, into: live) }
         // Issued by a CA the cluster does not trust.
         try install(certs.wrongCAClientCert, certs.wrongCAClientKey)
         let scope = HTTPSecurityScope(clusterTLS: TLSConfigurationSource(

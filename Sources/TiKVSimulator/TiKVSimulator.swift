@@ -17,6 +17,9 @@ public actor TiKVSimulator {
     private var storeListeners: [Int: HTTPListener] = [:]
     private var pdPorts: [Int: Int] = [:]
     private var storePorts: [Int: Int] = [:]
+    /// Ports of dead PD members and stores, held until they start again (see ``PortReservation``).
+    private var pdReservations: [Int: PortReservation] = [:]
+    private var storeReservations: [Int: PortReservation] = [:]
     private var physicsTask: Task<Void, Never>?
     private var logWriter: SimulatedLogWriter?
     public private(set) var endpoints: TiKVSimulatorEndpoints?
@@ -78,6 +81,8 @@ public actor TiKVSimulator {
         for listener in storeListeners.values { await listener.stop() }
         pdListeners.removeAll()
         storeListeners.removeAll()
+        pdReservations.removeAll()
+        storeReservations.removeAll()
         if let cluster { logWriter?.flush(from: cluster) }
         logWriter?.close()
         logWriter = nil
@@ -154,13 +159,22 @@ public actor TiKVSimulator {
     }
 
     private func openPDListener(_ index: Int, port: Int, cluster: SimulatedCluster) async throws(TiKVSimulatorError) {
+        pdReservations[index] = nil
         let listener = try await startListener(.pd(index), port: port, cluster: cluster).get()
         record(listener, as: .pd(index), cluster: cluster)
     }
 
     private func openStoreListener(_ index: Int, port: Int, cluster: SimulatedCluster) async throws(TiKVSimulatorError) {
+        storeReservations[index] = nil
         let listener = try await startListener(.store(index), port: port, cluster: cluster).get()
         record(listener, as: .store(index), cluster: cluster)
+    }
+
+    /// The store's process dies: its status port closes (connections refused) and stays reserved for it.
+    private func closeStoreListener(_ index: Int) async {
+        guard let listener = storeListeners.removeValue(forKey: index) else { return }
+        await listener.stop()
+        storeReservations[index] = PortReservation(port: listener.port)
     }
 
     /// Advances the physics on a wall-clock tick, so counters move and due log lines reach their
@@ -204,7 +218,7 @@ public actor TiKVSimulator {
             if alreadyActive { throw .faultAlreadyActive(kind, entity: entity) }
             if kind == .storeDown {
                 // The process dies: the port closes first, then PD stops hearing from it.
-                await storeListeners.removeValue(forKey: index)?.stop()
+                await closeStoreListener(index)
                 fault = cluster.read { model, now in
                     model.killStore(index, at: now)
                     return model.recordFault(kind, entity: entity, at: now)
@@ -236,7 +250,10 @@ public actor TiKVSimulator {
                 guard leader != 0 else { throw .controlPortWouldClose(names[0]) }
                 return leader
             }
-            await pdListeners.removeValue(forKey: index)?.stop()
+            if let listener = pdListeners.removeValue(forKey: index) {
+                await listener.stop()
+                pdReservations[index] = PortReservation(port: listener.port)
+            }
             fault = cluster.read { model, now in
                 let entity = "pd:\(model.pd.members[index].name)"
                 model.pdMemberDown(index, at: now)
@@ -338,8 +355,8 @@ public actor TiKVSimulator {
             model.stores.filter { model.activeFault(.restartLoop, entity: "store:\($0.id)") != nil }.map { ($0.index, $0.isProcessUp(at: now)) }
         }
         for (index, up) in looping {
-            if !up, let listener = storeListeners.removeValue(forKey: index) {
-                await listener.stop()
+            if !up, storeListeners[index] != nil {
+                await closeStoreListener(index)
             } else if up, storeListeners[index] == nil {
                 do { try await openStoreListener(index, port: storePorts[index] ?? 0, cluster: cluster) } catch {
                     logger.warning("TiKV simulator: could not reopen a restarted store's status port", metadata: ["store_index": "\(index)", "error": "\(error)"])

@@ -92,12 +92,20 @@ extension EndToEnd {
             func incidents(_ extra: [String] = []) async throws -> [[String: Any]] {
                 Helpers.array(try await OperatorBinary.run(["incidents", "list", "--db", db, "--json"] + extra).json)
             }
-            try await Helpers.eventually("store:2 down on both clusters, both incidents diagnosed", timeout: .seconds(240)) {
-                let tickets = try await storeDownTickets()
-                let diagnosed = try await incidents().filter {
-                    $0["root_invariant"] as? String == "store-down" && $0["status"] as? String == "diagnosed"
+            do {
+                try await Helpers.eventually("store:2 down on both clusters, both incidents diagnosed", timeout: .seconds(240)) {
+                    let tickets = try await storeDownTickets()
+                    let diagnosed = try await incidents().filter {
+                        $0["root_invariant"] as? String == "store-down" && $0["status"] as? String == "diagnosed"
+                    }
+                    return tickets.count == 2 && diagnosed.count == 2
                 }
-                return tickets.count == 2 && diagnosed.count == 2
+            } catch {
+                // What the database held when the wait gave up: which half was missing, and why.
+                let tickets = try await OperatorBinary.run(["tickets", "list", "--db", db])
+                let listed = try await OperatorBinary.run(["incidents", "list", "--db", db])
+                Issue.record("tickets:\n\(tickets.stdout)\nincidents:\n\(listed.stdout)\neast monitor:\n\(eastMonitor.stderrSoFar.suffix(3000))\nwest monitor:\n\(westMonitor.stderrSoFar.suffix(3000))")
+                throw error
             }
             let tickets = try await storeDownTickets()
             #expect(Set(tickets.compactMap { $0["cluster"] as? String }) == ["east", "west"], "one ticket per cluster: \(tickets)")

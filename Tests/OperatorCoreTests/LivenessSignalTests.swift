@@ -21,15 +21,22 @@ final class ManualLiveness: LivenessSource, Sendable {
 
 /// Holds observations while closed, so a test knows a tick is in progress without timing it.
 final class ObservationGate: Sendable {
-    private let state = Mutex((closed: false, waiting: 0))
+    private let state = Mutex((closed: false, waiting: 0, abandoned: 0))
     func close() { state.withLock { $0.closed = true } }
     func open() { state.withLock { $0.closed = false } }
     var waiting: Int { state.withLock { $0.waiting } }
+    /// Observations that stopped waiting because their tick was cancelled.
+    var abandoned: Int { state.withLock { $0.abandoned } }
 
+    /// Waits while closed; a cancelled observation (a tick cut short) stops waiting, as real requests do.
     func pass() async {
         state.withLock { $0.waiting += 1 }
-        while state.withLock({ $0.closed }) { try? await Task.sleep(for: .milliseconds(5)) }
-        state.withLock { $0.waiting -= 1 }
+        while state.withLock({ $0.closed }) && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(5)) }
+        let cancelled = Task.isCancelled
+        state.withLock {
+            $0.waiting -= 1
+            if cancelled { $0.abandoned += 1 }
+        }
     }
 }
 
@@ -120,6 +127,34 @@ struct LivenessSignalTests {
             source.fire(LivenessSignal(entity: Entity(kind: "node", id: "n1"), reason: "last"))
             try await eventually("the fourth tick") { reports.count >= 4 }
             #expect(reports.all.withLock { $0[3].trigger.signal?.reason } == "last")
+        }
+    }
+
+    /// A scheduled tick stuck observing (as reads to a cluster that just lost its leader wait out their
+    /// budgets) is abandoned for the signalled tick. Its observation never ends by itself here and the
+    /// tick timeout is the default minutes: only the cut lets a report through.
+    @Test func aSignalCutsShortAScheduledTickStillObserving() async throws {
+        let db = try TemporaryDatabase()
+        defer { db.cleanup() }
+        let store = try SQLiteTicketStore(path: db.path)
+        let cluster = FakeCluster()
+        let source = ManualLiveness()
+        let subject = SignallingSubject(inner: FakeSubject(cluster: cluster), source: source)
+        subject.gate.close()
+        try await run(subject, store: store) { reports in
+            try await eventually("the scheduled first tick observing, and the watch") { subject.gate.waiting == 1 && source.watching }
+            cluster.kill("n2")
+            let signal = LivenessSignal(entity: Entity(kind: "node", id: "n2"), reason: "connection lost; reconnect refused")
+            source.fire(signal)
+            try await eventually("the cut tick's observation given up") { subject.gate.abandoned == 1 }
+            #expect(reports.count == 0, "the cut tick reports nothing")
+            subject.gate.open()
+            try await eventually("the signalled tick") { reports.count >= 1 }
+            let first = reports.all.withLock { $0[0] }
+            #expect(first.tick == 1, "the signalled tick takes the cut tick's number")
+            #expect(first.trigger.signal == signal)
+            #expect(first.outcome?.opened.map(\.entity) == ["node:n2"])
+            #expect(try await store.heartbeats(subject: nil, limit: 10).count == 1, "the cut tick wrote no heartbeat")
         }
     }
 

@@ -69,7 +69,23 @@ public final class MonitorService<S: Subject>: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             tick += 1
             let started = ContinuousClock.now
-            guard var report = await runTick(number: tick, consecutiveFailures: &failures) else { break }
+            // A scheduled tick still observing when a node's death is confirmed is cut short: its reads may
+            // wait out their budgets on a cluster that just lost a member (its leader, worst of all), and
+            // its verdict would describe the cluster before the death anyway. The signalled tick starts at
+            // once instead. A signalled tick is never cut, so a storm of signals cannot starve the loop.
+            let interruptible = trigger.signal == nil && watcher != nil
+            let outcome = await runTick(number: tick, consecutiveFailures: &failures, cutShortBy: interruptible ? inbox : nil)
+            guard case .report(var report) = outcome else {
+                if case .cutShort = outcome, let next = inbox.take() {
+                    logger.info(
+                        "tick cut short by a liveness signal",
+                        metadata: ["cluster": "\(configuration.cluster)", "tick": "\(tick)", "entity": "\(next.signal?.entity.description ?? "-")"])
+                    tick -= 1  // the cut tick recorded nothing; the signalled one takes its number
+                    trigger = next
+                    continue
+                }
+                break
+            }
             report.trigger = trigger
             if let signal = trigger.signal {
                 logger.info(
@@ -141,6 +157,22 @@ public final class MonitorService<S: Subject>: Service {
     /// Runs one tick. Returns `nil` only when shutdown interrupted the observation (nothing is recorded:
     /// an interrupted observation says nothing about the cluster).
     public func runTick(number: Int, consecutiveFailures: inout Int) async -> TickReport? {
+        guard case .report(let report) = await runTick(number: number, consecutiveFailures: &consecutiveFailures, cutShortBy: nil)
+        else { return nil }
+        return report
+    }
+
+    /// How a tick ended: with its report, interrupted by shutdown, or cut short by a liveness signal (both
+    /// before anything was recorded: an observation that did not finish says nothing about the cluster).
+    enum TickRun {
+        case report(TickReport)
+        case interrupted
+        case cutShort
+    }
+
+    /// Runs one tick; with `cutShortBy`, a signal arriving in that inbox while the cluster is being observed
+    /// abandons the tick (the signal stays in the inbox for the next one).
+    func runTick(number: Int, consecutiveFailures: inout Int, cutShortBy interrupt: SignalInbox?) async -> TickRun {
         let clock = ContinuousClock()
         let start = clock.now
         let startedAt = Date()
@@ -154,7 +186,7 @@ public final class MonitorService<S: Subject>: Service {
         var blindTick = false
 
         do {
-            let snapshot = try await observeWithTimeout()
+            let snapshot = try await observeWithTimeout(cutShortBy: interrupt)
             await latest?.update(snapshot)
             let evaluation = subject.evaluate(snapshot)
             skipped = evaluation.skipped
@@ -192,7 +224,8 @@ public final class MonitorService<S: Subject>: Service {
                 cluster: configuration.cluster)
             consecutiveFailures = 0
         } catch {
-            if Task.isCancelled || Task.isShuttingDownGracefully { return nil }
+            if Task.isCancelled || Task.isShuttingDownGracefully { return .interrupted }
+            if error is TickCutShort { return .cutShort }
             consecutiveFailures += 1
             let wasDegraded = sight.withLock { s in
                 s.blindTicks += 1  // blind too
@@ -260,10 +293,10 @@ public final class MonitorService<S: Subject>: Service {
                 durationMs: Int(checking: (duration.seconds * 1000).rounded()) ?? Int.max, evaluated: verdicts,
                 skipped: skipped, violations: findings.violations.count, error: failure, degradedReason: degraded,
                 state: ClusterTickStatus.state(observed: observed, blind: blindTick, violations: findings.violations.count)))
-        return TickReport(
+        return .report(TickReport(
             tick: number, startedAt: startedAt, duration: duration, violations: findings.violations, skipped: skipped,
             outcome: written.outcomes[number], error: failure, degraded: degraded, pendingWrites: pending.count,
-            nextDelay: configuration.delay(after: duration, consecutiveFailures: consecutiveFailures))
+            nextDelay: configuration.delay(after: duration, consecutiveFailures: consecutiveFailures)))
     }
 
     /// Open alert tickets of this cluster (`alert:<alertname>`, from the alert intake) as violations, offered to
@@ -337,7 +370,7 @@ public final class MonitorService<S: Subject>: Service {
             ])
     }
 
-    private func observeWithTimeout() async throws -> S.Snapshot {
+    private func observeWithTimeout(cutShortBy interrupt: SignalInbox? = nil) async throws -> S.Snapshot {
         let timeout = configuration.tickTimeout
         let subject = self.subject
         let pendingWork = self.pendingWork
@@ -350,6 +383,13 @@ public final class MonitorService<S: Subject>: Service {
                 group.addTask {
                     try await Task.sleep(for: timeout)
                     return nil
+                }
+                if let interrupt {
+                    group.addTask {
+                        await interrupt.waitForSignal()
+                        try Task.checkCancellation()
+                        throw TickCutShort()
+                    }
                 }
                 defer { group.cancelAll() }
                 guard let first = try await group.next(), let snapshot = first else {
@@ -416,3 +456,6 @@ public struct ObservationTimeout: Error, CustomStringConvertible {
 func describe(_ error: any Error) -> String {
     String(describing: error)
 }
+
+/// A liveness signal arrived while a scheduled tick was observing: the tick is abandoned for a signalled one.
+struct TickCutShort: Error {}

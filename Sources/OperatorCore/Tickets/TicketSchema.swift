@@ -12,6 +12,28 @@ enum TicketSchema {
         return try migrator.appliedIdentifiers(db).filter { !known.contains($0) }.sorted()
     }
 
+    /// Applies the migrations this database lacks, safe against other processes doing the same at once.
+    ///
+    /// GRDB reads which migrations ran before taking the write lock, then runs each in its own transaction:
+    /// two processes opening a new database together (two monitors, replicas) both decide to run a migration,
+    /// and the one that waited for the lock fails on what the first created ("duplicate column name").
+    /// Each migration is one transaction, so the loser changed nothing: when the migrations applied meanwhile
+    /// grew, someone else migrated and reading them again is all it takes. An error with no progress by
+    /// anyone is the migration's own and is thrown.
+    static func migrate(_ pool: DatabasePool) throws {
+        var applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
+        for attempt in 1... {
+            do {
+                try migrator.migrate(pool)
+                return
+            } catch {
+                let now = try pool.read { db in try migrator.appliedIdentifiers(db) }
+                guard now.count > applied.count, attempt < 20 else { throw error }
+                applied = now
+            }
+        }
+    }
+
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
 

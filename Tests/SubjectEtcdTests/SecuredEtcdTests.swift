@@ -56,6 +56,26 @@ struct SecuredEtcdTests {
             }
             #expect(cluster.endpoints.allSatisfy { $0.hasPrefix("https://") })
 
+            // A recipe fault given the TLS files (as ETCDCTL_CACERT/CERT/KEY give them to `operator chaos`),
+            // outside any scope: leadership moves to a follower. Without them the same fault fails on TLS.
+            let members = cluster.plan.members.map {
+                RecipeFaultCluster.Member(entity: $0.entity, endpoint: $0.endpoint, running: true)
+            }
+            let faultCluster = RecipeFaultCluster(members: members, stopMember: { _, _ in })
+            let moveLeader = DeploymentFault(kind: "move-leader", entity: .cluster)
+            let files = TLSFileSettings(caFile: certs.caFile, certFile: certs.clientCert, keyFile: certs.clientKey)
+            let leaderBefore = try await subject.observe().leader?.name
+            var withoutFiles = ""
+            try await HTTPSecurityScope.$current.withValue(nil) {
+                try await EtcdProcessFaults(credentials: .explicit(session: nil, tls: files)).inject(moveLeader, cluster: faultCluster)
+                do {
+                    try await EtcdProcessFaults(credentials: .explicit(session: nil, tls: nil)).inject(moveLeader, cluster: faultCluster)
+                } catch { withoutFiles = "\(error)" }
+            }
+            let leaderAfter = try await subject.observe().leader?.name
+            #expect(leaderBefore != nil && leaderAfter != nil && leaderBefore != leaderAfter, "\(leaderBefore ?? "-") -> \(leaderAfter ?? "-")")
+            #expect(withoutFiles.contains("TLS"), "\(withoutFiles)")
+
             let victim = Entity(kind: "member", id: "e2")
             try await cluster.deployment.kill(victim)
             try await eventually("member-down on e2 over TLS", describe: { last }) {

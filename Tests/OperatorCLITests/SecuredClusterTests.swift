@@ -75,6 +75,15 @@ extension EndToEnd {
                 """.write(toFile: config, atomically: true, encoding: .utf8)
             let named = try await OperatorBinary.run(["check", "--config", config, "--request-timeout", "10s"])
             #expect(named.status == 0, "\(named.stdout) \(named.stderr)")
+            // An IP is not a server name: refused before any request, saying what to do instead.
+            try """
+                subject: etcd
+                endpoints: [\(client)]
+                tls: { ca_file: ca.pem, server_name: 127.0.0.1 }
+                """.write(toFile: config, atomically: true, encoding: .utf8)
+            let ipName = try await OperatorBinary.run(["check", "--config", config, "--request-timeout", "10s"])
+            #expect(ipName.status == 2)
+            #expect(ipName.stderr.contains("tls.server_name 127.0.0.1 is an IP address"), "\(ipName.stderr)")
 
             let noClientCert = try await OperatorBinary.run(base + ["--ca-file", certs.caFile])
             #expect(noClientCert.status == 2)

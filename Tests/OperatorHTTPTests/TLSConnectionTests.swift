@@ -115,6 +115,29 @@ struct TLSConnectionTests {
         #expect(wrongName.contains("https://127.0.0.1:\(server.port)/host"), "the error names the URL as configured: \(wrongName)")
     }
 
+    /// Prometheus's own `tls.server_name` applies to its origin only: the cluster's settings (no name) stay
+    /// for the cluster's servers.
+    @Test func prometheusServerNameAppliesToItsOriginOnly() async throws {
+        let certs = try await TestCertificates.make()
+        defer { certs.directory.remove() }
+        let prometheus = try await TLSLoopbackServer.start(certificate: certs.otherHostServerCert, key: certs.serverKey, clientCA: nil)
+        let cluster = try await TLSLoopbackServer.start(certificate: certs.serverCert, key: certs.serverKey, clientCA: nil)
+        let clusterTLS = TLSConfigurationSource(settings: TLSFileSettings(caFile: certs.caFile))
+        let scope = HTTPSecurityScope(clusterTLS: clusterTLS).adding(
+            url: prometheus.baseURL,
+            .init(tls: TLSConfigurationSource(settings: TLSFileSettings(caFile: certs.caFile, serverName: "other.invalid"))))
+        func status(_ base: String) async throws -> Int {
+            try await HTTPSecurityScope.$current.withValue(scope) {
+                try await OperatorHTTPClient.fetch(HTTPClientRequest(url: base + "/ok"), deadline: .seconds(30), maxBodyBytes: 1 << 16).status
+            }
+        }
+        let toPrometheus = try await status(prometheus.baseURL)
+        let toCluster = try await status(cluster.baseURL)
+        await prometheus.stop()
+        await cluster.stop()
+        #expect(toPrometheus == 200 && toCluster == 200)
+    }
+
     /// Certificates rotate: rewriting the client certificate and key on disk takes effect on the next
     /// request, with no new source and no restart.
     @Test func rotatedClientCertificateIsReadAgain() async throws {

@@ -80,7 +80,7 @@ public enum TLSFailureText {
         try? await channel.close()
         guard let peer else { return nil }
         return CertificateDates.problem(peer)
-            ?? "TLS: the server's certificate is not signed by \(trust(source?.settings)) (its dates are valid); set ca_file (--ca-file) to the CA that issued the server's certificate (openssl x509 -noout -issuer shows which)"
+            ?? "TLS: the server's certificate is not signed by \(trust(source?.settings)) (its dates are valid); set ca_file (--ca-file) to the CA that issued the server's certificate (openssl x509 -noout -issuer shows which), and check that the server sends its intermediate certificates"
     }
 
     /// A plain-HTTP request answered by a TLS server: Go's servers (etcd, PD, TiKV's status server behind

@@ -62,6 +62,8 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 // Held connections for liveness watches (NodeConnectionWatch): idle sockets on the event loop.
                 .product(name: "NIOPosix", package: "swift-nio"),
+                // The handshake-completed event a TLS liveness watch waits for (TLSHandshake).
+                .product(name: "NIOTLS", package: "swift-nio"),
             ]
         ),
         // Prometheus HTTP API and text exposition format; reusable by any subject.

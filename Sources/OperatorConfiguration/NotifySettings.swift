@@ -176,7 +176,7 @@ extension OperatorConfigFile {
                 return .environment(v)
             case (nil, let path?):
                 guard let v = path.stringValue, !v.isEmpty else { throw fail("\(at).\(fileKey)", "must be a file path") }
-                return .file(v)
+                return .file(resolvedPath(v))
             default: throw fail(at, "has both \(envKey) and \(fileKey); keep one")
             }
         }

@@ -195,9 +195,32 @@ public struct OperatorConfigFile: Sendable {
         return o
     }
 
-    /// The `subjects.<name>` section, handed to the subject as its settings.
+    /// The `subjects.<name>` section, handed to the subject as its settings, with every relative path in a
+    /// `*_file` or `*_files` key resolved against the config file's directory (as `tls:` paths are): the
+    /// subject never learns where the file was, and the same file works from any working directory.
     public func subjectSettings(_ name: String) throws(ConfigurationError) -> JSONValue {
-        try section("subjects")[name] ?? .null
+        resolvingPaths(try section("subjects")[name] ?? .null)
+    }
+
+    private func resolvingPaths(_ value: JSONValue) -> JSONValue {
+        guard case .object(let object) = value else { return value }
+        var resolved: [String: JSONValue] = [:]
+        for (key, item) in object {
+            switch item {
+            case .string(let text) where key.hasSuffix("_file") && !text.isEmpty:
+                resolved[key] = .string(resolvedPath(text))
+            case .array(let items) where key.hasSuffix("_files"):
+                resolved[key] = .array(items.map { element in
+                    if case .string(let text) = element, !text.isEmpty { return .string(resolvedPath(text)) }
+                    return element
+                })
+            case .object:
+                resolved[key] = resolvingPaths(item)
+            default:
+                resolved[key] = item
+            }
+        }
+        return .object(resolved)
     }
 
     private func typeError(_ key: String, _ expected: String) -> ConfigurationError {

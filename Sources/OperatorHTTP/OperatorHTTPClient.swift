@@ -7,13 +7,19 @@ import NIOCore
 /// node, the most important thing a monitor can learn, so it must surface at once instead of being
 /// retried until the request deadline (AsyncHTTPClient's default, which turns a refusal into a timeout).
 public enum OperatorHTTPClient {
-    public static let shared: HTTPClient = {
+    public static let shared: HTTPClient = HTTPClient(
+        eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration(dnsOverride: [:]))
+
+    /// The settings of ``shared``; `dnsOverride` connects to another address than the URL's host while the
+    /// certificate is checked against that host (how `tls.server_name` is done: see `ServerNameRoute`).
+    static func configuration(dnsOverride: [String: String]) -> HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.timeout.connect = .seconds(2)
         // TiKV serves /metrics gzip-compressed when asked; responses are bounded by each caller.
         configuration.decompression = .enabled(limit: .ratio(50))
         configuration.httpVersion = .http1Only
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }()
+        configuration.dnsOverride = dnsOverride
+        return configuration
+    }
 }

@@ -26,7 +26,8 @@ extension OperatorHTTPClient {
         _ request: HTTPClientRequest, deadline budget: Duration, maxBodyBytes: Int, client: HTTPClient,
         stopWhen: (@Sendable (ByteBuffer) -> Bool)?
     ) async throws(HTTPFetchError) -> HTTPFetchPrefix {
-        try await withDeadline(request, budget: budget, maxBodyBytes: maxBodyBytes) { request, headerDeadline, limit, progress in
+        try await withDeadline(request, budget: budget, maxBodyBytes: maxBodyBytes, client: client) {
+            request, client, headerDeadline, limit, progress in
             let read = try await exchange(
                 request, client: client, headerDeadline: headerDeadline, limit: limit, progress: progress, stopWhen: stopWhen)
             if let words = TLSFailureText.plainHTTPToTLSPort(url: request.url, status: read.status, body: read.body) {
@@ -40,9 +41,10 @@ extension OperatorHTTPClient {
     /// progress to report) against the total deadline, and maps every way it can fail to an ``HTTPFetchError``.
     /// Shared by the whole-body, prefix and streamed fetches, so all of them keep the same deadline and errors.
     static func withDeadline<Result: Sendable>(
-        _ request: HTTPClientRequest, budget: Duration, maxBodyBytes: Int,
-        _ exchange: @escaping @Sendable (HTTPClientRequest, NIODeadline, Int, HTTPFetchProgress) async throws -> Result
+        _ request: HTTPClientRequest, budget: Duration, maxBodyBytes: Int, client: HTTPClient,
+        _ exchange: @escaping @Sendable (HTTPClientRequest, HTTPClient, NIODeadline, Int, HTTPFetchProgress) async throws -> Result
     ) async throws(HTTPFetchError) -> Result {
+        let started = ContinuousClock.now
         // URL userinfo never travels in URLs here: the credentials for this origin, if any, become the
         // Authorization header at the last moment, so no caller can forget them or log them.
         var authorized = request
@@ -53,12 +55,17 @@ extension OperatorHTTPClient {
         }
         // The cluster's TLS files (re-read when they change) and its servers' credentials, likewise applied
         // here so every client gets them (see `HTTPSecurityScope`).
-        do { try HTTPSecurityScope.prepare(&authorized) } catch {
+        // With tls.server_name the request names that server and goes on a client that connects it to the
+        // URL's address (`ServerNameRoute`); errors keep naming the URL the caller gave.
+        let routed: HTTPClient?
+        do { routed = try HTTPSecurityScope.prepare(&authorized) } catch {
             throw failure(.transport(error.description))
         }
+        let client = routed ?? client
+        let url = request.url
         let request = authorized
         let progress = HTTPFetchProgress()
-        let tracked = InFlightRequests.current?.begin(method: method, url: request.url, progress: progress)
+        let tracked = InFlightRequests.current?.begin(method: method, url: url, progress: progress)
         defer { tracked?.end() }
 
         let limit = max(0, maxBodyBytes)
@@ -66,7 +73,7 @@ extension OperatorHTTPClient {
         let outcome: Swift.Result<Result, any Error>? = await withTaskGroup(of: Swift.Result<Result, any Error>?.self) { group in
             group.addTask {
                 do {
-                    return .success(try await exchange(request, headerDeadline, limit, progress))
+                    return .success(try await exchange(request, client, headerDeadline, limit, progress))
                 } catch {
                     return .failure(error)
                 }
@@ -90,7 +97,15 @@ extension OperatorHTTPClient {
             if (error as? HTTPClientError) == .deadlineExceeded {
                 throw failure(.deadlineExceeded(reached.phase, bytesReceived: reached.bytesReceived))
             }
-            throw failure(.transport(HTTPTransportErrorText.describe(error, url: request.url)))
+            if TLSFailureText.isVerificationFailure(error) {
+                // A wrong CA and an expired certificate fail alike; the certificate's dates tell them apart,
+                // read within what is left of the budget (a refused certificate comes back quickly).
+                let left = budget - (ContinuousClock.now - started)
+                if left > .milliseconds(50), let words = await TLSFailureText.verificationFailure(url: url, timeout: min(left, .seconds(2))) {
+                    throw failure(.transport(words))
+                }
+            }
+            throw failure(.transport(HTTPTransportErrorText.describe(error, url: url)))
         case nil:
             if Task.isCancelled { throw failure(.cancelled) }
             throw failure(.deadlineExceeded(reached.phase, bytesReceived: reached.bytesReceived))

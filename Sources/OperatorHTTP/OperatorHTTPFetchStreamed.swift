@@ -28,7 +28,8 @@ extension OperatorHTTPClient {
         _ request: HTTPClientRequest, deadline budget: Duration, maxBodyBytes: Int, client: HTTPClient = shared,
         into reader: Reader
     ) async throws(HTTPFetchError) -> HTTPStreamedResponse<Reader> {
-        try await withDeadline(request, budget: budget, maxBodyBytes: maxBodyBytes) { request, headerDeadline, limit, progress in
+        try await withDeadline(request, budget: budget, maxBodyBytes: maxBodyBytes, client: client) {
+            request, client, headerDeadline, limit, progress in
             let response = try await client.execute(request, deadline: headerDeadline)
             progress.headersArrived()
             let declared = response.headers.first(name: "content-length").flatMap {

@@ -64,6 +64,27 @@ extension EndToEnd {
                 ["check", "--config", config, "--request-timeout", "10s"])
             #expect(fromFile.status == 0, "\(fromFile.stdout) \(fromFile.stderr)")
 
+            // server_name: accepted and used end to end (the endpoint by address, the certificate checked
+            // against the name, which its SAN lists). A name the certificate lacks is refused only when the
+            // certificate does not list the connected IP either: NIOSSL accepts an IP SAN that matches the
+            // connected address (TLSConnectionTests covers that case with a DNS-only certificate).
+            try """
+                subject: etcd
+                endpoints: [\(client)]
+                tls: { ca_file: ca.pem, cert_file: client.pem, key_file: client-key.pem, server_name: localhost }
+                """.write(toFile: config, atomically: true, encoding: .utf8)
+            let named = try await OperatorBinary.run(["check", "--config", config, "--request-timeout", "10s"])
+            #expect(named.status == 0, "\(named.stdout) \(named.stderr)")
+            // An IP is not a server name: refused before any request, saying what to do instead.
+            try """
+                subject: etcd
+                endpoints: [\(client)]
+                tls: { ca_file: ca.pem, server_name: 127.0.0.1 }
+                """.write(toFile: config, atomically: true, encoding: .utf8)
+            let ipName = try await OperatorBinary.run(["check", "--config", config, "--request-timeout", "10s"])
+            #expect(ipName.status == 2)
+            #expect(ipName.stderr.contains("tls.server_name 127.0.0.1 is an IP address"), "\(ipName.stderr)")
+
             let noClientCert = try await OperatorBinary.run(base + ["--ca-file", certs.caFile])
             #expect(noClientCert.status == 2)
             #expect(noClientCert.stdout.contains(client) || noClientCert.stderr.contains(client), "\(noClientCert.stdout) \(noClientCert.stderr)")

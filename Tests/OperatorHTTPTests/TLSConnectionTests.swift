@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
-import OperatorHTTP
+import NIOSSL
+@testable import OperatorHTTP
 import OperatorTestSupport
 import Testing
 
@@ -67,10 +68,16 @@ struct TLSConnectionTests {
             #expect(message.contains("127.0.0.1:"), "\(message)")
         }
         #expect(unknownCA.contains("not signed by the CA in ca_file \(certs.wrongCAFile)"), "\(unknownCA)")
+        #expect(unknownCA.contains("its dates are valid") && !unknownCA.contains("expired"), "a wrong CA is told from dates: \(unknownCA)")
         #expect(noClientCert.contains("requires a client certificate"), "\(noClientCert)")
         #expect(noClientCert.contains("--cert-file"), "\(noClientCert)")
         #expect(refusedClientCert.contains("refused the client certificate in cert_file \(certs.wrongCAClientCert)"), "\(refusedClientCert)")
-        #expect(expiredCert.contains("expired or not yet valid"), "\(expiredCert)")
+        // Signed by the trusted CA, but past its notAfter: said so with the date, not blamed on the CA.
+        let notAfter = try NIOSSLCertificate.fromPEMFile(certs.expiredServerCert)[0].notValidAfter
+        let expiredOn = CertificateDates.format(Date(timeIntervalSince1970: TimeInterval(notAfter)))
+        #expect(expiredCert.contains("certificate expired on \(expiredOn)"), "\(expiredCert)")
+        #expect(expiredCert.contains("renew the server's certificate"), "\(expiredCert)")
+        #expect(!expiredCert.contains("not signed by"), "an expired certificate is not a wrong CA: \(expiredCert)")
         #expect(hostMismatch.contains("not issued for the host in the URL"), "\(hostMismatch)")
         #expect(httpsToPlain.contains("does not speak TLS on this port"), "\(httpsToPlain)")
         #expect(mismatchedKey.contains("key_file \(certs.strayKey) does not match cert_file \(certs.clientCert)"), "\(mismatchedKey)")
@@ -79,6 +86,56 @@ struct TLSConnectionTests {
         let key = try String(contentsOfFile: certs.clientKey, encoding: .utf8)
         let keyBody = key.split(separator: "\n").dropFirst().first.map(String.init) ?? "unreachable"
         for message in [unknownCA, noClientCert, refusedClientCert, mismatchedKey] { #expect(!message.contains(keyBody)) }
+    }
+
+    /// `tls.server_name`: endpoints by address (https://127.0.0.1:port), a certificate issued only for a DNS
+    /// name. The name is what the certificate is checked against; the URL's address is where the request goes.
+    @Test func serverNameIsCheckedWhileTheURLsAddressIsWhereItConnects() async throws {
+        let certs = try await TestCertificates.make()
+        defer { certs.directory.remove() }
+        let server = try await TLSLoopbackServer.start(certificate: certs.otherHostServerCert, key: certs.serverKey, clientCA: certs.caFile)
+        let url = server.baseURL + "/host"
+        let client = TLSFileSettings(caFile: certs.caFile, certFile: certs.clientCert, keyFile: certs.clientKey)
+        var named = client
+        named.serverName = "other.invalid"
+        var misnamed = client
+        misnamed.serverName = "pd0.invalid"
+
+        let unnamed = await Self.failure(url, tls: client)
+        let response = try await Self.get(url, tls: named)
+        let again = try await Self.get(url, tls: named)
+        let wrongName = await Self.failure(url, tls: misnamed)
+        await server.stop()
+
+        #expect(unnamed.contains("not issued for the host in the URL") && unnamed.contains("tls.server_name"), "\(unnamed)")
+        #expect(response.status == 200 && again.status == 200)
+        // Asked at the URL's address, as without server_name.
+        #expect(String(buffer: response.body) == "127.0.0.1:\(server.port)")
+        #expect(wrongName.contains("not issued for pd0.invalid, the name in tls.server_name"), "\(wrongName)")
+        #expect(wrongName.contains("https://127.0.0.1:\(server.port)/host"), "the error names the URL as configured: \(wrongName)")
+    }
+
+    /// Prometheus's own `tls.server_name` applies to its origin only: the cluster's settings (no name) stay
+    /// for the cluster's servers.
+    @Test func prometheusServerNameAppliesToItsOriginOnly() async throws {
+        let certs = try await TestCertificates.make()
+        defer { certs.directory.remove() }
+        let prometheus = try await TLSLoopbackServer.start(certificate: certs.otherHostServerCert, key: certs.serverKey, clientCA: nil)
+        let cluster = try await TLSLoopbackServer.start(certificate: certs.serverCert, key: certs.serverKey, clientCA: nil)
+        let clusterTLS = TLSConfigurationSource(settings: TLSFileSettings(caFile: certs.caFile))
+        let scope = HTTPSecurityScope(clusterTLS: clusterTLS).adding(
+            url: prometheus.baseURL,
+            .init(tls: TLSConfigurationSource(settings: TLSFileSettings(caFile: certs.caFile, serverName: "other.invalid"))))
+        func status(_ base: String) async throws -> Int {
+            try await HTTPSecurityScope.$current.withValue(scope) {
+                try await OperatorHTTPClient.fetch(HTTPClientRequest(url: base + "/ok"), deadline: .seconds(30), maxBodyBytes: 1 << 16).status
+            }
+        }
+        let toPrometheus = try await status(prometheus.baseURL)
+        let toCluster = try await status(cluster.baseURL)
+        await prometheus.stop()
+        await cluster.stop()
+        #expect(toPrometheus == 200 && toCluster == 200)
     }
 
     /// Certificates rotate: rewriting the client certificate and key on disk takes effect on the next

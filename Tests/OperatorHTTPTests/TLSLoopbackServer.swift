@@ -7,7 +7,7 @@ import ServiceLifecycle
 
 /// A Hummingbird server on 127.0.0.1 (port 0) speaking TLS with the given certificate and, when
 /// `clientCA` is set, requiring a client certificate signed by it: the same handshake a TLS etcd or PD does.
-/// `GET /ok` answers `ok`; `GET /authorization` echoes the Authorization header it got.
+/// `GET /ok` answers `ok`; `GET /authorization` echoes the Authorization header it got, `GET /host` the Host.
 struct TLSLoopbackServer {
     let port: Int
     private let task: Task<Void, any Error>
@@ -26,6 +26,7 @@ struct TLSLoopbackServer {
         let router = Router()
         router.get("/ok") { _, _ in "ok" }
         router.get("/authorization") { request, _ in request.headers[.authorization] ?? "none" }
+        router.get("/host") { request, _ in request.head.authority ?? "none" }
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "test.tls")
         logger.logLevel = .critical

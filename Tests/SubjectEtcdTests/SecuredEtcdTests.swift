@@ -56,6 +56,26 @@ struct SecuredEtcdTests {
             }
             #expect(cluster.endpoints.allSatisfy { $0.hasPrefix("https://") })
 
+            // A recipe fault given the TLS files (as ETCDCTL_CACERT/CERT/KEY give them to `operator chaos`),
+            // outside any scope: leadership moves to a follower. Without them the same fault fails on TLS.
+            let members = cluster.plan.members.map {
+                RecipeFaultCluster.Member(entity: $0.entity, endpoint: $0.endpoint, running: true)
+            }
+            let faultCluster = RecipeFaultCluster(members: members, stopMember: { _, _ in })
+            let moveLeader = DeploymentFault(kind: "move-leader", entity: .cluster)
+            let files = TLSFileSettings(caFile: certs.caFile, certFile: certs.clientCert, keyFile: certs.clientKey)
+            let leaderBefore = try await subject.observe().leader?.name
+            var withoutFiles = ""
+            try await HTTPSecurityScope.$current.withValue(nil) {
+                try await EtcdProcessFaults(credentials: .explicit(session: nil, tls: files)).inject(moveLeader, cluster: faultCluster)
+                do {
+                    try await EtcdProcessFaults(credentials: .explicit(session: nil, tls: nil)).inject(moveLeader, cluster: faultCluster)
+                } catch { withoutFiles = "\(error)" }
+            }
+            let leaderAfter = try await subject.observe().leader?.name
+            #expect(leaderBefore != nil && leaderAfter != nil && leaderBefore != leaderAfter, "\(leaderBefore ?? "-") -> \(leaderAfter ?? "-")")
+            #expect(withoutFiles.contains("TLS"), "\(withoutFiles)")
+
             let victim = Entity(kind: "member", id: "e2")
             try await cluster.deployment.kill(victim)
             try await eventually("member-down on e2 over TLS", describe: { last }) {
@@ -156,6 +176,60 @@ struct SecuredEtcdTests {
         do { _ = try await wrong.observe() } catch { refused = "\(error)" }
         #expect(refused.contains("etcd refused user reader (password from file \(secrets.file("wrong")))"), "\(refused)")
         #expect(!refused.contains("wrong\n") && !refused.contains("readpw"))
+    }
+
+    @Test(
+        "recipe faults on an auth-enabled cluster: refused without a user, saying which; done as root",
+        .enabled(if: RealEtcdCluster.installed && ExecutableLookup.find("etcdctl") != nil, "needs etcd and etcdctl"))
+    func recipeFaultsAuthenticate() async throws {
+        let cluster = try RealEtcdCluster(members: 1)
+        defer { cluster.cleanup() }
+        _ = try await cluster.deployment.up { _ in }
+        let endpoint = try #require(cluster.endpoints.first)
+        for command in [
+            ["user", "add", "root:rootpw"], ["user", "add", "reader:readpw"], ["role", "add", "observer"],
+            ["role", "grant-permission", "observer", "read", "operator-read-probe"], ["user", "grant-role", "reader", "observer"],
+            ["auth", "enable"],
+        ] {
+            try await etcdctl(endpoint, command)
+        }
+        let members = [RecipeFaultCluster.Member(entity: Entity(kind: "member", id: "e1"), endpoint: endpoint, running: true)]
+        let faultCluster = RecipeFaultCluster(members: members, stopMember: { _, _ in })
+        // Lifting nospace deletes keys, compacts, defragments and reads the alarms: writes and admin calls.
+        let fault = DeploymentFault(kind: "nospace", entity: Entity(kind: "member", id: "e1"))
+        func lift(_ credentials: EtcdFaultCredentials) async -> String {
+            do {
+                try await EtcdProcessFaults(credentials: credentials).lift(fault, cluster: faultCluster)
+                return "lifted"
+            } catch {
+                return "\(error)"
+            }
+        }
+        let anonymous = await lift(.explicit(session: nil, tls: nil))
+        let reader = await lift(.explicit(session: EtcdAuthSession(username: "reader", password: .value("readpw")), tls: nil))
+        let root = EtcdAuthSession(username: "root", password: .value("rootpw"))
+        let asRoot = await lift(.explicit(session: root, tls: nil))
+        #expect(anonymous.contains("authentication enabled") && anonymous.contains("ETCDCTL_USER"), "\(anonymous)")
+        #expect(reader.contains("permission denied") && reader.contains("only root"), "\(reader)")
+        #expect(!reader.contains("readpw"))
+        #expect(asRoot == "lifted")
+        #expect(root.authentications == 1, "one token for the one member, used for every request")
+    }
+
+    @Test func faultCredentialsFromEtcdctlsEnvironment() throws {
+        let fault = DeploymentFault(kind: "move-leader", entity: .cluster)
+        let (none, noTLS) = try EtcdFaultCredentials.environment.resolve(fault: fault, environment: [:])
+        #expect(none == nil && noTLS == nil)
+        let (inline, tls) = try EtcdFaultCredentials.environment.resolve(
+            fault: fault, environment: ["ETCDCTL_USER": "root:pw", "ETCDCTL_CACERT": "/ca.pem", "ETCDCTL_CERT": "/c.pem", "ETCDCTL_KEY": "/k.pem"])
+        #expect(inline?.username == "root" && inline?.password == .value("pw"))
+        #expect(tls == TLSFileSettings(caFile: "/ca.pem", certFile: "/c.pem", keyFile: "/k.pem"))
+        let (separate, _) = try EtcdFaultCredentials.environment.resolve(
+            fault: fault, environment: ["ETCDCTL_USER": "root", "ETCDCTL_PASSWORD": "pw"])
+        #expect(separate?.password == .environment("ETCDCTL_PASSWORD"))
+        #expect(throws: EtcdFaultError.self) {
+            try EtcdFaultCredentials.environment.resolve(fault: fault, environment: ["ETCDCTL_USER": "root"])
+        }
     }
 
     /// Runs etcdctl (v3 API) as root once auth is on, polling for its exit without blocking a thread.

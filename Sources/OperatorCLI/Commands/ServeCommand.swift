@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import OperatorConfiguration
+import OperatorHTTP
 import OperatorCore
 import OperatorServer
 import ServiceLifecycle
@@ -57,8 +58,13 @@ struct ServeCommand: AsyncParsableCommand {
                 monitor: try loop.configuration(cluster: resolved.clusterName, file: resolved.file), diagnoser: diagnoserName,
                 board: board, logger: logger)
             served.services = served.services.map { HTTPScopedService(inner: $0, scope: resolved.security) }
+            served.cluster = served.cluster.scoped(resolved.security)
             watched.append(served)
         }
+        // `resolve` installs each cluster's scope process-wide (for one-cluster commands); here that would
+        // leave the last cluster's TLS files and credentials on every request made outside a cluster's
+        // scope (notifications to a webhook, the API's tasks). Each cluster's work carries its own scope.
+        HTTPSecurityScope.installProcessWide(nil)
         // Notifications out (`notify:`): the outbox's delivery runs beside the monitors.
         let delivery = try await NotificationDelivery.service(file: file, store: store, logger: logger)
         try await ServeRun.run(

@@ -31,13 +31,11 @@ struct TLSOptions: ParsableArguments {
         logger: Logger
     ) throws -> HTTPSecurityScope {
         let merged = (fileTLS ?? TLSFileSettings()).overridden(by: flagSettings)
-        // Certificates are verified against the host in the URL; a different name would need the connection
-        // made to one host and verified as another, which Operator does not do: say so rather than ignore it.
-        if let serverName = merged.serverName,
-            let other = endpoints.first(where: { HTTPHost.of($0.url)?.lowercased() != serverName.lowercased() })
-        {
+        // server_name is what the servers' certificates are checked against (and the SNI sent) while the
+        // connection goes to each URL's address; an IP would be checked against the connected address instead.
+        if let serverName = merged.serverName, serverName.contains(":") || serverName.allSatisfy({ $0.isNumber || $0 == "." }) {
             throw CLIFailure(
-                "tls.server_name \(serverName) differs from the host of endpoint \(other.url); Operator verifies each server's certificate against the host in its URL, so use endpoints named as the certificates are (e.g. https://\(serverName):2379, resolvable from here) and drop server_name",
+                "tls.server_name \(serverName) is an IP address; server_name is the DNS name the servers' certificates are issued for (e.g. pd0). To check an IP, put it in the endpoint URLs and drop server_name",
                 exitCode: 2)
         }
         if (merged.certFile == nil) != (merged.keyFile == nil) {
@@ -62,13 +60,5 @@ struct TLSOptions: ParsableArguments {
             }
         }
         return scope
-    }
-}
-
-/// The host of an http(s) URL, without port or brackets' contents changed.
-enum HTTPHost {
-    static func of(_ url: String) -> String? {
-        guard let components = URLComponents(string: url) else { return nil }
-        return components.host
     }
 }

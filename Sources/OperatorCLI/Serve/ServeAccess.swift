@@ -16,7 +16,8 @@ enum ServeAccess {
             }
             return token
         }
-        guard let path = try config.string("api_token_file") else { return nil }
+        guard let written = try config.string("api_token_file") else { return nil }
+        let path = config.resolvedPath(written)
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
         guard let size = (attributes?[.size] as? NSNumber)?.intValue, size <= maxTokenFileBytes,
             let data = FileManager.default.contents(atPath: path)

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// One node a ``NodeConnectionWatch`` holds a connection to.
@@ -8,18 +9,24 @@ public struct WatchedNode: Sendable, Equatable {
     public var key: String
     public var host: String
     public var port: Int
-    /// Written once connected: a request whose answer streams or keeps the connection open (an etcd watch,
-    /// a keep-alive GET). Empty: a bare TCP connection is held.
+    /// Written once connected (over TLS for a `tls` node): a request whose answer streams or keeps the
+    /// connection open (an etcd watch, a keep-alive GET). Empty: the connection is held without a request.
     public var greeting: [UInt8]
+    /// The node serves TLS (an `https` URL): the watch completes a handshake with the cluster's TLS settings
+    /// (the calling task's `HTTPSecurityScope`, `server_name` included) before it holds the connection.
+    public var tls: Bool
 
-    public init(key: String, host: String, port: Int, greeting: [UInt8] = []) {
+    public init(key: String, host: String, port: Int, greeting: [UInt8] = [], tls: Bool = false) {
         self.key = key
         self.host = host
         self.port = port
         self.greeting = greeting
+        self.tls = tls
     }
 
     var address: String { "\(host):\(port)" }
+    /// The URL whose scope settings a TLS node uses.
+    var url: String { "https://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
 }
 
 /// How a watch confirms a death and paces its reconnects.
@@ -36,6 +43,8 @@ public struct ConnectionWatchSettings: Sendable, Equatable {
     public var backoffMax: Duration = .seconds(5)
     /// A connection that lived at least this long resets the backoff.
     public var stableAfter: Duration = .seconds(5)
+    /// Budget of a TLS node's connect and handshake (a handshake costs more than a connect on a busy host).
+    public var handshakeTimeout: Duration = .seconds(5)
 
     public init() {}
 }
@@ -44,6 +53,12 @@ public struct ConnectionWatchSettings: Sendable, Equatable {
 /// reconnects are refused: a killed process drops its connections at once, so its death is known in
 /// milliseconds rather than at the next poll. Idle connections sit on NIO's event loop: no thread and no
 /// CPU per node while the nodes are healthy.
+///
+/// A TLS node's connection is held only after a TLS handshake with the cluster's settings succeeded, so
+/// what is held is the server itself, not whatever accepts TCP on the port; a handshake that fails (wrong
+/// CA, expired certificate, refused client certificate) holds nothing and is reported through `onTrouble`
+/// in TLSFailureText's words. Deaths are still confirmed by plain TCP connects: a refused connect says
+/// nothing listens, whatever the port speaks.
 public enum NodeConnectionWatch {
     /// Connections every watch in this process holds now, by `host:port`: what "at most one connection per
     /// node" is measured by, and how a test knows a watch is in place before it kills a node.
@@ -59,13 +74,16 @@ public enum NodeConnectionWatch {
 
     /// Watches every node until cancelled. `onDeath` gets the node and what was seen, once per death
     /// (again only after the node accepted connections in between).
+    /// `onTrouble` gets a node that cannot be watched and why (a TLS handshake that failed), once per
+    /// distinct reason until a connection is held again.
     public static func run(
         _ nodes: [WatchedNode], settings: ConnectionWatchSettings = ConnectionWatchSettings(),
+        onTrouble: @escaping @Sendable (WatchedNode, String) -> Void = { _, _ in },
         onDeath: @escaping @Sendable (WatchedNode, String) -> Void
     ) async {
         await withTaskGroup(of: Void.self) { group in
             for node in nodes {
-                group.addTask { await watch(node, settings: settings, onDeath: onDeath) }
+                group.addTask { await watch(node, settings: settings, onTrouble: onTrouble, onDeath: onDeath) }
             }
         }
     }
@@ -76,6 +94,7 @@ public enum NodeConnectionWatch {
         every refresh: Duration, settings: ConnectionWatchSettings = ConnectionWatchSettings(),
         list: @escaping @Sendable () async -> [WatchedNode]?,
         onChange: @escaping @Sendable ([WatchedNode]) -> Void = { _ in },
+        onTrouble: @escaping @Sendable (WatchedNode, String) -> Void = { _, _ in },
         onDeath: @escaping @Sendable (WatchedNode, String) -> Void
     ) async {
         var nodes: [WatchedNode] = []
@@ -87,16 +106,19 @@ public enum NodeConnectionWatch {
                 running?.cancel()
                 nodes = listed
                 onChange(listed)
-                running = Task { await run(listed, settings: settings, onDeath: onDeath) }
+                running = Task { await run(listed, settings: settings, onTrouble: onTrouble, onDeath: onDeath) }
             }
             try? await Task.sleep(for: listed == nil ? settings.backoffMax : refresh)
         }
     }
 
     static func watch(
-        _ node: WatchedNode, settings: ConnectionWatchSettings, onDeath: @escaping @Sendable (WatchedNode, String) -> Void
+        _ node: WatchedNode, settings: ConnectionWatchSettings,
+        onTrouble: @escaping @Sendable (WatchedNode, String) -> Void = { _, _ in },
+        onDeath: @escaping @Sendable (WatchedNode, String) -> Void
     ) async {
         var backoff = settings.backoffStart
+        var reportedTrouble: String?
         // A loss whose confirming connect was accepted: a dying process may close a connection before its
         // listening socket (files close in descriptor order), so the reconnect right after is the
         // confirmation's second chance.
@@ -104,7 +126,23 @@ public enum NodeConnectionWatch {
         while !Task.isCancelled {
             let channel: any Channel
             do {
-                channel = try await TCPConnectProbe.connect(host: node.host, port: node.port, timeout: settings.probeTimeout)
+                channel = try await open(node, settings: settings)
+            } catch let failed as TLSHandshake.Failed {
+                // Something listens but the handshake failed: not a death; say why once, try again later.
+                unconfirmedLoss = nil
+                var words = TLSFailureText.describe(failed, url: node.url) ?? "\(failed)"
+                if TLSFailureText.isVerificationFailure(failed),
+                    let dated = await TLSFailureText.verificationFailure(url: node.url, timeout: settings.handshakeTimeout)
+                {
+                    words = dated
+                }
+                if words != reportedTrouble {
+                    reportedTrouble = words
+                    onTrouble(node, "cannot hold a TLS connection to \(node.address): \(words)")
+                }
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, settings.backoffMax)
+                continue
             } catch {
                 if let lost = unconfirmedLoss, case .refused = TCPConnectProbe.classify(error),
                     let death = await confirmDeath(node, settings: settings)
@@ -123,6 +161,7 @@ public enum NodeConnectionWatch {
                 continue
             }
             unconfirmedLoss = nil
+            reportedTrouble = nil
             let opened = ContinuousClock.now
             held.withLock { $0[node.address, default: 0] += 1 }
             let lost = await hold(channel, greeting: node.greeting)
@@ -148,6 +187,23 @@ public enum NodeConnectionWatch {
                 backoff = min(backoff * 2, settings.backoffMax)
             }
         }
+    }
+
+    /// A connection to hold: TCP, then for a TLS node the handshake with the calling task's TLS settings for
+    /// the node's https origin (the system's CAs when none). A failed handshake throws `TLSHandshake.Failed`.
+    static func open(_ node: WatchedNode, settings: ConnectionWatchSettings) async throws -> any Channel {
+        guard node.tls else {
+            return try await TCPConnectProbe.connect(host: node.host, port: node.port, timeout: settings.probeTimeout)
+        }
+        let source = HTTPSecurityScope.tlsSource(for: node.url)
+        let configuration: TLSConfiguration
+        do { configuration = try source?.configuration() ?? TLSConfiguration.makeClientConfiguration() } catch {
+            throw TLSHandshake.Failed(underlying: TLSFailureText.Described(error.description))
+        }
+        return try await TLSHandshake.connect(
+            host: node.host, port: node.port, configuration: configuration, serverName: source?.settings.serverName,
+            timeout: settings.handshakeTimeout
+        ).channel
     }
 
     /// Writes the greeting and waits for the connection to close; says how it ended.

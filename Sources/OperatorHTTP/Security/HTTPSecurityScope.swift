@@ -77,20 +77,23 @@ public final class HTTPSecurityScope: Sendable {
     }
 
     /// Sets the request's TLS configuration (for `https`) and its `Authorization` (unless it has one),
-    /// from the calling task's scope.
-    public static func prepare(_ request: inout HTTPClientRequest) throws(HTTPSecurityError) {
-        guard let key = HTTPCredentials.origin(of: request.url) else { return }
+    /// from the calling task's scope. With `server_name` set (and not the URL's host), the request is
+    /// rewritten to be verified as that name and the client that connects it to the URL's address is
+    /// returned (see ``ServerNameRoute``); nil: send it on the caller's client.
+    public static func prepare(_ request: inout HTTPClientRequest) throws(HTTPSecurityError) -> HTTPClient? {
+        guard let key = HTTPCredentials.origin(of: request.url) else { return nil }
         let (tls, authorization) = settings(forOrigin: key, in: effective)
-        if let tls {
-            do { request.tlsConfiguration = try tls.configuration() } catch {
-                throw HTTPSecurityError(description: error.description)
-            }
-        }
         if let authorization, request.headers["authorization"].isEmpty {
             do { request.headers.replaceOrAdd(name: "Authorization", value: try authorization.headerValue()) } catch {
                 throw HTTPSecurityError(description: error.description)
             }
         }
+        guard let tls else { return nil }
+        do { request.tlsConfiguration = try tls.configuration() } catch {
+            throw HTTPSecurityError(description: error.description)
+        }
+        guard let serverName = tls.settings.serverName, !tls.settings.insecureSkipVerify else { return nil }
+        return ServerNameRoute.apply(serverName: serverName, to: &request)
     }
 }
 

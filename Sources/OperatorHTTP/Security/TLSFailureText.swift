@@ -13,16 +13,20 @@ public enum TLSFailureText {
 
     /// The failure class, or nil when `error` is not a TLS failure.
     public static func describe(_ error: any Error, url: String) -> String? {
+        if let described = error as? Described { return described.words }
+        if let failed = error as? TLSHandshake.Failed { return describe(failed.underlying, url: url) ?? "TLS handshake failed (\(failed))" }
         let text = "\(error)"
         let source = HTTPSecurityScope.tlsSource(for: url)
         let settings = source?.settings
         if let extra = error as? NIOSSLExtraError, extra == .failedToValidateHostname {
-            return "TLS: the server's certificate is not issued for the host in the URL (\(extra)); connect by a name (or IP) the certificate lists in its subjectAltName, or reissue the server certificate with this name"
+            if let serverName = settings?.serverName, !(settings?.insecureSkipVerify ?? false) {
+                return "TLS: the server's certificate is not issued for \(serverName), the name in tls.server_name (\(extra)); set server_name to a name the certificate lists in its subjectAltName (openssl x509 -noout -ext subjectAltName), or reissue the server certificate with this name"
+            }
+            return "TLS: the server's certificate is not issued for the host in the URL (\(extra)); connect by a name (or IP) the certificate lists in its subjectAltName, set tls.server_name to one of those names (the URL's address is still where Operator connects), or reissue the server certificate with this name"
         }
         let upper = text.uppercased()
         if upper.contains("CERTIFICATE_VERIFY_FAILED") {
-            let trust = settings?.caFile.map { "the CA in ca_file \($0)" } ?? "the system's CAs (no ca_file given)"
-            return "TLS: the server's certificate was not accepted: it is not signed by \(trust), or it is expired or not yet valid; set ca_file (--ca-file) to the CA that issued the server's certificate and check the certificate's dates (openssl x509 -noout -dates)"
+            return "TLS: the server's certificate was not accepted: it is not signed by \(trust(settings)), or it is expired or not yet valid; set ca_file (--ca-file) to the CA that issued the server's certificate and check the certificate's dates (openssl x509 -noout -dates)"
         }
         if upper.contains("CERTIFICATE_REQUIRED") || upper.contains("PEER_DID_NOT_RETURN_A_CERTIFICATE")
             || upper.contains("SSLV3_ALERT_HANDSHAKE_FAILURE") || upper.contains("SSLV3_ALERT_BAD_CERTIFICATE")
@@ -44,6 +48,39 @@ public enum TLSFailureText {
             return "TLS handshake failed (\(text)); check ca_file, cert_file and key_file against the server's TLS settings"
         }
         return nil
+    }
+
+    private static func trust(_ settings: TLSFileSettings?) -> String {
+        settings?.caFile.map { "the CA in ca_file \($0)" } ?? "the system's CAs (no ca_file given)"
+    }
+
+    /// True when the client refused the server's certificate (BoringSSL's one verdict for a wrong CA and
+    /// for dates alike): ``verificationFailure(url:timeout:)`` tells them apart.
+    static func isVerificationFailure(_ error: any Error) -> Bool {
+        if let failed = error as? TLSHandshake.Failed { return isVerificationFailure(failed.underlying) }
+        return (error is NIOSSLError || error is BoringSSLError) && "\(error)".uppercased().contains("CERTIFICATE_VERIFY_FAILED")
+    }
+
+    /// Why the server at `url` failed verification, from its certificate's dates: read by a second handshake
+    /// that verifies nothing and sends nothing but the handshake (the client certificate included, for a
+    /// server that asks for one). nil when that handshake fails too (the combined words stay).
+    static func verificationFailure(url: String, timeout: Duration) async -> String? {
+        guard let key = HTTPCredentials.origin(of: url), key.hasPrefix("https://"),
+            let hostPort = key.split(separator: "://", maxSplits: 1).last, let colon = hostPort.lastIndex(of: ":"),
+            let port = Int(hostPort[hostPort.index(after: colon)...])
+        else { return nil }
+        var host = String(hostPort[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        let source = HTTPSecurityScope.tlsSource(for: url)
+        var configuration = (try? source?.configuration()) ?? TLSConfiguration.makeClientConfiguration()
+        configuration.certificateVerification = .none
+        guard let (channel, peer) = try? await TLSHandshake.connect(
+            host: host, port: port, configuration: configuration, serverName: source?.settings.serverName, timeout: timeout)
+        else { return nil }
+        try? await channel.close()
+        guard let peer else { return nil }
+        return CertificateDates.problem(peer)
+            ?? "TLS: the server's certificate is not signed by \(trust(source?.settings)) (its dates are valid); set ca_file (--ca-file) to the CA that issued the server's certificate (openssl x509 -noout -issuer shows which), and check that the server sends its intermediate certificates"
     }
 
     /// A plain-HTTP request answered by a TLS server: Go's servers (etcd, PD, TiKV's status server behind

@@ -27,7 +27,8 @@ struct EtcdLivenessSource: LivenessSource {
         let notices = notices, logger = logger
         await NodeConnectionWatch.follow(
             every: refresh, settings: settings, list: { await currentNodes() },
-            onChange: { logger.debug("watching etcd members", metadata: ["members": "\($0.map(\.key).joined(separator: ","))"]) }
+            onChange: { logger.debug("watching etcd members", metadata: ["members": "\($0.map(\.key).joined(separator: ","))"]) },
+            onTrouble: { node, why in logger.warning("liveness watch of \(node.key) holds nothing: \(why)") }
         ) { node, seen in
             guard let entity = try? Entity(parsing: node.key) else { return }
             notices.post()
@@ -51,8 +52,8 @@ struct EtcdLivenessSource: LivenessSource {
         let https = url.scheme == "https"
         let port = url.port ?? (https ? 443 : 2379)
         let entity = Entity(kind: "member", id: member.name)
-        // Over TLS a bare TCP connection is held: its loss is the same signal.
-        return WatchedNode(key: entity.description, host: host, port: port, greeting: https ? [] : watchRequest(host: host, port: port))
+        // Over TLS the same watch request goes through the handshake (with the cluster's TLS settings).
+        return WatchedNode(key: entity.description, host: host, port: port, greeting: watchRequest(host: host, port: port), tls: https)
     }
 
     /// An HTTP/1.1 watch request; the gateway answers with a chunked stream that stays open.

@@ -9,6 +9,11 @@ import OperatorHTTP
 /// member), `member-remove` (remove it from the membership; the backend then stops its process).
 /// Wire shapes as observed on etcd 3.4.23 (etcd-prometheus-observed.md §A): POST bodies are JSON, keys and
 /// values base64, uint64 ids decimal strings.
+///
+/// A secured cluster: every request goes through `OperatorHTTPClient.fetch`, so it uses the calling task's
+/// TLS settings (the cluster's `HTTPSecurityScope`), and with an ``EtcdFaultCredentials`` it carries an
+/// etcd token. These requests need an admin: etcd lets only root transfer leadership, remove members,
+/// defragment and disarm alarms, so Operator's read-only observing user is not enough.
 public struct EtcdProcessFaults: RecipeFaultHandler {
     /// Keys the `nospace` fault writes, so its lift deletes exactly them.
     static let nospacePrefix = "/operator-fault/nospace/"
@@ -17,7 +22,12 @@ public struct EtcdProcessFaults: RecipeFaultHandler {
     /// Writes before giving up: 512 × 64 KiB = 32 MiB, far above the quota a scenario sets.
     static let nospaceMaximumWrites = 512
 
-    public init() {}
+    /// Who the fault requests authenticate as; `.environment` reads etcdctl's variables when a fault runs.
+    let credentials: EtcdFaultCredentials
+
+    public init(credentials: EtcdFaultCredentials = .environment) {
+        self.credentials = credentials
+    }
 
     public var offers: [FaultOffer] {
         [
@@ -34,7 +44,18 @@ public struct EtcdProcessFaults: RecipeFaultHandler {
         ]
     }
 
+    /// The etcd session of the fault being applied: every `post` of it carries the session's token.
+    @TaskLocal static var session: EtcdAuthSession?
+
     public func inject(_ fault: DeploymentFault, cluster: RecipeFaultCluster) async throws {
+        try await credentials.applying(fault) { try await injectAsIs(fault, cluster: cluster) }
+    }
+
+    public func lift(_ fault: DeploymentFault, cluster: RecipeFaultCluster) async throws {
+        try await credentials.applying(fault) { try await liftAsIs(fault, cluster: cluster) }
+    }
+
+    private func injectAsIs(_ fault: DeploymentFault, cluster: RecipeFaultCluster) async throws {
         if fault.kind == "move-leader", fault.entity == .cluster {
             return try await moveLeader(to: try await firstFollower(cluster: cluster, fault: fault), cluster: cluster, fault: fault)
         }
@@ -47,7 +68,7 @@ public struct EtcdProcessFaults: RecipeFaultHandler {
         }
     }
 
-    public func lift(_ fault: DeploymentFault, cluster: RecipeFaultCluster) async throws {
+    private func liftAsIs(_ fault: DeploymentFault, cluster: RecipeFaultCluster) async throws {
         guard fault.kind == "nospace" else {
             throw EtcdFaultError(fault: fault, reason: "\(fault.kind) cannot be lifted")
         }
@@ -230,19 +251,54 @@ public struct EtcdProcessFaults: RecipeFaultHandler {
             throw EtcdFaultError(fault: fault, reason: "cannot encode the request to \(url)")
         }
         request.body = .bytes(ByteBuffer(bytes: data))
-        let response: HTTPFetchResponse
-        do {
-            response = try await OperatorHTTPClient.fetch(request, deadline: deadline, maxBodyBytes: 1 << 20)
-        } catch {
-            throw EtcdFaultError(fault: fault, reason: error.description)
+        var response = try await send(request, to: endpoint, fault: fault, deadline: deadline)
+        if let session = Self.session, EtcdAuthSession.isTokenRejected(status: response.status, body: Data(response.body.readableBytesView)) {
+            // The token expired (or the member restarted): once more with a new one.
+            session.invalidate(at: Self.base(endpoint))
+            response = try await send(request, to: endpoint, fault: fault, deadline: deadline)
         }
         let object = (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))) as? [String: Any] ?? [:]
         if !(200..<300).contains(response.status), !acceptErrors {
             let message = object["message"] as? String ?? String(buffer: response.body).prefix(300).description
-            throw EtcdFaultError(fault: fault, reason: "POST \(url) answered HTTP \(response.status): \(message)")
+            throw EtcdFaultError(fault: fault, reason: "POST \(url) answered HTTP \(response.status): \(message)\(Self.authHint(message))")
         }
         return object
     }
+}
+
+extension EtcdProcessFaults {
+    /// One request, with the member's token when the fault runs with a session (etcd's bare-token header).
+    private func send(_ request: HTTPClientRequest, to endpoint: String, fault: DeploymentFault, deadline: Duration) async throws -> HTTPFetchResponse {
+        var request = request
+        if let session = Self.session {
+            do {
+                let token = try await session.token(at: Self.base(endpoint), timeout: deadline, maxBodyBytes: 1 << 20)
+                request.headers.replaceOrAdd(name: "Authorization", value: token)
+            } catch {
+                throw EtcdFaultError(fault: fault, reason: error.description)
+            }
+        }
+        do {
+            return try await OperatorHTTPClient.fetch(request, deadline: deadline, maxBodyBytes: 1 << 20)
+        } catch {
+            throw EtcdFaultError(fault: fault, reason: error.description)
+        }
+    }
+
+    /// What to do when etcd refused the request for want of a user or a permission.
+    static func authHint(_ message: String) -> String {
+        if message.contains("user name is empty") || message.contains("invalid auth token") {
+            return Self.session == nil
+                ? "; the cluster has authentication enabled: give an admin user as etcdctl takes it (ETCDCTL_USER=root:<password>, or ETCDCTL_USER=root with ETCDCTL_PASSWORD)"
+                : "; etcd did not accept the token of user \(Self.session?.username ?? "")"
+        }
+        if message.contains("permission denied") {
+            return "; user \(Self.session?.username ?? "(none)") may not do this: etcd lets only root transfer leadership, remove members, defragment and disarm alarms"
+        }
+        return ""
+    }
+
+    static func base(_ endpoint: String) -> String { endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint }
 }
 
 /// An etcd fault that could not be applied, naming the fault and what went wrong.

@@ -14,6 +14,8 @@ import OperatorHTTP
 struct TiKVLivenessSource: LivenessSource {
     let pd: PDClient
     let marks: StoreLivenessMarks
+    /// PD is reached over https: store status ports serve TLS too (a bare status address gets https).
+    var secure = false
     var settings = ConnectionWatchSettings()
     var refresh: Duration = .seconds(30)
     let logger: Logger
@@ -22,7 +24,8 @@ struct TiKVLivenessSource: LivenessSource {
         let marks = marks, logger = logger
         await NodeConnectionWatch.follow(
             every: refresh, settings: settings, list: { await currentNodes() },
-            onChange: { logger.debug("watching TiKV stores and PD members", metadata: ["nodes": "\($0.count)"]) }
+            onChange: { logger.debug("watching TiKV stores and PD members", metadata: ["nodes": "\($0.count)"]) },
+            onTrouble: { node, why in logger.warning("liveness watch of \(node.key) holds nothing: \(why)") }
         ) { node, seen in
             guard let entity = try? Entity(parsing: node.key) else { return }
             if entity.kind == "store", let id = entity.id.flatMap({ UInt64($0) }) {
@@ -43,7 +46,9 @@ struct TiKVLivenessSource: LivenessSource {
         for info in stores?.stores ?? [] where info.store.state != .tombstone {
             guard let address = info.store.statusAddress, let (host, port) = Self.hostPort(address) else { continue }
             let entity = Entity(kind: "store", id: String(info.store.id))
-            nodes.append(WatchedNode(key: entity.description, host: host, port: port, greeting: Self.request("/status", host: host, port: port)))
+            let tls = TiKVObserver.statusURL(address, secure: secure).lowercased().hasPrefix("https://")
+            nodes.append(WatchedNode(
+                key: entity.description, host: host, port: port, greeting: Self.request("/status", host: host, port: port), tls: tls))
         }
         for member in members?.members ?? [] {
             guard let name = member.name, !name.isEmpty, let raw = member.clientURLs?.first, let url = URL(string: raw),
@@ -52,8 +57,8 @@ struct TiKVLivenessSource: LivenessSource {
             let https = url.scheme == "https"
             let port = url.port ?? (https ? 443 : 2379)
             let entity = Entity(kind: "pd", id: name)
-            let greeting = https ? [] : Self.request("\(PDAPI.prefix)/ping", host: host, port: port)
-            nodes.append(WatchedNode(key: entity.description, host: host, port: port, greeting: greeting))
+            let greeting = Self.request("\(PDAPI.prefix)/ping", host: host, port: port)
+            nodes.append(WatchedNode(key: entity.description, host: host, port: port, greeting: greeting, tls: https))
         }
         return nodes.sorted { $0.key < $1.key }
     }

@@ -50,7 +50,7 @@ public struct TiKVSubject: Subject {
 
     /// A kept-alive connection to every store's status port and every PD member (`TiKVLivenessSource`).
     public var liveness: (any LivenessSource)? {
-        TiKVLivenessSource(pd: observer.pd, marks: observer.livenessMarks, logger: observer.logger)
+        TiKVLivenessSource(pd: observer.pd, marks: observer.livenessMarks, secure: observer.secure, logger: observer.logger)
     }
 
     public func observe() async throws -> TiKVSnapshot {

@@ -6,7 +6,7 @@
 # The ServiceMonitor is a custom resource whose CRD ships with the Prometheus Operator, not with
 # Kubernetes: kubernetes-validate has no schema for it and warns; its fields are checked by
 # Tests/DeployLocalTests/KubernetesManifestTests.swift instead.
-# Usage: .ci/kubernetes-validate.sh   (from the repository root or anywhere)
+# Usage: .ci/kubernetes-validate.sh   (from anywhere; needs kubectl and `python3 -m pip install kubernetes-validate`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 versions=(1.25.0 1.37.0)
@@ -23,7 +23,7 @@ for dir in deploy/kubernetes/base deploy/kubernetes/overlays/*/; do
     fi
     objects=$(grep -c '^kind: ' "$rendered")
     for version in "${versions[@]}"; do
-        if ! kubernetes-validate --strict --quiet --kubernetes-version "$version" "$rendered" > "$work/$name.out" 2>&1; then
+        if ! python3 -m kubernetes_validate --strict --quiet --kubernetes-version "$version" "$rendered" > "$work/$name.out" 2>&1; then
             echo "kubernetes: $dir does not validate against Kubernetes $version:"; cat "$work/$name.out"; exit 1
         fi
         # Only the custom resource may go without a schema.

@@ -49,6 +49,7 @@ struct ClustersBenchTests {
         #expect(log.tickCount(in: all) == 6)
         #expect(log.unhealthyCount(in: all) == 1)
         #expect(log.gaps(in: all) == 1, "b's tick 8 was never seen")
+        #expect(log.durations(in: all).count == 6 && log.durations(in: all).allSatisfy { $0 == 0.012 }, "last_tick_duration_ms, in seconds")
         let lateness = log.lateness(interval: .seconds(5), in: all).sorted()
         #expect(lateness.count == 3, "a: 2, 3, 4 (b's 9 has no predecessor seen): \(lateness)")
         #expect(abs(lateness[2] - 0.2) < 0.0015 && lateness[0] == 0 && lateness[1] == 0, "\(lateness)")
@@ -62,7 +63,7 @@ struct ClustersBenchTests {
     static func result(clusters: Int, ticks: Int, cpu: Double?, rss: Int?, lateness: [Double]) -> ClustersReport.Result {
         ClustersReport.Result(
             clusters: clusters, ticks: ticks, cpuSeconds: cpu, rssMeanBytes: rss, rssPeakBytes: rss.map { $0 + 1_000_000 },
-            lateness: LatencySummary(seconds: lateness), unhealthyTicks: 0, missedTicks: 0, windowSeconds: 60)
+            lateness: LatencySummary(seconds: lateness), tickDuration: LatencySummary(seconds: lateness.map { $0 + 0.05 }), unhealthyTicks: 0, missedTicks: 0, windowSeconds: 60)
     }
 
     @Test func ratiosAreToTheFirstSizeAndTheReportHasItsShape() throws {
@@ -88,7 +89,7 @@ struct ClustersBenchTests {
         let results = try #require(json["results"] as? [[String: Any]])
         #expect(Set(results[1].keys) == [
             "clusters", "ticks", "cpu_seconds", "cpu_per_cluster_tick_seconds", "cpu_core_share", "rss_mean_bytes", "rss_peak_bytes",
-            "rss_per_cluster_bytes", "lateness", "unhealthy_ticks", "missed_ticks", "window_seconds",
+            "rss_per_cluster_bytes", "lateness", "tick_duration", "unhealthy_ticks", "missed_ticks", "window_seconds",
         ])
         #expect(results[1]["rss_per_cluster_bytes"] as? Int == 60_000_000 / 11)
         #expect(results[2]["cpu_per_cluster_tick_seconds"] is NSNull, "absent values are null, not missing")

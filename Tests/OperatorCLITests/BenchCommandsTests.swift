@@ -109,6 +109,9 @@ extension EndToEnd {
                 #expect((lateness["count"] as? Int ?? 0) >= 1, "\(clusters): consecutive ticks were seen")
                 #expect((lateness["p99_seconds"] as? Double ?? -1) >= 0)
                 #expect((result["unhealthy_ticks"] as? Int ?? .max) <= ticks)
+                let tickDuration = try #require(result["tick_duration"] as? [String: Any])
+                #expect(tickDuration["count"] as? Int == ticks, "\(clusters): every tick in the window has its duration")
+                #expect((tickDuration["p50_seconds"] as? Double ?? 0) > 0)
             }
             let ratios = try #require(json["ratios"] as? [[String: Any]])
             #expect(ratios.first?["cpu_per_cluster_tick"] as? Double == 1 && ratios.first?["rss"] as? Double == 1, "\(ratios)")

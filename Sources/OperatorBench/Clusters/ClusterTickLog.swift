@@ -15,13 +15,21 @@ struct ClusterTickLog: Sendable {
         var tick: Int
         var startedAt: Date
         var state: String
+        /// The whole tick, observation and write (`last_tick_duration_ms`).
+        var durationSeconds: Double? = nil
     }
 
-    /// cluster → tick number → (start, state).
-    private(set) var ticks: [String: [Int: (start: Date, state: String)]] = [:]
+    /// cluster → tick number → (start, state, duration).
+    private(set) var ticks: [String: [Int: (start: Date, state: String, duration: Double?)]] = [:]
 
     mutating func record(_ samples: [Sample]) {
-        for sample in samples { ticks[sample.cluster, default: [:]][sample.tick] = (sample.startedAt, sample.state) }
+        for sample in samples { ticks[sample.cluster, default: [:]][sample.tick] = (sample.startedAt, sample.state, sample.durationSeconds) }
+    }
+
+    /// How long each tick started in `window` took: a tick longer than the interval makes the next one late
+    /// by the difference, whatever the process's load (slow answers from the cluster count here).
+    func durations(in window: ClosedRange<Date>) -> [Double] {
+        ticks.values.flatMap { $0.values.filter { window.contains($0.start) }.compactMap(\.duration) }
     }
 
     /// Ticks started in `window`, over every cluster.
@@ -66,10 +74,12 @@ struct ClusterTickLog: Sendable {
             var state: String
             var ticks: Int
             var lastTickAt: String?
+            var lastTickDurationMs: Int?
 
             enum CodingKeys: String, CodingKey {
                 case name, state, ticks
                 case lastTickAt = "last_tick_at"
+                case lastTickDurationMs = "last_tick_duration_ms"
             }
         }
         let rows: [Row]
@@ -78,7 +88,9 @@ struct ClusterTickLog: Sendable {
         }
         return rows.compactMap { row in
             guard row.ticks > 0, let text = row.lastTickAt, let start = Timestamp.parse(text) else { return nil }
-            return Sample(cluster: row.name, tick: row.ticks, startedAt: start, state: row.state)
+            return Sample(
+                cluster: row.name, tick: row.ticks, startedAt: start, state: row.state,
+                durationSeconds: row.lastTickDurationMs.map { Double($0) / 1000 })
         }
     }
 }

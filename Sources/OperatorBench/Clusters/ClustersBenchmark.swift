@@ -176,6 +176,7 @@ public struct ClustersBenchmark: Sendable {
         let result = ClustersReport.Result(
             clusters: clusters, ticks: ticks, cpuSeconds: cpu, rssMeanBytes: rssSamples.isEmpty ? nil : rssSamples.reduce(0, +) / rssSamples.count,
             rssPeakBytes: peak, lateness: LatencySummary(seconds: log.lateness(interval: options.interval, in: window)),
+            tickDuration: LatencySummary(seconds: log.durations(in: window)),
             unhealthyTicks: log.unhealthyCount(in: window), missedTicks: log.gaps(in: window),
             windowSeconds: windowEnd.timeIntervalSince(windowStart))
         progress(

@@ -15,6 +15,8 @@ public struct ClustersReport: Encodable, Sendable {
         /// The kernel's high-water mark since serve started (`VmHWM`), start-up included.
         var rssPeakBytes: Int?
         var lateness: LatencySummary
+        /// How long the window's ticks took (observe + write): beyond the interval it is lateness.
+        var tickDuration: LatencySummary
         /// Ticks in the window whose state was not `healthy` (a simulated cluster is healthy: a tick that
         /// timed out or could not see everything).
         var unhealthyTicks: Int
@@ -44,6 +46,7 @@ public struct ClustersReport: Encodable, Sendable {
             case rssPeakBytes = "rss_peak_bytes"
             case rssPerClusterBytes = "rss_per_cluster_bytes"
             case lateness
+            case tickDuration = "tick_duration"
             case unhealthyTicks = "unhealthy_ticks"
             case missedTicks = "missed_ticks"
             case windowSeconds = "window_seconds"
@@ -60,6 +63,7 @@ public struct ClustersReport: Encodable, Sendable {
             try c.encode(rssPeakBytes, forKey: .rssPeakBytes)
             try c.encode(rssPerClusterBytes, forKey: .rssPerClusterBytes)
             try c.encode(lateness, forKey: .lateness)
+            try c.encode(tickDuration, forKey: .tickDuration)
             try c.encode(unhealthyTicks, forKey: .unhealthyTicks)
             try c.encode(missedTicks, forKey: .missedTicks)
             try c.encode(windowSeconds, forKey: .windowSeconds)
@@ -166,7 +170,8 @@ public struct ClustersReport: Encodable, Sendable {
                 BenchFormat.duration(result.cpuPerClusterTickSeconds), Self.ratioText(ratio?.cpuPerClusterTick),
                 result.cpuCoreShare.map { BenchFormat.number($0 * 100, digits: 1) + " %" } ?? "-",
                 BenchFormat.duration(result.lateness.p50), BenchFormat.duration(result.lateness.p99), Self.ratioText(ratio?.latenessP99),
-                BenchFormat.duration(result.lateness.max), "\(result.unhealthyTicks)",
+                BenchFormat.duration(result.lateness.max), BenchFormat.duration(result.tickDuration.p50),
+                BenchFormat.duration(result.tickDuration.p99), "\(result.unhealthyTicks)",
             ]
         }
         let load = { (values: [Double]?) in values.map { $0.map { BenchFormat.number($0, digits: 2) }.joined(separator: " / ") } ?? "-" }
@@ -174,14 +179,14 @@ public struct ClustersReport: Encodable, Sendable {
             title: "operator serve watching many clusters (\(storesPerCluster) stores each, every \(interval))",
             columns: [
                 "clusters", "stores", "ticks", "RSS", "RSS / cluster", "RSS added / cluster", "CPU / cluster-tick", "vs 1st",
-                "CPU (1 core = 100 %)", "lateness p50", "lateness p99", "vs 1st", "lateness max", "unhealthy ticks",
+                "CPU (1 core = 100 %)", "lateness p50", "lateness p99", "vs 1st", "lateness max", "tick p50", "tick p99", "unhealthy ticks",
             ],
             rows: rows,
             notes: [
                 "\(machine.markdown) Load average (1/5/15 min) before: \(load(loadAverageBefore)); after: \(load(loadAverageAfter)).",
                 "one `operator serve` (child process, no diagnoser) per row on \(database), watching simulated TiKV clusters (3 PD + \(storesPerCluster) stores, \(regionsPerCluster) regions each; embedded simulators in the benchmark's process, which shares the cores); measured over \(BenchFormat.number(windowSeconds, digits: 0)) s after every monitor ticked and a warm-up",
                 "RSS: mean of /proc samples in the window; RSS added / cluster: (RSS − the first row's) / (clusters − its clusters); CPU: serve's utime + stime (/proc/<pid>/stat) over the window divided by the ticks started in it, which includes serving the benchmark's reads of /api/v1/clusters (one every ≤ 1 s)",
-                "lateness: how much later than one interval after its predecessor each tick started (`last_tick_at` from /api/v1/clusters); `vs 1st` is the ratio to the first row",
+                "lateness: how much later than one interval after its predecessor each tick started (`last_tick_at` from /api/v1/clusters); `vs 1st` is the ratio to the first row; tick p50/p99: how long the ticks took (`last_tick_duration_ms`), observation of the simulators included: a tick longer than the interval makes the next one late by the difference",
                 "one replica: replicas sharing clusters by lease are not in this build, so there is no `--replicas` mode yet",
             ])
     }

@@ -63,7 +63,7 @@ struct ClustersBenchTests {
     static func result(clusters: Int, ticks: Int, cpu: Double?, rss: Int?, lateness: [Double]) -> ClustersReport.Result {
         ClustersReport.Result(
             clusters: clusters, ticks: ticks, cpuSeconds: cpu, rssMeanBytes: rss, rssPeakBytes: rss.map { $0 + 1_000_000 },
-            lateness: LatencySummary(seconds: lateness), tickDuration: LatencySummary(seconds: lateness.map { $0 + 0.05 }), unhealthyTicks: 0, missedTicks: 0, windowSeconds: 60)
+            lateness: LatencySummary(seconds: lateness), tickDuration: LatencySummary(seconds: lateness.map { $0 + 0.05 }), unhealthyTicks: 0, missedTicks: 0, simulatorsCPUSeconds: 3, windowSeconds: 60)
     }
 
     @Test func ratiosAreToTheFirstSizeAndTheReportHasItsShape() throws {
@@ -89,13 +89,14 @@ struct ClustersBenchTests {
         let results = try #require(json["results"] as? [[String: Any]])
         #expect(Set(results[1].keys) == [
             "clusters", "ticks", "cpu_seconds", "cpu_per_cluster_tick_seconds", "cpu_core_share", "rss_mean_bytes", "rss_peak_bytes",
-            "rss_per_cluster_bytes", "lateness", "tick_duration", "unhealthy_ticks", "missed_ticks", "window_seconds",
+            "rss_per_cluster_bytes", "lateness", "tick_duration", "unhealthy_ticks", "missed_ticks", "simulators_cpu_seconds", "window_seconds",
         ])
         #expect(results[1]["rss_per_cluster_bytes"] as? Int == 60_000_000 / 11)
         #expect(results[2]["cpu_per_cluster_tick_seconds"] is NSNull, "absent values are null, not missing")
         let table = report.table
         #expect(table.rows.count == 3 && table.rows.allSatisfy { $0.count == table.columns.count })
         #expect(table.rows[1][7] == "2.00x")
+        #expect(table.rows[1][9] == "5.0 %", "3 s of the simulators' CPU in a 60 s window")
         #expect(table.render(markdown: true).hasPrefix("### operator serve watching many clusters"))
     }
 

@@ -160,10 +160,12 @@ public struct ClustersBenchmark: Sendable {
 
         progress("\(clusters) cluster(s): measuring for \(DurationText.format(options.duration))")
         let cpuBefore = ProcessCPU.seconds(pid: serve.handle.pid)
+        let simulatorsCPUBefore = ProcessUsage.cpuSeconds()
         let windowStart = Date()
         let rssSamples = try await poll(serve, into: &log, for: options.duration, every: pollEvery)
         let windowEnd = Date()
         let cpuAfter = ProcessCPU.seconds(pid: serve.handle.pid)
+        let simulatorsCPU = ProcessUsage.cpuSeconds() - simulatorsCPUBefore
         // One more read: a tick that started just before the window closed is reported after it.
         _ = try await poll(serve, into: &log, for: .zero, every: pollEvery)
         guard serve.isRunning else { throw BenchmarkError.failed("operator serve exited during the run; \(LogTail.excerpt(of: serve.logFile))") }
@@ -177,7 +179,7 @@ public struct ClustersBenchmark: Sendable {
             clusters: clusters, ticks: ticks, cpuSeconds: cpu, rssMeanBytes: rssSamples.isEmpty ? nil : rssSamples.reduce(0, +) / rssSamples.count,
             rssPeakBytes: peak, lateness: LatencySummary(seconds: log.lateness(interval: options.interval, in: window)),
             tickDuration: LatencySummary(seconds: log.durations(in: window)),
-            unhealthyTicks: log.unhealthyCount(in: window), missedTicks: log.gaps(in: window),
+            unhealthyTicks: log.unhealthyCount(in: window), missedTicks: log.gaps(in: window), simulatorsCPUSeconds: simulatorsCPU,
             windowSeconds: windowEnd.timeIntervalSince(windowStart))
         progress(
             "  \(ticks) ticks, CPU \(BenchFormat.duration(result.cpuPerClusterTickSeconds)) per cluster-tick, lateness p99 \(BenchFormat.duration(result.lateness.p99)), RSS \(BenchFormat.byteCount(result.rssMeanBytes))")

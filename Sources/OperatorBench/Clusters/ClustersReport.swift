@@ -22,6 +22,9 @@ public struct ClustersReport: Encodable, Sendable {
         var unhealthyTicks: Int
         /// Ticks missed between two reads of the API (their lateness is unknown).
         var missedTicks: Int
+        /// The benchmark process's CPU over the window: the simulated clusters answering serve (and the
+        /// benchmark's reads), on the same cores.
+        var simulatorsCPUSeconds: Double?
         var windowSeconds: Double
 
         var cpuPerClusterTickSeconds: Double? {
@@ -49,6 +52,7 @@ public struct ClustersReport: Encodable, Sendable {
             case tickDuration = "tick_duration"
             case unhealthyTicks = "unhealthy_ticks"
             case missedTicks = "missed_ticks"
+            case simulatorsCPUSeconds = "simulators_cpu_seconds"
             case windowSeconds = "window_seconds"
         }
 
@@ -66,6 +70,7 @@ public struct ClustersReport: Encodable, Sendable {
             try c.encode(tickDuration, forKey: .tickDuration)
             try c.encode(unhealthyTicks, forKey: .unhealthyTicks)
             try c.encode(missedTicks, forKey: .missedTicks)
+            try c.encode(simulatorsCPUSeconds, forKey: .simulatorsCPUSeconds)
             try c.encode(windowSeconds, forKey: .windowSeconds)
         }
     }
@@ -169,6 +174,7 @@ public struct ClustersReport: Encodable, Sendable {
                 BenchFormat.byteCount(ratio?.rssAddedPerClusterBytes),
                 BenchFormat.duration(result.cpuPerClusterTickSeconds), Self.ratioText(ratio?.cpuPerClusterTick),
                 result.cpuCoreShare.map { BenchFormat.number($0 * 100, digits: 1) + " %" } ?? "-",
+                result.simulatorsCPUSeconds.map { BenchFormat.number($0 / max(result.windowSeconds, 0.001) * 100, digits: 1) + " %" } ?? "-",
                 BenchFormat.duration(result.lateness.p50), BenchFormat.duration(result.lateness.p99), Self.ratioText(ratio?.latenessP99),
                 BenchFormat.duration(result.lateness.max), BenchFormat.duration(result.tickDuration.p50),
                 BenchFormat.duration(result.tickDuration.p99), "\(result.unhealthyTicks)",
@@ -179,13 +185,13 @@ public struct ClustersReport: Encodable, Sendable {
             title: "operator serve watching many clusters (\(storesPerCluster) stores each, every \(interval))",
             columns: [
                 "clusters", "stores", "ticks", "RSS", "RSS / cluster", "RSS added / cluster", "CPU / cluster-tick", "vs 1st",
-                "CPU (1 core = 100 %)", "lateness p50", "lateness p99", "vs 1st", "lateness max", "tick p50", "tick p99", "unhealthy ticks",
+                "CPU (1 core = 100 %)", "simulators' CPU", "lateness p50", "lateness p99", "vs 1st", "lateness max", "tick p50", "tick p99", "unhealthy ticks",
             ],
             rows: rows,
             notes: [
                 "\(machine.markdown) Load average (1/5/15 min) before: \(load(loadAverageBefore)); after: \(load(loadAverageAfter)).",
                 "one `operator serve` (child process, no diagnoser) per row on \(database), watching simulated TiKV clusters (3 PD + \(storesPerCluster) stores, \(regionsPerCluster) regions each; embedded simulators in the benchmark's process, which shares the cores); measured over \(BenchFormat.number(windowSeconds, digits: 0)) s after every monitor ticked and a warm-up",
-                "RSS: mean of /proc samples in the window; RSS added / cluster: (RSS − the first row's) / (clusters − its clusters); CPU: serve's utime + stime (/proc/<pid>/stat) over the window divided by the ticks started in it, which includes serving the benchmark's reads of /api/v1/clusters (one every ≤ 1 s)",
+                "RSS: mean of /proc samples in the window; RSS added / cluster: (RSS − the first row's) / (clusters − its clusters); CPU: serve's utime + stime (/proc/<pid>/stat) over the window divided by the ticks started in it, which includes serving the benchmark's reads of /api/v1/clusters (one every ≤ 1 s); simulators' CPU: the benchmark process hosting the simulated clusters, over the same window",
                 "lateness: how much later than one interval after its predecessor each tick started (`last_tick_at` from /api/v1/clusters); `vs 1st` is the ratio to the first row; tick p50/p99: how long the ticks took (`last_tick_duration_ms`), observation of the simulators included: a tick longer than the interval makes the next one late by the difference",
                 "one replica: replicas sharing clusters by lease are not in this build, so there is no `--replicas` mode yet",
             ])

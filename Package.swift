@@ -317,11 +317,13 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // The compose tests run the subjects' compose recipes against the real stacks and read Subjects/ YAML.
+        // The compose tests run the subjects' compose recipes against the real stacks and read Subjects/ YAML;
+        // the Kubernetes manifests (deploy/kubernetes) are checked against serve's routes and config parser.
         .testTarget(
             name: "DeployLocalTests",
             dependencies: [
                 "DeployLocal", "OperatorCore", "OperatorTestSupport", "SubjectTiKV", "SubjectEtcd", .product(name: "Yams", package: "Yams"),
+                "OperatorServer", "OperatorConfiguration",
             ]
         ),
         .testTarget(

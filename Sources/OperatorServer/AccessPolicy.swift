@@ -3,8 +3,17 @@ import HTTPTypes
 import Hummingbird
 
 /// Who may call what. Reads are open on loopback; writes always need the token; listening beyond
-/// loopback needs the token on every route (the CLI refuses to start beyond loopback without one).
+/// loopback needs the token on every route but the probes (the CLI refuses to start beyond loopback
+/// without one).
+///
+/// The probes, `GET /healthz` and `GET /readyz`, stay open everywhere: Kubernetes' kubelet (and any load
+/// balancer's health check) cannot present a bearer token without writing it into the manifest, and a
+/// probe that answers 401 would keep every replica out of its Service. They say only alive or ready and
+/// the configured cluster names; nothing from the database.
 public struct AccessPolicy: Sendable {
+    /// Paths answered without the token on any address (GET only).
+    public static let probePaths: Set<String> = ["/healthz", "/readyz"]
+
     /// The bearer token, if one is configured. Held here only; never logged, stored or echoed.
     let token: APIToken?
     public let tokenRequiredForReads: Bool
@@ -26,7 +35,8 @@ public struct AccessPolicy: Sendable {
     /// but answers a Basic challenge with the browser's own prompt and repeats it for the pages and the
     /// refresh that follow. Writes take the bearer header only: credentials a browser attaches by itself
     /// must not be enough to change anything.
-    func refusal(isWrite: Bool, authorization: String?) -> APIError? {
+    func refusal(isWrite: Bool, authorization: String?, path: String? = nil) -> APIError? {
+        if !isWrite, let path, Self.probePaths.contains(path) { return nil }
         guard isWrite || tokenRequiredForReads else { return nil }
         guard let token else {
             return APIError(
@@ -95,7 +105,9 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
     let policy: AccessPolicy
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if let refusal = policy.refusal(isWrite: request.method == .post, authorization: request.headers[.authorization]) {
+        if let refusal = policy.refusal(
+            isWrite: request.method == .post, authorization: request.headers[.authorization], path: request.uri.path)
+        {
             throw refusal
         }
         return try await next(request, context)

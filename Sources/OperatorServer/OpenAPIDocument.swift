@@ -13,7 +13,7 @@ public enum OpenAPIDocument {
             "info": [
                 "title": "Operator API",
                 "version": "1",
-                "description": "Clusters, incidents and tickets of `operator serve`. Reads are open on loopback; POST routes need `Authorization: Bearer <token>` (OPERATOR_API_TOKEN or `api_token_file:`); listening beyond loopback needs it on every route.",
+                "description": "Clusters, incidents and tickets of `operator serve`. Reads are open on loopback; POST routes need `Authorization: Bearer <token>` (OPERATOR_API_TOKEN or `api_token_file:`); listening beyond loopback needs it on every route but the probes (`/healthz`, `/readyz`), which a kubelet calls without one.",
             ],
             "paths": paths,
             "components": ["schemas": schemas, "responses": responses, "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]]],

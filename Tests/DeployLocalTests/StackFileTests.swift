@@ -135,6 +135,8 @@ struct StackFileTests {
         #expect(config.services["ycsb-run"]?["depends_on"]?["ycsb-load"]?["condition"]?.stringValue == "service_completed_successfully")
 
         let operatorService = try #require(config.services["operator"])
+        // The image serves by default; the stack's service monitors this one cluster.
+        #expect(operatorService["command"]?.arrayValue?.compactMap(\.stringValue) == ["operator", "monitor", "--subject", "tikv"])
         let environment = operatorService["environment"]
         #expect(environment?["PD_ENDPOINT"]?.stringValue?.contains("http://pd0:2379") == true)
         #expect(environment?["PROMETHEUS_URL"]?.stringValue == "http://prometheus:9090")
@@ -150,8 +152,10 @@ struct StackFileTests {
         let lines = operatorFile.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
         #expect(lines.filter { $0.hasPrefix("FROM ") }.count >= 2, "multi-stage")
         #expect(lines.contains { $0.contains("swift build") && $0.contains("--product operator") && $0.contains("-c release") })
-        #expect(operatorFile.contains("PD_ENDPOINT=") && operatorFile.contains("PROMETHEUS_URL="))
-        #expect(lines.contains(#"CMD ["operator", "monitor", "--subject", "tikv"]"#))
+        // Serves by default (the Kubernetes manifests rely on it; KubernetesManifestTests checks the paths and
+        // port); nothing in the image overrides a `clusters:` list.
+        #expect(lines.contains(#"CMD ["operator", "serve", "--config", "/etc/operator/operator.yaml", "--listen", "0.0.0.0:9400"]"#))
+        #expect(!lines.contains { $0.hasPrefix("ENV ") && ($0.contains("PD_ENDPOINT") || $0.contains("OPERATOR_DB")) })
 
         let ycsb = try String(contentsOfFile: StackTestSupport.path("Subjects/tikv/Dockerfile.ycsb"), encoding: .utf8)
         #expect(ycsb.split(separator: "\n").filter { $0.hasPrefix("FROM ") }.count >= 2, "multi-stage")

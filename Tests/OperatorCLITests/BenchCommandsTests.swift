@@ -82,6 +82,43 @@ extension EndToEnd {
             #expect((json["targets"] as? [Any])?.isEmpty == true)
         }
 
+        /// The scale benchmark at a tiny size: serve watching 1 and then 3 simulated clusters, ticking every
+        /// second, measured for 4 s each. Shapes and relations only, never the machine's speed.
+        @Test func clustersMeasuresEveryCountAgainstTheFirst() async throws {
+            let r = try await OperatorBinary.run(
+                ["bench", "clusters", "--clusters", "3", "--clusters", "1", "--interval", "1s", "--duration", "4s", "--warmup", "1s", "--json"],
+                timeout: .seconds(400))
+            #expect(r.status == 0, "\(r.stderr)")
+            let json = try #require(r.json as? [String: Any], "stdout: \(r.stdout)")
+            #expect(json["interval"] as? String == "1s")
+            #expect(json["stores_per_cluster"] as? Int == 3)
+            #expect((json["database"] as? String)?.hasPrefix("SQLite") == true)
+            let results = try #require(json["results"] as? [[String: Any]])
+            #expect(results.compactMap { $0["clusters"] as? Int } == [1, 3], "smallest first: it is the baseline")
+            for result in results {
+                let clusters = result["clusters"] as? Int ?? 0
+                let window = try #require(result["window_seconds"] as? Double)
+                #expect(window >= 4)
+                // Every cluster ticks about once a second: some ticks, never more than the schedule allows.
+                let ticks = try #require(result["ticks"] as? Int)
+                #expect(ticks >= 1 && Double(ticks) <= Double(clusters) * (window + 2), "\(clusters): \(ticks) ticks in \(window) s")
+                #expect((result["cpu_per_cluster_tick_seconds"] as? Double ?? 0) > 0, "\(clusters): serve spent CPU on its ticks")
+                #expect((result["rss_mean_bytes"] as? Int ?? 0) > 1_000_000, "\(clusters)")
+                #expect((result["rss_peak_bytes"] as? Int ?? 0) >= (result["rss_mean_bytes"] as? Int ?? .max), "\(clusters): the peak covers the samples")
+                let lateness = try #require(result["lateness"] as? [String: Any])
+                #expect((lateness["count"] as? Int ?? 0) >= 1, "\(clusters): consecutive ticks were seen")
+                #expect((lateness["p99_seconds"] as? Double ?? -1) >= 0)
+                #expect((result["unhealthy_ticks"] as? Int ?? .max) <= ticks)
+                let tickDuration = try #require(result["tick_duration"] as? [String: Any])
+                #expect(tickDuration["count"] as? Int == ticks, "\(clusters): every tick in the window has its duration")
+                #expect((tickDuration["p50_seconds"] as? Double ?? 0) > 0)
+            }
+            let ratios = try #require(json["ratios"] as? [[String: Any]])
+            #expect(ratios.first?["cpu_per_cluster_tick"] as? Double == 1 && ratios.first?["rss"] as? Double == 1, "\(ratios)")
+            #expect(ratios.last?["clusters"] as? Int == 3)
+            #expect((ratios.last?["rss_added_per_cluster_bytes"] as? Int) != nil, "what each cluster beyond the first adds")
+        }
+
         @Test func diagnosisTimesEveryIncidentAndDiagnosesItAsExpected() async throws {
             let r = try await OperatorBinary.run(["bench", "diagnosis", "--iterations", "40", "--build-iterations", "5", "--json"])
             #expect(r.status == 0, "\(r.stderr)")

@@ -5,7 +5,7 @@ import OperatorCore
 import Testing
 
 /// Who may call what: writes need the bearer token, no token means writes are off (403 saying how to
-/// turn them on), beyond loopback every route needs it; the token never shows in answers or logs.
+/// turn them on), beyond loopback every route but the probes needs it; the token never shows in answers or logs.
 @Suite("HTTP API access")
 struct AccessTests {
     static let token = "tok-9f8e7d6c5b4a-never-shown"
@@ -68,15 +68,22 @@ struct AccessTests {
         }
     }
 
-    @Test("Beyond loopback every route needs the token")
+    @Test("Beyond loopback every route but the probes needs the token")
     func readsNeedTheTokenBeyondLoopback() async throws {
         try await withLiveAPI(token: Self.token, tokenRequiredForReads: true, startMonitor: false) { api in
-            for path in ["/api/v1/incidents", "/api/v1/clusters", "/healthz", "/metrics", "/api/v1/openapi.json"] {
+            for path in ["/api/v1/incidents", "/api/v1/clusters", "/metrics", "/api/v1/openapi.json"] {
                 let without = try await api.call(path)
                 let with = try await api.call(path, token: Self.token)
                 #expect(without.status == 401, "\(path)")
                 #expect(with.status == 200, "\(path)")
             }
+            // A kubelet probe presents no token: the probes answer it (not ready yet: no monitor ran), and
+            // say nothing from the database.
+            let health = try await api.call("/healthz")
+            #expect(health.status == 200, "\(health.text)")
+            #expect(try health.object()["status"] as? String == "ok")
+            let ready = try await api.call("/readyz")
+            #expect(ready.status == 503, "\(ready.text)")
             // A browser opening the console: a Basic challenge it can answer with its own prompt (any user
             // name, the token as password) — for reads only; a write still needs the bearer header.
             let challenged = try await api.call("/api/v1/clusters")
@@ -110,6 +117,13 @@ struct AccessTests {
         #expect(beyond.refusal(isWrite: false, authorization: basic) == nil)
         #expect(beyond.refusal(isWrite: true, authorization: basic)?.status == .unauthorized)
         #expect(beyond.refusal(isWrite: false, authorization: "Basic !!notbase64")?.status == .unauthorized)
+        // Only the exact probe paths are open, and only to reads.
+        #expect(beyond.refusal(isWrite: false, authorization: nil, path: "/healthz") == nil)
+        #expect(beyond.refusal(isWrite: false, authorization: nil, path: "/readyz") == nil)
+        for path in ["/healthz/", "/healthzx", "/api/v1/healthz", "/HEALTHZ"] {
+            #expect(beyond.refusal(isWrite: false, authorization: nil, path: path)?.status == .unauthorized, "\(path)")
+        }
+        #expect(beyond.refusal(isWrite: true, authorization: nil, path: "/healthz")?.status == .unauthorized)
         let challenge = beyond.refusal(isWrite: false, authorization: nil)?.headers[values: .wwwAuthenticate] ?? []
         #expect(challenge.contains("Bearer") && challenge.contains { $0.hasPrefix("Basic realm=") })
     }

@@ -14,7 +14,7 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             One process: a monitor per cluster (each on its own schedule and budget, so a cluster that cannot be observed does not slow the others), a diagnosis runner per cluster with --diagnose or `diagnosis.diagnoser`, and the HTTP server. It prints `serving http://HOST:PORT` once listening. SIGINT or SIGTERM stops everything within 2 s with the database intact.
 
-            Access: it listens on 127.0.0.1 by default, where reads are open. POST routes need `Authorization: Bearer <token>`, the token from OPERATOR_API_TOKEN or `api_token_file:` in operator.yaml; with no token configured they answer 403. A --listen address beyond loopback needs a token, which every route then requires (a browser opening the console is asked for it by its own login prompt: any user name, the token as password; that answer opens pages, never writes). The API is described at /api/v1/openapi.json.
+            Access: it listens on 127.0.0.1 by default, where reads are open. POST routes need `Authorization: Bearer <token>`, the token from OPERATOR_API_TOKEN or `api_token_file:` in operator.yaml; with no token configured they answer 403. A --listen address beyond loopback needs a token, which every route but the probes (/healthz, /readyz: a kubelet has no token) then requires (a browser opening the console is asked for it by its own login prompt: any user name, the token as password; that answer opens pages, never writes). The API is described at /api/v1/openapi.json.
             """)
 
     @OptionGroup var cluster: ClusterOptions

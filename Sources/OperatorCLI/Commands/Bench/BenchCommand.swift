@@ -10,7 +10,7 @@ struct BenchCommand: AsyncParsableCommand {
             """,
         subcommands: [
             BenchAllCommand.self, BenchDetectionCommand.self, BenchTickCostCommand.self, BenchLogsCommand.self, BenchDiagnosisCommand.self,
-            BenchResponsesCommand.self, BenchServeCommand.self,
+            BenchResponsesCommand.self, BenchServeCommand.self, BenchClustersCommand.self,
         ])
 
     /// Runs library benchmark code and reports its errors as the CLI does: bad input exits 2, an

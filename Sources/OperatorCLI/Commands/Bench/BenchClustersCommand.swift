@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import Logging
+import OperatorBench
+import OperatorConfiguration
+
+/// One `operator serve` watching 1, 10, 50 and 100 simulated TiKV clusters: RSS per cluster, CPU per
+/// cluster-tick, tick lateness p99, with ratios to the smallest count.
+struct BenchClustersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clusters",
+        abstract: "RSS per cluster, CPU per cluster-tick and tick lateness p99 of one `operator serve` watching 1, 10, 50 and 100 simulated TiKV clusters (3 stores each, every 5 s).",
+        discussion: """
+            Starts the largest number of simulated TiKV clusters (embedded simulators, 3 PD members and --stores stores each) in this process, then for each count in turn `operator serve` (this program, a child process) watching that many of them on a fresh SQLite file (or --db), waits until every monitor has ticked and a warm-up passed, and measures serve alone over --duration: its RSS (/proc), its CPU time per cluster-tick (/proc/<pid>/stat) and how late each tick started against its schedule (read from GET /api/v1/clusters). Prints the ratios to the smallest count. Everything started is stopped at the end, also on error or Ctrl-C. One replica only: replicas sharing clusters by lease are not in this build.
+            """)
+
+    @Option(name: .customLong("clusters"), help: ArgumentHelp("Cluster counts to measure, one serve run each (repeatable; default 1, 10, 50, 100).", valueName: "n"))
+    var clusterCounts: [Int] = []
+    @Option(help: ArgumentHelp("Stores per simulated cluster.", valueName: "n")) var stores = 3
+    @Option(help: ArgumentHelp("How often serve's monitors tick (serve's default).", valueName: "duration")) var interval = "5s"
+    @Option(help: ArgumentHelp("The measured window per count.", valueName: "duration")) var duration = "60s"
+    @Option(help: ArgumentHelp("Run before each window, after every monitor has ticked.", valueName: "duration")) var warmup = "10s"
+    @Option(
+        name: .customLong("db"),
+        help: ArgumentHelp("serve's --db for every count (a SQLite path or a database URL); default: a fresh SQLite file per count.", valueName: "path-or-url"))
+    var database: String?
+    @Flag(help: "Print the table as markdown.") var markdown = false
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        try CLILogging.bootstrap(level: nil, fallback: .warning)
+        let options = try options()
+        let logger = Logger(label: "operator.bench")
+        let executable = SimulatorDeploymentRecipe.currentExecutable()
+        let quiet = json
+        let report = try await BenchCommand.mappingErrors {
+            try await Interruptible.run(logger: logger) {
+                try await ClustersBenchmark.measure(
+                    options: options, executable: executable, logger: logger, progress: { if !quiet { Output.note($0) } })
+            }
+        }
+        if json { return try Output.json(report) }
+        Output.line(report.table.render(markdown: markdown))
+    }
+
+    func options() throws -> ClustersBenchmark.Options {
+        let counts = clusterCounts.isEmpty ? ClustersBenchmark.defaultSizes : clusterCounts
+        for count in counts where !(1...500).contains(count) {
+            throw CLIFailure("--clusters must be 1…500, got \(count)", exitCode: 2)
+        }
+        guard (1...100).contains(stores) else { throw CLIFailure("--stores must be 1…100, got \(stores)", exitCode: 2) }
+        var options = ClustersBenchmark.Options()
+        options.sizes = counts
+        options.storesPerCluster = stores
+        options.interval = try SettingLimits.interval.parse(interval, from: .flag("--interval"))
+        options.duration = try SettingLimits.harnessDuration("--duration", minimum: .seconds(1)).parse(duration, from: .flag("--duration"))
+        options.warmup = try SettingLimits.harnessDuration("--warmup", minimum: .zero).parse(warmup, from: .flag("--warmup"))
+        guard options.duration >= options.interval else {
+            throw CLIFailure("--duration (\(duration)) must be at least one --interval (\(interval)): a window with no tick measures nothing", exitCode: 2)
+        }
+        if let database, database.isEmpty { throw CLIFailure("--db is empty; give a SQLite path or a database URL, or leave it out", exitCode: 2) }
+        options.database = database
+        return options
+    }
+}

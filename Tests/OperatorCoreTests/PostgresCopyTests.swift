@@ -32,7 +32,7 @@ struct PostgresCopyTests {
         #expect(byTable["diagnosis"]?.source == 3 && byTable["diagnosis"]?.target == 3)
         #expect(byTable["event"]?.source == 16 && byTable["event"]?.target == 16)
         #expect(byTable["heartbeat"]?.source == 35 && byTable["heartbeat"]?.target == 35)
-        #expect(counts.allSatisfy(\.matches))
+        #expect(counts.allSatisfy { $0.matches })
 
         let sqlite = try SQLiteTicketStore(path: source)
         #expect(try await target.tickets(.all) == (try await sqlite.tickets(.all)), "tickets equal, ids and times kept")
@@ -68,7 +68,7 @@ struct PostgresCopyTests {
         #expect(try await target.tickets(.all).map(\.entity) == ["node:x"], "nothing written by the refused copy")
 
         let forced = try await SQLiteHistoryCopy(sourcePath: source, target: target).run(force: true)
-        #expect(forced.allSatisfy(\.matches))
+        #expect(forced.allSatisfy { $0.matches })
         #expect(try await target.tickets(.all).count == 4, "replaced by the history")
         await target.close()
     }

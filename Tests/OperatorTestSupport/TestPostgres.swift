@@ -1,6 +1,7 @@
 import Foundation
+import Synchronization
 
-/// A throwaway PostgreSQL server for tests: `initdb` + `pg_ctl start` in a temporary directory, listening on a
+/// A throwaway PostgreSQL server for tests: `initdb`, then `postgres` as a child process, in a temporary directory, on a
 /// free loopback port (and a socket in that directory), run as the `postgres` user when the tests run as root
 /// (PostgreSQL refuses root). Logins over TCP need the password (`scram-sha-256`), as a real deployment does.
 ///
@@ -16,6 +17,9 @@ public final class TestPostgres: Sendable {
     public let user = "postgres"
     let bin: String
     let runAsPostgres: Bool
+    /// The server process, a child of this one (not daemonized by `pg_ctl start`: a daemon inherits a
+    /// descriptor by which Foundation tells that `pg_ctl` ended, and `pg_ctl` would never seem to end).
+    private let postmaster = Mutex<Process?>(nil)
     var dataDirectory: String { directory + "/data" }
     var socketDirectory: String { directory + "/socket" }
 
@@ -107,6 +111,7 @@ public final class TestPostgres: Sendable {
         try? stop.run()
         stop.waitUntilExit()
         if let postmaster, kill(postmaster, 0) == 0 { kill(postmaster, SIGKILL) }
+        if let child = self.postmaster.withLock({ $0 }), child.isRunning { kill(child.processIdentifier, SIGKILL) }
     }
 
     /// Stops the server and removes its directory.
@@ -139,11 +144,36 @@ public final class TestPostgres: Sendable {
     }
 
     private func startServer() async throws {
-        let options = [
-            "-p \(port)", "-k \(socketDirectory)", "-c listen_addresses=127.0.0.1", "-c fsync=off", "-c synchronous_commit=off",
-            "-c full_page_writes=off", "-c max_connections=300", "-c shared_buffers=16MB",
-        ].joined(separator: " ")
-        try await Self.run(pgCtl(["start", "-w", "-t", "120", "-D", dataDirectory, "-l", directory + "/server.log", "-o", options]), asPostgres: false)
+        let log = directory + "/server.log"
+        if !FileManager.default.fileExists(atPath: log) { FileManager.default.createFile(atPath: log, contents: nil) }
+        if runAsPostgres { try await Self.run(["/bin/chown", "postgres:postgres", log], asPostgres: false) }
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        try output.seekToEnd()
+        let process = Process()
+        let command = asUser([
+            bin + "/postgres", "-D", dataDirectory, "-p", "\(port)", "-k", socketDirectory, "-c", "listen_addresses=127.0.0.1",
+            "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=300",
+            "-c", "shared_buffers=16MB",
+        ])
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        try? output.close()
+        postmaster.withLock { $0 = process }
+        // Ready when it accepts a query over its socket (a hang guard, not a timing: minutes under load).
+        let deadline = ContinuousClock.now + .seconds(180)
+        while true {
+            if (try? await psql("SELECT 1")) == "1" { return }
+            guard process.isRunning else {
+                let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                throw TestServerError(message: "postgres exited at start: \(text.suffix(2000))")
+            }
+            guard ContinuousClock.now < deadline else { throw TestServerError(message: "postgres did not accept connections within 180 s") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
     }
 
     private func pgCtl(_ arguments: [String]) -> [String] { asUser([bin + "/pg_ctl"] + arguments) }
@@ -157,27 +187,32 @@ public final class TestPostgres: Sendable {
         let parent = getpid()
         let stop = asUser([bin + "/pg_ctl", "stop", "-m", "immediate", "-D", dataDirectory]).map { "'\($0)'" }.joined(separator: " ")
         let watchdog = Process()
-        watchdog.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // A session of its own: nothing sent to the test process's group reaches it.
+        watchdog.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
         watchdog.arguments = [
-            "-c", "while kill -0 \(parent) 2>/dev/null; do sleep 2; done; \(stop) >/dev/null 2>&1; rm -rf '\(directory)'",
+            "/bin/sh", "-c", "while kill -0 \(parent) 2>/dev/null; do sleep 2; done; \(stop) >/dev/null 2>&1; rm -rf '\(directory)'",
         ]
         watchdog.standardOutput = FileHandle.nullDevice
         watchdog.standardError = FileHandle.nullDevice
         try? watchdog.run()
     }
 
-    /// Runs a command to its end, polling (no cooperative thread blocked); a non-zero exit throws with its output.
+    /// Runs a command to its end, polling (no cooperative thread blocked: its output goes to a file, read
+    /// once it exited); a non-zero exit throws with its output.
     @discardableResult
     static func run(_ command: [String], asPostgres: Bool) async throws -> String {
+        let outputPath = NSTemporaryDirectory() + "operator-pg-cmd-\(UUID().uuidString)"
+        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
-        let output = Pipe()
         process.standardOutput = output
         process.standardError = output
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let reader = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }
+        try? output.close()
         let deadline = ContinuousClock.now + .seconds(300)
         while process.isRunning {
             guard ContinuousClock.now < deadline else {
@@ -186,7 +221,7 @@ public final class TestPostgres: Sendable {
             }
             try await Task.sleep(for: .milliseconds(50))
         }
-        let text = String(decoding: await reader.value, as: UTF8.self)
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         guard process.terminationStatus == 0 else {
             throw TestServerError(message: "\(command.joined(separator: " ")) exited \(process.terminationStatus): \(text)")
         }

@@ -26,7 +26,7 @@ struct PostgresOutageTests {
             logger: logs.logger(), onTick: { reports.append($0) })
         let group = ServiceGroup(services: [monitor], logger: Logger(label: "test"))
 
-        try await withHangGuard(limit: .seconds(300)) {
+        try await withHangGuard(limit: .seconds(240)) {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
                 defer { tasks.cancelAll() }
@@ -41,8 +41,9 @@ struct PostgresOutageTests {
                 try await Self.waitFor { reports.count >= failedAt + 3 }  // it keeps ticking
 
                 try await server.startAgain()
+                // n3's ticket was observed during the outage (and, two of three nodes down, quorum's).
                 try await Self.waitFor {
-                    (try? await store.tickets(.open).map(\.entity).sorted()) == ["node:n2", "node:n3"]
+                    Set((try? await store.tickets(.open).map(\.entity)) ?? []).isSuperset(of: ["node:n2", "node:n3"])
                 }
                 await group.triggerGracefulShutdown()
                 try await tasks.next()
@@ -54,7 +55,10 @@ struct PostgresOutageTests {
         #expect(!(failure.metadata["db"] ?? "").contains(server.password) && !(failure.metadata["error"] ?? "").contains(server.password))
         #expect(failure.metadata["error"]?.contains("kept in memory and retried") == true)
         let tickets = try await store.tickets(.all)
-        #expect(tickets.count == 2, "one ticket per node, no duplicate from a retried write: \(tickets.map(\.entity))")
+        #expect(Set(tickets.map(\.entity)).isSuperset(of: ["node:n2", "node:n3"]))
+        #expect(
+            tickets.count == Set(tickets.map { "\($0.invariant) \($0.entity)" }).count,
+            "one ticket per problem, no duplicate from a retried write: \(tickets.map(\.entity))")
         #expect(try await store.heartbeats(subject: "fake", limit: 100_000).count == reports.count, "every tick written, none twice")
         await store.close()
     }

@@ -30,7 +30,7 @@ public final class PostgresTicketStore: TicketStore, AlertStore, LeaseStore, Sen
     /// error instead of a pool waiting), then migrates. Errors are `PostgresStoreError`.
     public static func open(
         _ location: PostgresLocation, heartbeatRetention: Int = 10_000, maximumConnections: Int = 8,
-        connectionWait: Duration = .seconds(5), logger: Logger = Logger(label: "operator.tickets.postgres")
+        connectionWait: Duration = .seconds(10), logger: Logger = Logger(label: "operator.tickets.postgres")
     ) async throws -> PostgresTicketStore {
         try await probe(location, logger: logger)
         let store = try PostgresTicketStore(

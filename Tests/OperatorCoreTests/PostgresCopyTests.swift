@@ -14,7 +14,7 @@ struct PostgresCopyTests {
         let server = try await TestPostgres.shared()
         let database = try await server.createDatabase()
         let location = try PostgresLocation(url: server.url(database: database), environment: ["PGPASSWORD": server.password])
-        return (try await PostgresTicketStore.open(location, maximumConnections: 2), server, database)
+        return (try await PostgresTicketStore.open(location, maximumConnections: 2, connectionWait: ContractStore.connectionWait), server, database)
     }
 
     @Test func theFixtureArrivesWholeWithItsIdsTimelinesAndDiagnoses() async throws {

@@ -15,7 +15,7 @@ struct PostgresOutageTests {
         defer { server.stopAndRemove() }
         let database = try await server.createDatabase()
         let location = try PostgresLocation(url: server.url(database: database), environment: ["PGPASSWORD": server.password])
-        let store = try await PostgresTicketStore.open(location, maximumConnections: 2, connectionWait: .seconds(1))
+        let store = try await PostgresTicketStore.open(location, maximumConnections: 2, connectionWait: .seconds(3))
         let cluster = FakeCluster()
         let reports = MonitorServiceTests.Reports()
         let logs = CapturedLogs()

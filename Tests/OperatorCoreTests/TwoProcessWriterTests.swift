@@ -18,7 +18,7 @@ struct TwoProcessWriterTests {
         let store: any TicketStore =
             PostgresLocation.isPostgresURL(database)
             ? try await PostgresTicketStore.open(
-                PostgresLocation(url: database, environment: ["PGPASSWORD": password ?? ""]), maximumConnections: 2)
+                PostgresLocation(url: database, environment: ["PGPASSWORD": password ?? ""]), maximumConnections: 2, connectionWait: ContractStore.connectionWait)
             : try SQLiteTicketStore(path: database)
         let t0 = Date()
         // Each writer walks the same keys in a different order so their inserts interleave.

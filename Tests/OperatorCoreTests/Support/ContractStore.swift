@@ -13,6 +13,9 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
 
 /// An empty store of one kind: a fresh SQLite file, or a fresh database on the process's PostgreSQL server.
 struct ContractStore: Sendable {
+    /// How long an operation may wait for a pooled connection: a hang guard, generous for a loaded CI machine.
+    static let connectionWait: Duration = .seconds(120)
+
     let kind: StoreKind
     let store: any TicketStore & AlertStore
     private let directory: TemporaryDatabase?
@@ -33,7 +36,8 @@ struct ContractStore: Sendable {
             let server = try await TestPostgres.shared()
             let database = try await server.createDatabase()
             let location = try PostgresLocation(url: server.url(database: database), environment: ["PGPASSWORD": server.password])
-            let opened = try await PostgresTicketStore.open(location, heartbeatRetention: heartbeatRetention, maximumConnections: 4)
+            let opened = try await PostgresTicketStore.open(
+                location, heartbeatRetention: heartbeatRetention, maximumConnections: 4, connectionWait: Self.connectionWait)
             directory = nil
             postgres = opened
             self.server = (server, database)
@@ -68,7 +72,7 @@ struct ContractStore: Sendable {
     func reopen() async throws -> any TicketStore & AlertStore {
         if let (server, database) = server {
             let location = try PostgresLocation(url: server.url(database: database), environment: ["PGPASSWORD": server.password])
-            return try await PostgresTicketStore.open(location, maximumConnections: 4)
+            return try await PostgresTicketStore.open(location, maximumConnections: 4, connectionWait: Self.connectionWait)
         }
         guard let directory else { throw TestServerError(message: "no database") }
         return try SQLiteTicketStore(path: directory.path)

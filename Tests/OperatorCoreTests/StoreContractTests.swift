@@ -60,6 +60,19 @@ struct StoreContractTests {
         #expect(try await a.incidents(.all).count == violations.count, "one incident per unexplained violation")
     }
 
+    @Test(arguments: StoreKind.allCases) func twoRunnersClaimingAtOnceNeverShareAnIncident(_ kind: StoreKind) async throws {
+        let contract = try await ContractStore(kind)
+        defer { contract.cleanup() }
+        let a = contract.store
+        let b = try await contract.reopen()
+        _ = try await tick(a, 0, (1...6).map { Violation.fake("node-down", Entity(kind: "node", id: "n\($0)")) })
+        async let first = a.claimIncidentsForDiagnosis(ids: nil, cluster: nil, limit: 4, lease: .seconds(60), now: t0)
+        async let second = b.claimIncidentsForDiagnosis(ids: nil, cluster: nil, limit: 4, lease: .seconds(60), now: t0)
+        let (claimedA, claimedB) = try await (first, second)
+        #expect(Set(claimedA.map(\.id)).isDisjoint(with: claimedB.map(\.id)), "\(claimedA.map(\.id)) and \(claimedB.map(\.id))")
+        #expect(claimedA.count + claimedB.count == 6, "every incident claimed once, none left over")
+    }
+
     @Test(arguments: StoreKind.allCases) func clustersAreSeparateDedupKeys(_ kind: StoreKind) async throws {
         let contract = try await ContractStore(kind)
         defer { contract.cleanup() }

@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "OperatorServer", targets: ["OperatorServer"]),
         .library(name: "OperatorConsole", targets: ["OperatorConsole"]),
         .library(name: "OperatorNotify", targets: ["OperatorNotify"]),
+        .library(name: "TicketStorePostgres", targets: ["TicketStorePostgres"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -40,6 +41,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         // HMAC-SHA256 for the webhook receiver's signature (already in the graph through Hummingbird's TLS).
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        // The shared ticket store for replicas (PostgreSQL's wire protocol, a connection pool).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // The core: protocols, registry, tickets and incidents, monitor loop, diagnosis engine.
@@ -229,6 +232,21 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The ticket store on PostgreSQL: several replicas share one history. The core knows it only as
+        // `TicketStore` and `LeaseStore`.
+        .target(
+            name: "TicketStorePostgres",
+            dependencies: [
+                "OperatorCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                // sslmode=prefer|require|verify-full.
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                // `operator db copy` reads a SQLite history row by row.
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "OperatorCLI",
             dependencies: [
@@ -246,6 +264,7 @@ let package = Package(
                 "OperatorServer",
                 "OperatorConsole",
                 "OperatorNotify",
+                "TicketStorePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -276,6 +295,8 @@ let package = Package(
             name: "OperatorCoreTests",
             dependencies: [
                 "OperatorCore", "OperatorTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                // The store contract runs on both stores: SQLite and PostgreSQL (a throwaway server per process).
+                "TicketStorePostgres",
                 .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"]),

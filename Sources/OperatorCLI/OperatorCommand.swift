@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import OperatorConfiguration
 import OperatorCore
+import TicketStorePostgres
 
 @main
 struct OperatorCommand: AsyncParsableCommand {
@@ -21,6 +22,7 @@ struct OperatorCommand: AsyncParsableCommand {
             TicketsCommand.self,
             IncidentsCommand.self,
             NotificationsCommand.self,
+            DatabaseCommand.self,
             DiagnoseCommand.self,
             LogsCommand.self,
             BenchCommand.self,
@@ -52,6 +54,13 @@ struct OperatorCommand: AsyncParsableCommand {
             Foundation.exit(2)
         } catch let error as SQLiteTicketStore.OpenError {
             // Exit 1 means "violations found" to `check`; a database that cannot be opened is not that.
+            Output.error(error.description)
+            Foundation.exit(2)
+        } catch let error as PostgresLocationError {
+            Output.error(error.description)
+            Foundation.exit(2)
+        } catch let error as PostgresStoreError {
+            // The server, login or database named in --db cannot be used.
             Output.error(error.description)
             Foundation.exit(2)
         } catch {

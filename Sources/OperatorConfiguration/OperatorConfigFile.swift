@@ -21,7 +21,10 @@ import OperatorCore
 /// threshold should not silently fall back to a default.
 public struct OperatorConfigFile: Sendable {
     public static let knownKeys: Set<String> = [
-        "subject", "endpoints", "prometheus", "db", "interval", "tick_timeout", "resolve_after", "metrics_port",
+        "subject", "endpoints", "prometheus", "db",
+        // PostgreSQL `db:`: the file holding its password (the password itself stays out of this file).
+        "db_password_file",
+        "interval", "tick_timeout", "resolve_after", "metrics_port",
         "degraded_after", "log_level", "diagnosis", "subjects", "flapping", "clusters",
         // TLS toward the cluster (`ca_file`, `cert_file`, `key_file`, ...); see `ConnectionSecurity`.
         "tls",
@@ -101,6 +104,7 @@ public struct OperatorConfigFile: Sendable {
     func validate() throws(ConfigurationError) {
         _ = try string("subject")
         _ = try string("db")
+        _ = try string("db_password_file")
         _ = try string("log_level")
         _ = try duration(SettingLimits.interval)
         _ = try duration(SettingLimits.tickTimeout)

@@ -19,15 +19,15 @@ struct AlertIntakeTests {
     }
 
     struct Setup {
-        let db: TemporaryDatabase
-        let store: SQLiteTicketStore
+        let contract: ContractStore
+        let store: any TicketStore & AlertStore
         let cluster: FakeCluster
         let monitor: MonitorService<FakeSubject>
         let intake: AlertIntake<FakeKnowledge>
 
-        init() throws {
-            db = try TemporaryDatabase()
-            store = try SQLiteTicketStore(path: db.path)
+        init(_ kind: StoreKind) async throws {
+            contract = try await ContractStore(kind)
+            store = contract.store
             cluster = FakeCluster()
             let latest = LatestSnapshot<FakeSnapshot>()
             let subject = FakeSubject(cluster: cluster)
@@ -44,10 +44,10 @@ struct AlertIntakeTests {
         }
     }
 
-    @Test("An alert about a node Operator found down joins that node's incident; ticks never resolve it")
-    func alertAfterInvariant() async throws {
-        let s = try Setup()
-        defer { s.db.cleanup() }
+    @Test("An alert about a node Operator found down joins that node's incident; ticks never resolve it", arguments: StoreKind.allCases)
+    func alertAfterInvariant(_ kind: StoreKind) async throws {
+        let s = try await Setup(kind)
+        defer { s.contract.cleanup() }
         s.cluster.kill("n2")
         await s.tick(1)
         let incident = try #require(try await s.store.incidents(.all).first { $0.rootEntity == node2 })
@@ -70,10 +70,10 @@ struct AlertIntakeTests {
         #expect(try await s.store.incidents(.all).count == 1)
     }
 
-    @Test("An alert that arrives before Operator sees the fault merges into the fault's incident on the next tick")
-    func alertBeforeInvariant() async throws {
-        let s = try Setup()
-        defer { s.db.cleanup() }
+    @Test("An alert that arrives before Operator sees the fault merges into the fault's incident on the next tick", arguments: StoreKind.allCases)
+    func alertBeforeInvariant(_ kind: StoreKind) async throws {
+        let s = try await Setup(kind)
+        defer { s.contract.cleanup() }
         await s.tick(1)  // all healthy: the snapshot knows the nodes
         let first = try await s.intake.receive([alert()])
         let alertTicket = try #require(first.opened.first)
@@ -91,10 +91,10 @@ struct AlertIntakeTests {
         #expect(try await s.store.incident(id: own)?.mergedInto == incident.id)
     }
 
-    @Test("Dedup by fingerprint, resolve, reopen; two fingerprints on one ticket resolve it only when both have")
-    func dedupResolveReopen() async throws {
-        let s = try Setup()
-        defer { s.db.cleanup() }
+    @Test("Dedup by fingerprint, resolve, reopen; two fingerprints on one ticket resolve it only when both have", arguments: StoreKind.allCases)
+    func dedupResolveReopen(_ kind: StoreKind) async throws {
+        let s = try await Setup(kind)
+        defer { s.contract.cleanup() }
         await s.tick(1)
         let a = try await s.intake.receive([alert(), alert()])
         #expect(a.opened.count == 1 && a.received == 2)
@@ -116,10 +116,10 @@ struct AlertIntakeTests {
         #expect(try await s.store.tickets(.all).count == 1)
     }
 
-    @Test("Unmapped alerts land on `cluster` with their labels in the excerpt; before any snapshot nothing maps")
-    func unmapped() async throws {
-        let s = try Setup()
-        defer { s.db.cleanup() }
+    @Test("Unmapped alerts land on `cluster` with their labels in the excerpt; before any snapshot nothing maps", arguments: StoreKind.allCases)
+    func unmapped(_ kind: StoreKind) async throws {
+        let s = try await Setup(kind)
+        defer { s.contract.cleanup() }
         let before = try await s.intake.receive([alert(instance: "n1:9100", fingerprint: "early")])
         let earlyID = try #require(before.opened.first)
         #expect(try await s.store.ticket(id: earlyID)?.entity == .cluster)

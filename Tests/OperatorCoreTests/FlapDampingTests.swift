@@ -17,14 +17,14 @@ struct FlapDampingTests {
     /// The store, a subject whose node n1 is down (the evidence the diagnoser reads), and a runner whose
     /// diagnoser counts its calls.
     struct Rig {
-        let db: TemporaryDatabase
-        let store: SQLiteTicketStore
+        let contract: ContractStore
+        let store: any TicketStore
         let runner: DiagnosisRunner<FakeSubject>
         let counter: CountingDiagnoser
 
-        init() throws {
-            db = try TemporaryDatabase()
-            store = try SQLiteTicketStore(path: db.path)
+        init(_ kind: StoreKind) async throws {
+            contract = try await ContractStore(kind)
+            store = contract.store
             let cluster = FakeCluster()
             cluster.kill("n1")
             let subject = FakeSubject(cluster: cluster)
@@ -56,15 +56,15 @@ struct FlapDampingTests {
         }
     }
 
-    func onlyIncident(_ store: SQLiteTicketStore) async throws -> Incident {
+    func onlyIncident(_ store: any TicketStore) async throws -> Incident {
         let incidents = try await store.incidents(.all)
         #expect(incidents.count == 1, "one fault, one incident: \(incidents.map(\.id))")
         return try #require(incidents.first)
     }
 
-    @Test func aFaultFlappingTwentyTimesIsDiagnosedOnceAndMarkedFlapping() async throws {
-        let rig = try Rig()
-        defer { rig.db.cleanup() }
+    @Test(arguments: StoreKind.allCases) func aFaultFlappingTwentyTimesIsDiagnosedOnceAndMarkedFlapping(_ kind: StoreKind) async throws {
+        let rig = try await Rig(kind)
+        defer { rig.contract.cleanup() }
         try await flap(rig, cycles: 20) { _ in [down1] }
 
         let incident = try await onlyIncident(rig.store)
@@ -90,9 +90,9 @@ struct FlapDampingTests {
         #expect(timeline.count < 30, "no events per held cycle: \(timeline.count) events")
     }
 
-    @Test func aRecurrenceWithANewMemberTicketIsDiagnosedAgainAndTheTimelineSaysWhy() async throws {
-        let rig = try Rig()
-        defer { rig.db.cleanup() }
+    @Test(arguments: StoreKind.allCases) func aRecurrenceWithANewMemberTicketIsDiagnosedAgainAndTheTimelineSaysWhy(_ kind: StoreKind) async throws {
+        let rig = try await Rig(kind)
+        defer { rig.contract.cleanup() }
         // Cycle 0: the node alone. Cycle 1: the node and, explained by it, lost quorum. Cycle 2: the node alone.
         try await flap(rig, cycles: 3, violations: { $0 == 1 ? [down1, quorum] : [down1] }, links: [link])
 
@@ -106,9 +106,9 @@ struct FlapDampingTests {
         #expect(timeline.filter { $0.kind == .diagnosisSkipped }.count == 1)
     }
 
-    @Test func aFlappingMemberTicketInsideAnOpenIncidentCostsNoDiagnosisPerCycle() async throws {
-        let rig = try Rig()
-        defer { rig.db.cleanup() }
+    @Test(arguments: StoreKind.allCases) func aFlappingMemberTicketInsideAnOpenIncidentCostsNoDiagnosisPerCycle(_ kind: StoreKind) async throws {
+        let rig = try await Rig(kind)
+        defer { rig.contract.cleanup() }
         // The node stays down; lost quorum comes and goes with it (seen, gone for three ticks, back).
         for cycle in 0..<10 {
             let base = Double(cycle) * 20
@@ -125,9 +125,9 @@ struct FlapDampingTests {
         #expect(ticketEvents.filter { $0.kind == .resolved }.count == 3)
     }
 
-    @Test func aFaultThatStopsFlappingSettlesAndResolves() async throws {
-        let rig = try Rig()
-        defer { rig.db.cleanup() }
+    @Test(arguments: StoreKind.allCases) func aFaultThatStopsFlappingSettlesAndResolves(_ kind: StoreKind) async throws {
+        let rig = try await Rig(kind)
+        defer { rig.contract.cleanup() }
         try await flap(rig, cycles: 6) { _ in [down1] }  // last violation at 100 s
         #expect(try await onlyIncident(rig.store).isFlapping)
 
@@ -158,9 +158,9 @@ struct FlapDampingTests {
         #expect(rig.counter.calls(incident: incident.id) == 1)
     }
 
-    @Test func flapThresholdsAreConfigurable() async throws {
-        let rig = try Rig()
-        defer { rig.db.cleanup() }
+    @Test(arguments: StoreKind.allCases) func flapThresholdsAreConfigurable(_ kind: StoreKind) async throws {
+        let rig = try await Rig(kind)
+        defer { rig.contract.cleanup() }
         let policy = TicketPolicy(flapping: FlapPolicy(threshold: 10, window: .seconds(3600), settle: .seconds(60)))
         for cycle in 0..<6 {
             let base = Double(cycle) * 20
@@ -198,9 +198,9 @@ struct FlapDampingTests {
         #expect(try sqlite3(db.path, "SELECT identifier FROM grdb_migrations ORDER BY rowid DESC LIMIT 1;") == "v3-flapping")
     }
 
-    @Test func anExplicitDiagnoseRequestAlwaysAsksTheDiagnoser() async throws {
-        let rig = try Rig()
-        defer { rig.db.cleanup() }
+    @Test(arguments: StoreKind.allCases) func anExplicitDiagnoseRequestAlwaysAsksTheDiagnoser(_ kind: StoreKind) async throws {
+        let rig = try await Rig(kind)
+        defer { rig.contract.cleanup() }
         try await flap(rig, cycles: 2) { _ in [down1] }
         let incident = try await onlyIncident(rig.store)
         #expect(rig.counter.calls(incident: incident.id) == 1)

@@ -8,7 +8,7 @@ struct IncidentActionsTests {
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)
     let evaluated: Set<String> = ["node-down"]
 
-    func tick(_ store: SQLiteTicketStore, _ second: Double, _ violations: [Violation], cluster: String = "default") async throws
+    func tick(_ store: any TicketStore, _ second: Double, _ violations: [Violation], cluster: String = "default") async throws
         -> TickOutcome
     {
         try await store.record(
@@ -16,10 +16,10 @@ struct IncidentActionsTests {
             policy: TicketPolicy(resolveAfterAbsentTicks: 3))
     }
 
-    @Test func incidentsPageNewestFirstWithACursor() async throws {
-        let db = try TemporaryDatabase()
-        defer { db.cleanup() }
-        let store = try SQLiteTicketStore(path: db.path)
+    @Test(arguments: StoreKind.allCases) func incidentsPageNewestFirstWithACursor(_ kind: StoreKind) async throws {
+        let contract = try await ContractStore(kind)
+        defer { contract.cleanup() }
+        let store = contract.store
         // Seven incidents, alternating between two clusters.
         for n in 1...7 {
             _ = try await tick(store, Double(n), [.fake("node-down", Entity(kind: "node", id: "n\(n)"))], cluster: n % 2 == 0 ? "b" : "a")
@@ -39,10 +39,10 @@ struct IncidentActionsTests {
         #expect(try await store.tickets(TicketFilter(limit: 2, newestFirst: true)).map(\.id) == [7, 6])
     }
 
-    @Test func acknowledgingRecordsWhoWhenAndTheNote() async throws {
-        let db = try TemporaryDatabase()
-        defer { db.cleanup() }
-        let store = try SQLiteTicketStore(path: db.path)
+    @Test(arguments: StoreKind.allCases) func acknowledgingRecordsWhoWhenAndTheNote(_ kind: StoreKind) async throws {
+        let contract = try await ContractStore(kind)
+        defer { contract.cleanup() }
+        let store = contract.store
         let opened = try await tick(store, 0, [.fake("node-down", "node:n2")])
         let id = try #require(opened.incidentsOpened.first)
         let at = t0.addingTimeInterval(30)
@@ -63,10 +63,10 @@ struct IncidentActionsTests {
         await #expect(throws: NotFoundError.self) { try await store.acknowledgeIncident(id: 99, by: "bob", note: nil, at: at) }
     }
 
-    @Test func resolvingByHandResolvesTheMembersAndAPersistingViolationReopensIt() async throws {
-        let db = try TemporaryDatabase()
-        defer { db.cleanup() }
-        let store = try SQLiteTicketStore(path: db.path)
+    @Test(arguments: StoreKind.allCases) func resolvingByHandResolvesTheMembersAndAPersistingViolationReopensIt(_ kind: StoreKind) async throws {
+        let contract = try await ContractStore(kind)
+        defer { contract.cleanup() }
+        let store = contract.store
         let down = Violation.fake("node-down", "node:n2")
         let opened = try await tick(store, 0, [down])
         let id = try #require(opened.incidentsOpened.first)

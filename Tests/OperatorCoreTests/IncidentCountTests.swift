@@ -8,10 +8,10 @@ import Testing
 struct IncidentCountTests {
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
-    @Test func countMatchesTheListForEveryFilterAndIgnoresTheLimit() async throws {
-        let db = try TemporaryDatabase()
-        defer { db.cleanup() }
-        let store = try SQLiteTicketStore(path: db.path)
+    @Test(arguments: StoreKind.allCases) func countMatchesTheListForEveryFilterAndIgnoresTheLimit(_ kind: StoreKind) async throws {
+        let contract = try await ContractStore(kind)
+        defer { contract.cleanup() }
+        let store = contract.store
         // Five incidents on cluster a, two on cluster b; two of a's resolved by hand.
         for n in 1...7 {
             _ = try await store.record(

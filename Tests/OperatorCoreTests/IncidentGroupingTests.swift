@@ -7,7 +7,7 @@ struct IncidentGroupingTests {
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)
     let evaluated: Set<String> = ["node-down", "quorum-lost", "latency-high"]
 
-    func tick(_ store: SQLiteTicketStore, _ second: Double, _ violations: [Violation], links: [CausalLink] = [],
+    func tick(_ store: any TicketStore, _ second: Double, _ violations: [Violation], links: [CausalLink] = [],
               policy: TicketPolicy = TicketPolicy()) async throws -> TickOutcome
     {
         try await store.record(
@@ -21,10 +21,10 @@ struct IncidentGroupingTests {
     let slow3 = Violation.fake("latency-high", "node:n3", .warning)
     func explains(_ c: Violation, _ e: Violation) -> CausalLink { CausalLink(cause: c.key, effect: e.key, reason: "\(c.entity) is down") }
 
-    @Test func violationsExplainedByOneRootShareOneIncident() async throws {
-        let db = try TemporaryDatabase()
-        defer { db.cleanup() }
-        let store = try SQLiteTicketStore(path: db.path)
+    @Test(arguments: StoreKind.allCases) func violationsExplainedByOneRootShareOneIncident(_ kind: StoreKind) async throws {
+        let contract = try await ContractStore(kind)
+        defer { contract.cleanup() }
+        let store = contract.store
         _ = try await tick(store, 0, [down1, down2, quorum], links: [explains(down1, quorum), explains(down2, quorum)])
         let incidents = try await store.incidents(IncidentFilter(statuses: [.open]))
         // n1 and n2 are independent roots; quorum-lost joins the first root's incident.
@@ -34,20 +34,20 @@ struct IncidentGroupingTests {
         #expect(withQuorum.rootInvariant == "node-down")
     }
 
-    @Test func anUnexplainedViolationStartsItsOwnIncident() async throws {
-        let db = try TemporaryDatabase()
-        defer { db.cleanup() }
-        let store = try SQLiteTicketStore(path: db.path)
+    @Test(arguments: StoreKind.allCases) func anUnexplainedViolationStartsItsOwnIncident(_ kind: StoreKind) async throws {
+        let contract = try await ContractStore(kind)
+        defer { contract.cleanup() }
+        let store = contract.store
         _ = try await tick(store, 0, [down1, slow3])
         let incidents = try await store.incidents(.all)
         #expect(Set(incidents.map(\.rootEntity)) == ["node:n1", "node:n3"])
         #expect(incidents.allSatisfy { $0.ticketIDs.count == 1 })
     }
 
-    @Test func aLaterRootAbsorbsTheIncidentOfAViolationItExplains() async throws {
-        let db = try TemporaryDatabase()
-        defer { db.cleanup() }
-        let store = try SQLiteTicketStore(path: db.path)
+    @Test(arguments: StoreKind.allCases) func aLaterRootAbsorbsTheIncidentOfAViolationItExplains(_ kind: StoreKind) async throws {
+        let contract = try await ContractStore(kind)
+        defer { contract.cleanup() }
+        let store = contract.store
         _ = try await tick(store, 0, [slow3])  // the symptom is seen first
         _ = try await tick(store, 5, [slow3, down1], links: [explains(down1, slow3)])
         let open = try await store.incidents(IncidentFilter(statuses: [.open]))
@@ -60,10 +60,10 @@ struct IncidentGroupingTests {
         #expect(try await store.timeline(incidentID: incident.id).contains { $0.kind == .merged })
     }
 
-    @Test func anIncidentResolvesWhenAllItsTicketsResolveAndReopensWithinTheWindow() async throws {
-        let db = try TemporaryDatabase()
-        defer { db.cleanup() }
-        let store = try SQLiteTicketStore(path: db.path)
+    @Test(arguments: StoreKind.allCases) func anIncidentResolvesWhenAllItsTicketsResolveAndReopensWithinTheWindow(_ kind: StoreKind) async throws {
+        let contract = try await ContractStore(kind)
+        defer { contract.cleanup() }
+        let store = contract.store
         let policy = TicketPolicy(resolveAfterAbsentTicks: 1, incidentReopenWindow: .seconds(60))
         let opened = try await tick(store, 0, [down1, quorum], links: [explains(down1, quorum)], policy: policy)
         let incidentID = try #require(opened.incidentsOpened.first)
@@ -84,10 +84,10 @@ struct IncidentGroupingTests {
         #expect(try await store.tickets(.all).first { $0.entity == "node:n1" }?.incidentID == all.last?.id)
     }
 
-    @Test func aTicketJoiningAfterDiagnosisReopensTheIncidentForDiagnosis() async throws {
-        let db = try TemporaryDatabase()
-        defer { db.cleanup() }
-        let store = try SQLiteTicketStore(path: db.path)
+    @Test(arguments: StoreKind.allCases) func aTicketJoiningAfterDiagnosisReopensTheIncidentForDiagnosis(_ kind: StoreKind) async throws {
+        let contract = try await ContractStore(kind)
+        defer { contract.cleanup() }
+        let store = contract.store
         let first = try await tick(store, 0, [down1])
         let ticket = try #require(first.opened.first)
         let incidentID = try #require(ticket.incidentID)
@@ -108,10 +108,10 @@ struct IncidentGroupingTests {
     /// A fault's after-effect often shows once the fault itself is no longer seen (a resumed process's long
     /// fsync): a link naming the fault's ticket as cause groups it there, whether that ticket is still open
     /// or resolved within the reopen window; a cause no ticket ever had is ignored.
-    @Test func anAfterEffectJoinsTheIncidentOfItsNoLongerViolatedCause() async throws {
-        let db = try TemporaryDatabase()
-        defer { db.cleanup() }
-        let store = try SQLiteTicketStore(path: db.path)
+    @Test(arguments: StoreKind.allCases) func anAfterEffectJoinsTheIncidentOfItsNoLongerViolatedCause(_ kind: StoreKind) async throws {
+        let contract = try await ContractStore(kind)
+        defer { contract.cleanup() }
+        let store = contract.store
         let policy = TicketPolicy(resolveAfterAbsentTicks: 1, incidentReopenWindow: .seconds(60))
         let opened = try await tick(store, 0, [down1], policy: policy)
         let incidentID = try #require(opened.incidentsOpened.first)

@@ -11,14 +11,14 @@ struct OutboxTests {
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)
     let evaluated: Set<String> = ["node-down"]
 
-    func tick(_ store: SQLiteTicketStore, _ second: Double, _ violations: [Violation]) async throws -> TickOutcome {
+    func tick(_ store: any TicketStore, _ second: Double, _ violations: [Violation]) async throws -> TickOutcome {
         try await store.recordTick(
             TickFindings(subject: "fake", at: t0.addingTimeInterval(second), violations: violations, evaluated: evaluated),
             heartbeat: Heartbeat(subject: "fake", tick: Int(second), startedAt: t0.addingTimeInterval(second), durationMs: 1, violations: violations.count, openTickets: 0, error: nil),
             policy: TicketPolicy(resolveAfterAbsentTicks: 1))
     }
 
-    func diagnose(_ store: SQLiteTicketStore, incident id: Int64, at second: Double) async throws {
+    func diagnose(_ store: any TicketStore, incident id: Int64, at second: Double) async throws {
         let ticket = try #require(try await store.tickets(TicketFilter(incidentID: id)).first)
         let context = DiagnosisContext(
             subject: "fake", incident: ContextIncident(id: id, rootEntity: "node:n2", rootInvariant: "node-down", title: "t"),
@@ -26,10 +26,10 @@ struct OutboxTests {
         try await store.recordDiagnosis(sampleDiagnosis(), context: context, incidentID: id, at: t0.addingTimeInterval(second))
     }
 
-    @Test func anIncidentsLifeIsQueuedForEachSubscribedReceiver() async throws {
-        let db = try TemporaryDatabase()
-        defer { db.cleanup() }
-        let store = try SQLiteTicketStore(path: db.path)
+    @Test(arguments: StoreKind.allCases) func anIncidentsLifeIsQueuedForEachSubscribedReceiver(_ kind: StoreKind) async throws {
+        let contract = try await ContractStore(kind)
+        defer { contract.cleanup() }
+        let store = contract.store
         try await store.registerNotificationRoutes([
             NotificationRoute(receiver: "am", events: Set(NotificationEvent.allCases)),
             NotificationRoute(receiver: "chat", events: [.diagnosed, .resolved]),
@@ -53,14 +53,14 @@ struct OutboxTests {
         #expect(Set(chat.map(\.idempotencyKey)).isSubset(of: Set(am.map(\.idempotencyKey))))
         #expect(am.map(\.sequence) == am.map(\.sequence).sorted(), "sequence orders an incident's events")
         // The sequence is the timeline event that caused the row.
-        let events = try sqlite3(db.path, "SELECT id || ':' || kind FROM event WHERE incident_id = \(id) AND ticket_id IS NULL ORDER BY id")
+        let events = try await contract.query("SELECT id || ':' || kind FROM event WHERE incident_id = \(id) AND ticket_id IS NULL ORDER BY id")
         for row in am { #expect(events.contains("\(row.sequence):\(row.event.rawValue)")) }
     }
 
-    @Test func resolvingByHandAndReopeningAreQueued() async throws {
-        let db = try TemporaryDatabase()
-        defer { db.cleanup() }
-        let store = try SQLiteTicketStore(path: db.path)
+    @Test(arguments: StoreKind.allCases) func resolvingByHandAndReopeningAreQueued(_ kind: StoreKind) async throws {
+        let contract = try await ContractStore(kind)
+        defer { contract.cleanup() }
+        let store = contract.store
         try await store.registerNotificationRoutes([NotificationRoute(receiver: "hook", events: Set(NotificationEvent.allCases))])
         let id = try #require(try await tick(store, 0, [.fake("node-down", "node:n2")]).incidentsOpened.first)
         _ = try await store.resolveIncident(id: id, at: t0.addingTimeInterval(1), note: "fixed")
@@ -70,39 +70,43 @@ struct OutboxTests {
         #expect(rows.map(\.event) == [.opened, .resolved, .reopened])
     }
 
-    @Test func noRegisteredReceiverMeansNoRows() async throws {
-        let db = try TemporaryDatabase()
-        defer { db.cleanup() }
-        let store = try SQLiteTicketStore(path: db.path)
+    @Test(arguments: StoreKind.allCases) func noRegisteredReceiverMeansNoRows(_ kind: StoreKind) async throws {
+        let contract = try await ContractStore(kind)
+        defer { contract.cleanup() }
+        let store = contract.store
         _ = try await tick(store, 0, [.fake("node-down", "node:n2")])
         #expect(try await store.notifications(NotificationFilter()).isEmpty)
         #expect(try await store.notificationCounts().isEmpty)
     }
 
     /// The rows are part of the change: when the outbox insert fails, the incident is not opened either.
-    @Test func theRowsShareTheIncidentChangesTransaction() async throws {
-        let db = try TemporaryDatabase()
-        defer { db.cleanup() }
-        let store = try SQLiteTicketStore(path: db.path)
+    @Test(arguments: StoreKind.allCases) func theRowsShareTheIncidentChangesTransaction(_ kind: StoreKind) async throws {
+        let contract = try await ContractStore(kind)
+        defer { contract.cleanup() }
+        let store = contract.store
         try await store.registerNotificationRoutes([NotificationRoute(receiver: "hook", events: [.opened])])
-        let queue = try DatabaseQueue(path: db.path)
-        try await queue.write { db in
-            try db.execute(sql: "CREATE TRIGGER refuse_outbox BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'outbox refused'); END")
+        switch kind {
+        case .sqlite:
+            _ = try await contract.query("CREATE TRIGGER refuse_outbox BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'outbox refused'); END")
+        case .postgres:
+            _ = try await contract.query(
+                "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'outbox refused'; END $$ LANGUAGE plpgsql")
+            _ = try await contract.query("CREATE TRIGGER refuse_outbox BEFORE INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION refuse()")
         }
         await #expect(throws: (any Error).self) { _ = try await tick(store, 0, [.fake("node-down", "node:n2")]) }
         #expect(try await store.incidents(.all).isEmpty, "the incident rolled back with its notification")
         #expect(try await store.tickets(.all).isEmpty)
         #expect(try await store.heartbeats(cluster: nil, subject: nil, limit: 10).isEmpty)
 
-        try await queue.write { db in try db.execute(sql: "DROP TRIGGER refuse_outbox") }
+        _ = try await contract.query(kind == .sqlite ? "DROP TRIGGER refuse_outbox" : "DROP TRIGGER refuse_outbox ON outbox")
         let id = try #require(try await tick(store, 1, [.fake("node-down", "node:n2")]).incidentsOpened.first)
         #expect(try await store.notifications(NotificationFilter()).map(\.incidentID) == [id])
     }
 
-    @Test func failedAttemptsStayPendingWithTheirErrorUntilRetried() async throws {
-        let db = try TemporaryDatabase()
-        defer { db.cleanup() }
-        let store = try SQLiteTicketStore(path: db.path)
+    @Test(arguments: StoreKind.allCases) func failedAttemptsStayPendingWithTheirErrorUntilRetried(_ kind: StoreKind) async throws {
+        let contract = try await ContractStore(kind)
+        defer { contract.cleanup() }
+        let store = contract.store
         try await store.registerNotificationRoutes([
             NotificationRoute(receiver: "down", events: [.opened]), NotificationRoute(receiver: "up", events: [.opened]),
         ])
@@ -150,10 +154,10 @@ struct OutboxTests {
 
 extension OutboxTests {
     /// A pending row holds back its own incident's later rows, never another incident's.
-    @Test func anIncidentsRowsGoInOrderWithoutHoldingBackOthers() async throws {
-        let db = try TemporaryDatabase()
-        defer { db.cleanup() }
-        let store = try SQLiteTicketStore(path: db.path)
+    @Test(arguments: StoreKind.allCases) func anIncidentsRowsGoInOrderWithoutHoldingBackOthers(_ kind: StoreKind) async throws {
+        let contract = try await ContractStore(kind)
+        defer { contract.cleanup() }
+        let store = contract.store
         try await store.registerNotificationRoutes([NotificationRoute(receiver: "hook", events: Set(NotificationEvent.allCases))])
         let first = try #require(try await tick(store, 0, [.fake("node-down", "node:n1")]).incidentsOpened.first)
         let second = try #require(try await tick(store, 1, [.fake("node-down", "node:n1"), .fake("node-down", "node:n2")]).incidentsOpened.first)
@@ -174,10 +178,10 @@ extension OutboxTests {
 
 extension OutboxTests {
     /// What /metrics shows: rows per receiver and state from the database, attempts from this process.
-    @Test func metricsCountTheOutboxByReceiverAndState() async throws {
-        let db = try TemporaryDatabase()
-        defer { db.cleanup() }
-        let store = try SQLiteTicketStore(path: db.path)
+    @Test(arguments: StoreKind.allCases) func metricsCountTheOutboxByReceiverAndState(_ kind: StoreKind) async throws {
+        let contract = try await ContractStore(kind)
+        defer { contract.cleanup() }
+        let store = contract.store
         try await store.registerNotificationRoutes([
             NotificationRoute(receiver: "up", events: [.opened]), NotificationRoute(receiver: "down", events: [.opened]),
         ])

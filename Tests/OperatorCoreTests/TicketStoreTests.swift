@@ -2,13 +2,14 @@ import Foundation
 import OperatorCore
 import Testing
 
-@Suite("SQLite ticket store")
+/// The ticket-store contract: every test taking a `StoreKind` runs on SQLite and on PostgreSQL.
+@Suite("Ticket store (SQLite and PostgreSQL)")
 struct TicketStoreTests {
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)
     let policy = TicketPolicy(resolveAfterAbsentTicks: 3)
     let evaluated: Set<String> = ["node-down", "quorum-lost", ObservationFailure.invariantID]
 
-    func tick(_ store: SQLiteTicketStore, _ second: Double, _ violations: [Violation], links: [CausalLink] = [],
+    func tick(_ store: any TicketStore, _ second: Double, _ violations: [Violation], links: [CausalLink] = [],
               evaluated: Set<String>? = nil) async throws -> TickOutcome
     {
         try await store.record(
@@ -17,10 +18,10 @@ struct TicketStoreTests {
             policy: policy)
     }
 
-    @Test func aViolationSeenOnSeveralTicksIsOneTicket() async throws {
-        let db = try TemporaryDatabase()
-        defer { db.cleanup() }
-        let store = try SQLiteTicketStore(path: db.path)
+    @Test(arguments: StoreKind.allCases) func aViolationSeenOnSeveralTicksIsOneTicket(_ kind: StoreKind) async throws {
+        let contract = try await ContractStore(kind)
+        defer { contract.cleanup() }
+        let store = contract.store
         let v = Violation.fake("node-down", "node:n2")
 
         let first = try await tick(store, 0, [v])
@@ -41,10 +42,10 @@ struct TicketStoreTests {
         #expect(t.incidentID != nil)
     }
 
-    @Test func aTicketResolvesAfterThreeAbsentTicksAndNotBefore() async throws {
-        let db = try TemporaryDatabase()
-        defer { db.cleanup() }
-        let store = try SQLiteTicketStore(path: db.path)
+    @Test(arguments: StoreKind.allCases) func aTicketResolvesAfterThreeAbsentTicksAndNotBefore(_ kind: StoreKind) async throws {
+        let contract = try await ContractStore(kind)
+        defer { contract.cleanup() }
+        let store = contract.store
         _ = try await tick(store, 0, [.fake("node-down", "node:n2")])
         _ = try await tick(store, 5, [])
         _ = try await tick(store, 10, [])
@@ -56,10 +57,10 @@ struct TicketStoreTests {
         #expect(t.resolvedAt != nil)
     }
 
-    @Test func anAbsenceInterruptedByARecurrenceStartsCountingAgain() async throws {
-        let db = try TemporaryDatabase()
-        defer { db.cleanup() }
-        let store = try SQLiteTicketStore(path: db.path)
+    @Test(arguments: StoreKind.allCases) func anAbsenceInterruptedByARecurrenceStartsCountingAgain(_ kind: StoreKind) async throws {
+        let contract = try await ContractStore(kind)
+        defer { contract.cleanup() }
+        let store = contract.store
         let v = Violation.fake("node-down", "node:n2")
         _ = try await tick(store, 0, [v])
         _ = try await tick(store, 5, [])
@@ -70,19 +71,19 @@ struct TicketStoreTests {
         #expect(try await store.tickets(.open).count == 1)
     }
 
-    @Test func anInvariantThatWasNotEvaluatedDoesNotAgeItsTickets() async throws {
-        let db = try TemporaryDatabase()
-        defer { db.cleanup() }
-        let store = try SQLiteTicketStore(path: db.path)
+    @Test(arguments: StoreKind.allCases) func anInvariantThatWasNotEvaluatedDoesNotAgeItsTickets(_ kind: StoreKind) async throws {
+        let contract = try await ContractStore(kind)
+        defer { contract.cleanup() }
+        let store = contract.store
         _ = try await tick(store, 0, [.fake("node-down", "node:n2")])
         for s in 1...5 { _ = try await tick(store, Double(s * 5), [], evaluated: ["quorum-lost"]) }
         #expect(try await store.tickets(.open).count == 1)
     }
 
-    @Test func aRecurrenceAfterResolvingReopensTheSameTicket() async throws {
-        let db = try TemporaryDatabase()
-        defer { db.cleanup() }
-        let store = try SQLiteTicketStore(path: db.path)
+    @Test(arguments: StoreKind.allCases) func aRecurrenceAfterResolvingReopensTheSameTicket(_ kind: StoreKind) async throws {
+        let contract = try await ContractStore(kind)
+        defer { contract.cleanup() }
+        let store = contract.store
         let v = Violation.fake("node-down", "node:n2")
         _ = try await tick(store, 0, [v])
         for s in 1...3 { _ = try await tick(store, Double(s * 5), []) }
@@ -98,10 +99,10 @@ struct TicketStoreTests {
         #expect(t.resolvedAt == nil)
     }
 
-    @Test func observationFailureClearsOnTheFirstGoodTick() async throws {
-        let db = try TemporaryDatabase()
-        defer { db.cleanup() }
-        let store = try SQLiteTicketStore(path: db.path)
+    @Test(arguments: StoreKind.allCases) func observationFailureClearsOnTheFirstGoodTick(_ kind: StoreKind) async throws {
+        let contract = try await ContractStore(kind)
+        defer { contract.cleanup() }
+        let store = contract.store
         let failed = Violation(invariant: ObservationFailure.invariantID, entity: .cluster, severity: .critical, message: "refused")
         _ = try await tick(store, 0, [failed], evaluated: [ObservationFailure.invariantID])
         #expect(try await store.tickets(.open).map(\.invariant) == [ObservationFailure.invariantID])
@@ -109,10 +110,10 @@ struct TicketStoreTests {
         #expect(ok.resolved.map(\.invariant) == [ObservationFailure.invariantID])
     }
 
-    @Test func statusGoesCreatedDiagnosedResolved() async throws {
-        let db = try TemporaryDatabase()
-        defer { db.cleanup() }
-        let store = try SQLiteTicketStore(path: db.path)
+    @Test(arguments: StoreKind.allCases) func statusGoesCreatedDiagnosedResolved(_ kind: StoreKind) async throws {
+        let contract = try await ContractStore(kind)
+        defer { contract.cleanup() }
+        let store = contract.store
         let out = try await tick(store, 0, [.fake("node-down", "node:n2")])
         let ticket = try #require(out.opened.first)
         let incidentID = try #require(ticket.incidentID)
@@ -135,10 +136,10 @@ struct TicketStoreTests {
         #expect(kinds.contains(.opened) && kinds.contains(.diagnosed) && kinds.contains(.manuallyResolved))
     }
 
-    @Test func aFailedDiagnosisLeavesTicketsCreatedWithTheError() async throws {
-        let db = try TemporaryDatabase()
-        defer { db.cleanup() }
-        let store = try SQLiteTicketStore(path: db.path)
+    @Test(arguments: StoreKind.allCases) func aFailedDiagnosisLeavesTicketsCreatedWithTheError(_ kind: StoreKind) async throws {
+        let contract = try await ContractStore(kind)
+        defer { contract.cleanup() }
+        let store = contract.store
         let out = try await tick(store, 0, [.fake("node-down", "node:n2")])
         let incidentID = try #require(out.opened.first?.incidentID)
         let claimed = try await store.claimIncidentsForDiagnosis(ids: nil, limit: 5, lease: .seconds(60), now: t0)
@@ -154,10 +155,10 @@ struct TicketStoreTests {
         #expect(try await store.claimIncidentsForDiagnosis(ids: nil, limit: 5, lease: .seconds(60), now: t0.addingTimeInterval(31)).count == 1)
     }
 
-    @Test func aClaimKeepsOtherRunnersOffUntilTheLeaseEnds() async throws {
-        let db = try TemporaryDatabase()
-        defer { db.cleanup() }
-        let store = try SQLiteTicketStore(path: db.path)
+    @Test(arguments: StoreKind.allCases) func aClaimKeepsOtherRunnersOffUntilTheLeaseEnds(_ kind: StoreKind) async throws {
+        let contract = try await ContractStore(kind)
+        defer { contract.cleanup() }
+        let store = contract.store
         _ = try await tick(store, 0, [.fake("node-down", "node:n1"), .fake("node-down", "node:n3")])
         let a = try await store.claimIncidentsForDiagnosis(ids: nil, limit: 1, lease: .seconds(60), now: t0)
         let b = try await store.claimIncidentsForDiagnosis(ids: nil, limit: 5, lease: .seconds(60), now: t0)
@@ -194,10 +195,10 @@ struct TicketStoreTests {
         #expect(try String(contentsOfFile: db.path, encoding: .utf8) == "this is not sqlite", "nothing overwritten")
     }
 
-    @Test func heartbeatsArePrunedToTheRetention() async throws {
-        let db = try TemporaryDatabase()
-        defer { db.cleanup() }
-        let store = try SQLiteTicketStore(path: db.path, heartbeatRetention: 5)
+    @Test(arguments: StoreKind.allCases) func heartbeatsArePrunedToTheRetention(_ kind: StoreKind) async throws {
+        let contract = try await ContractStore(kind, heartbeatRetention: 5)
+        defer { contract.cleanup() }
+        let store = contract.store
         for i in 1...12 {
             try await store.recordHeartbeat(Heartbeat(subject: "fake", tick: i, startedAt: t0, durationMs: 3, violations: 0, openTickets: 0, error: nil))
         }

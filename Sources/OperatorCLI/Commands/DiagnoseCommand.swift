@@ -63,7 +63,7 @@ struct DiagnoseCommand: AsyncParsableCommand {
     func run() async throws {
         try CLILogging.bootstrap(level: logLevel, fallback: watch ? .notice : .warning)
         let file = try cluster.config.load()
-        let store = try database.openExisting(config: file)
+        let store = try await database.openExisting(config: file)
         let target = try await targetIncident(store)
         let found = try await incident(target, store: store)
         if let found, let asked = cluster.cluster, asked != found.cluster {
@@ -78,26 +78,26 @@ struct DiagnoseCommand: AsyncParsableCommand {
             try resolved.makeSubject(), store: store, target: target, file: resolved.file, clusterName: resolved.clusterName)
     }
 
-    private func targetIncident(_ store: SQLiteTicketStore) async throws -> Int64? {
+    private func targetIncident(_ store: CLITicketStore) async throws -> Int64? {
         if let incident { return incident }
         guard let ticket else { return nil }
         guard let t = try await store.ticket(id: ticket) else {
-            throw CLIFailure(NotFoundError(what: "ticket", id: ticket, path: store.path).description)
+            throw CLIFailure(NotFoundError(what: "ticket", id: ticket, path: store.displayLocation).description)
         }
         guard let id = t.incidentID else { throw CLIFailure("ticket #\(ticket) belongs to no incident yet; run the monitor once more") }
         return id
     }
 
-    private func incident(_ id: Int64?, store: SQLiteTicketStore) async throws -> Incident? {
+    private func incident(_ id: Int64?, store: CLITicketStore) async throws -> Incident? {
         guard let id else { return nil }
         guard let found = try await store.incident(id: id) else {
-            throw CLIFailure(NotFoundError(what: "incident", id: id, path: store.path).description)
+            throw CLIFailure(NotFoundError(what: "incident", id: id, path: store.displayLocation).description)
         }
         return found
     }
 
     private func diagnose<S: Subject>(
-        _ subject: S, store: SQLiteTicketStore, target: Int64?, file: OperatorConfigFile, clusterName: String
+        _ subject: S, store: CLITicketStore, target: Int64?, file: OperatorConfigFile, clusterName: String
     ) async throws {
         let name = try diagnoser ?? file.section("diagnosis")["diagnoser"]?.stringValue ?? "offline"
         let limits = try self.limits.limits(file: file)
@@ -117,7 +117,7 @@ struct DiagnoseCommand: AsyncParsableCommand {
         if watch {
             logger.notice(
                 "diagnosing \(subject.name) incidents as they open",
-                metadata: ["cluster": "\(clusterName)", "diagnoser": "\(engine.name)", "db": "\(store.path)"])
+                metadata: ["cluster": "\(clusterName)", "diagnoser": "\(engine.name)", "db": "\(store.displayLocation)"])
             var config = ServiceGroupConfiguration(services: [runner], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             config.maximumGracefulShutdownDuration = Duration.seconds(5)
             return try await ServiceGroup(configuration: config).run()
@@ -131,12 +131,12 @@ struct DiagnoseCommand: AsyncParsableCommand {
             while case let round = await runner.diagnosePending(), !round.isEmpty { collected += round }
             outcomes = collected
         }
-        if outcomes.isEmpty && !json { Output.line("No incident awaits diagnosis in \(store.path).") }
+        if outcomes.isEmpty && !json { Output.line("No incident awaits diagnosis in \(store.displayLocation).") }
         Self.report(outcomes, json: json)
         if outcomes.contains(where: { $0.error != nil }) { throw CLIFailure.exit(1) }
     }
 
-    private func replayContext(of incident: Int64, with engine: any Diagnoser, store: SQLiteTicketStore) async throws {
+    private func replayContext(of incident: Int64, with engine: any Diagnoser, store: CLITicketStore) async throws {
         let cluster = try await store.incident(id: incident)?.cluster ?? ClusterName.default
         guard let context = try await store.diagnosisContext(incidentID: incident) else {
             throw CLIFailure("incident #\(incident) has no stored diagnosis context yet; diagnose it once first (operator diagnose --incident \(incident))")

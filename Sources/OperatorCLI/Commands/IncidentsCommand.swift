@@ -22,12 +22,12 @@ struct IncidentsCommand: AsyncParsableCommand {
         @Flag(help: "Print a JSON array of incident objects.") var json = false
 
         func run() async throws {
-            let store = try database.openExisting(config: try config.load())
+            let store = try await database.openExisting(config: try config.load())
             let incidents = try await store.incidents(
                 IncidentFilter(
                     statuses: status.isEmpty ? nil : Set(status), subject: subject, includeMerged: includeMerged, cluster: cluster.name))
             if json { return try Output.json(incidents) }
-            if incidents.isEmpty { return Output.line("No incidents\(cluster.phrase) in \(store.path).") }
+            if incidents.isEmpty { return Output.line("No incidents\(cluster.phrase) in \(store.displayLocation).") }
             // The cluster column appears once a database holds more than the single-cluster `default`.
             let clusters = incidents.contains { $0.cluster != ClusterName.default }
             var table = TextTable("ID", "STATUS", "SEVERITY", "SUBJECT", "ROOT", "TICKETS", "OPENED", "CAUSE", "TITLE")
@@ -61,9 +61,9 @@ struct IncidentsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try database.openExisting(config: try config.load())
+            let store = try await database.openExisting(config: try config.load())
             guard let incident = try await store.incident(id: id) else {
-                throw CLIFailure(NotFoundError(what: "incident", id: id, path: store.path).description)
+                throw CLIFailure(NotFoundError(what: "incident", id: id, path: store.displayLocation).description)
             }
             let tickets = try await store.tickets(TicketFilter(incidentID: id))
             let timeline = try await store.timeline(incidentID: id)

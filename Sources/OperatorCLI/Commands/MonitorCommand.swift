@@ -35,14 +35,14 @@ struct MonitorCommand: AsyncParsableCommand {
         let port = try metricsPort.map { try SettingLimits.metricsPort.check($0, from: .flag("--metrics-port")) }
             ?? file.integer(SettingLimits.metricsPort)
         let configuration = try loop.configuration(cluster: resolved.clusterName, file: file)
-        let store = try database.open(config: file)
+        let store = try await database.open(config: file)
         try await monitor(
             try resolved.makeSubject(), store: store, configuration: configuration, file: file, metricsPort: port,
             endpoints: resolved.configuration.endpoints, logger: logger)
     }
 
     private func monitor<S: Subject>(
-        _ subject: S, store: SQLiteTicketStore, configuration: MonitorConfiguration, file: OperatorConfigFile, metricsPort: Int?,
+        _ subject: S, store: CLITicketStore, configuration: MonitorConfiguration, file: OperatorConfigFile, metricsPort: Int?,
         endpoints: [String], logger: Logger
     ) async throws {
         let latest = LatestSnapshot<S.Snapshot>()
@@ -71,7 +71,7 @@ struct MonitorCommand: AsyncParsableCommand {
             "watching \(subject.name)",
             metadata: [
                 // The resolved URLs: userinfo was removed where they entered.
-                "cluster": "\(configuration.cluster)", "endpoints": "\(endpoints.joined(separator: ","))", "db": "\(store.path)",
+                "cluster": "\(configuration.cluster)", "endpoints": "\(endpoints.joined(separator: ","))", "db": "\(store.displayLocation)",
                 "interval": "\(DurationText.format(configuration.interval))",
                 "diagnoser": "\(diagnoserName ?? "none")",
             ])

@@ -46,7 +46,7 @@ struct ServeCommand: AsyncParsableCommand {
                 exitCode: 2)
         }
         let access = AccessPolicy(token: token, tokenRequiredForReads: !address.isLoopback)
-        let store = try database.open(config: file)
+        let store = try await database.open(config: file)
         let board = ClusterStatusBoard()
         var watched: [ServedClusterServices] = []
         for name in try clusterNames(file) {

@@ -23,14 +23,14 @@ struct TicketsCommand: AsyncParsableCommand {
         @Flag(help: "Print a JSON array of ticket objects.") var json = false
 
         func run() async throws {
-            let store = try database.openExisting(config: try config.load())
+            let store = try await database.openExisting(config: try config.load())
             let tickets = try await store.tickets(
                 TicketFilter(
                     statuses: status.isEmpty ? nil : Set(status), subject: subject, incidentID: incident, limit: limit,
                     cluster: cluster.name))
             if json { return try Output.json(tickets) }
             if tickets.isEmpty {
-                return Output.line("No tickets\(status.isEmpty ? "" : " with that status")\(cluster.phrase) in \(store.path).")
+                return Output.line("No tickets\(status.isEmpty ? "" : " with that status")\(cluster.phrase) in \(store.displayLocation).")
             }
             Output.line(TicketRendering.table(tickets))
         }
@@ -45,9 +45,9 @@ struct TicketsCommand: AsyncParsableCommand {
         @Flag(help: "Print the ticket as a JSON object.") var json = false
 
         func run() async throws {
-            let store = try database.openExisting(config: try config.load())
+            let store = try await database.openExisting(config: try config.load())
             guard let ticket = try await store.ticket(id: id) else {
-                throw CLIFailure(NotFoundError(what: "ticket", id: id, path: store.path).description)
+                throw CLIFailure(NotFoundError(what: "ticket", id: id, path: store.displayLocation).description)
             }
             if json { return try Output.json(ticket) }
             Output.line(TicketRendering.detail(ticket, timeline: try await store.timeline(ticketID: id)))
@@ -65,7 +65,7 @@ struct TicketsCommand: AsyncParsableCommand {
         @OptionGroup var config: ConfigOptions
 
         func run() async throws {
-            let store = try database.openExisting(config: try config.load())
+            let store = try await database.openExisting(config: try config.load())
             do {
                 let ticket = try await store.resolveTicket(id: id, at: Date(), note: note)
                 Output.line("ticket #\(ticket.id) \(ticket.invariant) on \(ticket.entity): \(ticket.status.rawValue)")

@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// that owns SIGINT/SIGTERM and stops everything within 2 s, the database intact.
 enum ServeRun {
     static func run(
-        clusters: [ServedClusterServices], store: SQLiteTicketStore, board: ClusterStatusBoard, access: AccessPolicy,
+        clusters: [ServedClusterServices], store: CLITicketStore, board: ClusterStatusBoard, access: AccessPolicy,
         listen: APIServer.ListenAddress, logger: Logger, extraServices: [any Service] = []
     ) async throws {
         let routes = APIRoutes(
@@ -26,7 +26,7 @@ enum ServeRun {
         ) { host, port in
             let shown = APIServer.ListenAddress(host: host, port: port)
             Output.line("serving http://\(shown)")
-            logger.notice("serving the API", metadata: ["url": "http://\(shown)/api/v1", "db": "\(store.path)", "clusters": "\(names)"])
+            logger.notice("serving the API", metadata: ["url": "http://\(shown)/api/v1", "db": "\(store.displayLocation)", "clusters": "\(names)"])
         }
         var configuration = ServiceGroupConfiguration(
             services: (clusters.flatMap(\.services) + extraServices + [server]).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },

@@ -13,14 +13,14 @@ struct ServedClusterServices {
     var cluster: ServedCluster
 
     static func make(
-        name: String, subject: any Subject, store: SQLiteTicketStore, file: OperatorConfigFile, monitor: MonitorConfiguration,
+        name: String, subject: any Subject, store: CLITicketStore, file: OperatorConfigFile, monitor: MonitorConfiguration,
         diagnoser: String?, board: ClusterStatusBoard, logger: Logger
     ) async throws -> ServedClusterServices {
         try await make(name: name, typed: subject, store: store, file: file, monitor: monitor, diagnoser: diagnoser, board: board, logger: logger)
     }
 
     private static func make<S: Subject>(
-        name: String, typed subject: S, store: SQLiteTicketStore, file: OperatorConfigFile, monitor: MonitorConfiguration,
+        name: String, typed subject: S, store: CLITicketStore, file: OperatorConfigFile, monitor: MonitorConfiguration,
         diagnoser diagnoserName: String?, board: ClusterStatusBoard, logger: Logger
     ) async throws -> ServedClusterServices {
         var clusterLogger = logger

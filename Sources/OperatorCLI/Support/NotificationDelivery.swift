@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// in the database (so every writer queues for them) and wrapped in the delivery service that `serve` and
 /// `monitor` run. A secret or URL that cannot be read fails here, at start (exit 2).
 enum NotificationDelivery {
-    static func service(file: OperatorConfigFile, store: SQLiteTicketStore, logger: Logger) async throws -> NotificationDeliveryService? {
+    static func service(file: OperatorConfigFile, store: CLITicketStore, logger: Logger) async throws -> NotificationDeliveryService? {
         let settings = try file.notifySettings()
         guard !settings.isEmpty else { return nil }
         var receivers: [any NotificationReceiver] = []

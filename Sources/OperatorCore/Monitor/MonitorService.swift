@@ -339,7 +339,7 @@ public final class MonitorService<S: Subject>: Service {
         return (outcomes, nil)
     }
 
-    private var storeName: String { (store as? SQLiteTicketStore)?.path ?? "\(type(of: store))" }
+    private var storeName: String { store.displayLocation }
 
     /// One line naming what went unseen: the failing sources first, then the invariants without a verdict.
     static func describeBlindness(_ evaluation: Evaluation<S.Snapshot>) -> String {

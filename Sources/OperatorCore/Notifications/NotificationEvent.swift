@@ -6,7 +6,7 @@ public enum NotificationEvent: String, Codable, Sendable, CaseIterable, Comparab
     case opened, reopened, diagnosed, resolved
 
     /// The timeline kinds that notify; a ticket-level event or any other kind does not.
-    init?(timelineKind: TimelineEvent.Kind) {
+    public init?(timelineKind: TimelineEvent.Kind) {
         switch timelineKind {
         case .opened: self = .opened
         case .reopened: self = .reopened

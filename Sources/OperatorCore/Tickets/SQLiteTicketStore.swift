@@ -8,6 +8,9 @@ import Synchronization
 /// unique key (cluster, subject, invariant, entity) makes a duplicate impossible, not just unlikely.
 public final class SQLiteTicketStore: TicketStore {
     public let path: String
+    public var displayLocation: String { path }
+    /// The newest migration this binary applies (what `operator db migrate` reports).
+    public static var schemaVersion: String { TicketSchema.latest }
     let pool: DatabasePool
     /// Heartbeat rows kept per cluster and subject; a 5 s loop writes 17,280 a day, so older rows are pruned.
     private let heartbeatRetention: Int

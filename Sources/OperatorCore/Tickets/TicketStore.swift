@@ -5,6 +5,8 @@ import Foundation
 /// `record(_:policy:)` is the heart: one tick's findings applied atomically, so two monitors writing the
 /// same database never duplicate a ticket and a crash mid-tick loses nothing that was committed.
 public protocol TicketStore: Sendable {
+    /// Where the store is, for logs and messages: a file path or a URL without its password.
+    var displayLocation: String { get }
     /// Applies one tick: deduplicates, reopens, auto-resolves, groups into incidents.
     func record(_ findings: TickFindings, policy: TicketPolicy) async throws -> TickOutcome
     func recordHeartbeat(_ heartbeat: Heartbeat) async throws
@@ -77,6 +79,8 @@ public protocol TicketStore: Sendable {
 }
 
 extension TicketStore {
+    public var displayLocation: String { "\(type(of: self))" }
+
     public func heartbeats(subject: String?, limit: Int) async throws -> [Heartbeat] {
         try await heartbeats(cluster: nil, subject: subject, limit: limit)
     }

@@ -18,12 +18,12 @@ struct NotificationsListCommand: AsyncParsableCommand {
     @Flag(help: "Print a JSON array of outbox rows.") var json = false
 
     func run() async throws {
-        let store = try database.openExisting(config: try config.load())
+        let store = try await database.openExisting(config: try config.load())
         let rows = try await store.notifications(
             NotificationFilter(status: status, receiver: receiver, incidentID: incident, limit: max(1, limit)))
         if json { return try Output.json(rows) }
         if rows.isEmpty {
-            return Output.line("No notifications\(status.map { " \($0.rawValue)" } ?? "") in \(store.path).")
+            return Output.line("No notifications\(status.map { " \($0.rawValue)" } ?? "") in \(store.displayLocation).")
         }
         var table = TextTable("ID", "STATUS", "RECEIVER", "INCIDENT", "EVENT", "ATTEMPTS", "CREATED", "NEXT/SENT", "LAST ERROR")
         for row in rows {

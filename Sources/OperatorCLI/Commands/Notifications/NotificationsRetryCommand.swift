@@ -13,7 +13,7 @@ struct NotificationsRetryCommand: AsyncParsableCommand {
     @OptionGroup var config: ConfigOptions
 
     func run() async throws {
-        let store = try database.openExisting(config: try config.load())
+        let store = try await database.openExisting(config: try config.load())
         do {
             let row = try await store.retryNotification(id: id, now: Date())
             Output.line("notification #\(row.id) \(row.idempotencyKey) to \(row.receiver): pending, due now")

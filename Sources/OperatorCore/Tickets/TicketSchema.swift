@@ -221,6 +221,19 @@ enum TicketSchema {
                     CREATE INDEX alert_by_ticket ON alert (ticket_id, status);
                     """)
         }
+        // Replica leases (`LeaseStore`): one row per lease name, taken and renewed in one atomic upsert.
+        m.registerMigration("v7-leases") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE lease (
+                        name TEXT PRIMARY KEY,
+                        holder TEXT NOT NULL,
+                        acquired_at DATETIME NOT NULL,
+                        expires_at DATETIME NOT NULL,
+                        generation INTEGER NOT NULL
+                    );
+                    """)
+        }
         return m
     }
 }

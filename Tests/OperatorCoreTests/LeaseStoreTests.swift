@@ -73,4 +73,22 @@ struct LeaseStoreTests {
         let holders = try await one.leases().map(\.holder)
         #expect(holders.count == 40)
     }
+
+    /// Replicas started together on a new file all migrate it: the losers of the race find the winner's
+    /// migrations applied instead of failing on them.
+    @Test func replicasOpeningANewFileTogetherAllSucceed() async throws {
+        for _ in 0..<5 {
+            let db = try TemporaryDatabase()
+            defer { db.cleanup() }
+            let path = db.path
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<4 {
+                    group.addTask { _ = try SQLiteTicketStore(path: path) }
+                }
+                try await group.waitForAll()
+            }
+            let store = try SQLiteTicketStore(path: path)
+            #expect(try await store.leases().isEmpty)
+        }
+    }
 }

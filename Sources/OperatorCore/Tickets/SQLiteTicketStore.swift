@@ -56,7 +56,7 @@ public final class SQLiteTicketStore: TicketStore {
                 }
             }
             pool = try DatabasePool(path: path, configuration: config)
-            try TicketSchema.migrator.migrate(pool)
+            try TicketSchema.migrate(pool)
             _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.passive) }
         } catch let error as OpenError {
             throw error

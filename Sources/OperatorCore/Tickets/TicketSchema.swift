@@ -12,6 +12,25 @@ enum TicketSchema {
         return try migrator.appliedIdentifiers(db).filter { !known.contains($0) }.sorted()
     }
 
+    /// Migrates the file, also when other processes migrate it at the same moment (replicas starting together
+    /// on a new database): each migration is its own transaction, so a process that loses the race fails on
+    /// a migration another just committed ("duplicate column"), and migrating again finds it applied. It
+    /// retries only while the applied set grows, so a migration that fails on its own still fails.
+    static func migrate(_ writer: any DatabaseWriter) throws {
+        var attempts = 0
+        while true {
+            let before = try writer.read { db in try migrator.appliedIdentifiers(db) }
+            do {
+                try migrator.migrate(writer)
+                return
+            } catch {
+                attempts += 1
+                let after = try writer.read { db in try migrator.appliedIdentifiers(db) }
+                guard after != before, attempts < 20 else { throw error }
+            }
+        }
+    }
+
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
 

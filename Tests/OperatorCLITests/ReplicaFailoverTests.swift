@@ -90,16 +90,30 @@ extension EndToEnd {
                     interval: 500ms
                 """
             }
-            try "clusters:\n\(entries.joined(separator: "\n"))\n".write(toFile: config, atomically: true, encoding: .utf8)
+            // The outbox, delivered by whichever replica holds its lease, to a receiver that keeps every POST.
+            let receiver = try await ReceivingServer.start()
+            defer { receiver.server.stop() }
+            try """
+                notify:
+                  retry_base: 100ms
+                  retry_cap: 1s
+                  poll_interval: 100ms
+                  receivers:
+                    - { name: ha-test, type: webhook, url: "\(receiver.baseURL)/hook", secret_env: HA_TEST_SECRET }
+                clusters:
+                \(entries.joined(separator: "\n"))
+
+                """.write(toFile: config, atomically: true, encoding: .utf8)
             let database = Self.databaseURL(in: dir)
 
             var replicas: [String: OperatorBinary.Running] = [:]
             defer { for replica in replicas.values { replica.stop() } }
             for name in ["r1", "r2", "r3"] {
-                replicas[name] = try OperatorBinary.start([
-                    "serve", "--config", config, "--db", database, "--listen", "127.0.0.1:0",
-                    "--replica-name", name, "--lease-duration", "\(Self.leaseSeconds)s",
-                ])
+                replicas[name] = try OperatorBinary.start(
+                    [
+                        "serve", "--config", config, "--db", database, "--listen", "127.0.0.1:0",
+                        "--replica-name", name, "--lease-duration", "\(Self.leaseSeconds)s",
+                    ], environment: ["HA_TEST_SECRET": "ha-test-shared-secret"])
             }
             var bases: [String: String] = [:]
             for (name, replica) in replicas { bases[name] = try await Serve.servingURL(replica) }
@@ -172,6 +186,19 @@ extension EndToEnd {
                 .filter { $0["entity"] as? String == "store:2" && $0["invariant"] as? String == "store-down" }
             #expect(earlyTickets.count == 1, "\(earlyTickets)")
 
+            // The outbox: every queued event reached the receiver (whoever held the outbox lease, through the
+            // kill); receivers may see one twice (at-least-once), counted and reported.
+            var rows: [[String: Any]] = []
+            try await DemoAndIncidentTests.eventually("every outbox row sent", timeout: .seconds(240)) {
+                let listed = try await OperatorBinary.run(["notifications", "list", "--db", database, "--receiver", "ha-test", "--json"])
+                rows = listed.json as? [[String: Any]] ?? []
+                return rows.count >= 2 && rows.allSatisfy { $0["status"] as? String == "sent" }
+            }
+            let queued = Set(rows.compactMap { $0["idempotency_key"] as? String })
+            let received = receiver.received.compactMap { $0.header("Idempotency-Key") }
+            #expect(queued.subtracting(received).isEmpty, "queued but never received: \(queued.subtracting(received).sorted())")
+            print("replica failover outbox: \(queued.count) events queued, \(received.count) deliveries, \(received.count - Set(received).count) duplicates")
+
             // A clean stop gives the leases up at once: the last survivor takes everything without waiting
             // for expiry (the round after the release, well inside one lease).
             let stopping = try #require(survivors.keys.sorted().first)
@@ -186,6 +213,20 @@ extension EndToEnd {
             try await DemoAndIncidentTests.eventually("\(stayer) watches all six", timeout: .seconds(240)) {
                 try await Self.spread(last, perReplica: 6)
             }
+        }
+    
+        @Test("a bad --replica-name or --lease-duration exits 2 naming the flag, the value and what is allowed")
+        func badReplicaSettings() async throws {
+            let name = try await OperatorBinary.run(
+                ["serve", "--subject", "tikv", "--endpoints", "http://127.0.0.1:1", "--listen", "127.0.0.1:0", "--replica-name", "two words",
+                 "--db", "/nonexistent-dir/never-created.db"])
+            #expect(name.status == 2)
+            #expect(name.stderr.contains("--replica-name two words") && name.stderr.contains("letters, digits"), "\(name.stderr)")
+            let duration = try await OperatorBinary.run(
+                ["serve", "--subject", "tikv", "--endpoints", "http://127.0.0.1:1", "--listen", "127.0.0.1:0", "--lease-duration", "200ms",
+                 "--db", "/nonexistent-dir/never-created.db"])
+            #expect(duration.status == 2)
+            #expect(duration.stderr.contains("--lease-duration") && duration.stderr.contains("200ms"), "\(duration.stderr)")
         }
     }
 }

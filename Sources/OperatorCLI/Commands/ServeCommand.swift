@@ -38,6 +38,7 @@ struct ServeCommand: AsyncParsableCommand {
         try CLILogging.bootstrap(level: logLevel, fallback: .notice)
         MetricsEndpoint.bootstrap()
         let replicaName = try replica.replica()
+        let leaseDuration = try replica.duration()
         var logger = Logger(label: "operator")
         logger[metadataKey: "replica"] = "\(replicaName)"
         guard let address = APIServer.ListenAddress.parse(listen) else {
@@ -69,7 +70,7 @@ struct ServeCommand: AsyncParsableCommand {
         let delivery = try await NotificationDelivery.service(file: file, store: store, logger: logger)
         try await ServeRun.run(
             clusters: watched, store: store, board: board, access: access, listen: address, logger: logger,
-            delivery: delivery, replica: ServeLeases.Replica(name: replicaName, duration: try replica.duration()))
+            delivery: delivery, replica: ServeLeases.Replica(name: replicaName, duration: leaseDuration))
     }
 
     /// Every configured cluster, or the one `--cluster` names. Flags that say which cluster to watch

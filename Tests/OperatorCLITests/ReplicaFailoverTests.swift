@@ -197,7 +197,12 @@ extension EndToEnd {
             let queued = Set(rows.compactMap { $0["idempotency_key"] as? String })
             let received = receiver.received.compactMap { $0.header("Idempotency-Key") }
             #expect(queued.subtracting(received).isEmpty, "queued but never received: \(queued.subtracting(received).sorted())")
-            print("replica failover outbox: \(queued.count) events queued, \(received.count) deliveries, \(received.count - Set(received).count) duplicates")
+            // Who delivered: each replica logs the leases it takes. A duplicate is expected only when the killed
+            // replica held the outbox (a POST it sent before the kill, not yet marked sent).
+            let outboxHolders = replicas.keys.sorted().filter { name in
+                (replicas[name]?.stderrSoFar ?? "").split(separator: "\n").contains { $0.contains("lease taken") && $0.contains("outbox") }
+            }
+            print("replica failover outbox: \(queued.count) events queued, \(received.count) deliveries, \(received.count - Set(received).count) duplicates; outbox held by \(outboxHolders) (killed: \(victim))")
 
             // A clean stop gives the leases up at once: the last survivor takes everything without waiting
             // for expiry (the round after the release, well inside one lease).

@@ -12,7 +12,6 @@ struct ReplicaOptions: ParsableArguments {
     @Option(help: ArgumentHelp("How long a lease on a cluster lasts unless renewed (renewed every third of it); a killed replica's clusters move after at most about this long (default 15s).", valueName: "duration"))
     var leaseDuration: String?
 
-
     func replica() throws -> String {
         guard let replicaName else { return Self.defaultName() }
         guard (1...128).contains(replicaName.count),

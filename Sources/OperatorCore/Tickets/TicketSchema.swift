@@ -16,17 +16,20 @@ enum TicketSchema {
     /// on a new database): each migration is its own transaction, so a process that loses the race fails on
     /// a migration another just committed ("duplicate column"), and migrating again finds it applied. It
     /// retries only while the applied set grows, so a migration that fails on its own still fails.
+    /// The applied set is read on the writer connection, never a pool reader: a reader opened before the
+    /// migration can keep the old table layout and misread rows afterwards.
     static func migrate(_ writer: any DatabaseWriter) throws {
         var attempts = 0
+        var applied = try writer.writeWithoutTransaction { db in try migrator.appliedIdentifiers(db) }
         while true {
-            let before = try writer.read { db in try migrator.appliedIdentifiers(db) }
             do {
                 try migrator.migrate(writer)
                 return
             } catch {
                 attempts += 1
-                let after = try writer.read { db in try migrator.appliedIdentifiers(db) }
-                guard after != before, attempts < 20 else { throw error }
+                let now = try writer.writeWithoutTransaction { db in try migrator.appliedIdentifiers(db) }
+                guard now != applied, attempts < 20 else { throw error }
+                applied = now
             }
         }
     }

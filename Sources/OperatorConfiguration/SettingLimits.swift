@@ -22,6 +22,9 @@ public enum SettingLimits {
     public static let flapSettle = DurationSetting(name: "flapping.settle", range: .seconds(1)...(.seconds(7 * 24 * 3600)))
     /// Incidents diagnosed at once (`diagnose --concurrency`): each holds a model request open.
     public static let diagnosisConcurrency = IntegerSetting(name: "concurrency", range: 1...64)
+    /// How long a replica's lease on a cluster lasts without renewal (renewed every third of it): how long
+    /// a killed replica's clusters wait for another to take them.
+    public static let leaseDuration = DurationSetting(name: "lease_duration", range: .seconds(1)...(.seconds(3600)))
     /// Port of the operator's own /metrics endpoint.
     public static let metricsPort = IntegerSetting(name: "metrics_port", range: 1...65535)
     /// Durations of harness commands (demo, eval, deploy waits, benchmarks): at most a week.

@@ -35,10 +35,26 @@ public struct APIRoutes: Sendable {
     let logger: Logger
     /// Encoded incident and ticket reads until the next commit; `nil` encodes every answer afresh.
     let cache: ResponseCache?
+    /// Where replicas' leases are read and what this replica runs; `nil` when the server is not a replica
+    /// (every cluster is watched here).
+    let leases: Leases?
+
+    /// A replica's view of the leases: the shared table (who should watch each cluster) and this
+    /// replica's coordinator (what it runs).
+    public struct Leases: Sendable {
+        public var store: any LeaseStore
+        public var replica: ReplicaLeaseBoard
+
+        public init(store: any LeaseStore, replica: ReplicaLeaseBoard) {
+            self.store = store
+            self.replica = replica
+        }
+    }
 
     public init(
         store: any TicketStore, clusters: [ServedCluster], board: ClusterStatusBoard,
-        metricsText: @escaping @Sendable () -> String, logger: Logger, cache: ResponseCache? = ResponseCache()
+        metricsText: @escaping @Sendable () -> String, logger: Logger, cache: ResponseCache? = ResponseCache(),
+        leases: Leases? = nil
     ) {
         data = IncidentData(store: store)
         self.clusters = clusters
@@ -46,6 +62,7 @@ public struct APIRoutes: Sendable {
         self.metricsText = metricsText
         self.logger = logger
         self.cache = cache
+        self.leases = leases
     }
 
     /// Adds the error translation and access control, then every route of `all`.
@@ -64,7 +81,7 @@ public struct APIRoutes: Sendable {
 
     private func handler<Context: RequestContext>(for route: APIRoute) -> Handler<Context> {
         switch (route.method, route.path) {
-        case (.get, "/healthz"): return { _, _ in try json(StatusBody(status: "ok", clusters: clusters.map(\.name))) }
+        case (.get, "/healthz"): return { _, _ in try json(await statusBody("ok")) }
         case (.get, "/readyz"): return { _, _ in try await readiness() }
         case (.get, "/metrics"):
             return { _, _ in
@@ -132,24 +149,51 @@ public struct APIRoutes: Sendable {
 
     // MARK: handlers
 
+    /// Ready once every cluster watched here has completed a tick; a replica, once it has also tried its
+    /// leases (it watches the clusters it won; the others are other replicas' to tick).
     private func readiness() async throws -> Response {
+        var watchedHere = clusters.map(\.name)
+        if let replica = leases?.replica {
+            guard await replica.rounds > 0 else {
+                throw APIError(.serviceUnavailable, "not ready", "replica \(replica.replica) has not tried its leases yet")
+            }
+            let running = await replica.running
+            watchedHere = watchedHere.filter { running.contains(LeaseName.cluster($0)) }
+        }
         var waiting: [String] = []
-        for cluster in clusters where await board.status(cluster: cluster.name) == nil { waiting.append(cluster.name) }
+        for name in watchedHere where await board.status(cluster: name) == nil { waiting.append(name) }
         guard waiting.isEmpty else {
             throw APIError(
                 .serviceUnavailable, "not ready",
                 "no completed tick yet for cluster(s): \(waiting.joined(separator: ", "))")
         }
-        return try json(StatusBody(status: "ready", clusters: clusters.map(\.name)))
+        return try json(await statusBody("ready"))
+    }
+
+    private func statusBody(_ status: String) async -> StatusBody {
+        guard let replica = leases?.replica else {
+            return StatusBody(status: status, clusters: clusters.map(\.name), replica: nil, watching: clusters.map(\.name))
+        }
+        let running = await replica.running
+        return StatusBody(
+            status: status, clusters: clusters.map(\.name), replica: replica.replica,
+            watching: clusters.map(\.name).filter { running.contains(LeaseName.cluster($0)) })
     }
 
     private func clusterViews() async throws -> [ClusterView] {
+        // One read of the lease table for the whole answer: who holds each cluster's lease right now.
+        let now = Date()
+        var holders: [String: Lease] = [:]
+        if let store = leases?.store {
+            for lease in try await store.leases() where lease.isLive(at: now) { holders[lease.name] = lease }
+        }
         var views: [ClusterView] = []
         for cluster in clusters {
             views.append(
                 ClusterView(
                     cluster: cluster, tick: await board.status(cluster: cluster.name),
-                    openIncidents: try await data.openIncidentCount(cluster: cluster.name)))
+                    openIncidents: try await data.openIncidentCount(cluster: cluster.name),
+                    watchedBy: holders[LeaseName.cluster(cluster.name)].map { ClusterView.Watcher(replica: $0.holder, expiresAt: $0.expiresAt) }))
         }
         return views
     }

@@ -26,8 +26,21 @@ struct ClusterView: Encodable, Sendable {
     var error: String?
     var degraded: String?
     var openIncidents: Int
+    /// The replica holding the cluster's lease and until when; `nil` when no live lease (nobody watches
+    /// it right now, or the server is not a replica).
+    var watchedBy: Watcher?
 
-    init(cluster: ServedCluster, tick: ClusterTickStatus?, openIncidents: Int) {
+    struct Watcher: Encodable, Sendable {
+        var replica: String
+        var expiresAt: Date
+
+        enum CodingKeys: String, CodingKey {
+            case replica
+            case expiresAt = "expires_at"
+        }
+    }
+
+    init(cluster: ServedCluster, tick: ClusterTickStatus?, openIncidents: Int, watchedBy: Watcher? = nil) {
         name = cluster.name
         subject = cluster.subject
         state = tick.map { State(rawValue: $0.state.rawValue) ?? .degraded } ?? .pending
@@ -40,6 +53,7 @@ struct ClusterView: Encodable, Sendable {
         error = tick?.error
         degraded = tick?.degradedReason
         self.openIncidents = openIncidents
+        self.watchedBy = watchedBy
     }
 
     enum CodingKeys: String, CodingKey {
@@ -48,6 +62,7 @@ struct ClusterView: Encodable, Sendable {
         case lastTickDurationMs = "last_tick_duration_ms"
         case ticks, evaluated, skipped, violations, error, degraded
         case openIncidents = "open_incidents"
+        case watchedBy = "watched_by"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -64,6 +79,7 @@ struct ClusterView: Encodable, Sendable {
         try c.encode(error, forKey: .error)
         try c.encode(degraded, forKey: .degraded)
         try c.encode(openIncidents, forKey: .openIncidents)
+        try c.encode(watchedBy, forKey: .watchedBy)
     }
 }
 
@@ -107,8 +123,23 @@ struct TicketDetail: Encodable, Sendable {
     var timeline: [TimelineEvent]
 }
 
-/// `GET /readyz` when ready, `GET /healthz`.
+/// `GET /readyz` when ready, `GET /healthz`: the configured clusters, this replica's name (`nil` when the
+/// server is not a replica) and the clusters whose monitors run in this process.
 struct StatusBody: Encodable, Sendable {
     var status: String
     var clusters: [String]
+    var replica: String?
+    var watching: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case status, clusters, replica, watching
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(status, forKey: .status)
+        try c.encode(clusters, forKey: .clusters)
+        try c.encode(replica, forKey: .replica)
+        try c.encode(watching, forKey: .watching)
+    }
 }

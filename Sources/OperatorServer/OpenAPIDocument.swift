@@ -27,7 +27,7 @@ public enum OpenAPIDocument {
             "/healthz": ["get": read("healthz", "The process is alive.", ok(ref("Status")))],
             "/readyz": [
                 "get": read(
-                    "readyz", "Ready once every cluster's monitor has completed a tick; 503 names the clusters still waiting.",
+                    "readyz", "Ready once this replica has tried its leases and every cluster it watches has completed a tick; 503 says what it is waiting for.",
                     ok(ref("Status")), extra: ["503": errorResponse("Some cluster has not completed a tick yet.")]),
             ],
             "/metrics": [
@@ -36,7 +36,7 @@ public enum OpenAPIDocument {
                     ["description": "Metrics.", "content": ["text/plain": ["schema": ["type": "string"]]]]),
             ],
             "/api/v1/openapi.json": ["get": read("openapi", "This document.", ok(["type": "object"]))],
-            "/api/v1/clusters": ["get": read("listClusters", "Every served cluster with its last tick.", ok(["type": "array", "items": ref("Cluster")]))],
+            "/api/v1/clusters": ["get": read("listClusters", "Every served cluster with its last tick here and the replica watching it (`watched_by`, from the shared lease table).", ok(["type": "array", "items": ref("Cluster")]))],
             "/api/v1/incidents": [
                 "get": read(
                     "listIncidents", "Incidents, newest first, a page at a time.", ok(ref("IncidentPage")),
@@ -217,7 +217,8 @@ public enum OpenAPIDocument {
     static var schemas: JSONValue {
         [
             "Error": object(["error": string, "detail": string]),
-            "Status": object(["status": string, "clusters": strings]),
+            "Status": object(["status": string, "clusters": strings, "replica": nullable("string"), "watching": strings]),
+            "Watcher": object(["replica": string, "expires_at": dateTime]),
             "Severity": ["type": "string", "enum": ["info", "warning", "critical"]],
             "Cluster": object([
                 "name": string, "subject": string,
@@ -225,6 +226,7 @@ public enum OpenAPIDocument {
                 "last_tick_at": nullable("string", format: "date-time"), "last_tick_duration_ms": nullable("integer"),
                 "ticks": integer, "evaluated": strings, "skipped": ["type": "object", "additionalProperties": string],
                 "violations": integer, "error": nullable("string"), "degraded": nullable("string"), "open_incidents": integer,
+                "watched_by": nullableRef("Watcher"),
             ]),
             "Incident": object([
                 "id": integer, "cluster": string, "subject": string, "acknowledged_by": nullable("string"),

@@ -63,4 +63,32 @@ struct ConsoleClustersTests {
         #expect(incident.contains("acknowledged by alice " + HostileText.escapedAttribute + " at "))
         #expect(!incident.contains(HostileText.attribute))
     }
+
+    @Test("Replicas: home shows which replica holds each cluster's lease; a cluster watched elsewhere says so instead of a bare 'starting'")
+    func watchedByReplica() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try SQLiteTicketStore(path: directory.file("tickets.db"))
+        let now = Date()
+        _ = try await store.acquireLease(LeaseName.cluster("eu-1"), holder: "replica-a", duration: .seconds(600), now: now)
+        _ = try await store.acquireLease(LeaseName.cluster("us-1"), holder: "replica-b" + HostileText.attribute, duration: .seconds(600), now: now)
+        _ = try await store.acquireLease(LeaseName.cluster("ap-1"), holder: "gone", duration: .seconds(1), now: now.addingTimeInterval(-60))
+        let board = ClusterStatusBoard()
+        await board.publish(ClusterTickStatus(
+            cluster: "eu-1", subject: "tikv", tick: 1, startedAt: t0, durationMs: 20, evaluated: ["store-down"],
+            skipped: [:], violations: 0, error: nil, degradedReason: nil, state: .healthy))
+        let source = TicketStoreConsoleSource(
+            store: store, watched: [.init(name: "eu-1", subject: "tikv"), .init(name: "us-1", subject: "tikv"), .init(name: "ap-1", subject: "tikv")],
+            statuses: board, leases: store)
+        let rows = try await source.clusters()
+        #expect(rows.map(\.watchedBy) == ["replica-a", "replica-b" + HostileText.attribute, nil], "an expired lease names nobody")
+        #expect(rows[1].note?.contains("watched by replica replica-b") == true)
+        let server = try await ConsoleTestServer.start(source: source)
+        defer { server.stop() }
+        let home = try await getPage(server.baseURL + "/").body
+        #expect(home.contains("<td class=\"replica\">replica-a</td>"))
+        #expect(home.contains("<td class=\"replica\">replica-b" + HostileText.escapedAttribute + "</td>"))
+        #expect(!home.contains(HostileText.attribute))
+        #expect(home.contains("<td class=\"replica\">—</td>"))
+    }
 }

@@ -154,6 +154,6 @@ struct DatabaseUpgradeTests {
         let migrations = try await DatabaseQueue(path: path).read { db in
             try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
         }
-        #expect(migrations == ["v1-tickets", "v2-incidents", "v3-flapping", "v4-clusters", "v5-outbox", "v6-alert-intake"])
+        #expect(migrations == ["v1-tickets", "v2-incidents", "v3-flapping", "v4-clusters", "v5-outbox", "v6-alert-intake", "v7-leases"])
     }
 }

@@ -11,8 +11,8 @@ import Testing
 struct StoreContractTests {
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
-    /// Stores that implement `LeaseStore` (SQLite's joins with the replica work).
-    static let leaseStores: [StoreKind] = [.postgres]
+    /// Stores that implement `LeaseStore`: both.
+    static let leaseStores: [StoreKind] = [.sqlite, .postgres]
 
     func tick(_ store: any TicketStore, _ second: Double, _ violations: [Violation], cluster: String = "default") async throws
         -> TickOutcome

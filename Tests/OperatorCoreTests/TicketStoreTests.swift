@@ -180,7 +180,7 @@ struct TicketStoreTests {
         let mode = try sqlite3(db.path, "PRAGMA journal_mode;")
         #expect(mode == "wal")
         let migrations = try sqlite3(db.path, "SELECT identifier FROM grdb_migrations ORDER BY rowid;")
-        #expect(migrations.split(separator: "\n") == ["v1-tickets", "v2-incidents", "v3-flapping", "v4-clusters", "v5-outbox", "v6-alert-intake"])
+        #expect(migrations.split(separator: "\n") == ["v1-tickets", "v2-incidents", "v3-flapping", "v4-clusters", "v5-outbox", "v6-alert-intake", "v7-leases"])
     }
 
     @Test func aFileThatIsNotADatabaseGivesAnErrorNamingIt() throws {

@@ -14,6 +14,8 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             One process: a monitor per cluster (each on its own schedule and budget, so a cluster that cannot be observed does not slow the others), a diagnosis runner per cluster with --diagnose or `diagnosis.diagnoser`, and the HTTP server. It prints `serving http://HOST:PORT` once listening. SIGINT or SIGTERM stops everything within 2 s with the database intact.
 
+            Replicas: several `serve` processes with the same config and database share the clusters by lease: each cluster is watched by exactly one replica, a replica takes at most ceil(clusters / live replicas), and a killed replica's clusters move to the others within two lease periods (--lease-duration, default 15s). One delivers the outbox. Alone, a replica holds every lease. A clean stop gives its leases up at once.
+
             Access: it listens on 127.0.0.1 by default, where reads are open. POST routes need `Authorization: Bearer <token>`, the token from OPERATOR_API_TOKEN or `api_token_file:` in operator.yaml; with no token configured they answer 403. A --listen address beyond loopback needs a token, which every route but the probes (/healthz, /readyz: a kubelet has no token) then requires (a browser opening the console is asked for it by its own login prompt: any user name, the token as password; that answer opens pages, never writes). The API is described at /api/v1/openapi.json.
             """)
 
@@ -25,6 +27,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var loop: MonitorLoopOptions
 
+    @OptionGroup var replica: ReplicaOptions
+
     @Option(help: ArgumentHelp("Diagnose incidents as they open with this diagnoser (offline, anthropic, openai); the API may also re-diagnose with it.", valueName: "name"))
     var diagnose: String?
 
@@ -34,7 +38,10 @@ struct ServeCommand: AsyncParsableCommand {
         MallocArenas.limit(to: 2)
         try CLILogging.bootstrap(level: logLevel, fallback: .notice)
         MetricsEndpoint.bootstrap()
-        let logger = Logger(label: "operator")
+        let replicaName = try replica.replica()
+        let leaseDuration = try replica.duration()
+        var logger = Logger(label: "operator")
+        logger[metadataKey: "replica"] = "\(replicaName)"
         guard let address = APIServer.ListenAddress.parse(listen) else {
             throw CLIFailure("--listen \(listen): expected host:port, e.g. 127.0.0.1:9400 (port 0 picks a free one)", exitCode: 2)
         }
@@ -69,7 +76,7 @@ struct ServeCommand: AsyncParsableCommand {
         let delivery = try await NotificationDelivery.service(file: file, store: store, logger: logger)
         try await ServeRun.run(
             clusters: watched, store: store, board: board, access: access, listen: address, logger: logger,
-            extraServices: delivery.map { [$0] } ?? [])
+            delivery: delivery, replica: ServeLeases.Replica(name: replicaName, duration: leaseDuration))
     }
 
     /// Every configured cluster, or the one `--cluster` names. Flags that say which cluster to watch

@@ -5,7 +5,7 @@ import OperatorCore
 import TicketStorePostgres
 
 /// The ticket store the CLI works on, whichever engine holds it.
-typealias CLITicketStore = any TicketStore & AlertStore
+typealias CLITicketStore = any TicketStore & AlertStore & LeaseStore
 
 /// `--db`: the ticket database: a SQLite file (`operator.db`, `sqlite:operator.db`) or a PostgreSQL database
 /// (`postgres://user@host:5432/db?sslmode=require`, its password from `--db-password-file`,

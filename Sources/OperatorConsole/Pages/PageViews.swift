@@ -23,8 +23,10 @@ struct ClusterRowView {
     var lastTickAge: String
     var lastTickDuration: String
     var note: String
+    var watchedBy: String
 
     init(_ c: ConsoleClusterSummary, now: Date) {
+        watchedBy = c.watchedBy ?? "—"
         name = c.name
         path = ConsoleText.clusterPath(c.name)
         subject = c.subject

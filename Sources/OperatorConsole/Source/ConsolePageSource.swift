@@ -34,11 +34,15 @@ public struct ConsoleClusterSummary: Sendable, Equatable {
     public var lastTickDurationMs: Int?
     /// Why it is not healthy: the tick's error or the degraded reason.
     public var note: String?
+    /// The replica holding the cluster's lease (`operator serve` replicas); `nil` when none does or the
+    /// server is not a replica.
+    public var watchedBy: String?
 
     public init(
         name: String, subject: String, state: ConsoleClusterState, openIncidents: Int, lastTickAt: Date? = nil,
-        lastTickDurationMs: Int? = nil, note: String? = nil
+        lastTickDurationMs: Int? = nil, note: String? = nil, watchedBy: String? = nil
     ) {
+        self.watchedBy = watchedBy
         self.name = name
         self.subject = subject
         self.state = state

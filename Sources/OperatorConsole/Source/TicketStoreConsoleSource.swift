@@ -18,17 +18,30 @@ public struct TicketStoreConsoleSource<Statuses: ConsoleTickStatuses>: ConsolePa
     public let store: any TicketStore
     public let watched: [WatchedCluster]
     public let statuses: Statuses
+    /// The replicas' shared lease table, read for who watches each cluster; `nil` when not a replica.
+    public let leases: (any LeaseStore)?
 
-    public init(store: any TicketStore, watched: [WatchedCluster], statuses: Statuses) {
+    public init(store: any TicketStore, watched: [WatchedCluster], statuses: Statuses, leases: (any LeaseStore)? = nil) {
         self.store = store
         self.watched = watched
         self.statuses = statuses
+        self.leases = leases
     }
 
     public func clusters() async throws -> [ConsoleClusterSummary] {
+        let now = Date()
+        var holders: [String: String] = [:]
+        if let leases {
+            for lease in try await leases.leases() where lease.isLive(at: now) { holders[lease.name] = lease.holder }
+        }
         var rows: [ConsoleClusterSummary] = []
         for cluster in watched {
-            rows.append(try await summary(cluster))
+            var row = try await summary(cluster)
+            row.watchedBy = holders[LeaseName.cluster(cluster.name)]
+            if row.state == .starting, let replica = row.watchedBy {
+                row.note = "watched by replica \(replica); its ticks show on its own console"
+            }
+            rows.append(row)
         }
         return rows
     }

@@ -7,14 +7,14 @@ enum HomeTemplate {
         {{$main}}
         <h1>Clusters</h1>
         <table class="clusters">
-        <thead><tr><th>Cluster</th><th>Subject</th><th>State</th><th>Open incidents</th><th>Last tick</th><th>Tick took</th><th>Why</th></tr></thead>
+        <thead><tr><th>Cluster</th><th>Subject</th><th>State</th><th>Open incidents</th><th>Last tick</th><th>Tick took</th><th>Watched by</th><th>Why</th></tr></thead>
         <tbody>
         {{#clusters}}
         <tr class="cluster" data-cluster="{{name}}"><td><a href="{{path}}">{{name}}</a></td><td>{{subject}}</td>
         <td><span class="badge state-{{state}}">{{state}}</span></td><td class="num">{{openIncidents}}</td>
-        <td>{{lastTickAge}}</td><td class="num">{{lastTickDuration}}</td><td>{{note}}</td></tr>
+        <td>{{lastTickAge}}</td><td class="num">{{lastTickDuration}}</td><td class="replica">{{watchedBy}}</td><td>{{note}}</td></tr>
         {{/clusters}}
-        {{^clusters}}<tr><td colspan="7" class="empty">No cluster is configured.</td></tr>{{/clusters}}
+        {{^clusters}}<tr><td colspan="8" class="empty">No cluster is configured.</td></tr>{{/clusters}}
         </tbody>
         </table>
         <h2>Newest incidents</h2>

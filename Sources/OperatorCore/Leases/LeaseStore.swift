@@ -49,6 +49,7 @@ public protocol LeaseStore: Sendable {
 /// The lease names replicas agree on.
 public enum LeaseName {
     public static func cluster(_ name: String) -> String { "cluster:\(name)" }
-    public static func replica(_ name: String) -> String { "replica:\(name)" }
+    public static func replica(_ name: String) -> String { "\(replicaPrefix)\(name)" }
+    public static let replicaPrefix = "replica:"
     public static let outbox = "outbox"
 }

@@ -10,6 +10,12 @@ public actor ClusterStatusBoard {
         latest[status.cluster] = status
     }
 
+    /// Drops the cluster's status when its monitor stops here (another replica took its lease): a status
+    /// this process no longer updates would read as current.
+    public func forget(cluster: String) {
+        latest[cluster] = nil
+    }
+
     /// Every cluster that has completed a tick, by name.
     public func all() -> [ClusterTickStatus] {
         latest.values.sorted { $0.cluster < $1.cluster }

@@ -12,23 +12,23 @@ enum TicketSchema {
         return try migrator.appliedIdentifiers(db).filter { !known.contains($0) }.sorted()
     }
 
-    /// Applies the migrations this database lacks, safe against other processes doing the same at once.
-    ///
-    /// GRDB reads which migrations ran before taking the write lock, then runs each in its own transaction:
-    /// two processes opening a new database together (two monitors, replicas) both decide to run a migration,
-    /// and the one that waited for the lock fails on what the first created ("duplicate column name").
-    /// Each migration is one transaction, so the loser changed nothing: when the migrations applied meanwhile
-    /// grew, someone else migrated and reading them again is all it takes. An error with no progress by
-    /// anyone is the migration's own and is thrown.
-    static func migrate(_ pool: DatabasePool) throws {
-        var applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
-        for attempt in 1... {
+    /// Migrates the file, also when other processes migrate it at the same moment (replicas starting together
+    /// on a new database): each migration is its own transaction, so a process that loses the race fails on
+    /// a migration another just committed ("duplicate column"), and migrating again finds it applied. It
+    /// retries only while the applied set grows, so a migration that fails on its own still fails.
+    /// The applied set is read on the writer connection, never a pool reader: a reader opened before the
+    /// migration can keep the old table layout and misread rows afterwards.
+    static func migrate(_ writer: any DatabaseWriter) throws {
+        var attempts = 0
+        var applied = try writer.writeWithoutTransaction { db in try migrator.appliedIdentifiers(db) }
+        while true {
             do {
-                try migrator.migrate(pool)
+                try migrator.migrate(writer)
                 return
             } catch {
-                let now = try pool.read { db in try migrator.appliedIdentifiers(db) }
-                guard now.count > applied.count, attempt < 20 else { throw error }
+                attempts += 1
+                let now = try writer.writeWithoutTransaction { db in try migrator.appliedIdentifiers(db) }
+                guard now != applied, attempts < 20 else { throw error }
                 applied = now
             }
         }
@@ -241,6 +241,19 @@ enum TicketSchema {
                         UNIQUE (cluster, fingerprint)
                     );
                     CREATE INDEX alert_by_ticket ON alert (ticket_id, status);
+                    """)
+        }
+        // Replica leases (`LeaseStore`): one row per lease name, taken and renewed in one atomic upsert.
+        m.registerMigration("v7-leases") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE lease (
+                        name TEXT PRIMARY KEY,
+                        holder TEXT NOT NULL,
+                        acquired_at DATETIME NOT NULL,
+                        expires_at DATETIME NOT NULL,
+                        generation INTEGER NOT NULL
+                    );
                     """)
         }
         return m

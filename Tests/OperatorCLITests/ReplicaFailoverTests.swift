@@ -10,12 +10,14 @@ extension EndToEnd {
     struct ReplicaFailoverTests {
         typealias Serve = ServeEndToEndTests
 
-        /// The one place the shared database is chosen: a SQLite file by default (several processes on one
-        /// machine sharing it is a supported setup), or whatever `OPERATOR_HA_TEST_DB` names (for instance a
-        /// fresh `postgres://…` database) so the same test proves the same on a server database.
-        static func databaseURL(in dir: TemporaryDirectory) -> String {
+        /// The one place the shared database is chosen: a SQLite file (several processes on one machine sharing
+        /// it is a supported setup), or a fresh database on the test PostgreSQL server; `OPERATOR_HA_TEST_DB`
+        /// overrides both (any `postgres://…` to try another server).
+        static func databaseURL(_ engine: String, in dir: TemporaryDirectory) async throws -> String {
             if let url = ProcessInfo.processInfo.environment["OPERATOR_HA_TEST_DB"], !url.isEmpty { return url }
-            return dir.file("operator.db")
+            guard engine == "postgres" else { return dir.file("operator.db") }
+            let server = try await TestPostgres.shared()
+            return server.url(database: try await server.createDatabase())
         }
 
         static let leaseSeconds = 3
@@ -68,8 +70,10 @@ extension EndToEnd {
             (try await Serve.get(url).body as? [String: Any])?["items"] as? [[String: Any]] ?? []
         }
 
-        @Test("three replicas, six clusters: two each, one watcher per cluster; SIGKILL one → its clusters move, a fault during the move is ticketed once, history continues")
-        func replicasShareAndFailOver() async throws {
+        @Test(
+            "three replicas, six clusters: two each, one watcher per cluster; SIGKILL one → its clusters move, a fault during the move is ticketed once, history continues",
+            arguments: ["sqlite", "postgres"])
+        func replicasShareAndFailOver(_ engine: String) async throws {
             let dir = try TemporaryDirectory()
             defer { dir.remove() }
             var simulators: [Simulator] = []
@@ -104,7 +108,7 @@ extension EndToEnd {
                 \(entries.joined(separator: "\n"))
 
                 """.write(toFile: config, atomically: true, encoding: .utf8)
-            let database = Self.databaseURL(in: dir)
+            let database = try await Self.databaseURL(engine, in: dir)
 
             var replicas: [String: OperatorBinary.Running] = [:]
             defer { for replica in replicas.values { replica.stop() } }

@@ -58,7 +58,7 @@ public final class SQLiteTicketStore: TicketStore {
                     throw error
                 }
             }
-            pool = try DatabasePool(path: path, configuration: config)
+            pool = try Self.openPool(path: path, configuration: config)
             try TicketSchema.migrate(pool)
             _ = try? pool.writeWithoutTransaction { db in try db.checkpoint(.passive) }
         } catch let error as OpenError {
@@ -67,6 +67,22 @@ public final class SQLiteTicketStore: TicketStore {
             throw OpenError(path: path, reason: error.message ?? error.description)
         } catch {
             throw OpenError(path: path, reason: String(describing: error))
+        }
+    }
+
+    /// Opens the pool, waiting out another process that is creating the same file: switching a new file to
+    /// WAL needs a moment alone with it, and SQLite answers "database is locked" at once, without its busy
+    /// handler, when another connection is doing the same. Bounded (about 5 s), then the error stands.
+    private static func openPool(path: String, configuration: Configuration) throws -> DatabasePool {
+        var attempt = 0
+        while true {
+            do {
+                return try DatabasePool(path: path, configuration: configuration)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+                attempt += 1
+                guard attempt < 50 else { throw error }
+                usleep(100_000)
+            }
         }
     }
 

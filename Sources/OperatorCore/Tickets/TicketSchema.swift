@@ -9,7 +9,15 @@ enum TicketSchema {
     /// Migrations recorded in `db` that this binary does not know (a newer operator applied them), sorted.
     static func unknownMigrations(_ db: Database) throws -> [String] {
         let known = Set(migrator.migrations)
-        return try migrator.appliedIdentifiers(db).filter { !known.contains($0) }.sorted()
+        return try appliedIdentifiers(db).filter { !known.contains($0) }.sorted()
+    }
+
+    /// The migrations recorded in `db`. GRDB's own reader selects first and checks the table's existence only
+    /// when that fails, so another process creating the table in between turns "none yet" into an error;
+    /// checking first cannot race (a table is never dropped).
+    static func appliedIdentifiers(_ db: Database) throws -> Set<String> {
+        guard try db.tableExists("grdb_migrations") else { return [] }
+        return try String.fetchSet(db, sql: "SELECT identifier FROM grdb_migrations")
     }
 
     /// Migrates the file, also when other processes migrate it at the same moment (replicas starting together
@@ -20,14 +28,20 @@ enum TicketSchema {
     /// migration can keep the old table layout and misread rows afterwards.
     static func migrate(_ writer: any DatabaseWriter) throws {
         var attempts = 0
-        var applied = try writer.writeWithoutTransaction { db in try migrator.appliedIdentifiers(db) }
+        // GRDB's own bookkeeping table, created as GRDB creates it, before anyone reads it: GRDB reads it first
+        // and, finding none, checks whether it exists — another process creating it in between made that read
+        // fail with "no such table: grdb_migrations" while nothing had been migrated yet.
+        try writer.writeWithoutTransaction { db in
+            try db.execute(sql: "CREATE TABLE IF NOT EXISTS grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+        }
+        var applied = try writer.writeWithoutTransaction { db in try appliedIdentifiers(db) }
         while true {
             do {
                 try migrator.migrate(writer)
                 return
             } catch {
                 attempts += 1
-                let now = try writer.writeWithoutTransaction { db in try migrator.appliedIdentifiers(db) }
+                let now = try writer.writeWithoutTransaction { db in try appliedIdentifiers(db) }
                 guard now != applied, attempts < 20 else { throw error }
                 applied = now
             }

@@ -13,11 +13,14 @@ extension EndToEnd {
         /// The one place the shared database is chosen: a SQLite file (several processes on one machine sharing
         /// it is a supported setup), or a fresh database on the test PostgreSQL server; `OPERATOR_HA_TEST_DB`
         /// overrides both (any `postgres://…` to try another server).
-        static func databaseURL(_ engine: String, in dir: TemporaryDirectory) async throws -> String {
-            if let url = ProcessInfo.processInfo.environment["OPERATOR_HA_TEST_DB"], !url.isEmpty { return url }
-            guard engine == "postgres" else { return dir.file("operator.db") }
+        /// With PostgreSQL, the `db_password_file:` line operator.yaml needs (the password never in the URL).
+        static func database(_ engine: String, in dir: TemporaryDirectory) async throws -> (url: String, configLine: String) {
+            if let url = ProcessInfo.processInfo.environment["OPERATOR_HA_TEST_DB"], !url.isEmpty { return (url, "") }
+            guard engine == "postgres" else { return (dir.file("operator.db"), "") }
             let server = try await TestPostgres.shared()
-            return server.url(database: try await server.createDatabase())
+            let passwordFile = dir.file("db-password")
+            try server.password.write(toFile: passwordFile, atomically: true, encoding: .utf8)
+            return (server.url(database: try await server.createDatabase()), "db_password_file: \(passwordFile)\n")
         }
 
         static let leaseSeconds = 3
@@ -97,8 +100,9 @@ extension EndToEnd {
             // The outbox, delivered by whichever replica holds its lease, to a receiver that keeps every POST.
             let receiver = try await ReceivingServer.start()
             defer { receiver.server.stop() }
+            let (database, passwordLine) = try await Self.database(engine, in: dir)
             try """
-                notify:
+                \(passwordLine)notify:
                   retry_base: 100ms
                   retry_cap: 1s
                   poll_interval: 100ms
@@ -108,7 +112,7 @@ extension EndToEnd {
                 \(entries.joined(separator: "\n"))
 
                 """.write(toFile: config, atomically: true, encoding: .utf8)
-            let database = try await Self.databaseURL(engine, in: dir)
+
 
             var replicas: [String: OperatorBinary.Running] = [:]
             defer { for replica in replicas.values { replica.stop() } }
@@ -194,7 +198,7 @@ extension EndToEnd {
             // kill); receivers may see one twice (at-least-once), counted and reported.
             var rows: [[String: Any]] = []
             try await DemoAndIncidentTests.eventually("every outbox row sent", timeout: .seconds(240)) {
-                let listed = try await OperatorBinary.run(["notifications", "list", "--db", database, "--receiver", "ha-test", "--json"])
+                let listed = try await OperatorBinary.run(["notifications", "list", "--config", config, "--db", database, "--receiver", "ha-test", "--json"])
                 rows = listed.json as? [[String: Any]] ?? []
                 return rows.count >= 2 && rows.allSatisfy { $0["status"] as? String == "sent" }
             }

@@ -30,14 +30,8 @@ struct BenchClustersCommand: AsyncParsableCommand {
     func run() async throws {
         try CLILogging.bootstrap(level: nil, fallback: .warning)
         let options = try options()
-        let logger = Logger(label: "operator.bench")
-        let executable = SimulatorDeploymentRecipe.currentExecutable()
-        let quiet = json
-        let report = try await BenchCommand.mappingErrors {
-            try await Interruptible.run(logger: logger) {
-                try await ClustersBenchmark.measure(
-                    options: options, executable: executable, logger: logger, progress: { if !quiet { Output.note($0) } })
-            }
+        let report = try await BenchCommand.measure(quiet: json) { executable, logger, progress in
+            try await ClustersBenchmark.measure(options: options, executable: executable, logger: logger, progress: progress)
         }
         if json { return try Output.json(report) }
         Output.line(report.table.render(markdown: markdown))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 import OperatorBench
 
 struct BenchCommand: AsyncParsableCommand {
@@ -12,6 +13,21 @@ struct BenchCommand: AsyncParsableCommand {
             BenchAllCommand.self, BenchDetectionCommand.self, BenchTickCostCommand.self, BenchLogsCommand.self, BenchDiagnosisCommand.self,
             BenchResponsesCommand.self, BenchServeCommand.self, BenchClustersCommand.self,
         ])
+
+    /// Runs a benchmark that starts this executable's simulators (`operator simulate run`): Ctrl-C stops everything
+    /// it started and exits 130, errors map as in `mappingErrors`, progress lines go to stderr unless `quiet`.
+    static func measure<T: Sendable>(
+        quiet: Bool,
+        _ body: @escaping @Sendable (_ executable: String, _ logger: Logger, _ progress: @escaping @Sendable (String) -> Void) async throws -> T
+    ) async throws -> T {
+        let logger = Logger(label: "operator.bench")
+        let executable = SimulatorDeploymentRecipe.currentExecutable()
+        return try await mappingErrors {
+            try await Interruptible.run(logger: logger) {
+                try await body(executable, logger, { if !quiet { Output.note($0) } })
+            }
+        }
+    }
 
     /// Runs library benchmark code and reports its errors as the CLI does: bad input exits 2, an
     /// interruption 130 (everything started was stopped), any other failure 1.

@@ -49,16 +49,11 @@ struct BenchTickCostCommand: AsyncParsableCommand {
     /// The benchmark with the production monitor's in-flight request tracker, the simulator run by this
     /// program (`operator simulate run`); Ctrl-C stops everything it started and exits 130.
     static func measure(options: TickCostBenchmark.Options, quiet: Bool) async throws -> TickCostReport {
-        let logger = Logger(label: "operator.bench")
         var tracked = options
         tracked.pendingWork = InFlightHTTPRequests()
         let options = tracked
-        let executable = SimulatorDeploymentRecipe.currentExecutable()
-        return try await BenchCommand.mappingErrors {
-            try await Interruptible.run(logger: logger) {
-                try await TickCostBenchmark.measure(
-                    options: options, simulatorExecutable: executable, logger: logger, progress: { if !quiet { Output.note($0) } })
-            }
+        return try await BenchCommand.measure(quiet: quiet) { executable, logger, progress in
+            try await TickCostBenchmark.measure(options: options, simulatorExecutable: executable, logger: logger, progress: progress)
         }
     }
 }

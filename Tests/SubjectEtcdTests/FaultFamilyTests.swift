@@ -311,6 +311,27 @@ struct FaultFamilyTests {
         #expect(healed.diagnosis.claims.first?.evidence == ["t1"])
     }
 
+    /// Seen on real etcd (Tests/Scenarios/46): iptables drops e3's peer packets; for the first seconds e3 still
+    /// believes in its leader, so `/health` times out instead of saying "no leader", and rafthttp has not yet
+    /// marked any peer inactive. Only e3's own proposals fail. That is not the leader overloaded.
+    @Test("a member cut off moments ago (health failing, its own proposals failing, peers not yet inactive): network-partition on it, not overload")
+    func partitionBeforeThePeersAreMarkedInactive() async throws {
+        var b = SnapshotBuilder()
+        b.unhealthy("e3", observations: 3)
+        b.metrics("e3") { $0.proposalsFailedInWindow = 6 }
+        let root = ViolationKey(invariant: "member-unhealthy", entity: "member:e3")
+        let o = try await run(b.snapshot, root: root)
+        #expect(o.diagnosis.rootCause.category == "network-partition", "\(o.diagnosis.rootCause)")
+        #expect(o.diagnosis.rootCause.entity == "member:e3")
+
+        // The same failures on the leader itself are not a member cut off from a leader.
+        var leaderFailing = SnapshotBuilder()
+        leaderFailing.unhealthy("e1", observations: 3)
+        leaderFailing.metrics("e1") { $0.proposalsFailedInWindow = 6 }
+        let onLeader = try await run(leaderFailing.snapshot, root: ViolationKey(invariant: "member-unhealthy", entity: "member:e1"))
+        #expect(onLeader.diagnosis.rootCause.category != "network-partition", "\(onLeader.diagnosis.rootCause)")
+    }
+
     @Test("the backlog is named by member, and called the leader's only when that member leads")
     func backlog() async throws {
         var b = SnapshotBuilder()

@@ -208,6 +208,7 @@ enum EtcdClusterRules {
                     evidence: ["t\(id)"], facts: [Fact(evidence: "t\(id)", equals: .string("member-unhealthy"))])
                 return T.hypothesis("network-partition", ticket.entity, score: 0.75, claims: [claim])
             }
+            if let cutOff = failingWhileOthersFollow(c) { return cutOff }
             return T.hypothesis(
                 "network-partition", c.incident.rootEntity, score: 0.03, claims: [],
                 absent: "no lost peer stream between members that answer clients")
@@ -228,6 +229,31 @@ enum EtcdClusterRules {
                     action: "Check the network path between \(isolated ?? "the members") and the others' peer URLs (firewall rules, routes, tc qdisc, network namespaces)",
                     rationale: "raft needs every peer stream; a member cut off from the others cannot vote or follow", risk: "low")
             ])
+    }
+
+    /// Before etcd marks its peers inactive (rafthttp takes seconds when packets are dropped, not refused) and
+    /// before the cut-off member gives up on its leader (an election timeout), a partition shows as one member
+    /// that still answers clients while its `/health` fails and its proposals fail, and another member leads.
+    /// Weaker than lost peer streams (a disk stall looks alike, but a measured slow disk is `slow-disk`, not
+    /// `failing`), so it scores below the rules that see the disk or the streams.
+    static func failingWhileOthersFollow(_ c: DiagnosisContext) -> Hypothesis? {
+        guard let leader = c.signal(named: "cluster.leader", on: .cluster), let leaderName = leader.text else { return nil }
+        for ticket in c.tickets where ticket.invariant == "member-unhealthy" && ticket.excerpt["state"] == .string("failing") {
+            let entity = ticket.entity
+            guard let id = ticket.id, T.name(entity) != leaderName,
+                let reach = c.signal(named: "member.reachability", on: entity), reach.text == "answers",
+                let failed = c.signal(named: "member.proposals_failed", on: entity), (failed.number ?? 0) > 0
+            else { continue }
+            let claims = [
+                Claim(
+                    "\(T.name(entity)) answers clients but fails /health (ticket #\(id))",
+                    evidence: ["t\(id)"], facts: [Fact(evidence: "t\(id)", equals: .string("member-unhealthy"))]),
+                Claim.from([reach, failed], "its own proposals fail (\(NumberText.integer(failed.number ?? 0)) in the window)"),
+                leader.claim("while \(leaderName) leads the others"),
+            ]
+            return T.hypothesis("network-partition", entity, score: 0.55, claims: claims, supporting: [failed.asEvidence()])
+        }
+        return nil
     }
 
     static func networkLag(_ c: DiagnosisContext, _ settings: EtcdSettings) -> Hypothesis {
@@ -263,7 +289,13 @@ enum EtcdClusterRules {
         let busy = (pending?.number ?? 0) > settings.proposalsPendingMax
         let failing = (failed?.number ?? 0) > settings.proposalsFailedMax && hasLeader
         // Failures while members are out or recovering are their after-effect, not load.
-        let outOrRecovering = c.signals(named: "member.state").filter { ["unresponsive", "down", "recovering", "alarm"].contains($0.text ?? "") }
+        // So are failures on a follower that fails its health checks (cut off, stalled): its own proposals fail,
+        // not the leader's.
+        let outOrRecovering = c.signals(named: "member.state").filter { s in
+            if ["unresponsive", "down", "recovering", "alarm"].contains(s.text ?? "") { return true }
+            guard ["failing", "no-leader"].contains(s.text ?? ""), let e = s.entity, T.name(e) != leader?.text else { return false }
+            return (c.signal(named: "member.proposals_failed", on: e)?.number ?? 0) > 0
+        }
         guard busy || failing else {
             var against: [Claim] = []
             if let pending {

@@ -193,7 +193,7 @@ public struct ClustersReport: Encodable, Sendable {
                 "one `operator serve` (child process, no diagnoser) per row on \(database), watching simulated TiKV clusters (3 PD + \(storesPerCluster) stores, \(regionsPerCluster) regions each; embedded simulators in the benchmark's process, which shares the cores); measured over \(BenchFormat.number(windowSeconds, digits: 0)) s after every monitor ticked and a warm-up",
                 "RSS: mean of /proc samples in the window; RSS added / cluster: (RSS − the first row's) / (clusters − its clusters); CPU: serve's utime + stime (/proc/<pid>/stat) over the window divided by the ticks started in it, which includes serving the benchmark's reads of /api/v1/clusters (one every ≤ 1 s); simulators' CPU: the benchmark process hosting the simulated clusters, over the same window",
                 "lateness: how much later than one interval after its predecessor each tick started (`last_tick_at` from /api/v1/clusters); `vs 1st` is the ratio to the first row; tick p50/p99: how long the ticks took (`last_tick_duration_ms`), observation of the simulators included: a tick longer than the interval makes the next one late by the difference",
-                "one replica: replicas sharing clusters by lease are not in this build, so there is no `--replicas` mode yet",
+                "one replica (alone it holds every cluster's lease); several replicas sharing the clusters are not measured here: there is no `--replicas` mode yet",
             ])
     }
 

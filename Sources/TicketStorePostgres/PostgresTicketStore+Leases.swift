@@ -6,7 +6,9 @@ import PostgresNIO
 extension PostgresTicketStore {
     /// `INSERT … ON CONFLICT DO UPDATE … WHERE` (expired or same holder) `RETURNING`: the update happens only
     /// when the lease may be taken; when it may not, nothing is returned and the live lease is read back.
-    /// A renewal keeps `acquired_at` and `generation`; a hand-over sets `acquired_at` to now and adds one.
+    /// A renewal keeps `acquired_at` and `generation`, also when the holder renews after its lease ran out
+    /// (nobody else took it meanwhile, or the holder would differ); a hand-over sets `acquired_at` to now and
+    /// adds one.
     public func acquireLease(_ name: String, holder: String, duration: Duration, now: Date) async throws -> Lease {
         let expires = now.addingTimeInterval(duration.seconds)
         return try await transaction { session in
@@ -16,10 +18,10 @@ extension PostgresTicketStore {
                 VALUES (\(name), \(holder), \(now), \(expires), 1)
                 ON CONFLICT (name) DO UPDATE SET
                     holder = EXCLUDED.holder,
-                    acquired_at = CASE WHEN lease.holder = EXCLUDED.holder AND lease.expires_at > \(now)
+                    acquired_at = CASE WHEN lease.holder = EXCLUDED.holder
                         THEN lease.acquired_at ELSE EXCLUDED.acquired_at END,
                     expires_at = EXCLUDED.expires_at,
-                    generation = CASE WHEN lease.holder = EXCLUDED.holder AND lease.expires_at > \(now)
+                    generation = CASE WHEN lease.holder = EXCLUDED.holder
                         THEN lease.generation ELSE lease.generation + 1 END
                 WHERE lease.holder = EXCLUDED.holder OR lease.expires_at <= \(now)
                 RETURNING *

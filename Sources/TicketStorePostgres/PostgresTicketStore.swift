@@ -24,13 +24,15 @@ public final class PostgresTicketStore: TicketStore, AlertStore, LeaseStore, Sen
     let heartbeatRetention: Int
     /// How long an operation waits for a connection before failing (the server is down or unreachable).
     let connectionWait: Duration
+    /// While the server is unreachable, operations fail at once and a background probe waits for it.
+    let reachability: ServerReachability
     private let runner: Task<Void, Never>
 
     /// Connects (checking the server, the login and the database first, so a bad setting fails with a clear
     /// error instead of a pool waiting), then migrates. Errors are `PostgresStoreError`.
     public static func open(
         _ location: PostgresLocation, heartbeatRetention: Int = 10_000, maximumConnections: Int = 8,
-        connectionWait: Duration = .seconds(10), logger: Logger = Logger(label: "operator.tickets.postgres")
+        connectionWait: Duration = .seconds(5), logger: Logger = Logger(label: "operator.tickets.postgres")
     ) async throws -> PostgresTicketStore {
         try await probe(location, logger: logger)
         let store = try PostgresTicketStore(
@@ -57,6 +59,9 @@ public final class PostgresTicketStore: TicketStore, AlertStore, LeaseStore, Sen
         configuration.options.connectTimeout = .seconds(10)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
+        reachability = ServerReachability { [connectionWait] in
+            (try? await withLeasedConnection(client, limit: connectionWait, onTimeout: { CancellationError() }) { _ in true }) ?? false
+        }
         runner = Task { await client.run() }
     }
 
@@ -64,6 +69,7 @@ public final class PostgresTicketStore: TicketStore, AlertStore, LeaseStore, Sen
 
     /// Ends the connection pool. The store is unusable afterwards.
     public func close() async {
+        reachability.close()
         runner.cancel()
         await runner.value
     }
@@ -185,15 +191,27 @@ public final class PostgresTicketStore: TicketStore, AlertStore, LeaseStore, Sen
     /// A connection for `body`, or `unavailable` once `connectionWait` passed without one.
     private func leased<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let server = location.server
-        let wait = connectionWait
         let hostPort = "\(location.host):\(location.port)"
-        return try await withLeasedConnection(
-            client, limit: wait,
-            onTimeout: {
-                PostgresStoreError.unavailable(
-                    server: server, reason: "no connection within \(DurationText.format(wait))",
-                    fix: "check that PostgreSQL is running and listening on \(hostPort)")
-            }, body)
+        let reachability = reachability
+        let wait = connectionWait
+        if let down = reachability.failFast() { throw down }
+        do {
+            let value = try await withLeasedConnection(
+                client, limit: wait,
+                onTimeout: {
+                    PostgresStoreError.unavailable(
+                        server: server, reason: "no connection within \(DurationText.format(wait))",
+                        fix: "check that PostgreSQL is running and listening on \(hostPort)")
+                }
+            ) { connection in
+                reachability.reached()
+                return try await body(connection)
+            }
+            return value
+        } catch let error as PostgresStoreError {
+            if case .unavailable = error { reachability.unreachable(error) }
+            throw error
+        }
     }
 
     static func isConnectionLost(_ error: any Error) -> Bool {

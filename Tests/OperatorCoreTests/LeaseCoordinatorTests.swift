@@ -30,7 +30,7 @@ struct LeaseCoordinatorTests {
 
     static let clusters = (1...6).map { "c\($0)" }
 
-    static func roles(replica: String, log: WorkLog, clusters: [String] = clusters) -> [LeasedRole] {
+    static func roles(replica: String, log: WorkLog, clusters: [String] = clusters, fences: [String: LeaseFence] = [:]) -> [LeasedRole] {
         let work: (String) -> LeasedRole.Work = { lease in
             {
                 await log.started(lease, on: replica)
@@ -38,7 +38,9 @@ struct LeaseCoordinatorTests {
                 await log.stopped(lease, on: replica)
             }
         }
-        return clusters.map { LeasedRole(lease: LeaseName.cluster($0), shared: true, run: work(LeaseName.cluster($0))) }
+        return clusters.map {
+            LeasedRole(lease: LeaseName.cluster($0), shared: true, fence: fences[$0], run: work(LeaseName.cluster($0)))
+        }
             + [LeasedRole(lease: LeaseName.outbox, shared: false, run: work(LeaseName.outbox))]
     }
 

@@ -120,6 +120,13 @@ struct StoreContractTests {
         #expect(!afterRelease.isLive(at: t0.addingTimeInterval(17)), "released: free at once")
         let retaken = try await leases.acquireLease(name, holder: "r1", duration: .seconds(10), now: t0.addingTimeInterval(17))
         #expect(retaken.holder == "r1" && retaken.generation == 3)
+
+        // Its holder taking it back after it ran out unrenewed (the store was unreachable), nobody else having
+        // taken it meanwhile: a renewal, not a hand-over, so the holder's running work carries on.
+        let late = try await leases.acquireLease(name, holder: "r1", duration: .seconds(10), now: t0.addingTimeInterval(40))
+        #expect(late.holder == "r1" && late.generation == 3, "the same holder after expiry keeps the generation")
+        #expect(late.acquiredAt == t0.addingTimeInterval(17), "and when it was taken")
+        #expect(late.expiresAt == t0.addingTimeInterval(50))
     }
 
     @Test(arguments: leaseStores) func replicasRacingForOneFreeLeaseNeverBothGetIt(_ kind: StoreKind) async throws {

@@ -63,7 +63,8 @@ struct ServeCommand: AsyncParsableCommand {
             var served = try await ServedClusterServices.make(
                 name: resolved.clusterName, subject: try resolved.makeSubject(), store: store, file: resolved.file,
                 monitor: try loop.configuration(cluster: resolved.clusterName, file: resolved.file), diagnoser: diagnoserName,
-                board: board, logger: logger)
+                board: board, logger: logger,
+                fence: LeaseFence(lease: LeaseName.cluster(resolved.clusterName), replica: replicaName, store: store))
             served.services = served.services.map { HTTPScopedService(inner: $0, scope: resolved.security) }
             served.cluster = served.cluster.scoped(resolved.security)
             watched.append(served)

@@ -19,7 +19,7 @@ enum ServeLeases {
         var roles = clusters.map { served in
             let name = served.cluster.name
             let services = served.services
-            return LeasedRole(lease: LeaseName.cluster(name), shared: true) {
+            return LeasedRole(lease: LeaseName.cluster(name), shared: true, fence: served.fence) {
                 do {
                     try await runTogether(services)
                 } catch {

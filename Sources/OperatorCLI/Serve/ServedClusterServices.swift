@@ -11,17 +11,21 @@ import ServiceLifecycle
 struct ServedClusterServices {
     var services: [any Service]
     var cluster: ServedCluster
+    /// The monitor's write fence when replicas share clusters by lease (nil for the demo, which has no leases).
+    var fence: LeaseFence?
 
     static func make(
         name: String, subject: any Subject, store: CLITicketStore, file: OperatorConfigFile, monitor: MonitorConfiguration,
-        diagnoser: String?, board: ClusterStatusBoard, logger: Logger
+        diagnoser: String?, board: ClusterStatusBoard, logger: Logger, fence: LeaseFence? = nil
     ) async throws -> ServedClusterServices {
-        try await make(name: name, typed: subject, store: store, file: file, monitor: monitor, diagnoser: diagnoser, board: board, logger: logger)
+        try await make(
+            name: name, typed: subject, store: store, file: file, monitor: monitor, diagnoser: diagnoser, board: board, logger: logger,
+            fence: fence)
     }
 
     private static func make<S: Subject>(
         name: String, typed subject: S, store: CLITicketStore, file: OperatorConfigFile, monitor: MonitorConfiguration,
-        diagnoser diagnoserName: String?, board: ClusterStatusBoard, logger: Logger
+        diagnoser diagnoserName: String?, board: ClusterStatusBoard, logger: Logger, fence: LeaseFence?
     ) async throws -> ServedClusterServices {
         var clusterLogger = logger
         clusterLogger[metadataKey: "cluster"] = "\(name)"
@@ -30,7 +34,7 @@ struct ServedClusterServices {
         var services: [any Service] = [
             MonitorService(
                 subject: subject, store: store, configuration: monitor, logger: logger, latest: latest,
-                pendingWork: InFlightHTTPRequests(), board: board)
+                pendingWork: InFlightHTTPRequests(), board: board, fence: fence)
         ]
         let runnerConfiguration = DiagnosisRunner<S>.Configuration(
             budget: ContextBudget(maxTokens: try file.modelCallLimits().contextTokens), cluster: name)
@@ -61,6 +65,6 @@ struct ServedClusterServices {
         logger.notice(
             "watching \(subject.name)",
             metadata: ["interval": "\(DurationText.format(monitor.interval))", "diagnoser": "\(diagnoserName ?? "none")"])
-        return ServedClusterServices(services: services, cluster: cluster)
+        return ServedClusterServices(services: services, cluster: cluster, fence: fence)
     }
 }

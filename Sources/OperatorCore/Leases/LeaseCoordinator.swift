@@ -12,6 +12,14 @@ import ServiceLifecycle
 /// expiry), even while the round that should renew it hangs on the database; a lease is given up only
 /// after its work has stopped. A clean shutdown stops the work and releases every lease at once, so other
 /// replicas need not wait for them to expire.
+///
+/// Never two writers, through a store outage: a role with a `LeaseFence` (a cluster's monitor) keeps
+/// running when its lease runs out unrenewed, since the store it would write to is the one that cannot be
+/// reached; it keeps its ticks in memory and every one passes the fence on its way in, so ticks observed
+/// after another replica took the cluster over are never written. It stops when a round finds the lease
+/// held by someone else. After an outage, a replica leaves other replicas' leases alone for one lease
+/// duration: they lost the store too, and renew theirs on their own first round back, rather than every
+/// cluster moving to whichever replica reconnected first.
 public actor LeaseCoordinator: Service {
     public struct Configuration: Sendable {
         public var replica: String
@@ -31,6 +39,9 @@ public actor LeaseCoordinator: Service {
         /// released for it, so a single `serve` restarted after a crash starts watching at once.
         public var holderIsGone: @Sendable (String) -> Bool = { _ in false }
 
+        /// After a store outage, how long other replicas' leases are left to them (default: one lease).
+        public var recoveryGrace: Duration?
+
         /// A third of the lease: two renewals can fail before the lease runs out.
         public var renewEvery: Duration { duration / 3 }
     }
@@ -40,6 +51,15 @@ public actor LeaseCoordinator: Service {
         let id: Int
         var validUntil: ContinuousClock.Instant
         let generation: Int64
+        let fence: LeaseFence?
+        /// A fenced role kept running after its lease ran out unrenewed (logged once).
+        var pastExpiry = false
+    }
+
+    /// Whether the last round reached the store, and since when it has not.
+    private enum StoreReach {
+        case reached
+        case unreachable(since: ContinuousClock.Instant)
     }
 
     public nonisolated let configuration: Configuration
@@ -52,6 +72,9 @@ public actor LeaseCoordinator: Service {
     private var unfinished: Set<Int> = []
     private var nextWorkID = 0
     private var failure: (any Error)?
+    private var reach = StoreReach.reached
+    /// Until then, leases other replicas held are left to them (see the type's comment).
+    private var recoveryGraceUntil: ContinuousClock.Instant?
     /// The time written into lease rows. Replicas compare expiries on the database's rows, so their clocks
     /// must agree to well within the stop margin (NTP does); tests move one replica's clock instead of waiting.
     private let wallClock: @Sendable () -> Date
@@ -91,11 +114,7 @@ public actor LeaseCoordinator: Service {
     private func roundLoop() async {
         while !Task.isCancelled, failure == nil {
             let started = ContinuousClock.now
-            do {
-                try await round()
-            } catch {
-                logger.warning("lease round failed; work whose lease runs out stops", metadata: ["error": "\(error)"])
-            }
+            try? await round()
             try? await Task.sleep(until: started + configuration.renewEvery, clock: .continuous)
         }
     }
@@ -103,17 +122,42 @@ public actor LeaseCoordinator: Service {
     /// One round, counted on the board whether it succeeded or not (the replica has tried its leases);
     /// public so tests can drive rounds one at a time without the loop's timing.
     public func round() async throws {
+        let started = ContinuousClock.now
         do {
             try await leaseRound()
         } catch {
+            roundFailed(error, at: started)
             await board.roundTried()
             throw error
         }
         await board.roundTried()
     }
 
+    /// The first failure of an outage is a warning; the rest wait for the outage's end, logged once too.
+    private func roundFailed(_ error: any Error, at started: ContinuousClock.Instant) {
+        guard case .reached = reach else {
+            logger.debug("lease round failed again", metadata: ["error": "\(error)"])
+            return
+        }
+        reach = .unreachable(since: started)
+        logger.warning(
+            "lease store unreachable: leases cannot be renewed; monitors keep watching and keep their ticks until it is back (written then unless another replica took their cluster over meanwhile); other work stops when its lease runs out",
+            metadata: ["error": "\(error)"])
+    }
+
+    private func roundReached() {
+        guard case .unreachable(let since) = reach else { return }
+        reach = .reached
+        let now = ContinuousClock.now
+        recoveryGraceUntil = now + (configuration.recoveryGrace ?? configuration.duration)
+        logger.notice(
+            "lease store reachable again; other replicas' leases are left to them for one lease duration",
+            metadata: ["outage": "\(DurationText.format(now - since))"])
+    }
+
     private func leaseRound() async throws {
         let replica = try await take(LeaseName.replica(name)).lease
+        roundReached()
         guard replica.holder == name else {
             logger.error(
                 "another live replica uses this replica's name; taking no work until its lease expires",
@@ -134,10 +178,15 @@ public actor LeaseCoordinator: Service {
 
         for lease in running.keys.sorted() {
             guard let held = running[lease] else { continue }  // stopped by the expiry watch meanwhile
-            let (after, validUntil) = try await take(lease)
+            let (after, validUntil, coveredUntil) = try await take(lease)
             guard running[lease]?.task == held.task else { continue }
             if after.holder == name && after.generation == held.generation {
                 running[lease]?.validUntil = validUntil
+                held.fence?.cover(until: coveredUntil)
+                if held.pastExpiry {
+                    running[lease]?.pastExpiry = false
+                    logger.notice("lease renewed after running out; nobody took it over", metadata: ["lease": "\(lease)"])
+                }
             } else {
                 stop(lease, reason: "lease now held by \(after.holder) (generation \(after.generation))")
             }
@@ -150,11 +199,15 @@ public actor LeaseCoordinator: Service {
 
         let holders = Dictionary(table.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var holding = running.keys.filter { lease in roles.contains { $0.lease == lease && $0.shared } }.count
+        let inGrace = recoveryGraceUntil.map { ContinuousClock.now < $0 } ?? false
         for role in roles where running[role.lease] == nil {
             if role.shared && holding >= share { continue }
-            if let other = holders[role.lease], other.holder != name, other.isLive(at: wallClock()) { continue }
-            let (after, validUntil) = try await take(role.lease)
+            if let other = holders[role.lease], other.holder != name {
+                if other.isLive(at: wallClock()) || inGrace { continue }
+            }
+            let (after, validUntil, coveredUntil) = try await take(role.lease)
             guard after.holder == name, running[role.lease] == nil else { continue }
+            role.fence?.cover(until: coveredUntil)
             start(role, generation: after.generation, validUntil: validUntil)
             if role.shared { holding += 1 }
         }
@@ -162,11 +215,14 @@ public actor LeaseCoordinator: Service {
     }
 
     /// Takes or renews one lease; `validUntil` is when this process must stop its work if it hears nothing
-    /// more: the lease's duration counted from before the write, on the monotonic clock.
-    private func take(_ lease: String) async throws -> (lease: Lease, validUntil: ContinuousClock.Instant) {
+    /// more: the lease's duration counted from before the write, on the monotonic clock; `coveredUntil` the
+    /// same on the wall clock less the stop margin, for the fence (tick observation times are wall-clock).
+    private func take(_ lease: String) async throws -> (lease: Lease, validUntil: ContinuousClock.Instant, coveredUntil: Date) {
         let started = ContinuousClock.now
-        let after = try await store.acquireLease(lease, holder: name, duration: configuration.duration, now: wallClock())
-        return (after, started + configuration.duration)
+        let wallStart = wallClock()
+        let after = try await store.acquireLease(lease, holder: name, duration: configuration.duration, now: wallStart)
+        let covered = wallStart.addingTimeInterval((configuration.duration - configuration.stopMargin).seconds)
+        return (after, started + configuration.duration, covered)
     }
 
     // MARK: work
@@ -187,7 +243,7 @@ public actor LeaseCoordinator: Service {
             }
             self.workEnded(id)
         }
-        running[lease] = Running(task: task, id: id, validUntil: validUntil, generation: generation)
+        running[lease] = Running(task: task, id: id, validUntil: validUntil, generation: generation, fence: role.fence)
         logger.notice("lease taken; work started", metadata: ["lease": "\(lease)", "generation": "\(generation)"])
     }
 
@@ -251,6 +307,15 @@ public actor LeaseCoordinator: Service {
     public func stopExpired(at now: ContinuousClock.Instant) async {
         var stopped = false
         for (lease, held) in running where held.validUntil - configuration.stopMargin <= now {
+            guard held.fence == nil else {
+                if !held.pastExpiry {
+                    running[lease]?.pastExpiry = true
+                    logger.warning(
+                        "lease ran out unrenewed; its monitor keeps watching and keeps its ticks, written once the store answers unless another replica took the cluster over",
+                        metadata: ["lease": "\(lease)"])
+                }
+                continue
+            }
             stop(lease, reason: "lease not renewed before it expires")
             stopped = true
         }

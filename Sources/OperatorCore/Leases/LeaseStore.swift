@@ -46,6 +46,13 @@ public protocol LeaseStore: Sendable {
     func leases() async throws -> [Lease]
 }
 
+extension LeaseStore {
+    /// One lease row, live or expired; nil when nobody ever took it.
+    public func lease(named name: String) async throws -> Lease? {
+        try await leases().first { $0.name == name }
+    }
+}
+
 /// The lease names replicas agree on.
 public enum LeaseName {
     public static func cluster(_ name: String) -> String { "cluster:\(name)" }

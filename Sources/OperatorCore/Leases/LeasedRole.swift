@@ -8,10 +8,16 @@ public struct LeasedRole: Sendable {
     public var shared: Bool
     /// Runs until cancelled (the lease was lost or given up) or the process shuts down.
     public var run: Work
+    /// Set for work whose every write passes this fence (a cluster's monitor): such work keeps running when
+    /// its lease runs out unrenewed because the store is unreachable (it cannot write anyway, and keeps what
+    /// it sees for later), and stops only when a round finds the lease held by another replica. Work without
+    /// a fence stops when its lease runs out.
+    public var fence: LeaseFence?
 
-    public init(lease: String, shared: Bool, run: @escaping Work) {
+    public init(lease: String, shared: Bool, fence: LeaseFence? = nil, run: @escaping Work) {
         self.lease = lease
         self.shared = shared
+        self.fence = fence
         self.run = run
     }
 }

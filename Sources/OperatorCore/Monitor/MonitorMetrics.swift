@@ -13,6 +13,8 @@ struct MonitorMetrics: Sendable {
     let pendingWrites: Gauge
     /// Unwritten ticks dropped because more than the pending limit piled up.
     let droppedWrites: Counter
+    /// Unwritten ticks refused by the lease fence: another replica watched the cluster when they were observed.
+    let fencedWrites: Counter
     /// Invariants without a verdict on the latest tick because a critical one was skipped or a source
     /// failed; 0 with full sight.
     let blindInvariants: Gauge
@@ -30,6 +32,7 @@ struct MonitorMetrics: Sendable {
         storeFailures = Counter(label: "operator_store_failures_total", dimensions: dims, factory: factory)
         pendingWrites = Gauge(label: "operator_pending_tick_writes", dimensions: dims, factory: factory)
         droppedWrites = Counter(label: "operator_dropped_tick_writes_total", dimensions: dims, factory: factory)
+        fencedWrites = Counter(label: "operator_fenced_tick_writes_total", dimensions: dims, factory: factory)
         blindInvariants = Gauge(label: "operator_blind_invariants", dimensions: dims, factory: factory)
     }
 }

@@ -29,6 +29,8 @@ public final class MonitorService<S: Subject>: Service {
     private let pendingWork: (any PendingWorkTracker)?
     /// Where each tick's `ClusterTickStatus` is published, when something (the API) reads it.
     private let board: ClusterStatusBoard?
+    /// Asked before each write when replicas share the cluster (`TickWriteFence`).
+    private let fence: (any TickWriteFence)?
 
     /// The configured cluster this monitor watches (`MonitorConfiguration.cluster`).
     public var cluster: String { configuration.cluster }
@@ -40,9 +42,10 @@ public final class MonitorService<S: Subject>: Service {
         logger: Logger = Logger(label: "operator.monitor"), redactor: Redactor = .fromEnvironment(),
         latest: LatestSnapshot<S.Snapshot>? = nil, metricsFactory: (any MetricsFactory)? = nil,
         onTick: (@Sendable (TickReport) async -> Void)? = nil, pendingWork: (any PendingWorkTracker)? = nil,
-        board: ClusterStatusBoard? = nil
+        board: ClusterStatusBoard? = nil, fence: (any TickWriteFence)? = nil
     ) {
         self.board = board
+        self.fence = fence
         self.subject = subject
         self.store = store
         self.configuration = configuration
@@ -320,6 +323,14 @@ public final class MonitorService<S: Subject>: Service {
         defer { metrics.pendingWrites.record(pending.count) }
         while let write = pending.first {
             do {
+                if let fence, case .refuse(let why) = try await fence.admits(observedAt: write.findings.at) {
+                    pending.removeFirst()
+                    metrics.fencedWrites.increment()
+                    logger.warning(
+                        "tick not written: the cluster was watched by another replica when it was observed",
+                        metadata: ["tick": "\(write.tick)", "observed": "\(Timestamp.format(write.findings.at))", "reason": "\(why)"])
+                    continue
+                }
                 let outcome = try await store.recordTick(
                     write.findings, heartbeat: write.heartbeat, policy: configuration.policy)
                 pending.removeFirst()

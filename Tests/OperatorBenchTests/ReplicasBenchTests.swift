@@ -84,7 +84,7 @@ struct ReplicasBenchTests {
                 .init(replica: "bench-replica-3", result: Bench.result(clusters: 2, ticks: 24, cpu: nil, rss: 45_000_000, lateness: [])),
             ],
             together: Bench.result(clusters: 6, ticks: 72, cpu: 2.16, rss: 135_000_000, lateness: [0.001, 0.004, 0.002]),
-            census: census)
+            census: census, settleSeconds: 12.5)
     }
 
     @Test func theReportComparesEachReplicaAndAllTogetherWithTheBaseline() throws {
@@ -106,6 +106,7 @@ struct ReplicasBenchTests {
         #expect(replicas.allSatisfy { $0["clusters"] as? Int == 2 && $0["cpu_per_cluster_tick_seconds"] != nil }, "a replica's row has the result's keys beside its name")
         #expect((json["baseline"] as? [String: Any])?["clusters"] as? Int == 6)
         #expect((json["together"] as? [String: Any])?["ticks"] as? Int == 72)
+        #expect(json["settle_seconds"] as? Double == 12.5)
 
         let table = report.table
         #expect(table.rows.map(\.first) == ["1 serve alone (baseline)", "bench-replica-1", "bench-replica-2", "bench-replica-3", "3 replicas together"])

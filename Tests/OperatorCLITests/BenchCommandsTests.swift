@@ -141,6 +141,7 @@ extension EndToEnd {
             #expect(json["clusters_watched_twice"] as? Int == 0)
             #expect(json["clusters_lease_disagreement"] as? Int == 0)
             #expect((json["samples"] as? Int ?? 0) >= 4, "read every replica through the warm-up and the window")
+            #expect((json["settle_seconds"] as? Double ?? 0) > 0)
 
             let replicas = try #require(json["replicas"] as? [[String: Any]])
             #expect(Set(replicas.compactMap { $0["replica"] as? String }) == ["bench-replica-1", "bench-replica-2", "bench-replica-3"])

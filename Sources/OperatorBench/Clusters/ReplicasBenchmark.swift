@@ -37,13 +37,14 @@ struct ReplicasBenchmark: Sendable {
             database: ClustersReport.describe(database: options.database, shared: true), interval: DurationText.format(options.interval),
             leaseDuration: DurationText.format(options.leaseDuration), storesPerCluster: options.storesPerCluster,
             regionsPerCluster: options.regionsPerCluster, windowSeconds: options.duration.seconds, clusters: count,
-            baseline: baseline, replicas: run.replicas, together: run.together, census: run.census)
+            baseline: baseline, replicas: run.replicas, together: run.together, census: run.census, settleSeconds: run.settleSeconds)
     }
 
     struct Run {
         var replicas: [ReplicasReport.ReplicaResult]
         var together: ClustersReport.Result
         var census: WatcherCensus
+        var settleSeconds: Double
     }
 
     func measureReplicas(clusters count: Int, endpoints: [[String]], started: StartedProcesses) async throws -> Run {
@@ -56,6 +57,7 @@ struct ReplicasBenchmark: Sendable {
         let database = options.database ?? clusters.file("operator-replicas-\(count).db")
 
         // One after the other: the first migrates a fresh store before the others open it.
+        let startedAt = ContinuousClock.now
         var replicas: [Replica] = []
         for index in 1...options.replicas {
             let name = "bench-replica-\(index)"
@@ -70,6 +72,8 @@ struct ReplicasBenchmark: Sendable {
         let share = WatcherCensus.share(clusters: count, replicas: replicas.count)
         progress("\(replicas.count) replicas: waiting until each cluster is watched by exactly one, at most \(share) each")
         try await waitUntilSpread(replicas, clusters: names, timeout: .seconds(120 + 2 * count) + options.leaseDuration * 4)
+        let settleSeconds = (ContinuousClock.now - startedAt).seconds
+        progress("\(replicas.count) replicas: settled \(BenchFormat.number(settleSeconds, digits: 1)) s after the first started")
         for replica in replicas { try await replica.serve.waitUntilReady(timeout: .seconds(120 + 2 * count)) }
 
         var observed = Observations()
@@ -123,7 +127,7 @@ struct ReplicasBenchmark: Sendable {
             simulatorsCPUSeconds: simulatorsCPU, windowSeconds: seconds)
         progress(
             "  \(together.ticks) ticks, CPU \(BenchFormat.duration(together.cpuPerClusterTickSeconds)) per cluster-tick, lateness p99 \(BenchFormat.duration(together.lateness.p99)), \(observed.census.faults) cluster(s) not watched by exactly one replica")
-        return Run(replicas: results, together: together, census: observed.census)
+        return Run(replicas: results, together: together, census: observed.census, settleSeconds: settleSeconds)
     }
 
     /// What the reads saw: each replica's ticks (and all of them keyed by replica and cluster, so a cluster

@@ -61,6 +61,9 @@ public struct ReplicasReport: Encodable, Sendable {
     /// All replicas as one: their CPU and RSS summed, lateness and tick durations over every cluster.
     var together: ClustersReport.Result
     var census: WatcherCensus
+    /// From the first replica's start to the settled state (each cluster one watcher, none over its share):
+    /// the first takes every lease alone, then gives up what is over its share as the others appear.
+    var settleSeconds: Double
 
     /// The most clusters a replica takes: ceil(clusters / replicas).
     var share: Int { WatcherCensus.share(clusters: clusters, replicas: replicas.count) }
@@ -98,6 +101,7 @@ public struct ReplicasReport: Encodable, Sendable {
         case clustersWatchedTwice = "clusters_watched_twice"
         case clustersLeaseDisagreement = "clusters_lease_disagreement"
         case watcherFaults = "watcher_faults"
+        case settleSeconds = "settle_seconds"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -123,6 +127,7 @@ public struct ReplicasReport: Encodable, Sendable {
         try c.encode(census.watchedTwice.count, forKey: .clustersWatchedTwice)
         try c.encode(census.leaseDisagreements.count, forKey: .clustersLeaseDisagreement)
         try c.encode(watcherFaults, forKey: .watcherFaults)
+        try c.encode(settleSeconds, forKey: .settleSeconds)
     }
 
     public var table: BenchTable {
@@ -152,7 +157,7 @@ public struct ReplicasReport: Encodable, Sendable {
             rows: rows,
             notes: [
                 "\(machine.markdown) Load average (1/5/15 min) before: \(load(loadAverageBefore)); after: \(load(loadAverageAfter)).",
-                "watchers: \(census.unwatched.count) cluster(s) with no replica watching, \(census.watchedTwice.count) watched by two or more, \(census.leaseDisagreements.count) run by a replica the lease table did not name, over \(census.samples) reads of every replica from the settled state to the window's end (must all be 0)"
+                "watchers: \(census.unwatched.count) cluster(s) with no replica watching, \(census.watchedTwice.count) watched by two or more, \(census.leaseDisagreements.count) run by a replica the lease table did not name, over \(census.samples) reads of every replica from the settled state to the window's end (must all be 0); settled \(BenchFormat.number(settleSeconds, digits: 1)) s after the first replica started"
                     + (watcherFaults > 0 ? ": THE REPLICAS DID NOT SHARE CORRECTLY" : ""),
                 "baseline: one `operator serve` (child process, no diagnoser) watching all \(clusters) clusters; then \(replicas.count) replicas (`--replica-name bench-replica-K`, `--lease-duration \(leaseDuration)`), the same config, each on its own port, all on \(database); simulated TiKV clusters (3 PD + \(storesPerCluster) stores, \(regionsPerCluster) regions each) embedded in the benchmark's process, which shares the cores; each measured over \(BenchFormat.number(windowSeconds, digits: 0)) s after every cluster had one watcher, at most \(share) per replica, every watched monitor ticked, and a warm-up",
                 "RSS: mean of /proc samples in the window (together: the replicas' sum); CPU: utime + stime (/proc/<pid>/stat) over the window divided by the ticks started in it (together: summed over the replicas), which includes answering the benchmark's reads (every replica answers /healthz and the whole /api/v1/clusters every ≤ 1 s, the baseline only the list)",

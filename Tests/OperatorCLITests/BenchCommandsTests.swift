@@ -119,6 +119,68 @@ extension EndToEnd {
             #expect((ratios.last?["rss_added_per_cluster_bytes"] as? Int) != nil, "what each cluster beyond the first adds")
         }
 
+        /// Three replicas sharing six simulated clusters on one SQLite file, against one serve watching the
+        /// six alone: two each, never a cluster with no watcher or two. Short leases (a round every 2 s) so
+        /// the replicas settle in seconds; shapes and relations only, never the machine's speed.
+        @Test func replicasShareTheClustersAgainstOneServe() async throws {
+            let r = try await OperatorBinary.run(
+                [
+                    "bench", "clusters", "--clusters", "6", "--replicas", "3", "--lease-duration", "6s", "--interval", "1s",
+                    "--duration", "4s", "--warmup", "1s", "--json",
+                ],
+                timeout: .seconds(400))
+            #expect(r.status == 0, "\(r.stderr)")
+            let json = try #require(r.json as? [String: Any], "stdout: \(r.stdout)")
+            #expect(json["replica_count"] as? Int == 3)
+            #expect(json["clusters"] as? Int == 6)
+            #expect(json["share"] as? Int == 2)
+            #expect(json["lease_duration"] as? String == "6s")
+            #expect((json["database"] as? String)?.hasPrefix("SQLite") == true)
+            #expect(json["watcher_faults"] as? Int == 0, "\(json)")
+            #expect(json["clusters_unwatched"] as? Int == 0)
+            #expect(json["clusters_watched_twice"] as? Int == 0)
+            #expect(json["clusters_lease_disagreement"] as? Int == 0)
+            #expect((json["samples"] as? Int ?? 0) >= 4, "read every replica through the warm-up and the window")
+            #expect((json["settle_seconds"] as? Double ?? 0) > 0)
+
+            let replicas = try #require(json["replicas"] as? [[String: Any]])
+            #expect(Set(replicas.compactMap { $0["replica"] as? String }) == ["bench-replica-1", "bench-replica-2", "bench-replica-3"])
+            for replica in replicas {
+                let name = replica["replica"] as? String ?? "?"
+                // Sharing, not one replica with everything: ceil(6 / 3) each, and each one ticked its own.
+                #expect(replica["clusters"] as? Int == 2, "\(name): \(replica)")
+                let ticks = try #require(replica["ticks"] as? Int)
+                let window = try #require(replica["window_seconds"] as? Double)
+                #expect(ticks >= 1 && Double(ticks) <= 2 * (window + 2), "\(name): \(ticks) ticks of 2 clusters in \(window) s")
+                #expect((replica["cpu_per_cluster_tick_seconds"] as? Double ?? 0) > 0, "\(name) spent CPU on its ticks")
+                #expect((replica["rss_mean_bytes"] as? Int ?? 0) > 1_000_000, "\(name)")
+                #expect((replica["unhealthy_ticks"] as? Int ?? .max) <= ticks)
+            }
+            let together = try #require(json["together"] as? [String: Any])
+            let baseline = try #require(json["baseline"] as? [String: Any])
+            #expect(together["clusters"] as? Int == 6 && baseline["clusters"] as? Int == 6)
+            let tickSum = replicas.compactMap { $0["ticks"] as? Int }.reduce(0, +)
+            #expect(together["ticks"] as? Int == tickSum, "together is every replica's ticks")
+            #expect((together["rss_mean_bytes"] as? Int ?? 0) > (replicas.first?["rss_mean_bytes"] as? Int ?? .max), "the replicas' RSS summed")
+            let lateness = try #require(together["lateness"] as? [String: Any])
+            #expect((lateness["count"] as? Int ?? 0) >= 1, "consecutive ticks were seen")
+            #expect((lateness["p99_seconds"] as? Double ?? -1) >= 0)
+            #expect(((together["tick_duration"] as? [String: Any])?["p99_seconds"] as? Double ?? 0) > 0)
+            #expect((baseline["ticks"] as? Int ?? 0) >= 1 && (baseline["cpu_per_cluster_tick_seconds"] as? Double ?? 0) > 0)
+            let ratios = try #require(json["ratios"] as? [[String: Any]])
+            #expect(ratios.compactMap { $0["serve"] as? String }.last == "together")
+            #expect((ratios.last?["cpu_per_cluster_tick"] as? Double ?? 0) > 0, "against the baseline: \(ratios)")
+        }
+
+        @Test func replicasNeedClustersToShare() async throws {
+            let few = try await OperatorBinary.run(["bench", "clusters", "--clusters", "2", "--replicas", "3"])
+            #expect(few.status == 2)
+            #expect(few.stderr.contains("--replicas 3 needs at least 3 clusters"), "\(few.stderr)")
+            let alone = try await OperatorBinary.run(["bench", "clusters", "--lease-duration", "3s"])
+            #expect(alone.status == 2)
+            #expect(alone.stderr.contains("--lease-duration applies to --replicas"), "\(alone.stderr)")
+        }
+
         @Test func diagnosisTimesEveryIncidentAndDiagnosesItAsExpected() async throws {
             let r = try await OperatorBinary.run(["bench", "diagnosis", "--iterations", "40", "--build-iterations", "5", "--json"])
             #expect(r.status == 0, "\(r.stderr)")

@@ -32,6 +32,11 @@ public struct ClustersBenchmark: Sendable {
         /// serve's `--db`: nil is a fresh SQLite file per size; a path or a URL (`postgres://…`) is passed as
         /// given and shared by every size.
         public var database: String?
+        /// `operator serve` replicas sharing the largest count by lease (`ReplicasBenchmark`); 1 is the
+        /// single-serve run over every size.
+        public var replicas = 1
+        /// The replicas' `--lease-duration` (serve's default): a round every third of it moves the leases.
+        public var leaseDuration: Duration = .seconds(15)
 
         public init() {}
 
@@ -43,6 +48,9 @@ public struct ClustersBenchmark: Sendable {
             }
             guard (1...100).contains(storesPerCluster) else { throw .badInput("stores per cluster must be 1…100, got \(storesPerCluster)") }
             guard (1...1_000_000).contains(regionsPerCluster) else { throw .badInput("regions per cluster must be 1…1,000,000, got \(regionsPerCluster)") }
+            guard (1...10).contains(replicas) else { throw .badInput("replicas must be 1…10, got \(replicas)") }
+            guard replicas <= largest else { throw .badInput("\(replicas) replicas need at least \(replicas) clusters to share, got \(largest)") }
+            guard leaseDuration >= .seconds(1) else { throw .badInput("the lease duration must be at least 1s, got \(DurationText.format(leaseDuration))") }
             guard duration >= interval else {
                 throw .badInput("the window (\(DurationText.format(duration))) must hold at least one interval (\(DurationText.format(interval)))")
             }
@@ -61,6 +69,25 @@ public struct ClustersBenchmark: Sendable {
     public static func measure(
         options: Options, executable: String, logger: Logger, progress: @escaping @Sendable (String) -> Void
     ) async throws -> ClustersReport {
+        try await running(options: options, executable: executable, logger: logger, progress: progress) { benchmark, started, simulators in
+            try await benchmark.run(started: started, simulators: simulators)
+        }
+    }
+
+    /// `options.replicas` serves sharing the largest count by lease, against one serve watching them all
+    /// (`ReplicasBenchmark`); the same temporary directory and the same clean-up as `measure`.
+    public static func measureReplicas(
+        options: Options, executable: String, logger: Logger, progress: @escaping @Sendable (String) -> Void
+    ) async throws -> ReplicasReport {
+        try await running(options: options, executable: executable, logger: logger, progress: progress) { benchmark, started, simulators in
+            try await ReplicasBenchmark(clusters: benchmark).run(started: started, simulators: simulators)
+        }
+    }
+
+    private static func running<Report: Sendable>(
+        options: Options, executable: String, logger: Logger, progress: @escaping @Sendable (String) -> Void,
+        _ body: (ClustersBenchmark, StartedProcesses, StartedSimulators) async throws -> Report
+    ) async throws -> Report {
         let options = try options.validated()
         let directory: WorkDirectory
         do { directory = try WorkDirectory(prefix: "operator-bench-clusters") } catch { throw BenchmarkError.failed(error.description) }
@@ -69,7 +96,7 @@ public struct ClustersBenchmark: Sendable {
         let simulators = StartedSimulators()
         let benchmark = ClustersBenchmark(options: options, executable: executable, directory: directory.path, logger: logger, progress: progress)
         do {
-            let report = try await benchmark.run(started: started, simulators: simulators)
+            let report = try await body(benchmark, started, simulators)
             await stopAll(started, simulators)
             return report
         } catch {
@@ -89,11 +116,25 @@ public struct ClustersBenchmark: Sendable {
         }.value
     }
 
-    private func file(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+    func file(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
 
     func run(started: StartedProcesses, simulators: StartedSimulators) async throws -> ClustersReport {
         let loadBefore = ServeBenchmark.loadAverage()
-        let largest = options.sizes.last ?? 1
+        let endpoints = try await startSimulators(options.sizes.last ?? 1, into: simulators)
+        var results: [ClustersReport.Result] = []
+        for size in options.sizes {
+            try Task.checkCancellation()
+            results.append(try await measure(clusters: size, endpoints: Array(endpoints.prefix(size)), started: started))
+        }
+        return ClustersReport(
+            machine: BenchMachine.current(), loadAverageBefore: loadBefore, loadAverageAfter: ServeBenchmark.loadAverage(),
+            database: ClustersReport.describe(database: options.database), interval: DurationText.format(options.interval),
+            storesPerCluster: options.storesPerCluster, regionsPerCluster: options.regionsPerCluster,
+            windowSeconds: options.duration.seconds, results: results)
+    }
+
+    /// Starts `largest` simulated clusters, ten at a time; their PD URLs, in order.
+    func startSimulators(_ largest: Int, into simulators: StartedSimulators) async throws -> [[String]] {
         progress("starting \(largest) simulated TiKV clusters (\(options.storesPerCluster) stores each) in this process")
         var endpoints: [[String]] = []
         for first in stride(from: 0, to: largest, by: 10) {
@@ -115,16 +156,7 @@ public struct ClustersBenchmark: Sendable {
             }
             endpoints += batch.map(\.2)
         }
-        var results: [ClustersReport.Result] = []
-        for size in options.sizes {
-            try Task.checkCancellation()
-            results.append(try await measure(clusters: size, endpoints: Array(endpoints.prefix(size)), started: started))
-        }
-        return ClustersReport(
-            machine: BenchMachine.current(), loadAverageBefore: loadBefore, loadAverageAfter: ServeBenchmark.loadAverage(),
-            database: ClustersReport.describe(database: options.database), interval: DurationText.format(options.interval),
-            storesPerCluster: options.storesPerCluster, regionsPerCluster: options.regionsPerCluster,
-            windowSeconds: options.duration.seconds, results: results)
+        return endpoints
     }
 
     /// Small, quiet clusters: the physics loop once a second is plenty for metrics that only need to move.

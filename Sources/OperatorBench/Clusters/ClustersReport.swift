@@ -111,7 +111,8 @@ public struct ClustersReport: Encodable, Sendable {
     var regionsPerCluster: Int
     var windowSeconds: Double
     var results: [Result]
-    /// serve replicas sharing the clusters: one (replicas by lease are not in this build yet).
+    /// serve replicas sharing the clusters: one here (alone it holds every lease); `ReplicasReport` is
+    /// `--replicas N`.
     var replicas = 1
 
     var ratios: [Ratio] {
@@ -130,9 +131,12 @@ public struct ClustersReport: Encodable, Sendable {
         }
     }
 
-    /// The store named in the report: SQLite files are named as such; a URL loses its password.
-    static func describe(database: String?) -> String {
-        guard let database else { return "SQLite (a fresh file per size)" }
+    /// The store named in the report: SQLite files are named as such; a URL loses its password. `shared`:
+    /// the replicas' run, where one fresh file serves every replica.
+    static func describe(database: String?, shared: Bool = false) -> String {
+        guard let database else {
+            return shared ? "SQLite (a fresh file for the baseline, one more shared by every replica)" : "SQLite (a fresh file per size)"
+        }
         guard database.contains("://"), var url = URLComponents(string: database) else { return "SQLite \(database)" }
         if url.password != nil { url.password = nil }
         return url.string ?? "(a database URL)"
@@ -193,7 +197,7 @@ public struct ClustersReport: Encodable, Sendable {
                 "one `operator serve` (child process, no diagnoser) per row on \(database), watching simulated TiKV clusters (3 PD + \(storesPerCluster) stores, \(regionsPerCluster) regions each; embedded simulators in the benchmark's process, which shares the cores); measured over \(BenchFormat.number(windowSeconds, digits: 0)) s after every monitor ticked and a warm-up",
                 "RSS: mean of /proc samples in the window; RSS added / cluster: (RSS − the first row's) / (clusters − its clusters); CPU: serve's utime + stime (/proc/<pid>/stat) over the window divided by the ticks started in it, which includes serving the benchmark's reads of /api/v1/clusters (one every ≤ 1 s); simulators' CPU: the benchmark process hosting the simulated clusters, over the same window",
                 "lateness: how much later than one interval after its predecessor each tick started (`last_tick_at` from /api/v1/clusters); `vs 1st` is the ratio to the first row; tick p50/p99: how long the ticks took (`last_tick_duration_ms`), observation of the simulators included: a tick longer than the interval makes the next one late by the difference",
-                "one replica (alone it holds every cluster's lease); several replicas sharing the clusters are not measured here: there is no `--replicas` mode yet",
+                "one replica (alone it holds every cluster's lease); `--replicas N` measures N replicas sharing the largest count against one serve",
             ])
     }
 

@@ -12,12 +12,13 @@ struct ServeProcess: Sendable {
     let logFile: String
 
     /// Starts serve on a port the OS picks and waits until it printed its address. `started` is told the
-    /// pid at once, so the caller stops it whatever happens next.
+    /// pid at once, so the caller stops it whatever happens next. `extraArguments` go after serve's own
+    /// (a replica's `--replica-name`, `--lease-duration`).
     static func start(
-        executable: String, config: String, database: String, logFile: String, started: @Sendable (ProcessHandle) -> Void,
-        timeout: Duration = .seconds(120)
+        executable: String, config: String, database: String, logFile: String, extraArguments: [String] = [],
+        started: @Sendable (ProcessHandle) -> Void, timeout: Duration = .seconds(120)
     ) async throws -> ServeProcess {
-        let arguments = ["serve", "--config", config, "--db", database, "--listen", "127.0.0.1:0", "--log-level", "warning"]
+        let arguments = ["serve", "--config", config, "--db", database, "--listen", "127.0.0.1:0", "--log-level", "warning"] + extraArguments
         var environment = ProcessInfo.processInfo.environment
         // Reads on loopback are open; a token from the caller's environment would change nothing measured.
         environment.removeValue(forKey: "OPERATOR_API_TOKEN")

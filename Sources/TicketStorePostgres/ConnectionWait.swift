@@ -10,26 +10,74 @@ func withLeasedConnection<T: Sendable>(
     _ client: PostgresClient, limit: Duration, onTimeout: @escaping @Sendable () -> any Error,
     _ body: @escaping @Sendable (PostgresConnection) async throws -> T
 ) async throws -> T {
+    // Unstructured on purpose: a task group waits for every child before it returns, and the pool's lease
+    // request does not end when cancelled (it waits for a connection or the pool's circuit breaker, up to a
+    // minute), so a timed-out wait would still last that long. The lease task is cancelled and left to end on
+    // its own; a connection it gets late finds the wait expired and goes straight back to the pool.
     let state = LeaseState()
-    return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask {
-            try await client.withConnection { connection in
-                guard state.begin() else { throw CancellationError() }
-                return try await body(connection)
+    let outcome = LeaseOutcome<T>()
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            outcome.set(continuation)
+            let lease = Task {
+                do {
+                    let value = try await client.withConnection { connection in
+                        guard state.begin() else { throw CancellationError() }
+                        return try await body(connection)
+                    }
+                    outcome.finish(.success(value))
+                } catch {
+                    outcome.finish(.failure(error))
+                }
+            }
+            outcome.setLease(lease)
+            Task {
+                try? await Task.sleep(for: limit)
+                if state.expire() {
+                    lease.cancel()
+                    outcome.finish(.failure(onTimeout()))
+                }
             }
         }
-        group.addTask {
-            try? await Task.sleep(for: limit)
-            if state.expire() { throw onTimeout() }
-            return nil  // leased in time: the work decides
+    } onCancel: {
+        // Cancelled while waiting (the caller gave up): stop waiting; work already running runs to its end.
+        if state.expire() {
+            outcome.cancelLease()
+            outcome.finish(.failure(CancellationError()))
         }
-        while let next = try await group.next() {
-            if let value = next {
-                group.cancelAll()
-                return value
-            }
+    }
+}
+
+/// The caller's continuation, resumed once by whichever ends first: the leased work, the time limit or a
+/// cancellation.
+private final class LeaseOutcome<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        var result: Result<T, any Error>?
+        var lease: Task<Void, Never>?
+    }
+    private let state = Mutex(State())
+
+    func set(_ continuation: CheckedContinuation<T, any Error>) {
+        let early = state.withLock { s -> Result<T, any Error>? in
+            if let result = s.result { return result }
+            s.continuation = continuation
+            return nil
         }
-        throw onTimeout()
+        if let early { continuation.resume(with: early) }
+    }
+
+    func setLease(_ task: Task<Void, Never>) { state.withLock { $0.lease = task } }
+    func cancelLease() { state.withLock { $0.lease }?.cancel() }
+
+    func finish(_ result: Result<T, any Error>) {
+        let continuation = state.withLock { s -> CheckedContinuation<T, any Error>? in
+            guard s.result == nil else { return nil }
+            s.result = result
+            defer { s.continuation = nil }
+            return s.continuation
+        }
+        continuation?.resume(with: result)
     }
 }
 

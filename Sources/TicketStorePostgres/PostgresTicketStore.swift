@@ -59,8 +59,10 @@ public final class PostgresTicketStore: TicketStore, AlertStore, LeaseStore, Sen
         configuration.options.connectTimeout = .seconds(10)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
-        reachability = ServerReachability { [connectionWait] in
-            (try? await withLeasedConnection(client, limit: connectionWait, onTimeout: { CancellationError() }) { _ in true }) ?? false
+        // The probe opens a connection of its own rather than waiting in the pool: nothing of it is left
+        // in the pool's queue when the store closes, and a refused connection says so at once.
+        reachability = ServerReachability { [location, logger] in
+            (try? await Self.probe(location, logger: logger)) != nil
         }
         runner = Task { await client.run() }
     }

@@ -4,8 +4,8 @@ import Synchronization
 
 /// Whether the server answered lately. Once an operation has waited the whole connection wait in vain, the
 /// server counts as unreachable: operations fail at once with that error while one background probe keeps
-/// trying for a connection (each try waiting the full connection wait, so a slow server is not mistaken for
-/// a down one twice), and the first connection it gets, or any operation gets, ends the outage.
+/// opening a connection of its own (a refused one fails at once; a slow server answers it in time), and the
+/// first connection it gets, or any operation gets, ends the outage.
 ///
 /// Without it every query waits the full connection wait on a down server: a monitor's tick (one read of
 /// its open alert tickets, one write) took ten seconds and more instead of its interval, and a replica's

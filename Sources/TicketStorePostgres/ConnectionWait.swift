@@ -8,6 +8,7 @@ import Synchronization
 /// its end (cancelling a transaction midway could hand the pool a connection still inside it).
 func withLeasedConnection<T: Sendable>(
     _ client: PostgresClient, limit: Duration, onTimeout: @escaping @Sendable () -> any Error,
+    workLimit: Duration = .seconds(60), onWorkTimeout: @escaping @Sendable () -> any Error = { CancellationError() },
     _ body: @escaping @Sendable (PostgresConnection) async throws -> T
 ) async throws -> T {
     // Unstructured on purpose: a task group waits for every child before it returns, and the pool's lease
@@ -23,6 +24,14 @@ func withLeasedConnection<T: Sendable>(
                 do {
                     let value = try await client.withConnection { connection in
                         guard state.begin() else { throw CancellationError() }
+                        // A query the server never answers (a connection caught in a restart) must not hold
+                        // the caller: past `workLimit` it gets an error; the work is not cancelled (that could
+                        // hand the pool a connection inside a transaction) and ends on its own.
+                        let watchdog = Task {
+                            try await Task.sleep(for: workLimit)
+                            outcome.finish(.failure(onWorkTimeout()))
+                        }
+                        defer { watchdog.cancel() }
                         return try await body(connection)
                     }
                     outcome.finish(.success(value))

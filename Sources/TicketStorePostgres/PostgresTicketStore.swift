@@ -24,20 +24,25 @@ public final class PostgresTicketStore: TicketStore, AlertStore, LeaseStore, Sen
     let heartbeatRetention: Int
     /// How long an operation waits for a connection before failing (the server is down or unreachable).
     let connectionWait: Duration
+    /// How long an operation may run once it has a connection before its caller gets an error.
+    let operationLimit: Duration
     /// While the server is unreachable, operations fail at once and a background probe waits for it.
     let reachability: ServerReachability
     private let runner: Task<Void, Never>
 
     /// Connects (checking the server, the login and the database first, so a bad setting fails with a clear
     /// error instead of a pool waiting), then migrates. Errors are `PostgresStoreError`.
+    /// `operationLimit` bounds each operation once it has a connection (a server that stops answering mid-query);
+    /// `db copy` raises it, since one transaction carries the whole history.
     public static func open(
         _ location: PostgresLocation, heartbeatRetention: Int = 10_000, maximumConnections: Int = 8,
-        connectionWait: Duration = .seconds(5), logger: Logger = Logger(label: "operator.tickets.postgres")
+        connectionWait: Duration = .seconds(5), operationLimit: Duration = .seconds(60),
+        logger: Logger = Logger(label: "operator.tickets.postgres")
     ) async throws -> PostgresTicketStore {
         try await probe(location, logger: logger)
         let store = try PostgresTicketStore(
             location: location, heartbeatRetention: heartbeatRetention, maximumConnections: maximumConnections,
-            connectionWait: connectionWait, logger: logger)
+            connectionWait: connectionWait, operationLimit: operationLimit, logger: logger)
         do {
             _ = try await store.migrate()
         } catch {
@@ -47,9 +52,13 @@ public final class PostgresTicketStore: TicketStore, AlertStore, LeaseStore, Sen
         return store
     }
 
-    init(location: PostgresLocation, heartbeatRetention: Int, maximumConnections: Int, connectionWait: Duration, logger: Logger) throws {
+    init(
+        location: PostgresLocation, heartbeatRetention: Int, maximumConnections: Int, connectionWait: Duration,
+        operationLimit: Duration = .seconds(60), logger: Logger
+    ) throws {
         self.location = location
         self.connectionWait = connectionWait
+        self.operationLimit = operationLimit
         self.logger = logger
         self.heartbeatRetention = max(1, heartbeatRetention)
         var configuration = PostgresClient.Configuration(
@@ -196,6 +205,7 @@ public final class PostgresTicketStore: TicketStore, AlertStore, LeaseStore, Sen
         let hostPort = "\(location.host):\(location.port)"
         let reachability = reachability
         let wait = connectionWait
+        let workLimit = operationLimit
         if let down = reachability.failFast() { throw down }
         do {
             let value = try await withLeasedConnection(
@@ -204,6 +214,12 @@ public final class PostgresTicketStore: TicketStore, AlertStore, LeaseStore, Sen
                     PostgresStoreError.unavailable(
                         server: server, reason: "no connection within \(DurationText.format(wait))",
                         fix: "check that PostgreSQL is running and listening on \(hostPort)")
+                },
+                workLimit: workLimit,
+                onWorkTimeout: {
+                    PostgresStoreError.unavailable(
+                        server: server, reason: "no answer within \(DurationText.format(workLimit)) on a leased connection",
+                        fix: "check that PostgreSQL at \(hostPort) is running and not stuck")
                 }
             ) { connection in
                 reachability.reached()

@@ -37,7 +37,9 @@ struct DatabaseCopyCommand: AsyncParsableCommand {
         guard case .postgres(let url) = DatabaseLocation(to) else {
             throw CLIFailure("--to \(DatabaseLocation(to).shown): copy writes to PostgreSQL; write it as postgres://user@host:5432/db", exitCode: 2)
         }
-        let target = try await PostgresTicketStore.open(try PostgresLocation(url: url, passwordFile: passwordFile))
+        // One transaction carries the whole history: no per-operation limit worth the name.
+        let target = try await PostgresTicketStore.open(
+            try PostgresLocation(url: url, passwordFile: passwordFile), operationLimit: .seconds(24 * 3600))
         defer { Task { [target] in await target.close() } }
         let counts: [SQLiteHistoryCopy.TableCount]
         do {

@@ -203,7 +203,10 @@ public actor LeaseCoordinator: Service {
         for role in roles where running[role.lease] == nil {
             if role.shared && holding >= share { continue }
             if let other = holders[role.lease], other.holder != name {
-                if other.isLive(at: wallClock()) || inGrace { continue }
+                // The grace spares leases that ran out on the clock (their holder may be coming back from the
+                // same outage), not released ones (a clean stop, or a holder known gone: expiry at the epoch).
+                let ranOut = other.expiresAt > other.acquiredAt
+                if other.isLive(at: wallClock()) || (inGrace && ranOut) { continue }
             }
             let (after, validUntil, coveredUntil) = try await take(role.lease)
             guard after.holder == name, running[role.lease] == nil else { continue }

@@ -40,13 +40,13 @@ func withLeasedConnection<T: Sendable>(
                 }
             }
             outcome.setLease(lease)
-            Task {
+            outcome.setTimer(Task {
                 try? await Task.sleep(for: limit)
                 if state.expire() {
                     lease.cancel()
                     outcome.finish(.failure(onTimeout()))
                 }
-            }
+            })
         }
     } onCancel: {
         // Cancelled while waiting (the caller gave up): stop waiting; work already running runs to its end.
@@ -64,6 +64,8 @@ private final class LeaseOutcome<T: Sendable>: Sendable {
         var continuation: CheckedContinuation<T, any Error>?
         var result: Result<T, any Error>?
         var lease: Task<Void, Never>?
+        /// The wait's time limit: cancelled once the outcome is known, so a quick query leaves no timer asleep.
+        var timer: Task<Void, Never>?
     }
     private let state = Mutex(State())
 
@@ -77,15 +79,23 @@ private final class LeaseOutcome<T: Sendable>: Sendable {
     }
 
     func setLease(_ task: Task<Void, Never>) { state.withLock { $0.lease = task } }
+    func setTimer(_ task: Task<Void, Never>) {
+        let done = state.withLock { s in
+            s.timer = task
+            return s.result != nil
+        }
+        if done { task.cancel() }
+    }
     func cancelLease() { state.withLock { $0.lease }?.cancel() }
 
     func finish(_ result: Result<T, any Error>) {
-        let continuation = state.withLock { s -> CheckedContinuation<T, any Error>? in
-            guard s.result == nil else { return nil }
+        let (continuation, timer) = state.withLock { s -> (CheckedContinuation<T, any Error>?, Task<Void, Never>?) in
+            guard s.result == nil else { return (nil, nil) }
             s.result = result
             defer { s.continuation = nil }
-            return s.continuation
+            return (s.continuation, s.timer)
         }
+        timer?.cancel()
         continuation?.resume(with: result)
     }
 }
